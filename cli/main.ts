@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `neurostream` command line: the composition root that wires devices, acquisition,
+ * decoding, recordings and the dashboard together. Nothing imports cli/.
+ *
+ * Exit codes: 0 success; 1 a failure while running; 2 bad usage, flag or value (one line on
+ * stderr naming the flag, what was expected and what was given).
+ */
+import { Command, CommanderError } from 'commander';
+import { ErrorCode, NeurostreamError, SOFTWARE_VERSION } from '../core/index.js';
+import { runCommand } from './commands/run.js';
+
+export function buildProgram(): Command {
+  const program = new Command('neurostream')
+    .description('Brain–computer-interface toolkit: devices, real-time DSP, decoding, recording, live dashboard')
+    .version(SOFTWARE_VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  program.addCommand(runCommand().exitOverride().configureOutput({ writeErr: () => {} }));
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0; // --help, --version
+      process.stderr.write(`neurostream: ${error.message.replace(/^error: /, '')} [${ErrorCode.Usage}]\n`);
+      return 2;
+    }
+    if (error instanceof NeurostreamError) {
+      process.stderr.write(`neurostream: ${error.message} [${error.code}]\n`);
+      return error.code === ErrorCode.InvalidOption || error.code === ErrorCode.Usage ? 2 : 1;
+    }
+    process.stderr.write(`neurostream: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

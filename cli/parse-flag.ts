@@ -1,0 +1,30 @@
+/**
+ * Parsers for command-line flag values. Each returns a commander-compatible parser that throws
+ * an InvalidOptionError naming the flag, what was expected and what was given.
+ */
+import { InvalidOptionError } from '../core/index.js';
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function integerFlag(flag: string): (raw: string) => number {
+  return (raw) => {
+    const value = NUMBER.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value)) throw new InvalidOptionError(flag, 'an integer', raw);
+    return value;
+  };
+}
+
+export function numberFlag(flag: string): (raw: string) => number {
+  return (raw) => {
+    const value = NUMBER.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isFinite(value)) throw new InvalidOptionError(flag, 'a number', raw);
+    return value;
+  };
+}
+
+export function choiceFlag<T extends string>(flag: string, choices: readonly T[]): (raw: string) => T {
+  return (raw) => {
+    if (!choices.includes(raw as T)) throw new InvalidOptionError(flag, `one of ${choices.join(', ')}`, raw);
+    return raw as T;
+  };
+}

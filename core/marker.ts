@@ -1,0 +1,32 @@
+/**
+ * Marker — an event on a stream's sample clock: task cues, stimulation, annotations, and the
+ * simulators' ground truth (cursor kinematics).
+ *
+ * `sample` is the index (since stream start) of the sample the event belongs to. `value` is a
+ * number, a short text, or a small numeric vector (e.g. `[x, y, vx, vy]`), as each `type`
+ * documents. Markers are frozen; vectors are frozen arrays.
+ */
+import { InvalidDataError } from './errors.js';
+import { checkInteger, checkString } from './validate.js';
+
+export type MarkerValue = number | string | readonly number[];
+
+export interface Marker {
+  readonly sample: number;
+  readonly type: string;
+  readonly value: MarkerValue;
+}
+
+export function createMarker(sample: number, type: string, value: MarkerValue): Marker {
+  checkInteger('data', 'Marker.sample', sample, { min: 0 });
+  checkString('data', 'Marker.type', type, { nonEmpty: true });
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidDataError('Marker.value', 'a finite number', value);
+    return Object.freeze({ sample, type, value });
+  }
+  if (typeof value === 'string') return Object.freeze({ sample, type, value });
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return Object.freeze({ sample, type, value: Object.freeze([...value]) });
+  }
+  throw new InvalidDataError('Marker.value', 'a finite number, a string or an array of finite numbers', value);
+}

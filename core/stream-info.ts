@@ -1,0 +1,123 @@
+/**
+ * StreamInfo — what a stream is. Immutable for the life of a stream and recorded into every
+ * file's metadata.
+ *
+ * Layout contract: channel `c` has name `channelNames[c]`, kind `channelKinds[c]`, unit
+ * `units[c]` and ADC scale `adcScale[c]` (physical units per ADC count; 0 where the values were
+ * never integers, as for floating-point sources). The same index `c` selects the channel's slice
+ * in every SampleBlock of the stream.
+ */
+import { InvalidDataError } from './errors.js';
+import { checkNumber, checkOneOf, checkString } from './validate.js';
+import { SOFTWARE_VERSION } from './version.js';
+
+export const CHANNEL_KINDS = ['eeg', 'ecog', 'extracellular', 'aux', 'accel'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** Physical units. Neural channels are always µV (written `uV`); accelerometers in g. */
+export const CHANNEL_UNITS = ['uV', 'mV', 'V', 'g', 'count'] as const;
+export type ChannelUnit = (typeof CHANNEL_UNITS)[number];
+
+/** The most channels one stream may carry. */
+export const MAX_CHANNELS = 4096;
+
+export interface DeviceIdentity {
+  /** Driver or simulator name, e.g. `intracortical-simulator`, `cyton`. */
+  readonly name: string;
+  /** Hardware model, e.g. `OpenBCI Cyton+Daisy`. */
+  readonly model: string;
+  /** Serial number or other stable identifier; empty when unknown. */
+  readonly serial: string;
+}
+
+export interface StreamInfo {
+  readonly id: string;
+  readonly device: DeviceIdentity;
+  readonly channelNames: readonly string[];
+  readonly channelKinds: readonly ChannelKind[];
+  readonly units: readonly ChannelUnit[];
+  /** Nominal sample rate of every channel, in Hz. Never defaulted. */
+  readonly sampleRateHz: number;
+  readonly adcScale: readonly number[];
+  /** UTC ISO-8601 instant of sample 0. */
+  readonly startTime: string;
+  readonly softwareVersion: string;
+}
+
+export interface StreamInfoInit {
+  id: string;
+  device: DeviceIdentity;
+  channelNames: readonly string[];
+  channelKinds: readonly ChannelKind[] | ChannelKind;
+  units: readonly ChannelUnit[] | ChannelUnit;
+  sampleRateHz: number;
+  adcScale?: readonly number[] | number;
+  startTime: string;
+  softwareVersion?: string;
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+function perChannel<T>(field: string, value: readonly T[] | T, count: number): T[] {
+  if (!Array.isArray(value)) return new Array<T>(count).fill(value as T);
+  if (value.length !== count) {
+    throw new InvalidDataError(`StreamInfo.${field}`, `${count} entries (one per channel)`, value);
+  }
+  return [...(value as readonly T[])];
+}
+
+/** Validates and freezes a StreamInfo. A single kind, unit or scale applies to every channel. */
+export function createStreamInfo(init: StreamInfoInit): StreamInfo {
+  const id = checkString('data', 'StreamInfo.id', init.id, { nonEmpty: true });
+  const device = init.device as DeviceIdentity | undefined;
+  if (typeof device !== 'object' || device === null) {
+    throw new InvalidDataError('StreamInfo.device', 'an object with name, model and serial', device);
+  }
+  checkString('data', 'StreamInfo.device.name', device.name, { nonEmpty: true });
+  checkString('data', 'StreamInfo.device.model', device.model);
+  checkString('data', 'StreamInfo.device.serial', device.serial);
+  const names = init.channelNames;
+  if (!Array.isArray(names) || names.length === 0 || names.length > MAX_CHANNELS) {
+    throw new InvalidDataError('StreamInfo.channelNames', `an array of 1 to ${MAX_CHANNELS} names`, names);
+  }
+  const seen = new Set<string>();
+  names.forEach((name, c) => {
+    checkString('data', `StreamInfo.channelNames[${c}]`, name, { nonEmpty: true });
+    if (seen.has(name)) throw new InvalidDataError(`StreamInfo.channelNames[${c}]`, 'a unique name', name);
+    seen.add(name);
+  });
+  const count = names.length;
+  const kinds = perChannel('channelKinds', init.channelKinds, count);
+  kinds.forEach((k, c) => checkOneOf('data', `StreamInfo.channelKinds[${c}]`, k, CHANNEL_KINDS));
+  const units = perChannel('units', init.units, count);
+  units.forEach((u, c) => checkOneOf('data', `StreamInfo.units[${c}]`, u, CHANNEL_UNITS));
+  const adcScale = perChannel('adcScale', init.adcScale ?? 0, count);
+  adcScale.forEach((s, c) => checkNumber('data', `StreamInfo.adcScale[${c}]`, s, { min: 0 }));
+  const sampleRateHz = checkNumber('data', 'StreamInfo.sampleRateHz', init.sampleRateHz, {
+    min: 0,
+    exclusiveMin: true,
+    max: 1e6,
+  });
+  const startTime = checkString('data', 'StreamInfo.startTime', init.startTime);
+  if (!ISO_UTC.test(startTime) || Number.isNaN(Date.parse(startTime))) {
+    throw new InvalidDataError('StreamInfo.startTime', 'a UTC ISO-8601 time like 2026-01-31T12:00:00.000Z', startTime);
+  }
+  const softwareVersion = init.softwareVersion ?? SOFTWARE_VERSION;
+  checkString('data', 'StreamInfo.softwareVersion', softwareVersion, { nonEmpty: true });
+  return Object.freeze({
+    id,
+    device: Object.freeze({ name: device.name, model: device.model, serial: device.serial }),
+    channelNames: Object.freeze([...names]),
+    channelKinds: Object.freeze(kinds),
+    units: Object.freeze(units),
+    sampleRateHz,
+    adcScale: Object.freeze(adcScale),
+    startTime,
+    softwareVersion,
+  });
+}
+
+/** Number of channels of a stream. */
+export function channelCount(info: StreamInfo): number {
+  return info.channelNames.length;
+}
