@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createSampleBlock, createStreamInfo } from '../../../core/index.js';
+import { StreamHealth } from '../../../acquisition/health/stream-health.js';
+
+const info = createStreamInfo({
+  id: 'h',
+  device: { name: 'test', model: '', serial: '' },
+  channelNames: ['a'],
+  channelKinds: 'eeg',
+  units: 'uV',
+  sampleRateHz: 1000,
+  startTime: '2026-01-01T00:00:00.000Z',
+});
+const block = (first: number, length: number, missing?: number) =>
+  createSampleBlock({ info, first, length, data: new Float32Array(length), hostTime: 0, ...(missing ? { gap: { missing } } : {}) });
+
+describe('StreamHealth', () => {
+  it('counts samples, blocks and dropped samples, and measures the achieved rate', () => {
+    const h = new StreamHealth(1000);
+    h.observe(block(0, 100), 100); // stream started at t = 0
+    h.observe(block(100, 100), 200);
+    h.observe(block(250, 100, 50), 350);
+    const s = h.snapshot(350);
+    expect(s.samples).toBe(300);
+    expect(s.blocks).toBe(3);
+    expect(s.droppedSamples).toBe(50);
+    expect(s.elapsedMs).toBe(350);
+    expect(s.achievedRateHz).toBeCloseTo((300 * 1000) / 350, 6);
+    expect(s.lagMs).toBe(0);
+    // The next snapshot covers only the time since this one.
+    h.observe(block(350, 100), 450);
+    expect(h.snapshot(550).achievedRateHz).toBeCloseTo(500, 6);
+  });
+
+  it('reports lag when samples arrive later than real time, and keeps the maximum', () => {
+    const h = new StreamHealth(1000);
+    h.observe(block(0, 10), 10);
+    h.observe(block(10, 10), 45); // due at 20 ms, arrived at 45: 25 ms behind
+    h.observe(block(20, 10), 46); // 16 ms behind
+    const s = h.snapshot(46);
+    expect(s.lagMs).toBeCloseTo(16, 6);
+    expect(s.maxLagMs).toBeCloseTo(25, 6);
+  });
+
+  it('reports zeros before the first block and rejects a bad rate', () => {
+    expect(new StreamHealth(250).snapshot(5)).toEqual({
+      samples: 0, blocks: 0, droppedSamples: 0, achievedRateHz: 0, lagMs: 0, maxLagMs: 0, elapsedMs: 0,
+    });
+    expect(() => new StreamHealth(0)).toThrow('sampleRateHz: expected a finite number > 0, got 0');
+  });
+});
