@@ -1,14 +1,13 @@
 /**
- * Turns `--device` and its flags into a SimulatedDevice factory. Option names of the simulators
- * are mapped back to the flags the user typed, so errors name `--channels`, not `channels`.
+ * Turns `--device` and its flags into a validated simulator description. Option names of the
+ * simulators are mapped back to the flags the user typed, so errors name `--channels`, not
+ * `channels`.
  */
-import { InvalidOptionError } from '../core/index.js';
-import { EegSimulator } from '../devices/simulators/eeg-simulator.js';
-import { IntracorticalSimulator } from '../devices/simulators/intracortical-simulator.js';
-import type { SimulatedDevice } from '../devices/simulators/simulated-device.js';
+import { InvalidOptionError, type StreamInfo } from '../core/index.js';
+import { createSimulator, SIMULATOR_KINDS, type SimulatorKind, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
 
-export const DEVICE_NAMES = ['intracortical', 'eeg'] as const;
-export type DeviceName = (typeof DEVICE_NAMES)[number];
+export const DEVICE_NAMES = SIMULATOR_KINDS;
+export type DeviceName = SimulatorKind;
 
 export interface DeviceFlags {
   device: DeviceName;
@@ -33,26 +32,19 @@ function asFlagError(error: unknown): unknown {
   return error;
 }
 
-/**
- * Validates the flags now (by building one device) and returns a factory for fresh devices, one
- * per subscription.
- */
-export function deviceFactory(flags: DeviceFlags): () => SimulatedDevice {
-  const startTime = new Date().toISOString();
-  const create = (): SimulatedDevice => {
-    const common = {
-      seed: flags.seed,
-      mainsHz: flags.mains,
-      startTime,
-      ...(flags.channels !== undefined ? { channels: flags.channels } : {}),
-      ...(flags.rate !== undefined ? { sampleRateHz: flags.rate } : {}),
-    };
-    return flags.device === 'eeg' ? new EegSimulator(common) : new IntracorticalSimulator(common);
+/** The simulator the flags describe, validated by building it once here; and its StreamInfo. */
+export function simulatorFromFlags(flags: DeviceFlags): { spec: SimulatorSpec; info: StreamInfo } {
+  const options = {
+    seed: flags.seed,
+    mainsHz: flags.mains,
+    startTime: new Date().toISOString(),
+    ...(flags.channels !== undefined ? { channels: flags.channels } : {}),
+    ...(flags.rate !== undefined ? { sampleRateHz: flags.rate } : {}),
   };
+  const spec: SimulatorSpec = flags.device === 'eeg' ? { kind: 'eeg', options } : { kind: 'intracortical', options };
   try {
-    create();
+    return { spec, info: createSimulator(spec).info };
   } catch (error) {
     throw asFlagError(error);
   }
-  return create;
 }

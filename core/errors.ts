@@ -10,6 +10,8 @@ export const ErrorCode = {
   InvalidOption: 'NS_INVALID_OPTION',
   /** A data-model object (StreamInfo, SampleBlock, …) breaks its contract. */
   InvalidData: 'NS_INVALID_DATA',
+  /** A device, driver or simulator failed while running. */
+  DeviceFailure: 'NS_DEVICE_FAILURE',
   /** A command-line usage error (unknown command or flag, missing argument). */
   Usage: 'NS_USAGE',
 } as const;

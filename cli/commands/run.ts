@@ -7,8 +7,9 @@ import { Command } from 'commander';
 import type { Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { InvalidOptionError, checkNumber, hostNowMs } from '../../core/index.js';
-import { PACINGS, simulatorSource } from '../../devices/simulator-source.js';
-import { DEVICE_NAMES, type DeviceName, deviceFactory } from '../device-factory.js';
+import { PACINGS } from '../../devices/simulator-source.js';
+import { workerSimulatorSource } from '../../devices/worker-simulator-source.js';
+import { DEVICE_NAMES, type DeviceName, simulatorFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 import { formatStatus, formatSummary } from '../status-line.js';
@@ -49,8 +50,7 @@ export async function runSession(flags: RunFlags): Promise<number> {
   checkNumber('option', '--block-ms', flags.blockMs, { min: 0, exclusiveMin: true, max: 10_000 });
   checkNumber('option', '--status-interval', flags.statusInterval, { min: 0.05, max: 3600 });
   const log = createLogger(flags.logLevel);
-  const create = deviceFactory(flags);
-  const info = create().info;
+  const { spec, info } = simulatorFromFlags(flags);
   const fs = info.sampleRateHz;
   const blockSamples = Math.max(1, Math.round((flags.blockMs * fs) / 1000));
   const durationSamples = flags.duration === undefined ? undefined : Math.max(1, Math.round(flags.duration * fs));
@@ -58,7 +58,8 @@ export async function runSession(flags: RunFlags): Promise<number> {
     throw new InvalidOptionError('--duration', 'a duration of at most 2^53 samples', flags.duration);
   }
   const pacing = flags.fast ? PACINGS[1] : PACINGS[0];
-  const source = simulatorSource(create, {
+  // The simulator generates on the other core; this thread only consumes.
+  const source = workerSimulatorSource(spec, {
     pacing,
     blockSamples,
     ...(durationSamples !== undefined ? { durationSamples } : {}),

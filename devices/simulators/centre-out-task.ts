@@ -34,6 +34,21 @@ export interface TaskEvent {
 
 type Phase = 'hold' | 'reaction' | 'reach';
 
+const enum Slot {
+  X,
+  Y,
+  Vx,
+  Vy,
+  PhaseLeftS,
+  FromX,
+  FromY,
+  ToX,
+  ToY,
+  ReachDurationS,
+  ReachElapsedS,
+  Count,
+}
+
 export class CentreOutTask {
   readonly targetCount: number;
   readonly radiusCm: number;
@@ -46,20 +61,13 @@ export class CentreOutTask {
    */
   readonly maxSpeedCmS: number;
 
-  /** Current cursor state. */
-  x = 0;
-  y = 0;
-  vx = 0;
-  vy = 0;
-
+  /**
+   * Numeric state in one Float64Array: plain number fields that start as small integers and later
+   * hold fractions change V8's object layout mid-run and send the simulator's hot loop into
+   * repeated deoptimisation.
+   */
+  private readonly s = new Float64Array(Slot.Count);
   private phase: Phase = 'hold';
-  private phaseLeftS: number;
-  private fromX = 0;
-  private fromY = 0;
-  private toX = 0;
-  private toY = 0;
-  private reachDurationS = 0;
-  private reachElapsedS = 0;
   private atCentre = true;
   private order: number[] = [];
   private readonly random: Random;
@@ -72,7 +80,22 @@ export class CentreOutTask {
     this.reactionS = checkInterval('option', 'task.reactionS', options.reactionS ?? [0.2, 0.35], 0);
     this.reachS = checkInterval('option', 'task.reachS', options.reachS ?? [0.6, 0.9], 0.05);
     this.maxSpeedCmS = (1.875 * this.radiusCm) / this.reachS[0];
-    this.phaseLeftS = this.holdS;
+    this.s[Slot.PhaseLeftS] = this.holdS;
+  }
+
+  /** Cursor position, cm. */
+  get x(): number {
+    return this.s[Slot.X]!;
+  }
+  get y(): number {
+    return this.s[Slot.Y]!;
+  }
+  /** Cursor velocity, cm/s. */
+  get vx(): number {
+    return this.s[Slot.Vx]!;
+  }
+  get vy(): number {
+    return this.s[Slot.Vy]!;
   }
 
   /**
@@ -81,70 +104,73 @@ export class CentreOutTask {
    * instantaneous velocity at the end of the step.
    */
   step(dtS: number, events: TaskEvent[]): void {
+    const s = this.s;
     let left = dtS;
     while (left > 0) {
-      const used = Math.min(left, this.phaseLeftS);
-      this.phaseLeftS -= used;
+      const used = Math.min(left, s[Slot.PhaseLeftS]!);
+      s[Slot.PhaseLeftS]! -= used;
       left -= used;
       if (this.phase === 'reach') {
-        this.reachElapsedS += used;
+        s[Slot.ReachElapsedS]! += used;
         this.updateReach();
       }
-      if (this.phaseLeftS <= 1e-12) this.nextPhase(events);
+      if (s[Slot.PhaseLeftS]! <= 1e-12) this.nextPhase(events);
     }
   }
 
   private updateReach(): void {
-    const T = this.reachDurationS;
-    const tau = Math.min(1, this.reachElapsedS / T);
+    const s = this.s;
+    const T = s[Slot.ReachDurationS]!;
+    const tau = Math.min(1, s[Slot.ReachElapsedS]! / T);
     const tau2 = tau * tau;
-    const s = tau2 * tau * (10 - 15 * tau + 6 * tau2);
+    const along = tau2 * tau * (10 - 15 * tau + 6 * tau2);
     const ds = (30 * tau2 * (1 - 2 * tau + tau2)) / T;
-    const dx = this.toX - this.fromX;
-    const dy = this.toY - this.fromY;
-    this.x = this.fromX + dx * s;
-    this.y = this.fromY + dy * s;
-    this.vx = dx * ds;
-    this.vy = dy * ds;
+    const dx = s[Slot.ToX]! - s[Slot.FromX]!;
+    const dy = s[Slot.ToY]! - s[Slot.FromY]!;
+    s[Slot.X] = s[Slot.FromX]! + dx * along;
+    s[Slot.Y] = s[Slot.FromY]! + dy * along;
+    s[Slot.Vx] = dx * ds;
+    s[Slot.Vy] = dy * ds;
   }
 
   private nextPhase(events: TaskEvent[]): void {
+    const s = this.s;
     switch (this.phase) {
       case 'hold': {
         // A new target appears: peripheral after the centre, the centre after a peripheral one.
-        this.fromX = this.x;
-        this.fromY = this.y;
+        s[Slot.FromX] = s[Slot.X]!;
+        s[Slot.FromY] = s[Slot.Y]!;
         if (this.atCentre) {
           if (this.order.length === 0) this.order = this.shuffledTargets();
           const k = this.order.pop()!;
           const angle = (2 * Math.PI * k) / this.targetCount;
-          this.toX = round6(this.radiusCm * Math.cos(angle));
-          this.toY = round6(this.radiusCm * Math.sin(angle));
+          s[Slot.ToX] = round6(this.radiusCm * Math.cos(angle));
+          s[Slot.ToY] = round6(this.radiusCm * Math.sin(angle));
         } else {
-          this.toX = 0;
-          this.toY = 0;
+          s[Slot.ToX] = 0;
+          s[Slot.ToY] = 0;
         }
         this.atCentre = !this.atCentre;
-        events.push({ type: 'target_on', target: [this.toX, this.toY] });
+        events.push({ type: 'target_on', target: [s[Slot.ToX]!, s[Slot.ToY]!] });
         this.phase = 'reaction';
-        this.phaseLeftS = this.random.between(this.reactionS[0], this.reactionS[1]);
+        s[Slot.PhaseLeftS] = this.random.between(this.reactionS[0], this.reactionS[1]);
         break;
       }
       case 'reaction':
-        events.push({ type: 'movement_onset', target: [this.toX, this.toY] });
+        events.push({ type: 'movement_onset', target: [s[Slot.ToX]!, s[Slot.ToY]!] });
         this.phase = 'reach';
-        this.reachDurationS = this.random.between(this.reachS[0], this.reachS[1]);
-        this.reachElapsedS = 0;
-        this.phaseLeftS = this.reachDurationS;
+        s[Slot.ReachDurationS] = this.random.between(this.reachS[0], this.reachS[1]);
+        s[Slot.ReachElapsedS] = 0;
+        s[Slot.PhaseLeftS] = s[Slot.ReachDurationS]!;
         break;
       case 'reach':
-        this.x = this.toX;
-        this.y = this.toY;
-        this.vx = 0;
-        this.vy = 0;
-        events.push({ type: 'target_reached', target: [this.toX, this.toY] });
+        s[Slot.X] = s[Slot.ToX]!;
+        s[Slot.Y] = s[Slot.ToY]!;
+        s[Slot.Vx] = 0;
+        s[Slot.Vy] = 0;
+        events.push({ type: 'target_reached', target: [s[Slot.ToX]!, s[Slot.ToY]!] });
         this.phase = 'hold';
-        this.phaseLeftS = this.holdS;
+        s[Slot.PhaseLeftS] = this.holdS;
         break;
     }
   }
