@@ -34,15 +34,10 @@ export interface SampleBlock {
   readonly markers?: readonly Marker[];
 }
 
-export interface SampleBlockInit {
-  info: StreamInfo;
-  first: number;
-  length: number;
-  data: Float32Array;
-  hostTime: number;
-  gap?: SampleGap;
-  markers?: readonly Marker[];
-}
+/** What `createSampleBlock` takes: a SampleBlock before validation. */
+export type SampleBlockInit = SampleBlock;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Validates and freezes a SampleBlock (the typed array itself is not copied). */
 export function createSampleBlock(init: SampleBlockInit): SampleBlock {
@@ -61,15 +56,7 @@ export function createSampleBlock(init: SampleBlockInit): SampleBlock {
     );
   }
   const hostTime = checkNumber('data', 'SampleBlock.hostTime', init.hostTime);
-  const block: {
-    info: StreamInfo;
-    first: number;
-    length: number;
-    data: Float32Array;
-    hostTime: number;
-    gap?: SampleGap;
-    markers?: readonly Marker[];
-  } = { info, first, length, data, hostTime };
+  const block: Mutable<SampleBlock> = { info, first, length, data, hostTime };
   if (init.gap !== undefined) {
     checkInteger('data', 'SampleBlock.gap.missing', init.gap.missing, { min: 1 });
     if (init.gap.missing > first) {

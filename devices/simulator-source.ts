@@ -25,13 +25,24 @@ export interface SimulatorSourceOptions {
   sliceMs?: number;
 }
 
+/** Validates the pacing options shared by the simulator sources; an absent duration is Infinity. */
+export function checkPacing(options: Omit<SimulatorSourceOptions, 'sliceMs'>): {
+  pacing: Pacing;
+  blockSamples: number;
+  durationSamples: number;
+} {
+  return {
+    pacing: checkOneOf('option', 'pacing', options.pacing, PACINGS),
+    blockSamples: checkInteger('option', 'blockSamples', options.blockSamples, { min: 1, max: 10_000_000 }),
+    durationSamples:
+      options.durationSamples === undefined
+        ? Infinity
+        : checkInteger('option', 'durationSamples', options.durationSamples, { min: 1 }),
+  };
+}
+
 export function simulatorSource(create: () => SimulatedDevice, options: SimulatorSourceOptions): Observable<SampleBlock> {
-  const pacing = checkOneOf('option', 'pacing', options.pacing, PACINGS);
-  const blockSamples = checkInteger('option', 'blockSamples', options.blockSamples, { min: 1, max: 10_000_000 });
-  const total =
-    options.durationSamples === undefined
-      ? Infinity
-      : checkInteger('option', 'durationSamples', options.durationSamples, { min: 1 });
+  const { pacing, blockSamples, durationSamples: total } = checkPacing(options);
   const sliceMs = options.sliceMs ?? 20;
 
   return new Observable<SampleBlock>((subscriber) => {

@@ -16,13 +16,11 @@ import {
   type StreamInfoInit,
   ErrorCode,
   NeurostreamError,
-  checkInteger,
-  checkOneOf,
   createSampleBlock,
   createStreamInfo,
   hostNowMs,
 } from '../core/index.js';
-import { PACINGS, type SimulatorSourceOptions } from './simulator-source.js';
+import { checkPacing, type SimulatorSourceOptions } from './simulator-source.js';
 import type { SimulatorWorkerData, SimulatorWorkerMessage } from './simulator-worker.js';
 import type { SimulatorSpec } from './simulators/simulator-spec.js';
 
@@ -34,12 +32,7 @@ export interface WorkerSimulatorSourceOptions extends Omit<SimulatorSourceOption
 }
 
 export function workerSimulatorSource(spec: SimulatorSpec, options: WorkerSimulatorSourceOptions): Observable<SampleBlock> {
-  const pacing = checkOneOf('option', 'pacing', options.pacing, PACINGS);
-  const blockSamples = checkInteger('option', 'blockSamples', options.blockSamples, { min: 1, max: 10_000_000 });
-  const durationSamples =
-    options.durationSamples === undefined
-      ? Infinity
-      : checkInteger('option', 'durationSamples', options.durationSamples, { min: 1 });
+  const { pacing, blockSamples, durationSamples } = checkPacing(options);
 
   return new Observable<SampleBlock>((subscriber) => {
     const control = new Int32Array(new SharedArrayBuffer(4));

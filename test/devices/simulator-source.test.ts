@@ -1,22 +1,13 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { SampleBlock } from '../../core/index.js';
 import { simulatorSource } from '../../devices/simulator-source.js';
 import { EegSimulator } from '../../devices/simulators/eeg-simulator.js';
 import { IntracorticalSimulator } from '../../devices/simulators/intracortical-simulator.js';
-import { readAll } from '../helpers/read-all.js';
+import { concatBlocks, readAll } from '../helpers/read-all.js';
 
 const START = '2026-01-01T00:00:00.000Z';
 const eeg = () => new EegSimulator({ seed: 2, startTime: START });
 
-function concat(blocks: readonly SampleBlock[], channels: number): Float32Array {
-  const total = blocks.reduce((n, b) => n + b.length, 0);
-  const out = new Float32Array(channels * total);
-  for (const b of blocks) {
-    for (let c = 0; c < channels; c++) out.set(b.data.subarray(c * b.length, (c + 1) * b.length), c * total + b.first);
-  }
-  return out;
-}
 
 describe('simulatorSource', () => {
   it('emits exactly durationSamples in consecutive blocks, the last one shorter, then completes', async () => {
@@ -26,14 +17,14 @@ describe('simulatorSource', () => {
     expect(blocks.map((b) => b.length)).toEqual([...new Array<number>(31).fill(32), 8]);
     blocks.forEach((b, k) => expect(b.first).toBe(k * 32));
     const expected = readAll(eeg(), 1000).data;
-    expect(Buffer.from(concat(blocks, 8).buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    expect(Buffer.from(concatBlocks(blocks, 8).buffer).equals(Buffer.from(expected.buffer))).toBe(true);
   });
 
   it('is cold: each subscription gets its own device from the start', async () => {
     const source = simulatorSource(eeg, { pacing: 'fast', blockSamples: 10, durationSamples: 100 });
     const [a, b] = await Promise.all([firstValueFrom(source.pipe(toArray())), firstValueFrom(source.pipe(toArray()))]);
     expect(a.map((x) => x.first)).toEqual(b.map((x) => x.first));
-    expect(Buffer.from(concat(a, 8).buffer).equals(Buffer.from(concat(b, 8).buffer))).toBe(true);
+    expect(Buffer.from(concatBlocks(a, 8).buffer).equals(Buffer.from(concatBlocks(b, 8).buffer))).toBe(true);
   });
 
   it('paces to the wall clock in realtime mode: samples never arrive before their time', async () => {

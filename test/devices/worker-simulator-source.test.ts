@@ -1,9 +1,8 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { SampleBlock } from '../../core/index.js';
 import type { SimulatorSpec } from '../../devices/simulators/simulator-spec.js';
 import { createSimulator } from '../../devices/simulators/simulator-spec.js';
-import { readAll } from '../helpers/read-all.js';
+import { concatBlocks, readAll } from '../helpers/read-all.js';
 
 // The worker runs compiled JavaScript: use the build (npm test builds first).
 const { workerSimulatorSource } = (await import(
@@ -13,14 +12,6 @@ const { workerSimulatorSource } = (await import(
 const START = '2026-01-01T00:00:00.000Z';
 const spec: SimulatorSpec = { kind: 'intracortical', options: { channels: 8, seed: 4, startTime: START } };
 
-function concat(blocks: readonly SampleBlock[], channels: number): Float32Array {
-  const total = blocks.reduce((n, b) => n + b.length, 0);
-  const out = new Float32Array(channels * total);
-  for (const b of blocks) {
-    for (let c = 0; c < channels; c++) out.set(b.data.subarray(c * b.length, (c + 1) * b.length), c * total + b.first);
-  }
-  return out;
-}
 
 const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'Worker' || r === 'MessagePort').length;
 
@@ -35,7 +26,7 @@ describe('workerSimulatorSource', () => {
     expect(blocks[0]!.info.channelNames).toHaveLength(8);
     expect(Object.isFrozen(blocks[0]!.info)).toBe(true);
     const local = readAll(createSimulator(spec), 30000, [300]);
-    expect(Buffer.from(concat(blocks, 8).buffer).equals(Buffer.from(local.data.buffer))).toBe(true);
+    expect(Buffer.from(concatBlocks(blocks, 8).buffer).equals(Buffer.from(local.data.buffer))).toBe(true);
     expect(blocks.flatMap((b) => b.markers ?? [])).toEqual(local.markers);
   });
 

@@ -19,3 +19,13 @@ export function readAll(device: SimulatedDevice, total: number, sizes: readonly 
   }
   return { data, markers, blocks, channel: (c: number) => data.subarray(c * total, (c + 1) * total) };
 }
+
+/** Concatenates consecutive blocks (starting at sample 0) into one channel-major array. */
+export function concatBlocks(blocks: readonly SampleBlock[], channels: number): Float32Array {
+  const total = blocks.reduce((n, b) => n + b.length, 0);
+  const out = new Float32Array(channels * total);
+  for (const b of blocks) {
+    for (let c = 0; c < channels; c++) out.set(b.data.subarray(c * b.length, (c + 1) * b.length), c * total + b.first);
+  }
+  return out;
+}
