@@ -1,0 +1,327 @@
+/**
+ * CytonParser — an incremental state machine from the bytes of an OpenBCI Cyton (or Cyton +
+ * Daisy) to samples. Feed it chunks of any size, split anywhere: the same bytes give the same
+ * samples. It never throws on bad bytes and never waits for more than one packet of them.
+ *
+ * Framing: a packet is 33 bytes, header 0xA0 (0x41 for a board wired without the dongle) …
+ * stop byte 0xC0–0xCF at +32. While in sync, a candidate whose counter follows the last one is
+ * accepted on its stop byte; otherwise (at the start, after a loss of sync or a counter jump) it
+ * must also be followed by the next header at +33 — one byte of latency, only then. A rejected
+ * candidate skips one byte and the rest are scanned again — nothing after a bad byte is lost.
+ * Bytes outside packets are counted as skipped and collected as text; text ending in `$$$` (the
+ * board's end-of-reply marker) is handed to `onText`.
+ *
+ * Counting: the 8-bit sample counter tells exactly how many packets were lost between two
+ * received ones (modulo 256). With a Daisy, odd packets carry channels 1–8 and the following even
+ * packet channels 9–16; the pair makes one 16-channel sample (OpenBCI's JS SDK pairing, closest in
+ * time); a packet without its partner is dropped and the lost 16-channel samples are counted.
+ *
+ * Memory: fixed buffers only; the text buffer is bounded (`maxTextBytes`).
+ */
+import { checkInteger, checkOneOf } from '../../../core/index.js';
+import {
+  CYTON_CHANNELS,
+  CYTON_HEADER,
+  CYTON_HEADER_WIRED,
+  CYTON_PACKET_BYTES,
+  CYTON_STOP_MAX,
+  CYTON_STOP_MIN,
+  CytonPacketType,
+} from './cyton-constants.js';
+
+/**
+ * One decoded sample. The parser reuses this object and its arrays: read them inside the
+ * callback, copy what you keep.
+ */
+export interface CytonSample {
+  /** Counter of the packet that completed the sample (0–255). */
+  sampleNumber: number;
+  /** ADC counts, 8 or 16 channels. */
+  readonly counts: Int32Array;
+  /** Stop byte & 0x0F of the packet that completed the sample. */
+  packetType: number;
+  /** Accelerometer counts X, Y, Z; only the axes flagged in `accelMask` are new. */
+  readonly accel: Int16Array;
+  /** Bit k set: axis k was updated by this sample (the board sends zeros between updates). */
+  accelMask: number;
+  /** Board time in ms for time-stamped packet types, else −1. */
+  boardTimeMs: number;
+  /** The 6 raw aux bytes of the completing packet. */
+  readonly aux: Uint8Array;
+  /** Samples lost immediately before this one, from the sample counter. */
+  missedBefore: number;
+}
+
+export interface CytonParserOptions {
+  /** Cyton + Daisy (16 channels from odd/even packet pairs). Default false. */
+  daisy?: boolean;
+  /** Packet header: 0xA0 through the dongle (default), 0x41 wired. */
+  header?: number;
+  /** Called for every sample. */
+  onSample: (sample: CytonSample) => void;
+  /** Called with each text reply (without its `$$$`). */
+  onText?: (text: string) => void;
+  /** Most text bytes kept while waiting for `$$$`. Default 4096. */
+  maxTextBytes?: number;
+}
+
+export interface CytonParserStats {
+  /** Packets accepted. */
+  packets: number;
+  /** Bytes that were not part of an accepted packet. */
+  skippedBytes: number;
+  /** Packets lost according to the sample counter. */
+  droppedPackets: number;
+  /** Samples lost (packets for a Cyton; 16-channel pairs for a Daisy). */
+  droppedSamples: number;
+  /** Candidate packets rejected for a bad stop byte or a missing next header. */
+  resyncs: number;
+}
+
+const isStop = (b: number): boolean => b >= CYTON_STOP_MIN && b <= CYTON_STOP_MAX;
+
+function int24(b: Uint8Array, o: number): number {
+  const v = (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
+  return v & 0x800000 ? v - 0x1000000 : v;
+}
+
+function int16(b: Uint8Array, o: number): number {
+  const v = (b[o]! << 8) | b[o + 1]!;
+  return v & 0x8000 ? v - 0x10000 : v;
+}
+
+export class CytonParser {
+  readonly daisy: boolean;
+  readonly channels: number;
+  readonly stats: CytonParserStats = { packets: 0, skippedBytes: 0, droppedPackets: 0, droppedSamples: 0, resyncs: 0 };
+
+  private readonly header: number;
+  private readonly onSample: (sample: CytonSample) => void;
+  private readonly onText: ((text: string) => void) | undefined;
+  private readonly maxTextBytes: number;
+
+  /** Candidate packet (+1 byte of look-ahead while out of sync). */
+  private readonly buf = new Uint8Array(CYTON_PACKET_BYTES + 1);
+  private have = 0;
+  private synced = false;
+  /** Bytes to scan again after a rejected candidate (never more than one packet's worth). */
+  private pending = new Uint8Array(2 * CYTON_PACKET_BYTES);
+  private pendingSpare = new Uint8Array(2 * CYTON_PACKET_BYTES);
+  private pendingStart = 0;
+  private pendingEnd = 0;
+
+  private lastCounter = -1;
+  private lastPair = -1;
+  private lowerValid = false;
+  private lowerCounter = 0;
+  private readonly lowerCounts = new Int32Array(CYTON_CHANNELS);
+  private readonly lowerAccel = new Int16Array(3);
+  private lowerAccelMask = 0;
+
+  private readonly packetAccel = new Int16Array(3);
+  private readonly sample: CytonSample;
+  private text: number[] = [];
+  private dollars = 0;
+
+  constructor(options: CytonParserOptions) {
+    this.daisy = options.daisy ?? false;
+    this.channels = this.daisy ? 2 * CYTON_CHANNELS : CYTON_CHANNELS;
+    this.header = checkOneOf('option', 'header', options.header ?? CYTON_HEADER, [CYTON_HEADER, CYTON_HEADER_WIRED]);
+    this.maxTextBytes = checkInteger('option', 'maxTextBytes', options.maxTextBytes ?? 4096, { min: 3, max: 1 << 20 });
+    this.onSample = options.onSample;
+    this.onText = options.onText;
+    this.sample = {
+      sampleNumber: 0,
+      counts: new Int32Array(this.channels),
+      packetType: 0,
+      accel: new Int16Array(3),
+      accelMask: 0,
+      boardTimeMs: -1,
+      aux: new Uint8Array(6),
+      missedBefore: 0,
+    };
+  }
+
+  /** Forget the sample counter (call when streaming restarts: the board resets it on `b`). */
+  resetCounter(): void {
+    this.lastCounter = -1;
+    this.lastPair = -1;
+    this.lowerValid = false;
+  }
+
+  /** Feeds bytes; samples and text replies are delivered through the callbacks. */
+  push(chunk: Uint8Array): void {
+    for (let i = 0; i < chunk.length; i++) {
+      this.step(chunk[i]!);
+      while (this.pendingStart < this.pendingEnd) this.step(this.pending[this.pendingStart++]!);
+    }
+  }
+
+  /** Bytes held while waiting for the rest of a candidate packet. */
+  get bufferedBytes(): number {
+    return this.have + this.pendingEnd - this.pendingStart;
+  }
+
+  private step(b: number): void {
+    const buf = this.buf;
+    if (this.have === 0) {
+      if (b === this.header) {
+        buf[0] = b;
+        this.have = 1;
+      } else {
+        this.skip(b);
+      }
+      return;
+    }
+    buf[this.have++] = b;
+    if (this.have === CYTON_PACKET_BYTES) {
+      if (!isStop(buf[CYTON_PACKET_BYTES - 1]!)) {
+        this.reject();
+      } else if (this.synced && this.lastCounter >= 0 && buf[1] === ((this.lastCounter + 1) & 0xff)) {
+        this.have = 0;
+        this.accept();
+      }
+      return;
+    }
+    if (this.have === CYTON_PACKET_BYTES + 1) {
+      // Out of sync, or the counter jumped: accept only if the next packet's header follows.
+      if (b === this.header) {
+        this.synced = true;
+        this.accept();
+        buf[0] = b;
+        this.have = 1;
+      } else {
+        this.reject();
+      }
+    }
+  }
+
+  /** The candidate at buf[0] is not a packet: skip its first byte, scan the rest again. */
+  private reject(): void {
+    this.stats.resyncs++;
+    this.synced = false;
+    this.skip(this.buf[0]!);
+    const rest = this.have - 1;
+    const remaining = this.pendingEnd - this.pendingStart;
+    const next = this.pendingSpare;
+    next.set(this.buf.subarray(1, this.have), 0);
+    next.set(this.pending.subarray(this.pendingStart, this.pendingEnd), rest);
+    this.pendingSpare = this.pending;
+    this.pending = next;
+    this.pendingStart = 0;
+    this.pendingEnd = rest + remaining;
+    this.have = 0;
+  }
+
+  private skip(b: number): void {
+    this.stats.skippedBytes++;
+    if (b === 0x24 /* $ */) {
+      if (++this.dollars === 3) {
+        this.dollars = 0;
+        this.onText?.(String.fromCharCode(...this.text));
+        this.text = [];
+      }
+      return;
+    }
+    // '$' runs shorter than three belong to the text.
+    for (; this.dollars > 0; this.dollars--) this.keepText(0x24);
+    if ((b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09) this.keepText(b);
+  }
+
+  private keepText(b: number): void {
+    // Bounded: when full, forget the older half (amortised O(1) per byte).
+    if (this.text.length >= this.maxTextBytes) this.text.splice(0, this.text.length >> 1);
+    this.text.push(b);
+  }
+
+  /** Decodes the packet in buf[0..33). */
+  private accept(): void {
+    const buf = this.buf;
+    const s = this.stats;
+    s.packets++;
+    const counter = buf[1]!;
+    const type = buf[CYTON_PACKET_BYTES - 1]! & 0x0f;
+    let lostPackets = 0;
+    if (this.lastCounter >= 0) lostPackets = (counter - this.lastCounter - 1) & 0xff;
+    this.lastCounter = counter;
+    s.droppedPackets += lostPackets;
+
+    const sample = this.sample;
+    // Aux bytes → accelerometer / board time, per packet type.
+    let accelMask = 0;
+    let boardTimeMs = -1;
+    const ax = this.packetAccel;
+    ax.fill(0);
+    if (type === CytonPacketType.Accel) {
+      for (let k = 0; k < 3; k++) {
+        ax[k] = int16(buf, 26 + 2 * k);
+        if (ax[k] !== 0) accelMask = 0b111;
+      }
+    } else if (type === CytonPacketType.AccelTimeSet || type === CytonPacketType.AccelTime) {
+      const axis = counter % 10;
+      if (axis >= 7) {
+        ax[axis - 7] = int16(buf, 26);
+        accelMask = 1 << (axis - 7);
+      }
+      boardTimeMs = ((buf[28]! << 24) >>> 0) + ((buf[29]! << 16) | (buf[30]! << 8) | buf[31]!);
+    } else if (type === CytonPacketType.RawAuxTimeSet || type === CytonPacketType.RawAuxTime) {
+      boardTimeMs = ((buf[28]! << 24) >>> 0) + ((buf[29]! << 16) | (buf[30]! << 8) | buf[31]!);
+    }
+
+    if (!this.daisy) {
+      for (let c = 0; c < CYTON_CHANNELS; c++) sample.counts[c] = int24(buf, 2 + 3 * c);
+      s.droppedSamples += lostPackets;
+      this.emit(counter, type, ax, accelMask, boardTimeMs, lostPackets);
+      return;
+    }
+
+    if (counter % 2 === 1) {
+      // Channels 1–8: hold until the even partner arrives (a held half left unpaired is lost).
+      for (let c = 0; c < CYTON_CHANNELS; c++) this.lowerCounts[c] = int24(buf, 2 + 3 * c);
+      this.lowerAccel.set(ax);
+      this.lowerAccelMask = accelMask;
+      this.lowerCounter = counter;
+      this.lowerValid = true;
+      return;
+    }
+    if (!this.lowerValid || ((this.lowerCounter + 1) & 0xff) !== counter) {
+      // Channels 9–16 without their channels 1–8: the pair is lost, and counted when the next
+      // complete pair shows the gap in pair numbers.
+      this.lowerValid = false;
+      return;
+    }
+    this.lowerValid = false;
+    const pair = counter >> 1;
+    const missed = this.pairsMissedBefore(pair);
+    this.lastPair = pair;
+    s.droppedSamples += missed;
+    for (let c = 0; c < CYTON_CHANNELS; c++) {
+      sample.counts[c] = this.lowerCounts[c]!;
+      sample.counts[CYTON_CHANNELS + c] = int24(buf, 2 + 3 * c);
+    }
+    // Accelerometer data lands in whichever packet of the pair was current.
+    for (let k = 0; k < 3; k++) {
+      if (this.lowerAccelMask & (1 << k)) {
+        if (!(accelMask & (1 << k))) ax[k] = this.lowerAccel[k]!;
+      }
+    }
+    this.emit(counter, type, ax, accelMask | this.lowerAccelMask, boardTimeMs, missed);
+  }
+
+  /** Pairs not emitted between the last emitted pair and `pair` (= even counter / 2, mod 128). */
+  private pairsMissedBefore(pair: number): number {
+    return this.lastPair < 0 ? 0 : (pair - this.lastPair - 1) & 0x7f;
+  }
+
+  private emit(counter: number, type: number, ax: Int16Array, accelMask: number, boardTimeMs: number, missed: number): void {
+    const sample = this.sample;
+    sample.sampleNumber = counter;
+    sample.packetType = type;
+    sample.accel.set(ax);
+    sample.accelMask = accelMask;
+    sample.boardTimeMs = boardTimeMs;
+    sample.aux.set(this.buf.subarray(26, 32));
+    sample.missedBefore = missed;
+    this.onSample(sample);
+  }
+}

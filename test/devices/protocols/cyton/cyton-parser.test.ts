@@ -1,0 +1,273 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cytonPacket, writeCytonPacket } from '../../../../devices/protocols/cyton/cyton-encoder.js';
+import { CytonParser, type CytonSample } from '../../../../devices/protocols/cyton/cyton-parser.js';
+
+interface Got {
+  sampleNumber: number;
+  counts: number[];
+  packetType: number;
+  accel: number[];
+  accelMask: number;
+  boardTimeMs: number;
+  missedBefore: number;
+}
+
+function collect(options: { daisy?: boolean; header?: number } = {}) {
+  const samples: Got[] = [];
+  const texts: string[] = [];
+  const parser = new CytonParser({
+    ...options,
+    onSample: (s: CytonSample) =>
+      samples.push({
+        sampleNumber: s.sampleNumber,
+        counts: [...s.counts],
+        packetType: s.packetType,
+        accel: [...s.accel],
+        accelMask: s.accelMask,
+        boardTimeMs: s.boardTimeMs,
+        missedBefore: s.missedBefore,
+      }),
+    onText: (t) => texts.push(t),
+  });
+  return { parser, samples, texts };
+}
+
+const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((h) => parseInt(h, 16)));
+
+/** A stream of `n` packets with counters from `start`, channel values derived from the index. */
+function stream(n: number, start = 0): { bytes: Uint8Array; counts: number[][] } {
+  const bytes = new Uint8Array(33 * n);
+  const counts: number[][] = [];
+  for (let k = 0; k < n; k++) {
+    const c = Array.from({ length: 8 }, (_, ch) => ((k * 7919 + ch * 104729) % 16777216) - 8388608);
+    counts.push(c);
+    writeCytonPacket(bytes, 33 * k, { counter: (start + k) & 0xff, counts: c, accel: k % 10 === 0 ? [k, -k, 3] : [0, 0, 0] });
+  }
+  return { bytes, counts };
+}
+
+describe('CytonParser: decoding', () => {
+  it('decodes a byte-exact packet: 24-bit big-endian two’s complement, accelerometer int16', () => {
+    const { parser, samples } = collect();
+    const packet = hex('A0 05 7FFFFF 800000 FFFFFF 000001 000000 123456 EDCBAA 000100 0010 FFF0 0000 C0');
+    // Out of sync at start: accepted once the next header confirms the frame.
+    parser.push(packet);
+    expect(samples).toHaveLength(0);
+    parser.push(hex('A0'));
+    expect(samples).toEqual([
+      {
+        sampleNumber: 5,
+        counts: [8388607, -8388608, -1, 1, 0, 1193046, -1193046, 256],
+        packetType: 0,
+        accel: [16, -16, 0],
+        accelMask: 0b111,
+        boardTimeMs: -1,
+        missedBefore: 0,
+      },
+    ]);
+    expect(parser.stats).toMatchObject({ packets: 1, skippedBytes: 0, droppedPackets: 0 });
+  });
+
+  it('decodes time-stamped packets: one accelerometer axis on counters ending 7/8/9, board time in ms', () => {
+    const { parser, samples } = collect();
+    const aux = [0x01, 0x02, 0x00, 0x01, 0xe2, 0x40]; // axis value 258, time 123456 ms
+    parser.push(cytonPacket({ counter: 17, counts: [], packetType: 4, aux }));
+    parser.push(cytonPacket({ counter: 18, counts: [], packetType: 4, aux: [0, 0, 0xff, 0xff, 0xff, 0xff] }));
+    parser.push(hex('A0'));
+    expect(samples[0]).toMatchObject({ packetType: 4, accel: [258, 0, 0], accelMask: 0b001, boardTimeMs: 123456 });
+    expect(samples[1]).toMatchObject({ accelMask: 0b010, boardTimeMs: 4294967295 });
+  });
+
+  it('accepts the wired header 0x41 when told to', () => {
+    const { parser, samples } = collect({ header: 0x41 });
+    const { bytes } = stream(3);
+    for (let k = 0; k < 3; k++) bytes[33 * k] = 0x41;
+    parser.push(bytes);
+    parser.push(Uint8Array.of(0x41));
+    expect(samples).toHaveLength(3);
+    expect(() => new CytonParser({ header: 0x42, onSample: () => {} })).toThrow('header: expected one of 160, 65, got 66');
+  });
+});
+
+describe('CytonParser: incremental', () => {
+  const { bytes, counts } = stream(40);
+  const whole = collect();
+  whole.parser.push(bytes);
+  whole.parser.push(hex('A0'));
+
+  it('gives the same samples for the same bytes split at every offset', () => {
+    expect(whole.samples).toHaveLength(40);
+    whole.samples.forEach((s, k) => expect(s.counts).toEqual(counts[k]));
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const split = collect();
+      split.parser.push(bytes.subarray(0, cut));
+      split.parser.push(bytes.subarray(cut));
+      split.parser.push(hex('A0'));
+      expect(split.samples).toEqual(whole.samples);
+    }
+  });
+
+  it('gives the same samples for any chunking (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 60 }), (sizes) => {
+        const p = collect();
+        let at = 0;
+        let k = 0;
+        while (at < bytes.length) {
+          const n = sizes[k++ % sizes.length]!;
+          p.parser.push(bytes.subarray(at, at + n));
+          at += n;
+        }
+        p.parser.push(hex('A0'));
+        expect(p.samples).toEqual(whole.samples);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('CytonParser: counting and resynchronisation', () => {
+  it('wraps the 8-bit counter without counting a loss, and counts lost packets exactly', () => {
+    const { bytes } = stream(300, 200); // counters 200..255, 0..243
+    const kept: Uint8Array[] = [];
+    const removed = new Set([10, 11, 12, 100, 299 - 1]);
+    for (let k = 0; k < 300; k++) if (!removed.has(k)) kept.push(bytes.subarray(33 * k, 33 * k + 33));
+    const { parser, samples } = collect();
+    for (const p of kept) parser.push(p);
+    parser.push(hex('A0'));
+    expect(parser.stats.droppedPackets).toBe(5);
+    expect(parser.stats.droppedSamples).toBe(5);
+    expect(samples.find((s) => s.sampleNumber === (200 + 13) & 0xff)?.missedBefore).toBe(3);
+    expect(samples.reduce((n, s) => n + s.missedBefore, 0)).toBe(5);
+  });
+
+  it('skips garbage between packets and counts exactly the bytes skipped', () => {
+    const { bytes, counts } = stream(50);
+    const garbage = Uint8Array.from({ length: 17 }, (_, i) => (i * 37 + 1) % 0x9f); // no 0xA0
+    const { parser, samples } = collect();
+    let inserted = 0;
+    for (let k = 0; k < 50; k++) {
+      if (k % 5 === 2) {
+        parser.push(garbage);
+        inserted += garbage.length;
+      }
+      parser.push(bytes.subarray(33 * k, 33 * k + 33));
+    }
+    parser.push(hex('A0'));
+    expect(samples.map((s) => s.counts)).toEqual(counts);
+    expect(parser.stats.skippedBytes).toBe(inserted);
+    expect(parser.stats.droppedPackets).toBe(0);
+  });
+
+  it('recovers every packet after false headers and truncated packets, counting what it lost', () => {
+    const { bytes } = stream(30);
+    const { parser, samples } = collect();
+    parser.push(bytes.subarray(0, 33 * 10));
+    parser.push(Uint8Array.of(0xa0, 0xa0, 1, 2, 0xc0, 0xa0, 0xa0)); // false starts
+    parser.push(bytes.subarray(33 * 10 + 5, 33 * 11)); // packet 10 truncated: lost
+    parser.push(bytes.subarray(33 * 11));
+    parser.push(hex('A0'));
+    expect(samples.map((s) => s.sampleNumber)).toEqual([...Array(30).keys()].filter((k) => k !== 10));
+    expect(parser.stats.droppedPackets).toBe(1);
+    expect(parser.stats.skippedBytes).toBe(7 + 28);
+  });
+
+  it('never throws, never holds more than two packets, and loses only what corruption touched (property)', () => {
+    const { bytes } = stream(120);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(bytes.length - 1), kind: fc.constantFrom('flip', 'insert', 'delete'), value: fc.nat(255) }), {
+          maxLength: 12,
+        }),
+        fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 20 }),
+        (edits, sizes) => {
+          const damaged = [...bytes];
+          const touched = new Set<number>();
+          for (const e of [...edits].sort((a, b) => b.at - a.at)) {
+            touched.add(Math.floor(e.at / 33));
+            if (e.kind === 'flip') damaged[e.at] = damaged[e.at]! ^ (1 << e.value % 8);
+            else if (e.kind === 'insert') damaged.splice(e.at, 0, e.value);
+            else damaged.splice(e.at, 1);
+          }
+          const input = Uint8Array.from(damaged);
+          const p = collect();
+          let at = 0;
+          let k = 0;
+          while (at < input.length) {
+            const n = sizes[k++ % sizes.length]!;
+            p.parser.push(input.subarray(at, at + n));
+            expect(p.parser.bufferedBytes).toBeLessThanOrEqual(2 * 33);
+            at += n;
+          }
+          p.parser.push(hex('A0'));
+          // Every packet no edit touched (and not next to one: framing needs the neighbour) arrives intact.
+          const got = new Set(p.samples.map((s) => s.sampleNumber));
+          for (let pk = 1; pk < 119; pk++) {
+            if (!touched.has(pk) && !touched.has(pk - 1) && !touched.has(pk + 1)) expect(got.has(pk)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('CytonParser: text replies', () => {
+  it('hands over the banner and replies ending in $$$, also between packets', () => {
+    const { parser, samples, texts } = collect();
+    const enc = new TextEncoder();
+    parser.push(enc.encode('OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$'));
+    parser.push(enc.encode('$'));
+    const { bytes } = stream(4);
+    parser.push(bytes.subarray(0, 66));
+    parser.push(enc.encode('Success: Channel set for 3$$$'));
+    parser.push(bytes.subarray(66));
+    parser.push(hex('A0'));
+    expect(texts).toEqual([
+      'OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n',
+      'Success: Channel set for 3',
+    ]);
+    expect(samples).toHaveLength(4);
+  });
+
+  it('keeps a bounded amount of text', () => {
+    const { parser, texts } = collect();
+    parser.push(new TextEncoder().encode('x'.repeat(100_000) + '$$$'));
+    expect(texts[0]!.length).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('CytonParser: Daisy', () => {
+  /** Board packets (odd counters) carry channels 1–8, Daisy packets (even) 9–16. */
+  function daisyStream(pairs: number, skip: Set<number> = new Set()) {
+    const chunks: Uint8Array[] = [];
+    for (let counter = 1; counter <= 2 * pairs; counter++) {
+      if (skip.has(counter)) continue;
+      const base = counter % 2 === 1 ? 1000 * counter : -1000 * counter;
+      chunks.push(cytonPacket({ counter: counter & 0xff, counts: Array.from({ length: 8 }, (_, c) => base + c) }));
+    }
+    return chunks;
+  }
+
+  it('pairs each odd packet with the following even one into a 16-channel sample', () => {
+    const { parser, samples } = collect({ daisy: true });
+    for (const p of daisyStream(200)) parser.push(p);
+    parser.push(hex('A0'));
+    expect(samples).toHaveLength(200);
+    expect(samples[0]!.counts).toEqual([1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, -2000, -1999, -1998, -1997, -1996, -1995, -1994, -1993]);
+    expect(samples[199]!.sampleNumber).toBe(400 & 0xff);
+    expect(parser.stats.droppedSamples).toBe(0);
+  });
+
+  it('drops a pair that lost either half and counts the lost 16-channel samples', () => {
+    const { parser, samples } = collect({ daisy: true });
+    for (const p of daisyStream(20, new Set([5, 12, 13, 14]))) parser.push(p);
+    parser.push(hex('A0'));
+    // Pairs (5,6), (11,12), (13,14) are incomplete.
+    expect(samples).toHaveLength(17);
+    expect(parser.stats.droppedSamples).toBe(3);
+    expect(parser.stats.droppedPackets).toBe(4);
+    expect(samples.reduce((n, s) => n + s.missedBefore, 0)).toBe(3);
+  });
+});
