@@ -1,20 +1,33 @@
 /**
- * Turns `--device` and its flags into a validated simulator description. Option names of the
- * simulators are mapped back to the flags the user typed, so errors name `--channels`, not
- * `channels`.
+ * Turns `--device` and its flags into a source of SampleBlocks: a simulator (in a worker thread)
+ * or a driver for a real device on a serial port. Option names of the simulators are mapped back
+ * to the flags the user typed, so errors name `--channels`, not `channels`.
  */
-import { InvalidOptionError, type StreamInfo } from '../core/index.js';
-import { createSimulator, SIMULATOR_KINDS, type SimulatorKind, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
+import type { Observable } from 'rxjs';
+import { InvalidOptionError, type SampleBlock } from '../core/index.js';
+import { cytonSource } from '../devices/drivers/cyton-source.js';
+import { frameSource } from '../devices/drivers/frame-source.js';
+import type { Pacing } from '../devices/simulator-source.js';
+import { createSimulator, SIMULATOR_KINDS, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
+import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
 
-export const DEVICE_NAMES = SIMULATOR_KINDS;
-export type DeviceName = SimulatorKind;
+export const DRIVER_NAMES = ['cyton', 'frame'] as const;
+export const DEVICE_NAMES = [...SIMULATOR_KINDS, ...DRIVER_NAMES] as const;
+export type DeviceName = (typeof DEVICE_NAMES)[number];
 
 export interface DeviceFlags {
   device: DeviceName;
+  port?: string;
   channels?: number;
   rate?: number;
   seed: number;
   mains: 50 | 60;
+}
+
+export interface DeviceChoice {
+  /** What the status line calls the device before its first block arrives. */
+  label: string;
+  source: Observable<SampleBlock>;
 }
 
 const FLAG_OF_OPTION: Record<string, string> = {
@@ -32,8 +45,8 @@ function asFlagError(error: unknown): unknown {
   return error;
 }
 
-/** The simulator the flags describe, validated by building it once here; and its StreamInfo. */
-export function simulatorFromFlags(flags: DeviceFlags): { spec: SimulatorSpec; info: StreamInfo } {
+/** The simulator the flags describe, validated by building it once here. */
+export function simulatorSpecFromFlags(flags: DeviceFlags): SimulatorSpec {
   const options = {
     seed: flags.seed,
     mainsHz: flags.mains,
@@ -43,8 +56,38 @@ export function simulatorFromFlags(flags: DeviceFlags): { spec: SimulatorSpec; i
   };
   const spec: SimulatorSpec = flags.device === 'eeg' ? { kind: 'eeg', options } : { kind: 'intracortical', options };
   try {
-    return { spec, info: createSimulator(spec).info };
+    createSimulator(spec);
   } catch (error) {
     throw asFlagError(error);
   }
+  return spec;
+}
+
+export function deviceFromFlags(
+  flags: DeviceFlags,
+  pacing: { pacing: Pacing; blockMs: number; durationS?: number },
+): DeviceChoice {
+  if (flags.device === 'cyton' || flags.device === 'frame') {
+    if (flags.port === undefined) throw new InvalidOptionError('--port', `the serial port of the ${flags.device} device, e.g. /dev/ttyUSB0`, undefined);
+    for (const [flag, value] of [['--channels', flags.channels], ['--rate', flags.rate]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (the device reports it)`, value);
+    }
+    const source = flags.device === 'cyton' ? cytonSource({ port: flags.port }) : frameSource({ port: flags.port });
+    return { label: `${flags.device} on ${flags.port}`, source };
+  }
+  if (flags.port !== undefined) throw new InvalidOptionError('--port', `no value for the ${flags.device} simulator`, flags.port);
+  const spec = simulatorSpecFromFlags(flags);
+  const info = createSimulator(spec).info;
+  const fs = info.sampleRateHz;
+  const durationSamples = pacing.durationS === undefined ? undefined : Math.max(1, Math.round(pacing.durationS * fs));
+  if (durationSamples !== undefined && !Number.isSafeInteger(durationSamples)) {
+    throw new InvalidOptionError('--duration', 'a duration of at most 2^53 samples', pacing.durationS);
+  }
+  // The simulator generates on the other core; the session's thread only consumes.
+  const source = workerSimulatorSource(spec, {
+    pacing: pacing.pacing,
+    blockSamples: Math.max(1, Math.round((pacing.blockMs * fs) / 1000)),
+    ...(durationSamples !== undefined ? { durationSamples } : {}),
+  });
+  return { label: `${info.device.name}`, source };
 }

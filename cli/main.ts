@@ -8,6 +8,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, NeurostreamError, SOFTWARE_VERSION } from '../core/index.js';
+import { emulateCommand } from './commands/emulate.js';
+import { portsCommand } from './commands/ports.js';
 import { runCommand } from './commands/run.js';
 
 export function buildProgram(): Command {
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  program.addCommand(runCommand().exitOverride().configureOutput({ writeErr: () => {} }));
+  for (const command of [runCommand(), emulateCommand(), portsCommand()]) {
+    program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
+  }
   return program;
 }
 

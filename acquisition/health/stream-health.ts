@@ -19,7 +19,7 @@ export interface HealthSnapshot {
   readonly achievedRateHz: number;
   /** Lag behind real time now, ms (≥ 0). */
   readonly lagMs: number;
-  /** Largest lag seen at any block arrival, ms. */
+  /** Largest lag seen at any block arrival or snapshot, ms. */
   readonly maxLagMs: number;
   /** Time since the stream's first sample, ms. */
   readonly elapsedMs: number;
@@ -67,12 +67,14 @@ export class StreamHealth {
       this.lastSnapshotMs = nowMs;
       this.lastSnapshotSamples = this.samples;
     }
+    const lag = started ? this.lagAt(nowMs) : 0;
+    if (lag > this.maxLag) this.maxLag = lag;
     return {
       samples: this.samples,
       blocks: this.blocks,
       droppedSamples: this.dropped,
       achievedRateHz: achieved,
-      lagMs: started ? this.lagAt(nowMs) : 0,
+      lagMs: lag,
       maxLagMs: this.maxLag,
       elapsedMs: started ? nowMs - this.startMs : 0,
     };

@@ -138,7 +138,7 @@ describe('CytonParser: counting and resynchronisation', () => {
     parser.push(hex('A0'));
     expect(parser.stats.droppedPackets).toBe(5);
     expect(parser.stats.droppedSamples).toBe(5);
-    expect(samples.find((s) => s.sampleNumber === (200 + 13) & 0xff)?.missedBefore).toBe(3);
+    expect(samples.find((s) => s.sampleNumber === ((200 + 13) & 0xff))?.missedBefore).toBe(3);
     expect(samples.reduce((n, s) => n + s.missedBefore, 0)).toBe(5);
   });
 

@@ -1,0 +1,177 @@
+/**
+ * `neurostream emulate` — a device on a real serial port, for trying drivers without hardware:
+ * socat makes a linked pseudo-terminal pair, the emulator plays one end in real time, and
+ * `--link PATH` is the other end, opened like any serial device.
+ */
+import { Command } from 'commander';
+import { SerialPort } from 'serialport';
+import { InvalidOptionError, checkInteger, checkNumber } from '../../core/index.js';
+import { CytonBoard } from '../../devices/emulators/cyton-board.js';
+import { FrameDevice } from '../../devices/emulators/frame-device.js';
+import { type PtyPair, startPtyPair } from '../../devices/emulators/pty-pair.js';
+import { FRAME_FORMAT_NAMES, type FrameFormatName } from '../../devices/protocols/frame/frame-constants.js';
+import { CYTON_BAUD_RATE } from '../../devices/protocols/cyton/cyton-constants.js';
+import { hostNowMs } from '../../core/index.js';
+import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
+
+export const EMULATED_PROTOCOLS = ['cyton', 'frame'] as const;
+
+interface EmulateFlags {
+  protocol: (typeof EMULATED_PROTOCOLS)[number];
+  link?: string;
+  daisy: boolean;
+  channels?: number;
+  rate?: number;
+  format: FrameFormatName;
+  frameMs: number;
+  seed: number;
+  mains: 50 | 60;
+  bitErrorRate: number;
+  dropRate: number;
+  unplugAfter?: number;
+  replugAfter: number;
+  duration?: number;
+}
+
+/** Most bytes queued for a reader that is not reading before the emulator drops data, as a device would. */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+export function emulateCommand(): Command {
+  return new Command('emulate')
+    .description('emulate a device on a pseudo-terminal pair (needs socat): open --link like a serial port')
+    .option('--protocol <name>', `protocol: ${EMULATED_PROTOCOLS.join(' | ')}`, choiceFlag('--protocol', EMULATED_PROTOCOLS), 'cyton')
+    .option('--link <path>', 'path of the serial device to create (default /tmp/neurostream-<protocol>)')
+    .option('--daisy', 'cyton: a Cyton with a Daisy (16 channels)', false)
+    .option('--channels <n>', 'frame: channels (1–1024, default 256)', integerFlag('--channels'))
+    .option('--rate <hz>', 'frame: sample rate in Hz (default 30000)', numberFlag('--rate'))
+    .option('--format <name>', 'frame: int16 | int24 | float32', choiceFlag('--format', Object.keys(FRAME_FORMAT_NAMES) as FrameFormatName[]), 'int16')
+    .option('--frame-ms <ms>', 'frame: duration of one frame in ms', numberFlag('--frame-ms'), 1)
+    .option('--seed <n>', 'seed of the simulated signals', integerFlag('--seed'), 1)
+    .option('--mains <hz>', 'mains frequency: 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
+    .option('--bit-error-rate <p>', 'flip each bit sent with this probability', numberFlag('--bit-error-rate'), 0)
+    .option('--drop-rate <p>', 'lose each packet/frame with this probability', numberFlag('--drop-rate'), 0)
+    .option('--unplug-after <s>', 'make the device disappear after this many seconds (then replug it)', numberFlag('--unplug-after'))
+    .option('--replug-after <s>', 'seconds the device stays unplugged', numberFlag('--replug-after'), 2)
+    .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', numberFlag('--duration'))
+    .action(async (flags: EmulateFlags) => {
+      process.exitCode = await emulate(flags);
+    });
+}
+
+interface Emulated {
+  advanceTo(nowMs: number): void;
+  skipTo(nowMs: number): void;
+  receive?(bytes: Uint8Array, nowMs: number): void;
+  describe(): string;
+  summary(): string;
+  tickMs: number;
+  baudRate: number;
+}
+
+function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Emulated {
+  const faults = { bitErrorRate: flags.bitErrorRate, dropRate: flags.dropRate };
+  checkNumber('option', '--bit-error-rate', flags.bitErrorRate, { min: 0, max: 0.5 });
+  checkNumber('option', '--drop-rate', flags.dropRate, { min: 0, max: 1 });
+  if (flags.protocol === 'cyton') {
+    if (flags.channels !== undefined || flags.rate !== undefined) {
+      throw new InvalidOptionError(flags.channels !== undefined ? '--channels' : '--rate', 'no value for --protocol cyton (8 channels at 250 Hz; --daisy for 16)', flags.channels ?? flags.rate);
+    }
+    const board = new CytonBoard({ daisy: flags.daisy, seed: flags.seed, mainsHz: flags.mains, send, ...faults });
+    return {
+      advanceTo: (t) => board.advanceTo(t),
+      skipTo: (t) => board.skipTo(t),
+      receive: (b, t) => board.receive(b, t),
+      describe: () => `OpenBCI ${flags.daisy ? 'Cyton+Daisy (16 ch @ 125 Hz)' : 'Cyton (8 ch @ 250 Hz)'}`,
+      summary: () => `${board.packetsCounted} packets counted since the last 'b', ${board.packetsDropped} dropped on purpose`,
+      tickMs: 4,
+      baudRate: CYTON_BAUD_RATE,
+    };
+  }
+  const channels = checkInteger('option', '--channels', flags.channels ?? 256, { min: 1, max: 1024 });
+  const rate = checkNumber('option', '--rate', flags.rate ?? 30000, { min: 1000, max: 100000 });
+  const frameScans = Math.round((checkNumber('option', '--frame-ms', flags.frameMs, { min: 0, exclusiveMin: true, max: 1000 }) * rate) / 1000);
+  if (frameScans < 1 || frameScans > 4096) throw new InvalidOptionError('--frame-ms', 'a frame of 1 to 4096 scans at this rate', flags.frameMs);
+  const device = new FrameDevice({ channels, sampleRateHz: rate, format: FRAME_FORMAT_NAMES[flags.format], frameScans, seed: flags.seed, send, ...faults });
+  return {
+    advanceTo: (t) => device.advanceTo(t),
+    skipTo: (t) => device.skipTo(t),
+    describe: () => `frame-protocol device (${channels} ch @ ${rate} Hz, ${flags.format}, ${frameScans} scans per frame)`,
+    summary: () => `${device.framesCounted} frames counted, ${device.framesDropped} dropped on purpose`,
+    tickMs: 1,
+    baudRate: 921600,
+  };
+}
+
+export async function emulate(flags: EmulateFlags): Promise<number> {
+  if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 0, exclusiveMin: true });
+  if (flags.unplugAfter !== undefined) checkNumber('option', '--unplug-after', flags.unplugAfter, { min: 0, exclusiveMin: true });
+  checkNumber('option', '--replug-after', flags.replugAfter, { min: 0 });
+  const link = flags.link ?? `/tmp/neurostream-${flags.protocol}`;
+  let port: SerialPort | undefined;
+  let overflowBytes = 0;
+  const send = (bytes: Uint8Array): void => {
+    if (!port?.isOpen) return; // unplugged: nothing reaches the host
+    if (port.writableLength > MAX_QUEUED_BYTES) {
+      overflowBytes += bytes.length;
+      return;
+    }
+    port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  };
+  const device = buildDevice(flags, send);
+
+  let pair: PtyPair = await startPtyPair(link);
+  const openInner = (): Promise<SerialPort> =>
+    new Promise((resolve, reject) => {
+      const p = new SerialPort({ path: pair.inner, baudRate: device.baudRate }, (e) => (e ? reject(e) : resolve(p)));
+      p.on('data', (chunk: Buffer) => device.receive?.(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), hostNowMs()));
+      p.on('error', () => {});
+    });
+  port = await openInner();
+  process.stdout.write(`emulating ${device.describe()} on ${link} — open it as a serial port; Ctrl-C stops\n`);
+
+  let ticker: ReturnType<typeof setInterval> | undefined = setInterval(() => device.advanceTo(hostNowMs()), device.tickMs);
+  return await new Promise<number>((resolve) => {
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let stopping = false;
+    const stop = async (reason: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(ticker);
+      timers.forEach(clearTimeout);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (port?.isOpen) await new Promise<void>((r) => port!.close(() => r()));
+      await pair.stop();
+      const overflow = overflowBytes > 0 ? `, ${overflowBytes} bytes dropped because nobody was reading` : '';
+      process.stdout.write(`emulator stopped (${reason}): ${device.summary()}${overflow}\n`);
+      resolve(0);
+    };
+    const onSignal = (signal: NodeJS.Signals): void => void stop(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (flags.duration !== undefined) timers.push(setTimeout(() => void stop('duration reached'), flags.duration * 1000));
+    if (flags.unplugAfter !== undefined) {
+      timers.push(
+        setTimeout(async () => {
+          clearInterval(ticker);
+          ticker = undefined;
+          const p = port;
+          port = undefined;
+          if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
+          await pair.stop();
+          process.stdout.write(`unplugged ${link}\n`);
+          timers.push(
+            setTimeout(async () => {
+              if (stopping) return;
+              pair = await startPtyPair(link);
+              port = await openInner();
+              device.skipTo(hostNowMs());
+              ticker = setInterval(() => device.advanceTo(hostNowMs()), device.tickMs);
+              process.stdout.write(`replugged ${link}\n`);
+            }, flags.replugAfter * 1000),
+          );
+        }, flags.unplugAfter * 1000),
+      );
+    }
+  });
+}

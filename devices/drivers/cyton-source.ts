@@ -1,0 +1,258 @@
+/**
+ * `cytonSource` — an OpenBCI Cyton (or Cyton + Daisy) on a serial port as a cold Observable of
+ * SampleBlocks: 8 or 16 EEG channels in µV, then AccelX/Y/Z in g (held between the board's 25 Hz
+ * updates), at 250 Hz (125 Hz with a Daisy).
+ *
+ * On every (re)connection: `s`, then `v` and the banner up to `$$$` (which tells whether a Daisy is
+ * attached), then the configured channel-setting commands one by one (each must be answered
+ * `Success…`), then `b`. Bytes → CytonParser → µV with each channel's tracked gain. Samples lost
+ * on the radio link (from the packet counter) and while the device was away (from the time it was
+ * gone) are reported as gaps on the stream's sample clock, never papered over.
+ *
+ * Each incoming chunk of bytes becomes one block (split where a gap falls), stamped with the
+ * chunk's arrival time.
+ */
+import { Observable, type Subscription } from 'rxjs';
+import {
+  type SampleBlock,
+  type StreamInfo,
+  checkInteger,
+  createSampleBlock,
+  createStreamInfo,
+  utcNowIso,
+} from '../../core/index.js';
+import { CYTON_ACCEL_G_PER_COUNT, CYTON_BAUD_RATE, CYTON_SAMPLE_RATE_HZ, microvoltsPerCount } from '../protocols/cyton/cyton-constants.js';
+import { CytonGainTracker } from '../protocols/cyton/cyton-gain-tracker.js';
+import { CytonParser, type CytonParserStats, type CytonSample } from '../protocols/cyton/cyton-parser.js';
+import { DeviceError, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
+
+export interface CytonSourceOptions {
+  port: string;
+  /** Channel-setting commands sent before streaming, e.g. `x1060110X` (each answered `Success…`). */
+  commands?: readonly string[];
+  /** How long to wait for the banner after `v`. Default 5000 ms. */
+  bannerTimeoutMs?: number;
+  /** How long to wait for each command's reply. Default 2000 ms. */
+  replyTimeoutMs?: number;
+  reconnect?: ReconnectOptions | false;
+  id?: string;
+  /** Called once, with the stream's info, when the board has identified itself. */
+  onInfo?: (info: StreamInfo) => void;
+  /** Live counters of the byte parser (updated in place). */
+  onParser?: (stats: Readonly<CytonParserStats>) => void;
+}
+
+type Phase = { kind: 'banner' } | { kind: 'command'; index: number } | { kind: 'streaming' } | { kind: 'away' };
+
+export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock> {
+  const bannerTimeoutMs = checkInteger('option', 'bannerTimeoutMs', options.bannerTimeoutMs ?? 5000, { min: 10 });
+  const replyTimeoutMs = checkInteger('option', 'replyTimeoutMs', options.replyTimeoutMs ?? 2000, { min: 10 });
+  const commands = options.commands ?? [];
+  commands.forEach((c, i) => {
+    if (!/^x[1-8QWERTYUI][01][0-6][0-7][01][01][01]X$/.test(c)) {
+      throw new DeviceError(options.port, `commands[${i}]: expected a channel setting like x1060110X, got ${JSON.stringify(c)}`);
+    }
+  });
+
+  return new Observable<SampleBlock>((subscriber) => {
+    const path = options.port;
+    let info: StreamInfo | undefined;
+    let daisy: boolean | undefined;
+    let phase: Phase = { kind: 'banner' };
+    let write: ((data: string) => Promise<void>) | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let text = '';
+    let handshakeBytes = 0;
+    let gains: CytonGainTracker | undefined;
+    let streamParser: CytonParser | undefined;
+    // Block building.
+    let nextSample = 0;
+    let pendingGap = 0;
+    let lastSampleHostTime = NaN;
+    let awaySince = NaN;
+    let staging = new Float32Array(0);
+    let staged = 0;
+    let scales = new Float64Array(0);
+    const accel = [0, 0, 0];
+    let chunkTime = 0;
+
+    const fail = (error: Error): void => subscriber.error(error);
+
+    const setTimer = (ms: number, what: string): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const seen = text.length > 0 ? `: ${JSON.stringify(text.slice(-120))}` : '';
+        fail(new DeviceError(path, `no reply to ${what} within ${ms} ms — expected an OpenBCI Cyton; received ${handshakeBytes} bytes${seen}`));
+      }, ms);
+    };
+
+    const textParser = new CytonParser({ onSample: () => {}, onText: (t) => onText(t) });
+
+    const send = (data: string): void => {
+      write?.(data).catch(fail);
+    };
+
+    const startStreaming = (): void => {
+      clearTimeout(timer);
+      phase = { kind: 'streaming' };
+      streamParser!.resetCounter();
+      send('b');
+    };
+
+    const sendCommand = (index: number): void => {
+      if (index >= commands.length) {
+        startStreaming();
+        return;
+      }
+      phase = { kind: 'command', index };
+      gains!.sent(commands[index]!);
+      setTimer(replyTimeoutMs, `channel setting ${commands[index]}`);
+      send(commands[index]!);
+    };
+
+    const onText = (reply: string): void => {
+      text = reply;
+      if (phase.kind === 'banner') {
+        if (!/OpenBCI/.test(reply)) return; // stray text: keep waiting for the banner
+        const detected = (reply.match(/ADS1299 Device ID/g) ?? []).length >= 2 || /Daisy/.test(reply);
+        if (daisy !== undefined && detected !== daisy) {
+          fail(new DeviceError(path, `the board came back ${detected ? 'with' : 'without'} a Daisy: a different device?`));
+          return;
+        }
+        if (daisy === undefined) {
+          daisy = detected;
+          info = buildInfo(daisy, options.id ?? `cyton-${path}`, path);
+          gains = new CytonGainTracker(daisy ? 16 : 8);
+          streamParser = new CytonParser({ daisy, onSample });
+          const C = info.channelNames.length;
+          scales = new Float64Array(C);
+          staging = new Float32Array(C * 256);
+          options.onInfo?.(info);
+        } else {
+          gains!.sent('d'); // `v` resets the board's channel settings
+          gains!.commit();
+        }
+        sendCommand(0);
+      } else if (phase.kind === 'command') {
+        if (/^Success/.test(reply)) {
+          gains!.commit();
+          sendCommand(phase.index + 1);
+        } else if (/^Failure/.test(reply)) {
+          gains!.revert();
+          fail(new DeviceError(path, `the board refused ${commands[phase.index]}: ${reply}`));
+        }
+      }
+    };
+
+    const flush = (): void => {
+      if (staged === 0 || !info) return;
+      const C = info.channelNames.length;
+      const data = new Float32Array(C * staged);
+      for (let c = 0; c < C; c++) data.set(staging.subarray(c * staging.length / C, c * staging.length / C + staged), c * staged);
+      const block = createSampleBlock({
+        info,
+        first: nextSample - staged,
+        length: staged,
+        data,
+        hostTime: chunkTime,
+        ...(pendingGap > 0 ? { gap: { missing: pendingGap } } : {}),
+      });
+      pendingGap = 0;
+      staged = 0;
+      subscriber.next(block);
+    };
+
+    const onSample = (s: CytonSample): void => {
+      const eeg = s.counts.length;
+      const C = eeg + 3;
+      let missed = s.missedBefore;
+      if (!Number.isNaN(awaySince)) {
+        // Back after the device was away: the samples it made meanwhile are lost.
+        missed += Math.max(0, Math.round(((chunkTime - lastSampleHostTime) * info!.sampleRateHz) / 1000) - 1);
+        awaySince = NaN;
+      }
+      if (missed > 0) {
+        flush();
+        pendingGap += missed;
+        nextSample += missed;
+      }
+      const cap = staging.length / C;
+      if (staged === cap) {
+        const bigger = new Float32Array(C * cap * 2);
+        for (let c = 0; c < C; c++) bigger.set(staging.subarray(c * cap, c * cap + staged), c * cap * 2);
+        staging = bigger;
+      }
+      const stride = staging.length / C;
+      for (let c = 0; c < eeg; c++) staging[c * stride + staged] = s.counts[c]! * scales[c]!;
+      for (let k = 0; k < 3; k++) {
+        if (s.accelMask & (1 << k)) accel[k] = s.accel[k]! * CYTON_ACCEL_G_PER_COUNT;
+        staging[(eeg + k) * stride + staged] = accel[k]!;
+      }
+      staged++;
+      nextSample++;
+      lastSampleHostTime = chunkTime;
+    };
+
+    const connection: Subscription = serialConnection({
+      path,
+      baudRate: CYTON_BAUD_RATE,
+      ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+    }).subscribe({
+      next: (event) => {
+        if (event.type === 'open') {
+          write = event.write;
+          phase = { kind: 'banner' };
+          handshakeBytes = 0;
+          setTimer(bannerTimeoutMs, "'v' (soft reset)");
+          send('s');
+          send('v');
+        } else if (event.type === 'lost') {
+          clearTimeout(timer);
+          write = undefined;
+          if (phase.kind === 'streaming') awaySince = event.hostTime;
+          phase = { kind: 'away' };
+          flush();
+        } else if (phase.kind === 'streaming') {
+          chunkTime = event.hostTime;
+          for (let c = 0; c < scales.length - 3; c++) scales[c] = microvoltsPerCount(gains!.gain(c));
+          streamParser!.push(event.bytes);
+          options.onParser?.(streamParser!.stats);
+          flush();
+        } else if (phase.kind !== 'away') {
+          handshakeBytes += event.bytes.length;
+          textParser.push(event.bytes);
+        }
+      },
+      error: fail,
+      complete: () => subscriber.complete(),
+    });
+
+    return () => {
+      clearTimeout(timer);
+      // Stop the board streaming before closing, as a courtesy to the next user of the port.
+      const w = write;
+      write = undefined;
+      if (w && phase.kind === 'streaming') {
+        void w('s')
+          .catch(() => {})
+          .finally(() => connection.unsubscribe());
+      } else {
+        connection.unsubscribe();
+      }
+    };
+  });
+}
+
+function buildInfo(daisy: boolean, id: string, path: string): StreamInfo {
+  const eeg = daisy ? 16 : 8;
+  return createStreamInfo({
+    id,
+    device: { name: 'cyton', model: daisy ? 'OpenBCI Cyton+Daisy' : 'OpenBCI Cyton', serial: path },
+    channelNames: [...Array.from({ length: eeg }, (_, c) => `EXG${c + 1}`), 'AccelX', 'AccelY', 'AccelZ'],
+    channelKinds: [...new Array<'eeg'>(eeg).fill('eeg'), 'accel', 'accel', 'accel'],
+    units: [...new Array<'uV'>(eeg).fill('uV'), 'g', 'g', 'g'],
+    sampleRateHz: daisy ? CYTON_SAMPLE_RATE_HZ / 2 : CYTON_SAMPLE_RATE_HZ,
+    adcScale: [...new Array<number>(eeg).fill(microvoltsPerCount(24)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
+    startTime: utcNowIso(),
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * `frameSource` — a device speaking the neurostream frame protocol (docs/frame-protocol.md) on a
+ * serial port, as a cold Observable of SampleBlocks in µV. The stream's channels, rate and scale
+ * come from the first frame; one frame becomes one block. Frames lost on the link (from the
+ * sequence number) and samples lost while the device was away (from the time it was gone) are
+ * gaps on the sample clock. A frame that changes the stream's shape ends the stream with an error
+ * saying what changed.
+ */
+import { Observable } from 'rxjs';
+import { type SampleBlock, type StreamInfo, createSampleBlock, createStreamInfo, utcNowIso } from '../../core/index.js';
+import { FrameParser, type FrameParserStats, type FrameView, decodeFrame } from '../protocols/frame/frame-parser.js';
+import { DeviceError, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
+
+export interface FrameSourceOptions {
+  port: string;
+  /** Serial baud rate (ignored by USB CDC-ACM devices and pseudo-terminals). Default 921600. */
+  baudRate?: number;
+  reconnect?: ReconnectOptions | false;
+  id?: string;
+  onInfo?: (info: StreamInfo) => void;
+  onParser?: (stats: Readonly<FrameParserStats>) => void;
+}
+
+export function frameSource(options: FrameSourceOptions): Observable<SampleBlock> {
+  return new Observable<SampleBlock>((subscriber) => {
+    const path = options.port;
+    let info: StreamInfo | undefined;
+    let shape = '';
+    let nextSample = 0;
+    let lastHostTime = NaN;
+    let away = false;
+    let chunkTime = 0;
+
+    const onFrame = (f: FrameView): void => {
+      const frameShape = `${f.channels} channels, format ${f.format}, ${f.sampleRateHz} Hz, ${f.scaleUv} µV/count`;
+      if (!info) {
+        shape = frameShape;
+        info = createStreamInfo({
+          id: options.id ?? `frame-${path}`,
+          device: { name: 'frame', model: 'neurostream frame protocol v1', serial: path },
+          channelNames: Array.from({ length: f.channels }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`),
+          channelKinds: 'extracellular',
+          units: 'uV',
+          sampleRateHz: f.sampleRateHz,
+          adcScale: f.format === 3 ? 0 : f.scaleUv,
+          startTime: utcNowIso(),
+        });
+        options.onInfo?.(info);
+      } else if (frameShape !== shape) {
+        subscriber.error(new DeviceError(path, `the device changed its stream from ${shape} to ${frameShape}`));
+        return;
+      }
+      let missing = f.lostBefore * f.scans;
+      if (away) {
+        missing += Math.max(0, Math.round(((chunkTime - lastHostTime) * info.sampleRateHz) / 1000) - f.scans);
+        away = false;
+      }
+      nextSample += missing;
+      const data = new Float32Array(f.channels * f.scans);
+      decodeFrame(f, data, f.scans, 0);
+      const block = createSampleBlock({
+        info,
+        first: nextSample,
+        length: f.scans,
+        data,
+        hostTime: chunkTime,
+        ...(missing > 0 ? { gap: { missing } } : {}),
+      });
+      nextSample += f.scans;
+      lastHostTime = chunkTime;
+      subscriber.next(block);
+    };
+    const parser = new FrameParser({ onFrame });
+
+    const connection = serialConnection({
+      path,
+      baudRate: options.baudRate ?? 921600,
+      ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+    }).subscribe({
+      next: (event) => {
+        if (event.type === 'data') {
+          chunkTime = event.hostTime;
+          parser.push(event.bytes);
+          options.onParser?.(parser.stats);
+        } else if (event.type === 'lost') {
+          away = info !== undefined;
+          parser.resetSequence();
+        }
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    });
+    return () => connection.unsubscribe();
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * `serialConnection` — a real OS serial port (node-serialport) as a cold Observable of connection
+ * events, reconnecting with exponential back-off when the device disappears.
+ *
+ * Events: `open` (with a `write` function for this connection), `data` (bytes and their arrival
+ * time), `lost` (the device went away; a reconnect follows). The first open must succeed — a port
+ * that cannot be opened at start is an error naming the path and the system's reason; after that,
+ * the connection keeps trying until unsubscribed. Bytes are passed on as they arrive; nothing here
+ * parses them.
+ */
+import { Observable } from 'rxjs';
+import { SerialPort } from 'serialport';
+import { ErrorCode, NeurostreamError, checkInteger, checkString, hostNowMs } from '../../core/index.js';
+
+export interface ReconnectOptions {
+  /** First retry delay. Default 250 ms. */
+  initialDelayMs?: number;
+  /** Longest retry delay. Default 1000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface SerialConnectionOptions {
+  path: string;
+  baudRate: number;
+  /** `false`: end the stream with an error when the device disappears. Default: reconnect. */
+  reconnect?: ReconnectOptions | false;
+}
+
+export type ConnectionEvent =
+  | { type: 'open'; attempt: number; write: (data: Uint8Array | string) => Promise<void>; hostTime: number }
+  | { type: 'data'; bytes: Uint8Array; hostTime: number }
+  | { type: 'lost'; reason: string; hostTime: number };
+
+/** A device that cannot be opened or fails while open. */
+export class DeviceError extends NeurostreamError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.DeviceFailure, `${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+export function serialConnection(options: SerialConnectionOptions): Observable<ConnectionEvent> {
+  const path = checkString('option', 'port', options.path, { nonEmpty: true });
+  const baudRate = checkInteger('option', 'baudRate', options.baudRate, { min: 50, max: 16_000_000 });
+  const reconnect = options.reconnect === false ? false : options.reconnect ?? {};
+  const initialDelayMs = reconnect ? checkInteger('option', 'reconnect.initialDelayMs', reconnect.initialDelayMs ?? 250, { min: 1 }) : 0;
+  const maxDelayMs = reconnect ? checkInteger('option', 'reconnect.maxDelayMs', reconnect.maxDelayMs ?? 1000, { min: initialDelayMs }) : 0;
+
+  return new Observable<ConnectionEvent>((subscriber) => {
+    let port: SerialPort | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let attempt = 0;
+    let everOpened = false;
+    let delay = initialDelayMs;
+    let closed = false;
+
+    const scheduleRetry = (): void => {
+      if (closed) return;
+      timer = setTimeout(open, delay);
+      delay = Math.min(maxDelayMs, delay * 2);
+    };
+
+    const open = (): void => {
+      timer = undefined;
+      attempt++;
+      const p = new SerialPort({ path, baudRate, autoOpen: false });
+      port = p;
+      p.open((error) => {
+        if (closed) {
+          if (!error) p.close();
+          return;
+        }
+        if (error) {
+          if (!everOpened || !reconnect) {
+            subscriber.error(new DeviceError(path, `cannot open serial port: ${error.message}`, { cause: error }));
+          } else {
+            scheduleRetry();
+          }
+          return;
+        }
+        everOpened = true;
+        delay = initialDelayMs;
+        const write = (data: Uint8Array | string): Promise<void> =>
+          new Promise((resolve, reject) => {
+            p.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+            p.drain((e) => (e ? reject(new DeviceError(path, `write failed: ${e.message}`, { cause: e })) : resolve()));
+          });
+        subscriber.next({ type: 'open', attempt, write, hostTime: hostNowMs() });
+      });
+      p.on('data', (chunk: Buffer) => {
+        if (!closed) subscriber.next({ type: 'data', bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), hostTime: hostNowMs() });
+      });
+      p.on('error', () => {
+        // Reported through 'close' (disconnection) or the open/write callbacks.
+      });
+      p.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
+        if (closed || port !== p) return;
+        const reason = error?.message ?? 'port closed';
+        if (!reconnect) {
+          subscriber.error(new DeviceError(path, `device disconnected (${reason})`));
+          return;
+        }
+        subscriber.next({ type: 'lost', reason, hostTime: hostNowMs() });
+        scheduleRetry();
+      });
+    };
+
+    open();
+    return () => {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      if (port?.isOpen) port.close();
+    };
+  });
+}
