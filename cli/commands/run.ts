@@ -105,7 +105,7 @@ export async function runSession(flags: RunFlags): Promise<number> {
         health.observe(block, hostNowMs());
       },
       error: (error: unknown) => {
-        log.error({ err: error }, 'session failed');
+        log.debug({ err: error }, 'session failed');
         const code = error instanceof NeurostreamError ? ` [${error.code}]` : '';
         process.stderr.write(`neurostream run: ${error instanceof Error ? error.message : String(error)}${code}\n`);
         finish('error', 1);

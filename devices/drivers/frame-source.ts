@@ -1,10 +1,14 @@
 /**
  * `frameSource` — a device speaking the neurostream frame protocol (docs/frame-protocol.md) on a
  * serial port, as a cold Observable of SampleBlocks in µV. The stream's channels, rate and scale
- * come from the first frame; one frame becomes one block. Frames lost on the link (from the
- * sequence number) and samples lost while the device was away (from the time it was gone) are
- * gaps on the sample clock. A frame that changes the stream's shape ends the stream with an error
- * saying what changed.
+ * come from the first frame; one frame becomes one block.
+ *
+ * The device's clock is the stream's clock: a frame's first sample index is its timestamp × rate,
+ * so a stream joined late starts at the device's own sample number, and frames lost on the link
+ * or while the device was unplugged leave exact gaps (the sequence number counts lost frames for
+ * the statistics). If the device's clock goes backwards (it restarted), samples continue from the
+ * last index. A frame that changes the stream's shape ends the stream with an error saying what
+ * changed.
  */
 import { Observable } from 'rxjs';
 import { type SampleBlock, type StreamInfo, createSampleBlock, createStreamInfo, utcNowIso } from '../../core/index.js';
@@ -26,9 +30,7 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
     const path = options.port;
     let info: StreamInfo | undefined;
     let shape = '';
-    let nextSample = 0;
-    let lastHostTime = NaN;
-    let away = false;
+    let nextSample = -1;
     let chunkTime = 0;
 
     const onFrame = (f: FrameView): void => {
@@ -50,11 +52,10 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
         subscriber.error(new DeviceError(path, `the device changed its stream from ${shape} to ${frameShape}`));
         return;
       }
-      let missing = f.lostBefore * f.scans;
-      if (away) {
-        missing += Math.max(0, Math.round(((chunkTime - lastHostTime) * info.sampleRateHz) / 1000) - f.scans);
-        away = false;
-      }
+      const deviceSample = Math.round((Number(f.timestampUs) * f.sampleRateHz) / 1e6);
+      let missing = 0;
+      if (nextSample < 0) nextSample = deviceSample;
+      else if (deviceSample > nextSample) missing = deviceSample - nextSample;
       nextSample += missing;
       const data = new Float32Array(f.channels * f.scans);
       decodeFrame(f, data, f.scans, 0);
@@ -67,7 +68,6 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
         ...(missing > 0 ? { gap: { missing } } : {}),
       });
       nextSample += f.scans;
-      lastHostTime = chunkTime;
       subscriber.next(block);
     };
     const parser = new FrameParser({ onFrame });
@@ -83,7 +83,6 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
           parser.push(event.bytes);
           options.onParser?.(parser.stats);
         } else if (event.type === 'lost') {
-          away = info !== undefined;
           parser.resetSequence();
         }
       },

@@ -40,6 +40,11 @@ export class DeviceError extends NeurostreamError {
   }
 }
 
+/** node-serialport's open errors read "Error: <reason>, cannot open <path>": keep the reason. */
+function systemReason(error: Error, path: string): string {
+  return error.message.replace(/^(Error: )+/, '').replace(`, cannot open ${path}`, '');
+}
+
 export function serialConnection(options: SerialConnectionOptions): Observable<ConnectionEvent> {
   const path = checkString('option', 'port', options.path, { nonEmpty: true });
   const baudRate = checkInteger('option', 'baudRate', options.baudRate, { min: 50, max: 16_000_000 });
@@ -73,7 +78,7 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
         }
         if (error) {
           if (!everOpened || !reconnect) {
-            subscriber.error(new DeviceError(path, `cannot open serial port: ${error.message}`, { cause: error }));
+            subscriber.error(new DeviceError(path, `cannot open serial port: ${systemReason(error, path)}`, { cause: error }));
           } else {
             scheduleRetry();
           }

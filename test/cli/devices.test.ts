@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { type RunningEmulator, startEmulator } from '../helpers/emulator.js';
+
+let emulator: RunningEmulator | undefined;
+afterEach(async () => {
+  await emulator?.stop();
+  emulator = undefined;
+});
+
+describe('neurostream run with real serial devices', () => {
+  it.each([
+    ['cyton', ['--protocol', 'cyton'], /cyton 11 ch @ 250 Hz/, 250],
+    ['frame', ['--protocol', 'frame', '--channels', '64'], /frame 64 ch @ 30 kHz/, 30000],
+  ] as const)('acquires from an emulated %s device on a pty', async (device, args, pattern, rate) => {
+    emulator = await startEmulator(args);
+    const r = await runCli(['run', '--device', device, '--port', emulator.link, '--duration', '2', '--status-interval', '0.5']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(pattern);
+    const summary = r.stdout.trim().split('\n').at(-1)!;
+    expect(summary).toMatch(/^stopped \(duration reached\) after [\d.]+ s: \d+ samples\/ch .* 0 dropped/);
+    const samples = Number(/: (\d+) samples\/ch/.exec(summary)![1]);
+    expect(samples).toBeGreaterThan(rate * 1.5);
+  });
+
+  it('reports a missing or unusable port in one line', async () => {
+    const missing = await runCli(['run', '--device', 'cyton']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('neurostream: --port: expected the serial port of the cyton device, e.g. /dev/ttyUSB0, got nothing [NS_INVALID_OPTION]\n');
+    const absent = await runCli(['run', '--device', 'frame', '--port', '/dev/nope-nope']);
+    expect(absent.code).toBe(1);
+    expect(absent.stderr.trim().split('\n')).toHaveLength(1);
+    expect(absent.stderr).toMatch(/^neurostream run: \/dev\/nope-nope: cannot open serial port: .* \[NS_DEVICE_FAILURE\]\n$/);
+    const extra = await runCli(['run', '--device', 'cyton', '--port', '/dev/x', '--channels', '8']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain('--channels: expected no value for --device cyton (the device reports it), got 8');
+  });
+});
+
+describe('neurostream emulate', () => {
+  it('creates the device, reports what it sent, and removes the device on Ctrl-C', async () => {
+    emulator = await startEmulator(['--protocol', 'frame', '--channels', '4', '--drop-rate', '0.5']);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(emulator.link)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    const out = await emulator.stop();
+    expect(out).toMatch(/emulator stopped \(SIGINT\): \d+ frames counted, \d+ dropped on purpose/);
+    expect(existsSync(emulator.link)).toBe(false);
+    emulator = undefined;
+  });
+
+  it.each([
+    [['--protocol', 'frame', '--channels', '0'], '--channels: expected an integer from 1 to 1024, got 0'],
+    [['--protocol', 'cyton', '--channels', '16'], '--channels: expected no value for --protocol cyton'],
+    [['--protocol', 'usb'], '--protocol: expected one of cyton, frame, got "usb"'],
+    [['--drop-rate', '2'], '--drop-rate: expected a finite number from 0 to 1, got 2'],
+  ])('rejects %j with one line and exit 2', async (args, message) => {
+    const r = await runCli(['emulate', ...args, '--link', '/tmp/ns-never-created']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  });
+});
+
+describe('neurostream ports', () => {
+  it('lists ports, or says why it scanned /dev instead', async () => {
+    const r = await runCli(['ports', '--json']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { source: string; ports: unknown[]; note?: string };
+    expect(['udev', 'dev']).toContain(result.source);
+    if (result.source === 'dev') expect(result.note).toBeTruthy();
+  });
+});
