@@ -2,6 +2,7 @@
  * Simulator throughput: how many samples per second each simulator generates on one core, as a
  * multiple of real time. Run: `npm run bench:simulators` (writes bench/results/simulators.json).
  */
+import { fileURLToPath } from 'node:url';
 import { EegSimulator } from '../devices/simulators/eeg-simulator.js';
 import { IntracorticalSimulator } from '../devices/simulators/intracortical-simulator.js';
 import type { SimulatedDevice } from '../devices/simulators/simulated-device.js';
@@ -50,6 +51,6 @@ const results = cases.map(({ name, create, blockSamples }) => {
   return result;
 });
 
-const path = new URL('./results/simulators.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/');
+const path = fileURLToPath(new URL('../../bench/results/simulators.json', import.meta.url));
 writeReport(path, { benchmark: 'simulators', environment: benchEnvironment(), results });
 process.stdout.write(`wrote ${path}\n`);
