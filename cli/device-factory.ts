@@ -4,20 +4,25 @@
  * to the flags the user typed, so errors name `--channels`, not `channels`.
  */
 import type { Observable } from 'rxjs';
-import { InvalidOptionError, type SampleBlock } from '../core/index.js';
+import { InvalidOptionError, type SampleBlock, checkInteger } from '../core/index.js';
 import { cytonSource } from '../devices/drivers/cyton-source.js';
 import { frameSource } from '../devices/drivers/frame-source.js';
+import { intanSource } from '../devices/drivers/intan-source.js';
+import { intanChannelName } from '../devices/emulators/intan-rhx-emulator.js';
 import type { Pacing } from '../devices/simulator-source.js';
 import { createSimulator, SIMULATOR_KINDS, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
 import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
 
-export const DRIVER_NAMES = ['cyton', 'frame'] as const;
+export const DRIVER_NAMES = ['cyton', 'frame', 'intan'] as const;
 export const DEVICE_NAMES = [...SIMULATOR_KINDS, ...DRIVER_NAMES] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];
 
 export interface DeviceFlags {
   device: DeviceName;
   port?: string;
+  host?: string;
+  commandPort?: number;
+  waveformPort?: number;
   channels?: number;
   rate?: number;
   seed: number;
@@ -67,6 +72,22 @@ export function deviceFromFlags(
   flags: DeviceFlags,
   pacing: { pacing: Pacing; blockMs: number; durationS?: number },
 ): DeviceChoice {
+  if (flags.device === 'intan') {
+    if (flags.port !== undefined) throw new InvalidOptionError('--port', 'no value for --device intan (it is reached over TCP: --host, --command-port, --waveform-port)', flags.port);
+    if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);
+    const count = checkInteger('option', '--channels', flags.channels ?? 32, { min: 1, max: 1024 });
+    const host = flags.host ?? '127.0.0.1';
+    const source = intanSource({
+      host,
+      channels: Array.from({ length: count }, (_, c) => intanChannelName(c)),
+      ...(flags.commandPort !== undefined ? { commandPort: flags.commandPort } : {}),
+      ...(flags.waveformPort !== undefined ? { waveformPort: flags.waveformPort } : {}),
+    });
+    return { label: `Intan RHX at ${host}`, source };
+  }
+  for (const [flag, value] of [['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort]] as const) {
+    if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device intan uses it)`, value);
+  }
   if (flags.device === 'cyton' || flags.device === 'frame') {
     if (flags.port === undefined) throw new InvalidOptionError('--port', `the serial port of the ${flags.device} device, e.g. /dev/ttyUSB0`, undefined);
     for (const [flag, value] of [['--channels', flags.channels], ['--rate', flags.rate]] as const) {

@@ -8,13 +8,14 @@ import { SerialPort } from 'serialport';
 import { InvalidOptionError, checkInteger, checkNumber } from '../../core/index.js';
 import { CytonBoard } from '../../devices/emulators/cyton-board.js';
 import { FrameDevice } from '../../devices/emulators/frame-device.js';
+import { IntanRhxEmulator } from '../../devices/emulators/intan-rhx-emulator.js';
 import { type PtyPair, startPtyPair } from '../../devices/emulators/pty-pair.js';
 import { FRAME_FORMAT_NAMES, type FrameFormatName } from '../../devices/protocols/frame/frame-constants.js';
 import { CYTON_BAUD_RATE } from '../../devices/protocols/cyton/cyton-constants.js';
 import { hostNowMs } from '../../core/index.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 
-export const EMULATED_PROTOCOLS = ['cyton', 'frame'] as const;
+export const EMULATED_PROTOCOLS = ['cyton', 'frame', 'intan'] as const;
 
 interface EmulateFlags {
   protocol: (typeof EMULATED_PROTOCOLS)[number];
@@ -31,6 +32,8 @@ interface EmulateFlags {
   unplugAfter?: number;
   replugAfter: number;
   duration?: number;
+  commandPort: number;
+  waveformPort: number;
 }
 
 /** Most bytes queued for a reader that is not reading before the emulator drops data, as a device would. */
@@ -38,7 +41,7 @@ const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 export function emulateCommand(): Command {
   return new Command('emulate')
-    .description('emulate a device on a pseudo-terminal pair (needs socat): open --link like a serial port')
+    .description('emulate a device: cyton and frame on a pseudo-terminal pair (needs socat; open --link like a serial port), intan on loopback TCP')
     .option('--protocol <name>', `protocol: ${EMULATED_PROTOCOLS.join(' | ')}`, choiceFlag('--protocol', EMULATED_PROTOCOLS), 'cyton')
     .option('--link <path>', 'path of the serial device to create (default /tmp/neurostream-<protocol>)')
     .option('--daisy', 'cyton: a Cyton with a Daisy (16 channels)', false)
@@ -53,6 +56,8 @@ export function emulateCommand(): Command {
     .option('--unplug-after <s>', 'make the device disappear after this many seconds (then replug it)', numberFlag('--unplug-after'))
     .option('--replug-after <s>', 'seconds the device stays unplugged', numberFlag('--replug-after'), 2)
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', numberFlag('--duration'))
+    .option('--command-port <n>', 'intan: TCP command port on 127.0.0.1 (0: any free port)', integerFlag('--command-port'), 5000)
+    .option('--waveform-port <n>', 'intan: TCP waveform port on 127.0.0.1 (0: any free port)', integerFlag('--waveform-port'), 5001)
     .action(async (flags: EmulateFlags) => {
       process.exitCode = await emulate(flags);
     });
@@ -102,8 +107,41 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
   };
 }
 
+/** Intan RHX over loopback TCP: no pty, no faults; runs until stopped. */
+async function emulateIntan(flags: EmulateFlags): Promise<number> {
+  for (const [flag, value] of [['--link', flags.link], ['--unplug-after', flags.unplugAfter]] as const) {
+    if (value !== undefined) throw new InvalidOptionError(flag, 'no value for --protocol intan (it serves TCP on 127.0.0.1)', value);
+  }
+  const rhx = new IntanRhxEmulator({
+    commandPort: flags.commandPort,
+    waveformPort: flags.waveformPort,
+    channels: checkInteger('option', '--channels', flags.channels ?? 64, { min: 1, max: 1024 }),
+    sampleRateHz: checkNumber('option', '--rate', flags.rate ?? 30000, { min: 1000, max: 30000 }),
+    seed: flags.seed,
+  });
+  const { commandPort, waveformPort } = await rhx.start();
+  process.stdout.write(
+    `emulating Intan RHX (${rhx.channels} channels A-000…, ${rhx.sampleRateHz} Hz) on 127.0.0.1: commands ${commandPort}, waveforms ${waveformPort}; Ctrl-C stops\n`,
+  );
+  return await new Promise<number>((resolve) => {
+    const stop = async (reason: string): Promise<void> => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      clearTimeout(timer);
+      await rhx.stop();
+      process.stdout.write(`emulator stopped (${reason}): ${rhx.blocksSent} blocks in the last run\n`);
+      resolve(0);
+    };
+    const onSignal = (signal: NodeJS.Signals): void => void stop(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const timer = flags.duration === undefined ? undefined : setTimeout(() => void stop('duration reached'), flags.duration * 1000);
+  });
+}
+
 export async function emulate(flags: EmulateFlags): Promise<number> {
   if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 0, exclusiveMin: true });
+  if (flags.protocol === 'intan') return emulateIntan(flags);
   if (flags.unplugAfter !== undefined) checkNumber('option', '--unplug-after', flags.unplugAfter, { min: 0, exclusiveMin: true });
   checkNumber('option', '--replug-after', flags.replugAfter, { min: 0 });
   const link = flags.link ?? `/tmp/neurostream-${flags.protocol}`;

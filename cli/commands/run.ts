@@ -16,6 +16,9 @@ import { formatStatus, formatSummary } from '../status-line.js';
 export interface RunFlags {
   device: DeviceName;
   port?: string;
+  host?: string;
+  commandPort?: number;
+  waveformPort?: number;
   channels?: number;
   rate?: number;
   duration?: number;
@@ -32,7 +35,10 @@ export function runCommand(): Command {
     .description('run a live session: stream a device in real time with a live status line')
     .option('--device <name>', `device: ${DEVICE_NAMES.join(' | ')}`, choiceFlag('--device', DEVICE_NAMES), 'intracortical')
     .option('--port <path>', 'serial port of a cyton or frame device (see `neurostream ports`)')
-    .option('--channels <n>', 'simulators: channel count (intracortical 1–1024, default 96; eeg 8 | 16 | 64, default 8)', integerFlag('--channels'))
+    .option('--host <host>', 'intan: host running Intan RHX with Remote TCP Control (default 127.0.0.1)')
+    .option('--command-port <n>', 'intan: RHX command port (default 5000)', integerFlag('--command-port'))
+    .option('--waveform-port <n>', 'intan: RHX waveform port (default 5001)', integerFlag('--waveform-port'))
+    .option('--channels <n>', 'channel count: intracortical 1–1024 (default 96); eeg 8 | 16 | 64 (default 8); intan A-000… (default 32)', integerFlag('--channels'))
     .option('--rate <hz>', 'simulators: sample rate in Hz (default: intracortical 30000; eeg 250, or 160 for 64 channels)', numberFlag('--rate'))
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', numberFlag('--duration'))
     .option('--seed <n>', 'simulators: seed of the simulation', integerFlag('--seed'), 1)

@@ -24,6 +24,28 @@ describe('neurostream run with real serial devices', () => {
     expect(samples).toBeGreaterThan(rate * 1.5);
   });
 
+  it('acquires from the Intan RHX emulator over loopback TCP', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/cli.js');
+    const rhx = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'intan', '--command-port', '0', '--waveform-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const banner = await new Promise<string>((resolve) => {
+        let out = '';
+        rhx.stdout!.setEncoding('utf8').on('data', (t: string) => {
+          out += t;
+          if (out.includes('\n')) resolve(out);
+        });
+      });
+      const [, commandPort, waveformPort] = /commands (\d+), waveforms (\d+)/.exec(banner)!;
+      const r = await runCli(['run', '--device', 'intan', '--command-port', commandPort!, '--waveform-port', waveformPort!, '--channels', '8', '--duration', '1.5']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/stopped \(duration reached\) after [\d.]+ s: \d+ samples\/ch .* 0 dropped/);
+    } finally {
+      rhx.kill('SIGINT');
+    }
+  });
+
   it('reports a missing or unusable port in one line', async () => {
     const missing = await runCli(['run', '--device', 'cyton']);
     expect(missing.code).toBe(2);
@@ -53,7 +75,7 @@ describe('neurostream emulate', () => {
   it.each([
     [['--protocol', 'frame', '--channels', '0'], '--channels: expected an integer from 1 to 1024, got 0'],
     [['--protocol', 'cyton', '--channels', '16'], '--channels: expected no value for --protocol cyton'],
-    [['--protocol', 'usb'], '--protocol: expected one of cyton, frame, got "usb"'],
+    [['--protocol', 'usb'], '--protocol: expected one of cyton, frame, intan, got "usb"'],
     [['--drop-rate', '2'], '--drop-rate: expected a finite number from 0 to 1, got 2'],
   ])('rejects %j with one line and exit 2', async (args, message) => {
     const r = await runCli(['emulate', ...args, '--link', '/tmp/ns-never-created']);

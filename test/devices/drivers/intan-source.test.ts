@@ -1,0 +1,60 @@
+import { firstValueFrom, take, timeout, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { intanSource } from '../../../devices/drivers/intan-source.js';
+import { IntanRhxEmulator } from '../../../devices/emulators/intan-rhx-emulator.js';
+import { IntracorticalSimulator } from '../../../devices/simulators/intracortical-simulator.js';
+import { readAll } from '../../helpers/read-all.js';
+
+let rhx: IntanRhxEmulator | undefined;
+afterEach(async () => {
+  await rhx?.stop();
+  rhx = undefined;
+});
+
+describe('intanSource against the RHX emulator on loopback', () => {
+  it('enables the channels, starts the run and delivers their samples in µV on the RHX clock', async () => {
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 64, sampleRateHz: 30000, seed: 4 });
+    const ports = await rhx.start();
+    const channels = ['A-000', 'A-005', 'A-063'];
+    const blocks = await firstValueFrom(
+      intanSource({ host: '127.0.0.1', ...ports, channels }).pipe(take(60), toArray(), timeout(20_000)),
+    );
+    expect(rhx.running).toBe(true);
+    expect(blocks[0]!.info.channelNames).toEqual(channels);
+    expect(blocks[0]!.info.sampleRateHz).toBe(30000);
+    let next = blocks[0]!.first;
+    for (const b of blocks) {
+      expect(b.length).toBe(128);
+      expect(b.first).toBe(next);
+      next += 128;
+    }
+    const truth = readAll(new IntracorticalSimulator({ channels: 64, sampleRateHz: 30000, seed: 4 }), next);
+    [0, 5, 63].forEach((source, c) => {
+      for (const b of blocks) {
+        for (let i = 0; i < 128; i += 5) {
+          expect(Math.abs(b.data[c * 128 + i]! - truth.channel(source)[b.first + i]!)).toBeLessThan(1e-3);
+        }
+      }
+    });
+  });
+
+  it('stops the run when unsubscribed', async () => {
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 8 });
+    const ports = await rhx.start();
+    await firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-001'] }).pipe(take(2), toArray(), timeout(20_000)));
+    for (let i = 0; i < 50 && rhx.running; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(rhx.running).toBe(false);
+  });
+
+  it('reports a refused connection, a refused channel and bad options clearly', async () => {
+    await expect(firstValueFrom(intanSource({ host: '127.0.0.1', commandPort: 1, channels: ['A-000'] }))).rejects.toThrow(
+      /^127\.0\.0\.1:1: cannot connect to Intan RHX's command port: ECONNREFUSED — is RHX running with Remote TCP Control connected\?$/,
+    );
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 8 });
+    const ports = await rhx.start();
+    await expect(firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-020'] }))).rejects.toThrow(
+      /RHX refused "set a-020.tcpdataoutputenabled true": Error - Unrecognized channel a-020/,
+    );
+    expect(() => intanSource({ host: '127.0.0.1', channels: ['X-1'] })).toThrow('channels[0]: expected a native channel name such as A-000, got "X-1"');
+  });
+});
