@@ -34,6 +34,8 @@ export interface CytonSourceOptions {
   bannerTimeoutMs?: number;
   /** How long to wait for each command's reply. Default 2000 ms. */
   replyTimeoutMs?: number;
+  /** Silence while streaming after which the link is reopened. Default 2000 ms. */
+  stallTimeoutMs?: number;
   reconnect?: ReconnectOptions | false;
   id?: string;
   /** Called once, with the stream's info, when the board has identified itself. */
@@ -47,6 +49,7 @@ type Phase = { kind: 'banner' } | { kind: 'command'; index: number } | { kind: '
 export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock> {
   const bannerTimeoutMs = checkInteger('option', 'bannerTimeoutMs', options.bannerTimeoutMs ?? 5000, { min: 10 });
   const replyTimeoutMs = checkInteger('option', 'replyTimeoutMs', options.replyTimeoutMs ?? 2000, { min: 10 });
+  const stallTimeoutMs = checkInteger('option', 'stallTimeoutMs', options.stallTimeoutMs ?? 2000, { min: 10 });
   const commands = options.commands ?? [];
   commands.forEach((c, i) => {
     if (!/^x[1-8QWERTYUI][01][0-6][0-7][01][01][01]X$/.test(c)) {
@@ -60,6 +63,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     let daisy: boolean | undefined;
     let phase: Phase = { kind: 'banner' };
     let write: ((data: string) => Promise<void>) | undefined;
+    let reconnect: ((reason: string) => void) | undefined;
+    let streamedBefore = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let text = '';
     let handshakeBytes = 0;
@@ -78,12 +83,26 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
 
     const fail = (error: Error): void => subscriber.error(error);
 
+    /**
+     * Waits for a reply. Without one, the first connection fails with what was seen; a later one
+     * (the device came back but is not answering yet) is reopened.
+     */
     const setTimer = (ms: number, what: string): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
+        if (streamedBefore && reconnect) {
+          reconnect(`no reply to ${what}`);
+          return;
+        }
         const seen = text.length > 0 ? `: ${JSON.stringify(text.slice(-120))}` : '';
         fail(new DeviceError(path, `no reply to ${what} within ${ms} ms — expected an OpenBCI Cyton; received ${handshakeBytes} bytes${seen}`));
       }, ms);
+    };
+
+    /** While streaming, silence means the link is dead even if the OS has not said so. */
+    const watch = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => reconnect?.(`no data for ${stallTimeoutMs} ms`), stallTimeoutMs);
     };
 
     const textParser = new CytonParser({ onSample: () => {}, onText: (t) => onText(t) });
@@ -93,7 +112,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     };
 
     const startStreaming = (): void => {
-      clearTimeout(timer);
+      watch();
+      streamedBefore = true;
       phase = { kind: 'streaming' };
       streamParser!.resetCounter();
       send('b');
@@ -201,6 +221,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       next: (event) => {
         if (event.type === 'open') {
           write = event.write;
+          reconnect = event.reconnect;
           phase = { kind: 'banner' };
           handshakeBytes = 0;
           setTimer(bannerTimeoutMs, "'v' (soft reset)");
@@ -209,10 +230,12 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
         } else if (event.type === 'lost') {
           clearTimeout(timer);
           write = undefined;
+          reconnect = undefined;
           if (phase.kind === 'streaming') awaySince = event.hostTime;
           phase = { kind: 'away' };
           flush();
         } else if (phase.kind === 'streaming') {
+          watch();
           chunkTime = event.hostTime;
           for (let c = 0; c < scales.length - 3; c++) scales[c] = microvoltsPerCount(gains!.gain(c));
           streamParser!.push(event.bytes);

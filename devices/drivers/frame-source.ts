@@ -20,6 +20,8 @@ export interface FrameSourceOptions {
   /** Serial baud rate (ignored by USB CDC-ACM devices and pseudo-terminals). Default 921600. */
   baudRate?: number;
   reconnect?: ReconnectOptions | false;
+  /** Silence after which the link is reopened (the device streams continuously). Default 2000 ms. */
+  stallTimeoutMs?: number;
   id?: string;
   onInfo?: (info: StreamInfo) => void;
   onParser?: (stats: Readonly<FrameParserStats>) => void;
@@ -32,6 +34,8 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
     let shape = '';
     let nextSample = -1;
     let chunkTime = 0;
+    let stall: ReturnType<typeof setTimeout> | undefined;
+    const stallTimeoutMs = options.stallTimeoutMs ?? 2000;
 
     const onFrame = (f: FrameView): void => {
       const frameShape = `${f.channels} channels, format ${f.format}, ${f.sampleRateHz} Hz, ${f.scaleUv} µV/count`;
@@ -71,6 +75,7 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
       subscriber.next(block);
     };
     const parser = new FrameParser({ onFrame });
+    let currentReconnect: ((reason: string) => void) | undefined;
 
     const connection = serialConnection({
       path,
@@ -78,17 +83,28 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
       ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
     }).subscribe({
       next: (event) => {
+        if (event.type !== 'lost') {
+          clearTimeout(stall);
+          const reconnect = event.type === 'open' ? event.reconnect : currentReconnect;
+          currentReconnect = reconnect;
+          stall = setTimeout(() => reconnect?.(`no data for ${stallTimeoutMs} ms`), stallTimeoutMs);
+        }
         if (event.type === 'data') {
           chunkTime = event.hostTime;
           parser.push(event.bytes);
           options.onParser?.(parser.stats);
         } else if (event.type === 'lost') {
+          clearTimeout(stall);
+          currentReconnect = undefined;
           parser.resetSequence();
         }
       },
       error: (e: unknown) => subscriber.error(e),
       complete: () => subscriber.complete(),
     });
-    return () => connection.unsubscribe();
+    return () => {
+      clearTimeout(stall);
+      connection.unsubscribe();
+    };
   });
 }

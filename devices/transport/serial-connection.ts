@@ -27,7 +27,14 @@ export interface SerialConnectionOptions {
 }
 
 export type ConnectionEvent =
-  | { type: 'open'; attempt: number; write: (data: Uint8Array | string) => Promise<void>; hostTime: number }
+  | {
+      type: 'open';
+      attempt: number;
+      write: (data: Uint8Array | string) => Promise<void>;
+      /** Drop this connection and reconnect (e.g. the device went silent). */
+      reconnect: (reason: string) => void;
+      hostTime: number;
+    }
   | { type: 'data'; bytes: Uint8Array; hostTime: number }
   | { type: 'lost'; reason: string; hostTime: number };
 
@@ -59,6 +66,8 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
     let everOpened = false;
     let delay = initialDelayMs;
     let closed = false;
+    /** Ports that opened and have not been lost yet. */
+    const live = new WeakSet<SerialPort>();
 
     const scheduleRetry = (): void => {
       if (closed) return;
@@ -77,6 +86,7 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
           return;
         }
         if (error) {
+          port = undefined;
           if (!everOpened || !reconnect) {
             subscriber.error(new DeviceError(path, `cannot open serial port: ${systemReason(error, path)}`, { cause: error }));
           } else {
@@ -85,30 +95,37 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
           return;
         }
         everOpened = true;
+        live.add(p);
         delay = initialDelayMs;
         const write = (data: Uint8Array | string): Promise<void> =>
           new Promise((resolve, reject) => {
             p.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
             p.drain((e) => (e ? reject(new DeviceError(path, `write failed: ${e.message}`, { cause: e })) : resolve()));
           });
-        subscriber.next({ type: 'open', attempt, write, hostTime: hostNowMs() });
+        subscriber.next({ type: 'open', attempt, write, reconnect: (reason) => lose(p, reason), hostTime: hostNowMs() });
       });
       p.on('data', (chunk: Buffer) => {
-        if (!closed) subscriber.next({ type: 'data', bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), hostTime: hostNowMs() });
-      });
-      p.on('error', () => {
-        // Reported through 'close' (disconnection) or the open/write callbacks.
-      });
-      p.on('close', (error: (Error & { disconnected?: boolean }) | null) => {
-        if (closed || port !== p) return;
-        const reason = error?.message ?? 'port closed';
-        if (!reconnect) {
-          subscriber.error(new DeviceError(path, `device disconnected (${reason})`));
-          return;
+        if (!closed && port === p) {
+          subscriber.next({ type: 'data', bytes: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), hostTime: hostNowMs() });
         }
-        subscriber.next({ type: 'lost', reason, hostTime: hostNowMs() });
-        scheduleRetry();
       });
+      // After opening, any error or close means the device is gone (open errors are handled above).
+      p.on('error', (error: Error) => lose(p, error.message));
+      p.on('close', (error: Error | null) => lose(p, error?.message ?? 'port closed'));
+    };
+
+    /** The connection through `p` is over: say so once, then reconnect or end. */
+    const lose = (p: SerialPort, reason: string): void => {
+      if (closed || !live.has(p)) return;
+      live.delete(p);
+      port = undefined;
+      if (p.isOpen) p.close(() => {});
+      if (!reconnect) {
+        subscriber.error(new DeviceError(path, `device disconnected (${reason})`));
+        return;
+      }
+      subscriber.next({ type: 'lost', reason, hostTime: hostNowMs() });
+      scheduleRetry();
     };
 
     open();
