@@ -23,6 +23,8 @@ export interface DeviceFlags {
   host?: string;
   commandPort?: number;
   waveformPort?: number;
+  /** cyton: channel-setting commands, comma-separated. */
+  settings?: string;
   channels?: number;
   rate?: number;
   seed: number;
@@ -88,12 +90,25 @@ export function deviceFromFlags(
   for (const [flag, value] of [['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort]] as const) {
     if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device intan uses it)`, value);
   }
+  if (flags.settings !== undefined && flags.device !== 'cyton') {
+    throw new InvalidOptionError('--settings', `no value for --device ${flags.device} (only --device cyton uses it)`, flags.settings);
+  }
   if (flags.device === 'cyton' || flags.device === 'frame') {
     if (flags.port === undefined) throw new InvalidOptionError('--port', `the serial port of the ${flags.device} device, e.g. /dev/ttyUSB0`, undefined);
     for (const [flag, value] of [['--channels', flags.channels], ['--rate', flags.rate]] as const) {
       if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (the device reports it)`, value);
     }
-    const source = flags.device === 'cyton' ? cytonSource({ port: flags.port }) : frameSource({ port: flags.port });
+    const commands = flags.settings?.split(',').map((c) => c.trim()).filter(Boolean) ?? [];
+    let source: Observable<SampleBlock>;
+    try {
+      source = flags.device === 'cyton' ? cytonSource({ port: flags.port, commands }) : frameSource({ port: flags.port });
+    } catch (error) {
+      // cytonSource names settings commands[i]: say which item of --settings was wrong.
+      if (error instanceof InvalidOptionError && error.option.startsWith('commands[')) {
+        throw new InvalidOptionError(`--settings item ${Number(/\d+/.exec(error.option)![0]) + 1}`, error.expected, error.received);
+      }
+      throw error;
+    }
     return { label: `${flags.device} on ${flags.port}`, source };
   }
   if (flags.port !== undefined) throw new InvalidOptionError('--port', `no value for the ${flags.device} simulator`, flags.port);

@@ -19,6 +19,7 @@ export interface RunFlags {
   host?: string;
   commandPort?: number;
   waveformPort?: number;
+  settings?: string;
   channels?: number;
   rate?: number;
   duration?: number;
@@ -35,6 +36,7 @@ export function runCommand(): Command {
     .description('run a live session: stream a device in real time with a live status line')
     .option('--device <name>', `device: ${DEVICE_NAMES.join(' | ')}`, choiceFlag('--device', DEVICE_NAMES), 'intracortical')
     .option('--port <path>', 'serial port of a cyton or frame device (see `neurostream ports`)')
+    .option('--settings <list>', 'cyton: channel settings sent before streaming, comma-separated, e.g. x1060110X,x2030110X')
     .option('--host <host>', 'intan: host running Intan RHX with Remote TCP Control (default 127.0.0.1)')
     .option('--command-port <n>', 'intan: RHX command port (default 5000)', integerFlag('--command-port'))
     .option('--waveform-port <n>', 'intan: RHX waveform port (default 5001)', integerFlag('--waveform-port'))

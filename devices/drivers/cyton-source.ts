@@ -16,6 +16,7 @@ import { Observable, type Subscription } from 'rxjs';
 import {
   type SampleBlock,
   type StreamInfo,
+  InvalidOptionError,
   checkInteger,
   createSampleBlock,
   createStreamInfo,
@@ -53,7 +54,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
   const commands = options.commands ?? [];
   commands.forEach((c, i) => {
     if (!/^x[1-8QWERTYUI][01][0-6][0-7][01][01][01]X$/.test(c)) {
-      throw new DeviceError(options.port, `commands[${i}]: expected a channel setting like x1060110X, got ${JSON.stringify(c)}`);
+      throw new InvalidOptionError(`commands[${i}]`, 'a channel setting like x1060110X', c);
     }
   });
 

@@ -55,6 +55,34 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
     expect(z[total - 1]).toBeCloseTo(1, 1);
   });
 
+  it('sets channel gains on the board and scales each channel by its own gain', async () => {
+    emulator = await startEmulator(['--protocol', 'cyton', '--seed', '11']);
+    const total = 250;
+    // Channel 1 at gain 1 and channel 2 at gain 6: the board sends counts at those gains.
+    const blocks = await firstValueFrom(
+      cytonSource({ port: emulator.link, commands: ['x1000110X', 'x2030110X'] }).pipe(covering(total), toArray(), timeout(30_000)),
+    );
+    const truth = readAll(CytonBoard.simulatorFor({ seed: 11 }), total);
+    for (const [c, step] of [[0, 4.5e6 / 1 / 8388607], [1, 4.5e6 / 6 / 8388607], [2, 4.5e6 / 24 / 8388607]] as const) {
+      const got = channelAt(blocks, c, total);
+      // Quantised to the ADC step at that gain: within half a step of the simulated µV.
+      for (let i = 0; i < total; i++) expect(Math.abs(got[i]! - truth.channel(c)[i]!)).toBeLessThanOrEqual(step / 2 + 1e-3);
+    }
+    // Channel 1 really was coarser: gain 1 steps are 24× those at gain 24.
+    const ch1 = channelAt(blocks, 0, total);
+    for (let i = 0; i < total; i++) {
+      const steps = ch1[i]! / (4.5e6 / 8388607);
+      expect(Math.abs(steps - Math.round(steps))).toBeLessThan(1e-3);
+    }
+  });
+
+  it('fails with the board\'s words when it refuses a setting', async () => {
+    emulator = await startEmulator(['--protocol', 'cyton']);
+    await expect(firstValueFrom(cytonSource({ port: emulator.link, commands: ['xQ060110X'] }))).rejects.toThrow(
+      /the board refused xQ060110X: Failure: Err: invalid channel settings/,
+    );
+  });
+
   it('pairs Daisy packets into 16 channels at 125 Hz', async () => {
     emulator = await startEmulator(['--protocol', 'cyton', '--daisy', '--seed', '3']);
     const total = 250;
@@ -122,6 +150,6 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
   });
 
   it('rejects malformed channel-setting commands before opening anything', () => {
-    expect(() => cytonSource({ port: '/dev/null', commands: ['x1060110'] })).toThrow('commands[0]: expected a channel setting like x1060110X');
+    expect(() => cytonSource({ port: '/dev/null', commands: ['x1060110'] })).toThrow('commands[0]: expected a channel setting like x1060110X, got "x1060110"');
   });
 });
