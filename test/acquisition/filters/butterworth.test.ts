@@ -113,7 +113,7 @@ describe('sosFilter', () => {
 
   it('rejects a state of the wrong size', () => {
     expect(() => sosFilter(sos, new Float64Array(3), new Float32Array(10), new Float32Array(10), 1, 10)).toThrow(
-      'sosFilter state: expected 8 values (1 channels × 4 sections × 2), got a Float64Array of 3',
+      'sosFilter state: expected 8 values (from createSosState for 1 channels), got a Float64Array of 3',
     );
   });
 });

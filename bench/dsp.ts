@@ -1,0 +1,76 @@
+/**
+ * DSP throughput: samples per second (channels × samples) through the band-pass kernel
+ * (Butterworth 300–3000 Hz, order 4, 4 sections) at 96, 256 and 1024 channels × 30 kHz in 1 ms
+ * blocks, with fili's IirFilter on the same data in the same run as the baseline (a 4th-order
+ * high-pass and a 4th-order low-pass cascade, 4 biquads, one filter pair per channel).
+ * Run: `npm run bench:dsp` (writes bench/results/dsp.json).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { designButterworth } from '../acquisition/filters/butterworth.js';
+import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
+import { benchEnvironment, writeReport } from './report.js';
+
+interface FiliFilter {
+  multiStep(input: number[] | Float64Array, overwrite?: boolean): number[];
+}
+interface FiliModule {
+  CalcCascades: new () => {
+    highpass(o: object): unknown;
+    lowpass(o: object): unknown;
+  };
+  IirFilter: new (coeffs: unknown) => FiliFilter;
+}
+const Fili = createRequire(import.meta.url)('fili') as FiliModule;
+
+const FS = 30000;
+const BLOCK = 30;
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+
+function time(run: () => void, samplesPerRun: number): number {
+  const warm = performance.now();
+  while (performance.now() - warm < 300) run();
+  const start = performance.now();
+  let samples = 0;
+  while (performance.now() - start < seconds * 1000) {
+    run();
+    samples += samplesPerRun;
+  }
+  return samples / ((performance.now() - start) / 1000);
+}
+
+const results = [96, 256, 1024].map((channels) => {
+  const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
+  const output = new Float32Array(channels * BLOCK);
+  const sos = designButterworth({ type: 'bandpass', order: 4, cutoffHz: [300, 3000], sampleRateHz: FS });
+  const state = createSosState(sos, channels);
+  const ours = time(() => sosFilter(sos, state, input, output, channels, BLOCK), channels * BLOCK);
+
+  const calc = new Fili.CalcCascades();
+  const hp = Array.from({ length: channels }, () => new Fili.IirFilter(calc.highpass({ order: 2, characteristic: 'butterworth', Fs: FS, Fc: 300 })));
+  const lp = Array.from({ length: channels }, () => new Fili.IirFilter(calc.lowpass({ order: 2, characteristic: 'butterworth', Fs: FS, Fc: 3000 })));
+  const scratch = new Float64Array(BLOCK);
+  const fili = time(() => {
+    for (let c = 0; c < channels; c++) {
+      for (let i = 0; i < BLOCK; i++) scratch[i] = input[c * BLOCK + i]!;
+      const y = lp[c]!.multiStep(hp[c]!.multiStep(scratch));
+      for (let i = 0; i < BLOCK; i++) output[c * BLOCK + i] = y[i]!;
+    }
+  }, channels * BLOCK);
+  const result = {
+    name: `band-pass 300–3000 Hz order 4, ${channels} ch × 30 kHz, 1 ms blocks`,
+    channels,
+    samplesPerSecond: Math.round(ours),
+    realTimeFactor: Number((ours / (channels * FS)).toFixed(2)),
+    filiSamplesPerSecond: Math.round(fili),
+    ratioToFili: Number((ours / fili).toFixed(2)),
+  };
+  process.stdout.write(
+    `${result.name.padEnd(58)} ${(ours / 1e6).toFixed(0).padStart(5)} M samples/s (${result.realTimeFactor}× real time); fili ${(fili / 1e6).toFixed(0)} M; ${result.ratioToFili}× fili\n`,
+  );
+  return result;
+});
+
+const path = fileURLToPath(new URL('../../bench/results/dsp.json', import.meta.url));
+writeReport(path, { benchmark: 'dsp', environment: benchEnvironment(), results });
+process.stdout.write(`wrote ${path}\n`);
