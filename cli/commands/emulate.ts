@@ -30,6 +30,7 @@ interface EmulateFlags {
   bitErrorRate: number;
   dropRate: number;
   unplugAfter?: number;
+  radioDropout?: string;
   replugAfter: number;
   duration?: number;
   commandPort: number;
@@ -54,6 +55,7 @@ export function emulateCommand(): Command {
     .option('--bit-error-rate <p>', 'flip each bit sent with this probability', numberFlag('--bit-error-rate'), 0)
     .option('--drop-rate <p>', 'lose each packet/frame with this probability', numberFlag('--drop-rate'), 0)
     .option('--unplug-after <s>', 'make the device disappear after this many seconds (then replug it)', numberFlag('--unplug-after'))
+    .option('--radio-dropout <at,for>', 'cyton: lose every packet for FOR seconds starting AT seconds into streaming (the dongle stays plugged in)')
     .option('--replug-after <s>', 'seconds the device stays unplugged', numberFlag('--replug-after'), 2)
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', numberFlag('--duration'))
     .option('--command-port <n>', 'intan: TCP command port on 127.0.0.1 (0: any free port)', integerFlag('--command-port'), 5000)
@@ -65,7 +67,8 @@ export function emulateCommand(): Command {
 
 interface Emulated {
   advanceTo(nowMs: number): void;
-  skipTo(nowMs: number): void;
+  /** Back from being unplugged at `nowMs`. */
+  replug(nowMs: number): void;
   receive?(bytes: Uint8Array, nowMs: number): void;
   describe(): string;
   summary(): string;
@@ -77,14 +80,26 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
   const faults = { bitErrorRate: flags.bitErrorRate, dropRate: flags.dropRate };
   checkNumber('option', '--bit-error-rate', flags.bitErrorRate, { min: 0, max: 0.5 });
   checkNumber('option', '--drop-rate', flags.dropRate, { min: 0, max: 1 });
+  if (flags.radioDropout !== undefined && flags.protocol !== 'cyton') {
+    throw new InvalidOptionError('--radio-dropout', 'no value for this protocol (only cyton)', flags.radioDropout);
+  }
   if (flags.protocol === 'cyton') {
     if (flags.channels !== undefined || flags.rate !== undefined) {
       throw new InvalidOptionError(flags.channels !== undefined ? '--channels' : '--rate', 'no value for --protocol cyton (8 channels at 250 Hz; --daisy for 16)', flags.channels ?? flags.rate);
     }
-    const board = new CytonBoard({ daisy: flags.daisy, seed: flags.seed, mainsHz: flags.mains, send, ...faults });
+    let dropout: { atMs: number; forMs: number } | undefined;
+    if (flags.radioDropout !== undefined) {
+      const parts = flags.radioDropout.split(',').map(Number);
+      if (parts.length !== 2 || !parts.every((v) => Number.isFinite(v) && v >= 0)) {
+        throw new InvalidOptionError('--radio-dropout', 'AT,FOR in seconds, e.g. 2,1.5', flags.radioDropout);
+      }
+      dropout = { atMs: parts[0]! * 1000, forMs: parts[1]! * 1000 };
+    }
+    const board = new CytonBoard({ daisy: flags.daisy, seed: flags.seed, mainsHz: flags.mains, send, ...faults, ...(dropout ? { dropout } : {}) });
     return {
       advanceTo: (t) => board.advanceTo(t),
-      skipTo: (t) => board.skipTo(t),
+      // The board runs on batteries: only the dongle was unplugged, the board kept counting.
+      replug: (t) => board.skipTo(t),
       receive: (b, t) => board.receive(b, t),
       describe: () => `OpenBCI ${flags.daisy ? 'Cyton+Daisy (16 ch @ 125 Hz)' : 'Cyton (8 ch @ 250 Hz)'}`,
       summary: () => `${board.packetsCounted} packets counted since the last 'b', ${board.packetsDropped} dropped on purpose`,
@@ -99,7 +114,8 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
   const device = new FrameDevice({ channels, sampleRateHz: rate, format: FRAME_FORMAT_NAMES[flags.format], frameScans, seed: flags.seed, send, ...faults });
   return {
     advanceTo: (t) => device.advanceTo(t),
-    skipTo: (t) => device.skipTo(t),
+    // A USB-powered front-end loses power when unplugged: it comes back restarted.
+    replug: () => device.restart(),
     describe: () => `frame-protocol device (${channels} ch @ ${rate} Hz, ${flags.format}, ${frameScans} scans per frame)`,
     summary: () => `${device.framesCounted} frames counted, ${device.framesDropped} dropped on purpose`,
     tickMs: 1,
@@ -203,7 +219,7 @@ export async function emulate(flags: EmulateFlags): Promise<number> {
               if (stopping) return;
               pair = await startPtyPair(link);
               port = await openInner();
-              device.skipTo(hostNowMs());
+              device.replug(hostNowMs());
               ticker = setInterval(() => device.advanceTo(hostNowMs()), device.tickMs);
               process.stdout.write(`replugged ${link}\n`);
             }, flags.replugAfter * 1000),

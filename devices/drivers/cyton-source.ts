@@ -75,6 +75,10 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     let nextSample = 0;
     let pendingGap = 0;
     let lastSampleHostTime = NaN;
+    let counterPeriod = 256;
+    /** Samples (about) in the chunk being parsed. */
+    let chunkSamples = 0;
+    let stopped = false;
     let awaySince = NaN;
     let staging = new Float32Array(0);
     let staged = 0;
@@ -145,6 +149,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
           info = buildInfo(daisy, options.id ?? `cyton-${path}`, path);
           gains = new CytonGainTracker(daisy ? 16 : 8);
           streamParser = new CytonParser({ daisy, onSample });
+          counterPeriod = daisy ? 128 : 256;
           const C = info.channelNames.length;
           scales = new Float64Array(C);
           staging = new Float32Array(C * 256);
@@ -187,10 +192,16 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       const eeg = s.counts.length;
       const C = eeg + 3;
       let missed = s.missedBefore;
+      const elapsed = Number.isNaN(lastSampleHostTime) ? 0 : Math.round(((chunkTime - lastSampleHostTime) * info!.sampleRateHz) / 1000) - 1;
       if (!Number.isNaN(awaySince)) {
         // Back after the device was away: the samples it made meanwhile are lost.
-        missed += Math.max(0, Math.round(((chunkTime - lastSampleHostTime) * info!.sampleRateHz) / 1000) - 1);
+        missed += Math.max(0, elapsed);
         awaySince = NaN;
+      } else if (lastSampleHostTime < chunkTime && elapsed - chunkSamples > counterPeriod / 2) {
+        // The counter wraps every 256 packets (128 Daisy pairs, ~1 s): a longer radio dropout is
+        // ambiguous by whole periods. Take the count closest to the time that passed, less the
+        // samples this chunk carries (a host that paused reads them all at once: no dropout).
+        missed += counterPeriod * Math.max(0, Math.round((elapsed - chunkSamples - missed) / counterPeriod));
       }
       if (missed > 0) {
         flush();
@@ -220,6 +231,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
     }).subscribe({
       next: (event) => {
+        if (stopped) return;
         if (event.type === 'open') {
           write = event.write;
           reconnect = event.reconnect;
@@ -238,6 +250,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
         } else if (phase.kind === 'streaming') {
           watch();
           chunkTime = event.hostTime;
+          chunkSamples = Math.floor(event.bytes.length / 33 / (daisy ? 2 : 1));
           for (let c = 0; c < scales.length - 3; c++) scales[c] = microvoltsPerCount(gains!.gain(c));
           streamParser!.push(event.bytes);
           options.onParser?.(streamParser!.stats);
@@ -252,14 +265,20 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     });
 
     return () => {
+      stopped = true;
       clearTimeout(timer);
-      // Stop the board streaming before closing, as a courtesy to the next user of the port.
+      // Stop the board streaming before closing, as a courtesy to the next user of the port —
+      // but never wait more than 250 ms for a device that no longer drains.
       const w = write;
       write = undefined;
       if (w && phase.kind === 'streaming') {
+        const close = setTimeout(() => connection.unsubscribe(), 250);
         void w('s')
           .catch(() => {})
-          .finally(() => connection.unsubscribe());
+          .finally(() => {
+            clearTimeout(close);
+            connection.unsubscribe();
+          });
       } else {
         connection.unsubscribe();
       }

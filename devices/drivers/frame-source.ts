@@ -3,15 +3,16 @@
  * serial port, as a cold Observable of SampleBlocks in µV. The stream's channels, rate and scale
  * come from the first frame; one frame becomes one block.
  *
- * The device's clock is the stream's clock: a frame's first sample index is its timestamp × rate,
- * so a stream joined late starts at the device's own sample number, and frames lost on the link
- * or while the device was unplugged leave exact gaps (the sequence number counts lost frames for
- * the statistics). If the device's clock goes backwards (it restarted), samples continue from the
- * last index. A frame that changes the stream's shape ends the stream with an error saying what
- * changed.
+ * The device's clock numbers the samples: a frame's first sample index is its timestamp × rate
+ * (plus an offset, below), so frames lost on the link or while the device was unplugged leave
+ * exact gaps, and a stream joined late starts at the device's own sample number (the StreamInfo's
+ * start time is set back accordingly). If the device's clock goes backwards (it restarted), the
+ * offset is re-based so the stream continues, with the time the device was away (from this
+ * host's clock) recorded as a gap. A frame that changes the stream's shape ends the stream with an
+ * error saying what changed; so does a link on which no valid frame arrives in time.
  */
 import { Observable } from 'rxjs';
-import { type SampleBlock, type StreamInfo, createSampleBlock, createStreamInfo, utcNowIso } from '../../core/index.js';
+import { type SampleBlock, type StreamInfo, createSampleBlock, createStreamInfo } from '../../core/index.js';
 import { FrameParser, type FrameParserStats, type FrameView, decodeFrame } from '../protocols/frame/frame-parser.js';
 import { DeviceError, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
 
@@ -22,6 +23,8 @@ export interface FrameSourceOptions {
   reconnect?: ReconnectOptions | false;
   /** Silence after which the link is reopened (the device streams continuously). Default 2000 ms. */
   stallTimeoutMs?: number;
+  /** How long the first connection may go without a valid frame before it is an error. Default 5000 ms. */
+  firstFrameTimeoutMs?: number;
   id?: string;
   onInfo?: (info: StreamInfo) => void;
   onParser?: (stats: Readonly<FrameParserStats>) => void;
@@ -30,17 +33,35 @@ export interface FrameSourceOptions {
 export function frameSource(options: FrameSourceOptions): Observable<SampleBlock> {
   return new Observable<SampleBlock>((subscriber) => {
     const path = options.port;
+    const stallTimeoutMs = options.stallTimeoutMs ?? 2000;
+    const firstFrameTimeoutMs = options.firstFrameTimeoutMs ?? 5000;
     let info: StreamInfo | undefined;
     let shape = '';
+    /** Stream index = device sample + offset. */
+    let offset = 0;
     let nextSample = -1;
+    let lastFrameHostTime = NaN;
     let chunkTime = 0;
+    let bytesSeen = 0;
     let stall: ReturnType<typeof setTimeout> | undefined;
-    const stallTimeoutMs = options.stallTimeoutMs ?? 2000;
+    let currentReconnect: ((reason: string) => void) | undefined;
+
+    const fail = (message: string): void => {
+      if (!subscriber.closed) subscriber.error(new DeviceError(path, message));
+    };
 
     const onFrame = (f: FrameView): void => {
+      if (subscriber.closed) return;
+      if (!(f.sampleRateHz > 0 && f.sampleRateHz <= 1e6) || !Number.isFinite(f.scaleUv) || f.scaleUv === 0) {
+        fail(`frame header: expected a sample rate in (0, 1 MHz] and a non-zero scale, got ${f.sampleRateHz} Hz and ${f.scaleUv} µV/count`);
+        return;
+      }
       const frameShape = `${f.channels} channels, format ${f.format}, ${f.sampleRateHz} Hz, ${f.scaleUv} µV/count`;
+      const deviceSample = Math.round((Number(f.timestampUs) * f.sampleRateHz) / 1e6);
       if (!info) {
         shape = frameShape;
+        // Sample 0 of the stream is the device's sample 0: set the start time back to it.
+        const startMs = Date.now() - (deviceSample * 1000) / f.sampleRateHz;
         info = createStreamInfo({
           id: options.id ?? `frame-${path}`,
           device: { name: 'frame', model: 'neurostream frame protocol v1', serial: path },
@@ -48,34 +69,49 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
           channelKinds: 'extracellular',
           units: 'uV',
           sampleRateHz: f.sampleRateHz,
-          adcScale: f.format === 3 ? 0 : f.scaleUv,
-          startTime: utcNowIso(),
+          adcScale: f.format === 3 ? 0 : Math.abs(f.scaleUv),
+          startTime: new Date(startMs).toISOString(),
         });
         options.onInfo?.(info);
+        nextSample = deviceSample;
       } else if (frameShape !== shape) {
-        subscriber.error(new DeviceError(path, `the device changed its stream from ${shape} to ${frameShape}`));
+        fail(`the device changed its stream from ${shape} to ${frameShape}`);
         return;
       }
-      const deviceSample = Math.round((Number(f.timestampUs) * f.sampleRateHz) / 1e6);
-      let missing = 0;
-      if (nextSample < 0) nextSample = deviceSample;
-      else if (deviceSample > nextSample) missing = deviceSample - nextSample;
-      nextSample += missing;
+      let index = deviceSample + offset;
+      if (index < nextSample) {
+        // The device's clock went back: it restarted. Continue after the time it was away.
+        const awayMs = Math.max(0, chunkTime - lastFrameHostTime);
+        const away = Math.max(0, Math.round((awayMs * f.sampleRateHz) / 1000) - f.scans);
+        offset = nextSample + away - deviceSample;
+        index = deviceSample + offset;
+      }
+      const missing = index - nextSample;
       const data = new Float32Array(f.channels * f.scans);
       decodeFrame(f, data, f.scans, 0);
       const block = createSampleBlock({
         info,
-        first: nextSample,
+        first: index,
         length: f.scans,
         data,
         hostTime: chunkTime,
         ...(missing > 0 ? { gap: { missing } } : {}),
       });
-      nextSample += f.scans;
+      nextSample = index + f.scans;
+      lastFrameHostTime = chunkTime;
       subscriber.next(block);
     };
     const parser = new FrameParser({ onFrame });
-    let currentReconnect: ((reason: string) => void) | undefined;
+
+    const firstFrameTimer = setTimeout(() => {
+      if (!info) {
+        const s = parser.stats;
+        fail(
+          `no valid frame within ${firstFrameTimeoutMs} ms — expected the neurostream frame protocol; ` +
+            `received ${bytesSeen} bytes (${s.skippedBytes} skipped, ${s.crcErrors} CRC errors, ${s.badHeaders} bad headers)`,
+        );
+      }
+    }, firstFrameTimeoutMs);
 
     const connection = serialConnection({
       path,
@@ -83,20 +119,26 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
       ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
     }).subscribe({
       next: (event) => {
-        if (event.type !== 'lost') {
-          clearTimeout(stall);
-          const reconnect = event.type === 'open' ? event.reconnect : currentReconnect;
-          currentReconnect = reconnect;
-          stall = setTimeout(() => reconnect?.(`no data for ${stallTimeoutMs} ms`), stallTimeoutMs);
-        }
-        if (event.type === 'data') {
-          chunkTime = event.hostTime;
-          parser.push(event.bytes);
-          options.onParser?.(parser.stats);
-        } else if (event.type === 'lost') {
+        if (event.type === 'lost') {
           clearTimeout(stall);
           currentReconnect = undefined;
-          parser.resetSequence();
+          parser.reset();
+          return;
+        }
+        if (event.type === 'open') currentReconnect = event.reconnect;
+        clearTimeout(stall);
+        const reconnect = currentReconnect;
+        stall = setTimeout(() => reconnect?.(`no data for ${stallTimeoutMs} ms`), stallTimeoutMs);
+        if (event.type === 'data') {
+          chunkTime = event.hostTime;
+          bytesSeen += event.bytes.length;
+          try {
+            parser.push(event.bytes);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          options.onParser?.(parser.stats);
         }
       },
       error: (e: unknown) => subscriber.error(e),
@@ -104,6 +146,7 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
     });
     return () => {
       clearTimeout(stall);
+      clearTimeout(firstFrameTimer);
       connection.unsubscribe();
     };
   });

@@ -25,6 +25,8 @@ export interface CytonBoardOptions {
   bitErrorRate?: number;
   /** Receives every byte the board sends. */
   send: (bytes: Uint8Array) => void;
+  /** A radio dropout: packets due in [atMs, atMs + forMs) after streaming starts are lost. */
+  dropout?: { atMs: number; forMs: number };
   startTime?: string;
 }
 
@@ -54,6 +56,7 @@ export class CytonBoard {
 
   private readonly send: (bytes: Uint8Array) => void;
   private readonly dropRate: number;
+  private readonly dropout: { atMs: number; forMs: number } | undefined;
   private readonly bitErrorRate: number;
   private readonly faults: Random;
   private readonly simulatorOptions: EegSimulatorOptions;
@@ -72,6 +75,7 @@ export class CytonBoard {
     this.send = options.send;
     this.dropRate = checkNumber('option', 'dropRate', options.dropRate ?? 0, { min: 0, max: 1 });
     this.bitErrorRate = checkNumber('option', 'bitErrorRate', options.bitErrorRate ?? 0, { min: 0, max: 0.5 });
+    this.dropout = options.dropout;
     const seed = options.seed ?? 1;
     this.faults = new Random(seed, 0xfa17);
     this.simulatorOptions = simulatorOptions(options);
@@ -176,7 +180,9 @@ export class CytonBoard {
       this.counter = (this.counter + 1) & 0xff;
       const packetIndex = this.packetsCounted++;
       const counts = this.packetCounts(packetIndex);
-      if (this.dropRate > 0 && this.faults.uniform() < this.dropRate) {
+      const packetMs = (packetIndex * 1000) / CYTON_SAMPLE_RATE_HZ;
+      const inDropout = this.dropout !== undefined && packetMs >= this.dropout.atMs && packetMs < this.dropout.atMs + this.dropout.forMs;
+      if (inDropout || (this.dropRate > 0 && this.faults.uniform() < this.dropRate)) {
         this.packetsDropped++;
         continue;
       }

@@ -8,7 +8,7 @@
 import { checkInteger, checkNumber } from '../../core/index.js';
 import { FrameFormat } from '../protocols/frame/frame-constants.js';
 import { FrameEncoder } from '../protocols/frame/frame-encoder.js';
-import { IntracorticalSimulator } from '../simulators/intracortical-simulator.js';
+import { IntracorticalSimulator, type IntracorticalSimulatorOptions } from '../simulators/intracortical-simulator.js';
 import { Random } from '../simulators/random.js';
 import { flipBits } from './fault-injection.js';
 
@@ -28,10 +28,11 @@ export interface FrameDeviceOptions {
 export const FRAME_DEVICE_SCALE_UV: Record<FrameFormat, number> = { 1: 0.195, 2: 0.01, 3: 1 };
 
 export class FrameDevice {
-  readonly simulator: IntracorticalSimulator;
+  simulator: IntracorticalSimulator;
   framesCounted = 0;
   framesDropped = 0;
   private readonly encoder: FrameEncoder;
+  private readonly simulatorOptions: IntracorticalSimulatorOptions;
   private readonly frameScans: number;
   private readonly send: (bytes: Uint8Array) => void;
   private readonly dropRate: number;
@@ -44,12 +45,13 @@ export class FrameDevice {
     this.frameScans = checkInteger('option', 'frameScans', options.frameScans, { min: 1, max: 4096 });
     this.dropRate = checkNumber('option', 'dropRate', options.dropRate ?? 0, { min: 0, max: 1 });
     this.bitErrorRate = checkNumber('option', 'bitErrorRate', options.bitErrorRate ?? 0, { min: 0, max: 0.5 });
-    this.simulator = new IntracorticalSimulator({
+    this.simulatorOptions = {
       channels: options.channels,
       sampleRateHz: options.sampleRateHz,
       seed: options.seed ?? 1,
       ...(options.startTime ? { startTime: options.startTime } : {}),
-    });
+    };
+    this.simulator = new IntracorticalSimulator(this.simulatorOptions);
     this.encoder = new FrameEncoder({
       format: options.format,
       channels: options.channels,
@@ -81,10 +83,14 @@ export class FrameDevice {
     if (at > 0) this.send(flipBits(this.buffer.slice(0, at), this.bitErrorRate, this.faults));
   }
 
-  /** The link was down until `nowMs`: frames due meanwhile are lost (still generated and counted). */
-  skipTo(nowMs: number): void {
-    const due = this.due(nowMs);
-    for (; this.framesCounted < due; this.framesCounted++) this.simulator.read(this.frameScans, 0);
+  /**
+   * Power-cycles the device (a USB-powered front-end restarts when replugged): its clock, sequence
+   * number and signal start again from zero.
+   */
+  restart(): void {
+    this.simulator = new IntracorticalSimulator(this.simulatorOptions);
+    this.framesCounted = 0;
+    this.startMs = NaN;
   }
 
   private due(nowMs: number): number {

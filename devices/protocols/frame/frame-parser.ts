@@ -96,9 +96,12 @@ export class FrameParser {
     return this.state === State.Sync ? this.matched : this.have;
   }
 
-  /** Forget the sequence number (a new stream begins). */
-  resetSequence(): void {
+  /** Forget the sequence number and any partial frame (the link was reopened: a new byte stream). */
+  reset(): void {
     this.lastSequence = -1;
+    this.state = State.Sync;
+    this.matched = 0;
+    this.have = 0;
   }
 
   push(chunk: Uint8Array): void {

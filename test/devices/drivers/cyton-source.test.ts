@@ -116,6 +116,18 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
     expect(compared).toBe(received);
   });
 
+  it('counts a radio dropout longer than the 8-bit counter’s period from the time that passed', async () => {
+    emulator = await startEmulator(['--protocol', 'cyton', '--seed', '6', '--radio-dropout', '1,1.5']);
+    const total = 250 * 4;
+    const blocks = await collect(emulator.link, total);
+    const missing = blocks.reduce((n, b) => n + (b.gap?.missing ?? 0), 0);
+    // 1.5 s at 250 Hz: 375 packets, which the counter alone would read as 375 − 256 = 119.
+    expect(missing).toBe(375);
+    const truth = readAll(CytonBoard.simulatorFor({ seed: 6 }), total);
+    const got = channelAt(blocks, 4, total);
+    for (let i = 0; i < total; i++) if (!Number.isNaN(got[i]!)) expect(Math.abs(got[i]! - truth.channel(4)[i]!)).toBeLessThan(1e-3);
+  });
+
   it('reconnects after the device is unplugged and replugged, reporting the gap', async () => {
     emulator = await startEmulator(['--protocol', 'cyton', '--unplug-after', '1', '--replug-after', '1']);
     const blocks = await firstValueFrom(

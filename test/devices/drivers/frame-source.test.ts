@@ -46,6 +46,31 @@ describe('frameSource over a real pseudo-terminal (emulate → socat → driver)
     }
   });
 
+  it('continues after the device is unplugged and comes back restarted, recording the time away as a gap', async () => {
+    emulator = await startEmulator(['--protocol', 'frame', '--channels', '4', '--unplug-after', '1', '--replug-after', '1']);
+    const blocks = await firstValueFrom(
+      frameSource({ port: emulator.link, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }).pipe(take(3000), toArray(), timeout(30_000)),
+    );
+    let next = blocks[0]!.first;
+    let missing = 0;
+    for (const b of blocks) {
+      expect(b.first).toBe(next + (b.gap?.missing ?? 0));
+      missing += b.gap?.missing ?? 0;
+      next = b.first + b.length;
+    }
+    // About a second away (plus the reconnect), at 30 kHz.
+    expect(missing).toBeGreaterThan(25_000);
+    expect(missing).toBeLessThan(3 * 30_000);
+    expect(emulator.output()).toContain('replugged');
+  });
+
+  it('says clearly when no valid frame arrives', async () => {
+    emulator = await startEmulator(['--protocol', 'cyton']); // the wrong device: silent until asked
+    await expect(firstValueFrom(frameSource({ port: emulator.link, firstFrameTimeoutMs: 400 }))).rejects.toThrow(
+      /no valid frame within 400 ms — expected the neurostream frame protocol; received 0 bytes/,
+    );
+  });
+
   it('counts frames lost to drops and corruption as gaps, and never delivers a corrupt frame', async () => {
     emulator = await startEmulator(['--protocol', 'frame', '--channels', '8', '--drop-rate', '0.02', '--bit-error-rate', '0.00002', '--seed', '2']);
     const total = 60000; // 2 s of 1 ms frames
