@@ -8,7 +8,7 @@ import { InvalidOptionError, type SampleBlock, checkInteger } from '../core/inde
 import { cytonSource } from '../devices/drivers/cyton-source.js';
 import { frameSource } from '../devices/drivers/frame-source.js';
 import { intanSource } from '../devices/drivers/intan-source.js';
-import { intanChannelName } from '../devices/emulators/intan-rhx-emulator.js';
+import { intanChannelName } from '../devices/protocols/intan/intan-constants.js';
 import type { Pacing } from '../devices/simulator-source.js';
 import { createSimulator, SIMULATOR_KINDS, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
 import { workerSimulatorSource } from '../devices/worker-simulator-source.js';

@@ -12,6 +12,8 @@
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { checkInteger, checkNumber, hostNowMs } from '../../core/index.js';
 import {
+  intanChannelIndex,
+  intanChannelName,
   INTAN_AMPLIFIER_OFFSET,
   INTAN_AMPLIFIER_UV_PER_COUNT,
   INTAN_FRAMES_PER_BLOCK,
@@ -26,13 +28,12 @@ export interface IntanRhxEmulatorOptions {
   commandPort?: number;
   /** 0 picks a free port. Default 5001. */
   waveformPort?: number;
-  /** Headstage channels A-000 … Default 64. */
+  /** Amplifier channels A-000 … A-127, B-000 … (128 per port, up to 1024). Default 64. */
   channels?: number;
   sampleRateHz?: number;
   seed?: number;
 }
 
-export const intanChannelName = (c: number): string => `A-${String(c).padStart(3, '0')}`;
 
 export class IntanRhxEmulator {
   readonly channels: number;
@@ -46,6 +47,7 @@ export class IntanRhxEmulator {
   private commandServer: Server | undefined;
   private waveformServer: Server | undefined;
   private readonly waveformClients = new Set<Socket>();
+  private readonly commandClients = new Set<Socket>();
   private simulator: IntracorticalSimulator | undefined;
   private runStartMs = 0;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -83,7 +85,7 @@ export class IntanRhxEmulator {
 
   async stop(): Promise<void> {
     clearInterval(this.ticker);
-    for (const s of this.waveformClients) s.destroy();
+    for (const s of [...this.waveformClients, ...this.commandClients]) s.destroy();
     await Promise.all(
       [this.commandServer, this.waveformServer].map(
         (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
@@ -92,6 +94,8 @@ export class IntanRhxEmulator {
   }
 
   private serveCommands(socket: Socket): void {
+    this.commandClients.add(socket);
+    socket.on('close', () => this.commandClients.delete(socket));
     let pending = '';
     socket.setEncoding('latin1');
     socket.on('error', () => {});
@@ -135,10 +139,10 @@ export class IntanRhxEmulator {
           this.sampleRateHz = hz;
           return;
         }
-        const match = /^a-(\d{3})\.tcpdataoutputenabled$/.exec(p);
+        const match = /^([a-h]-\d{3})\.tcpdataoutputenabled$/.exec(p);
         if (match) {
-          const c = Number(match[1]);
-          if (c >= this.channels) return void reply(`Error - Unrecognized channel ${param.split('.')[0]}`);
+          const c = intanChannelIndex(match[1]!);
+          if (c < 0 || c >= this.channels) return void reply(`Error - Unrecognized channel ${param.split('.')[0]}`);
           if (value.toLowerCase() === 'true') this.enabled.add(c);
           else if (value.toLowerCase() === 'false') this.enabled.delete(c);
           else reply(`Error - Invalid value ${value}`);
@@ -178,7 +182,7 @@ export class IntanRhxEmulator {
       dv.setUint32(0, INTAN_WAVEFORM_MAGIC, true);
       let p = 4;
       for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) {
-        dv.setInt32(p, block.first + f, true);
+        dv.setUint32(p, (block.first + f) >>> 0, true);
         p += 4;
         for (const c of channels) {
           const u = Math.round(block.data[c * INTAN_FRAMES_PER_BLOCK + f]! / INTAN_AMPLIFIER_UV_PER_COUNT) + INTAN_AMPLIFIER_OFFSET;

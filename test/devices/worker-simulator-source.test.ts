@@ -44,7 +44,8 @@ describe('workerSimulatorSource', () => {
     const before = workers();
     const blocks = await firstValueFrom(workerSimulatorSource(spec, { pacing: 'fast', blockSamples: 30 }).pipe(take(3), toArray()));
     expect(blocks).toHaveLength(3);
-    for (let i = 0; i < 50 && workers() > before; i++) await new Promise((r) => setTimeout(r, 20));
+    // Well inside the 1 s after which the source would terminate a worker that ignored the stop word.
+    for (let i = 0; i < 20 && workers() > before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(workers()).toBe(before);
   });
 

@@ -12,7 +12,8 @@ import { checkInteger } from '../../../core/index.js';
 import { INTAN_FRAMES_PER_BLOCK, INTAN_WAVEFORM_MAGIC, intanBlockBytes } from './intan-constants.js';
 
 export interface IntanBlock {
-  readonly timestamps: Int32Array;
+  /** RHX's frame timestamps (uint32: they wrap after 2^32 samples, ~39.8 h at 30 kHz). */
+  readonly timestamps: Uint32Array;
   /** values[frame * words + w], raw uint16. */
   readonly values: Uint16Array;
   readonly words: number;
@@ -44,7 +45,7 @@ export class IntanWaveformParser {
     this.buf = new Uint8Array(this.blockBytes);
     this.onBlock = options.onBlock;
     this.block = {
-      timestamps: new Int32Array(INTAN_FRAMES_PER_BLOCK),
+      timestamps: new Uint32Array(INTAN_FRAMES_PER_BLOCK),
       values: new Uint16Array(INTAN_FRAMES_PER_BLOCK * this.words),
       words: this.words,
     };
@@ -97,7 +98,7 @@ export class IntanWaveformParser {
     const { timestamps, values } = this.block;
     let p = 4;
     for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) {
-      timestamps[f] = dv.getInt32(p, true);
+      timestamps[f] = dv.getUint32(p, true);
       p += 4;
       for (let w = 0; w < W; w++, p += 2) values[f * W + w] = b[p]! | (b[p + 1]! << 8);
     }

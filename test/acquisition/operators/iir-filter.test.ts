@@ -35,7 +35,7 @@ const design = (fs: number) => designButterworth({ type: 'bandpass', order: 2, c
 describe('iirFilter', () => {
   it('filters each block with state carried across blocks (marbles)', () => {
     const x = signal(30);
-    const [a, b, c] = blocks(x, [10, 10, 10]);
+    const [a, b, c] = blocks(x, [10, 10, 10]) as [SampleBlock, SampleBlock, SampleBlock];
     const expected = new Float32Array(60);
     sosFilter(design(250), createSosState(design(250), 2), x, expected, 2, 30);
     new TestScheduler((actual, want) => expect(actual).toEqual(want)).run(({ cold, expectObservable }) => {

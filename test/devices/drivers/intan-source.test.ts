@@ -13,14 +13,14 @@ afterEach(async () => {
 
 describe('intanSource against the RHX emulator on loopback', () => {
   it('enables the channels, starts the run and delivers their samples in µV on the RHX clock', async () => {
-    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 64, sampleRateHz: 30000, seed: 4 });
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 160, sampleRateHz: 30000, seed: 4 });
     const ports = await rhx.start();
-    const channels = ['A-000', 'A-005', 'A-063'];
+    // Asked out of order: RHX streams port A before B, by index; the stream says so.
     const blocks = await firstValueFrom(
-      intanSource({ host: '127.0.0.1', ...ports, channels }).pipe(take(60), toArray(), timeout(20_000)),
+      intanSource({ host: '127.0.0.1', ...ports, channels: ['B-001', 'A-005', 'A-000'] }).pipe(take(60), toArray(), timeout(20_000)),
     );
     expect(rhx.running).toBe(true);
-    expect(blocks[0]!.info.channelNames).toEqual(channels);
+    expect(blocks[0]!.info.channelNames).toEqual(['A-000', 'A-005', 'B-001']);
     expect(blocks[0]!.info.sampleRateHz).toBe(30000);
     let next = blocks[0]!.first;
     for (const b of blocks) {
@@ -28,14 +28,29 @@ describe('intanSource against the RHX emulator on loopback', () => {
       expect(b.first).toBe(next);
       next += 128;
     }
-    const truth = readAll(new IntracorticalSimulator({ channels: 64, sampleRateHz: 30000, seed: 4 }), next);
-    [0, 5, 63].forEach((source, c) => {
+    const truth = readAll(new IntracorticalSimulator({ channels: 160, sampleRateHz: 30000, seed: 4 }), next);
+    [0, 5, 129].forEach((source, c) => {
       for (const b of blocks) {
         for (let i = 0; i < 128; i += 5) {
           expect(Math.abs(b.data[c * 128 + i]! - truth.channel(source)[b.first + i]!)).toBeLessThan(1e-3);
         }
       }
     });
+  });
+
+  it('ends the stream, rather than deliver misframed data, when another client changes the outputs', async () => {
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 16 });
+    const ports = await rhx.start();
+    const { connect } = await import('node:net');
+    const stream = firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-001'] }).pipe(toArray(), timeout(20_000)));
+    await new Promise((r) => setTimeout(r, 800)); // streaming by now
+    const other = connect({ host: '127.0.0.1', port: ports.commandPort });
+    other.write('set a-002.tcpdataoutputenabled true');
+    try {
+      await expect(stream).rejects.toThrow(/does not match the 1 channels enabled/);
+    } finally {
+      other.destroy();
+    }
   });
 
   it('stops the run when unsubscribed', async () => {
@@ -55,6 +70,10 @@ describe('intanSource against the RHX emulator on loopback', () => {
     await expect(firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-020'] }))).rejects.toThrow(
       /RHX refused "set a-020.tcpdataoutputenabled true": Error - Unrecognized channel a-020/,
     );
-    expect(() => intanSource({ host: '127.0.0.1', channels: ['X-1'] })).toThrow('channels[0]: expected a native channel name such as A-000, got "X-1"');
+    expect(() => intanSource({ host: '127.0.0.1', channels: ['X-1'] })).toThrow(
+      'channels[0]: expected an amplifier channel name such as A-000 (ports A–H, 000–127), got "X-1"',
+    );
+    expect(() => intanSource({ host: '127.0.0.1', channels: ['A-128'] })).toThrow('channels[0]');
+    expect(() => intanSource({ host: '127.0.0.1', channels: ['A-001', 'a-001'] })).toThrow('channels[1]: expected each channel once, got "a-001"');
   });
 });
