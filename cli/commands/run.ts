@@ -11,6 +11,7 @@ import { NeurostreamError, type StreamInfo, checkNumber, hostNowMs } from '../..
 import { DEVICE_NAMES, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
+import { SessionChain } from '../session-chain.js';
 import { formatStatus, formatSummary } from '../status-line.js';
 
 export interface RunFlags {
@@ -29,6 +30,7 @@ export interface RunFlags {
   fast: boolean;
   statusInterval: number;
   logLevel: LogLevel;
+  dsp: boolean;
 }
 
 export function runCommand(): Command {
@@ -47,6 +49,7 @@ export function runCommand(): Command {
     .option('--mains <hz>', 'simulators: mains frequency, 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
     .option('--block-ms <ms>', 'simulators: block duration in ms (at least one sample)', numberFlag('--block-ms'), 1)
     .option('--fast', 'simulators: generate as fast as possible instead of in real time', false)
+    .option('--no-dsp', 'stream only: no filters or features')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .action(async (flags: RunFlags) => {
@@ -68,6 +71,12 @@ export async function runSession(flags: RunFlags): Promise<number> {
 
   let info: StreamInfo | undefined;
   let health: StreamHealth | undefined;
+  let failChain: (error: unknown) => void = () => {};
+  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e)) : undefined;
+  const withChain = (line: string): string => {
+    const extra = info && health ? chain?.status(health.snapshot(hostNowMs()).elapsedMs / 1000) : '';
+    return extra ? `${line} | ${extra}` : line;
+  };
   const tty = process.stdout.isTTY === true;
   const writeStatus = (line: string): void => {
     process.stdout.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
@@ -86,10 +95,12 @@ export async function runSession(flags: RunFlags): Promise<number> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       subscription?.unsubscribe();
+      chain?.stop();
       if (tty) process.stdout.write('\n');
       if (info && health) {
         const snapshot = health.snapshot(hostNowMs());
-        process.stdout.write(`${formatSummary(info, snapshot, reason)}\n`);
+        const extra = chain?.status(snapshot.elapsedMs / 1000);
+        process.stdout.write(`${formatSummary(info, snapshot, reason)}${extra ? `; ${extra}` : ''}\n`);
         log.info({ reason, ...snapshot }, 'session stopped');
       } else {
         process.stdout.write(`stopped (${reason}) before any data arrived from ${label}\n`);
@@ -97,10 +108,14 @@ export async function runSession(flags: RunFlags): Promise<number> {
       resolve(code);
     };
     const onSignal = (signal: NodeJS.Signals): void => finish(signal, 0);
+    failChain = (error: unknown) => {
+      process.stderr.write(`neurostream run: processing failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      finish('error', 1);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const statusTimer = setInterval(() => {
-      writeStatus(info && health ? formatStatus(info, health.snapshot(hostNowMs())) : `waiting for data from ${label}…`);
+      writeStatus(info && health ? withChain(formatStatus(info, health.snapshot(hostNowMs()))) : `waiting for data from ${label}…`);
     }, flags.statusInterval * 1000);
     // Real devices run until told: --duration is wall time for them.
     if (flags.duration !== undefined && !simulated) timers.push(setTimeout(() => finish('duration reached', 0), flags.duration * 1000));
@@ -111,6 +126,7 @@ export async function runSession(flags: RunFlags): Promise<number> {
           health = new StreamHealth(info.sampleRateHz);
         }
         health.observe(block, hostNowMs());
+        chain?.push(block);
       },
       error: (error: unknown) => {
         log.debug({ err: error }, 'session failed');

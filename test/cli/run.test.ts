@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const STATUS = /^\[\s*\d+\.\d s\] (\S+) (\d+) ch @ (\S+ k?Hz) \| ([\d.]+) k?S\/s\/ch \(([\d.]+)%\) \| blocks (\d+) \| dropped (\d+) \| lag ([\d.]+) ms \(max ([\d.]+) ms\)$/;
+const STATUS = /^\[\s*\d+\.\d s\] (\S+) (\d+) ch @ (\S+ k?Hz) \| ([\d.]+) k?S\/s\/ch \(([\d.]+)%\) \| blocks (\d+) \| dropped (\d+) \| lag ([\d.]+) ms \(max ([\d.]+) ms\)( \| .*)?$/;
 
 describe('neurostream run', () => {
   it('runs a 2 s intracortical session, printing status lines, and exits 0', async () => {
@@ -15,13 +15,19 @@ describe('neurostream run', () => {
     expect(m[1]).toBe('intracortical-simulator');
     expect(m[2]).toBe('96');
     expect(m[7]).toBe('0');
-    expect(lines.at(-1)).toMatch(/^stopped \(duration reached\) after [\d.]+ s: 60000 samples\/ch in 2000 blocks .* 0 dropped, max lag [\d.]+ ms$/);
+    expect(lines.at(-1)).toMatch(
+      /^stopped \(duration reached\) after [\d.]+ s: 60000 samples\/ch in 2000 blocks .* 0 dropped, max lag [\d.]+ ms; features 100 bins, [\d.]+ crossings\/s\/ch \(spike band 300–3000 Hz, CAR, 20 ms bins\)$/,
+    );
+    // The simulated units fire at 5–25 Hz: the chain finds crossings.
+    const rate = Number(/features 100 bins, ([\d.]+) crossings/.exec(lines.at(-1)!)![1]);
+    expect(rate).toBeGreaterThan(3);
+    expect(rate).toBeLessThan(60);
   });
 
   it('runs the EEG simulator with the flags given', async () => {
     const r = await runCli(['run', '--device', 'eeg', '--channels', '16', '--duration', '1', '--fast', '--seed', '3']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/stopped \(duration reached\) after [\d.]+ s: 250 samples\/ch in 250 blocks/);
+    expect(r.stdout).toMatch(/stopped \(duration reached\) after [\d.]+ s: 250 samples\/ch in 250 blocks .*; filtered 250 blocks \(1–40 Hz, 60 Hz notch\)$/m);
   });
 
   it('stops cleanly on SIGINT with a summary', async () => {

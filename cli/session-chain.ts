@@ -1,0 +1,68 @@
+/**
+ * The session's processing: which chain a stream gets (chosen from its channel kinds when its
+ * first block arrives) and the live figures it contributes to the status line.
+ *   - extracellular streams: the intracortical chain → FeatureFrames (crossings, spike-band power);
+ *   - EEG streams: the EEG chain (1–40 Hz band-pass + mains notch) → filtered blocks.
+ */
+import { Subject, type Subscription } from 'rxjs';
+import { eegChain, intracorticalChain } from '../acquisition/chains.js';
+import type { FeatureFrame, SampleBlock } from '../core/index.js';
+
+export class SessionChain {
+  private input: Subject<SampleBlock> | undefined;
+  private subscription: Subscription | undefined;
+  private description = '';
+  private bins = 0;
+  private crossings = 0;
+  private featureChannels = 0;
+  private filteredBlocks = 0;
+
+  constructor(
+    private readonly mainsHz: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Feeds a raw block (the first one decides the chain). */
+  push(block: SampleBlock): void {
+    if (!this.input) this.start(block);
+    this.input!.next(block);
+  }
+
+  private start(block: SampleBlock): void {
+    this.input = new Subject<SampleBlock>();
+    const kinds = new Set(block.info.channelKinds);
+    if (kinds.has('extracellular')) {
+      this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
+      this.subscription = this.input.pipe(intracorticalChain()).subscribe({
+        next: (frame: FeatureFrame) => {
+          this.bins++;
+          const C = frame.values.length / 2;
+          this.featureChannels = C;
+          for (let c = 0; c < C; c++) this.crossings += frame.values[c]!;
+        },
+        error: this.onError,
+      });
+    } else {
+      this.description = `1–40 Hz, ${this.mainsHz} Hz notch`;
+      this.subscription = this.input.pipe(eegChain({ notchHz: this.mainsHz })).subscribe({
+        next: () => this.filteredBlocks++,
+        error: this.onError,
+      });
+    }
+  }
+
+  /** A short text for the status line, e.g. `features 500 bins, 21.3 crossings/s/ch`. */
+  status(elapsedS: number): string {
+    if (!this.input) return '';
+    if (this.bins > 0 || this.featureChannels > 0) {
+      const perChannel = elapsedS > 0 && this.featureChannels > 0 ? this.crossings / this.featureChannels / elapsedS : 0;
+      return `features ${this.bins} bins, ${perChannel.toFixed(1)} crossings/s/ch (${this.description})`;
+    }
+    return `filtered ${this.filteredBlocks} blocks (${this.description})`;
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+    this.input?.complete();
+  }
+}
