@@ -1,14 +1,22 @@
 /**
- * DSP throughput: samples per second (channels × samples) through the band-pass kernel
- * (Butterworth 300–3000 Hz, order 4, 4 sections) at 96, 256 and 1024 channels × 30 kHz in 1 ms
- * blocks, with fili's IirFilter on the same data in the same run as the baseline (a 4th-order
- * high-pass and a 4th-order low-pass cascade, 4 biquads, one filter pair per channel).
- * Run: `npm run bench:dsp` (writes bench/results/dsp.json).
+ * DSP throughput: samples per second (channels × samples)
+ *   - through the band-pass kernel (Butterworth 300–3000 Hz, order 4, 4 sections) at 96, 256 and
+ *     1024 channels × 30 kHz in 1 ms blocks, with fili's IirFilter on the same data in the same
+ *     run as the baseline (a 4th-order high-pass and a 4th-order low-pass cascade, 4 biquads, one
+ *     filter pair per channel);
+ *   - through the whole intracortical chain as a session runs it (RxJS operators: band-pass, CAR,
+ *     threshold crossings and spike-band power in 20 ms bins) at the same sizes, and the EEG chain
+ *     (1–40 Hz + 60 Hz notch) at 8 ch × 250 Hz and 64 ch × 160 Hz.
+ * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { designButterworth } from '../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
+import { Subject, type OperatorFunction } from 'rxjs';
+import { eegChain, intracorticalChain } from '../acquisition/chains.js';
+import { type SampleBlock, createSampleBlock, createStreamInfo } from '../core/index.js';
+import { Random } from '../devices/simulators/random.js';
 import { benchEnvironment, writeReport } from './report.js';
 
 interface FiliFilter {
@@ -71,6 +79,49 @@ const results = [96, 256, 1024].map((channels) => {
   return result;
 });
 
+/** Pushes pre-made blocks through an operator chain for ~`seconds`; samples/s. */
+function chainThroughput(channels: number, fs: number, blockSamples: number, chain: OperatorFunction<SampleBlock, unknown>): number {
+  const info = createStreamInfo({
+    id: 'bench',
+    device: { name: 'bench', model: '', serial: '' },
+    channelNames: Array.from({ length: channels }, (_, c) => `ch${c}`),
+    channelKinds: fs >= 1000 ? 'extracellular' : 'eeg',
+    units: 'uV',
+    sampleRateHz: fs,
+    startTime: '2026-01-01T00:00:00.000Z',
+  });
+  const random = new Random(1);
+  const count = Math.max(1, Math.round(fs / blockSamples)); // one second of blocks
+  const template = Array.from({ length: Math.min(count, 50) }, () => {
+    const data = new Float32Array(channels * blockSamples);
+    random.addNormal(data, 0, data.length, 10);
+    return data;
+  });
+  let first = 0;
+  const input = new Subject<SampleBlock>();
+  const sub = input.pipe(chain).subscribe();
+  const push = () => {
+    for (let k = 0; k < count; k++) {
+      input.next(createSampleBlock({ info, first, length: blockSamples, data: template[k % template.length]!, hostTime: 0 }));
+      first += blockSamples;
+    }
+  };
+  const rate = time(push, channels * blockSamples * count);
+  sub.unsubscribe();
+  return rate;
+}
+
+const chains = [
+  ...[96, 256, 1024].map((channels) => ({ name: `intracortical chain, ${channels} ch × 30 kHz, 1 ms blocks`, channels, fs: FS, block: BLOCK, chain: intracorticalChain() })),
+  { name: 'EEG chain (1–40 Hz + 60 Hz notch), 8 ch × 250 Hz, 1-sample blocks', channels: 8, fs: 250, block: 1, chain: eegChain({ notchHz: 60 }) },
+  { name: 'EEG chain (1–40 Hz + 60 Hz notch), 64 ch × 160 Hz, 16-sample blocks', channels: 64, fs: 160, block: 16, chain: eegChain({ notchHz: 60 }) },
+].map(({ name, channels, fs, block, chain }) => {
+  const rate = chainThroughput(channels, fs, block, chain as OperatorFunction<SampleBlock, unknown>);
+  const result = { name, channels, sampleRateHz: fs, samplesPerSecond: Math.round(rate), realTimeFactor: Number((rate / (channels * fs)).toFixed(2)) };
+  process.stdout.write(`${name.padEnd(70)} ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.realTimeFactor}× real time)\n`);
+  return result;
+});
+
 const path = fileURLToPath(new URL('../../bench/results/dsp.json', import.meta.url));
-writeReport(path, { benchmark: 'dsp', environment: benchEnvironment(), results });
+writeReport(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains });
 process.stdout.write(`wrote ${path}\n`);

@@ -3,9 +3,9 @@
  * intracortical BCIs, computed on band-passed (300–3000 Hz) signals.
  *
  * Threshold: k × RMS per channel (k = −4.5 by default: negative-going crossings). RMS is the
- * cumulative mean square over the first `calibrationS` seconds; then either frozen
- * (`rms: 'calibration'`) or followed by an exponential moving average with time constant
- * `rmsTimeConstantS` (`rms: 'running'`). A crossing is a sample below the threshold whose
+ * cumulative mean square over the first `calibrationS` seconds (rounded up to whole bins); then
+ * either frozen (`rms: 'calibration'`) or followed by an exponential moving average with time
+ * constant `rmsTimeConstantS` (`rms: 'running'`; the threshold then moves once per bin). A crossing is a sample below the threshold whose
  * predecessor was not, at least `refractoryMs` after the channel's previous crossing.
  * Spike-band power is the mean of x² over the bin (µV²).
  *
@@ -38,7 +38,11 @@ export interface SpikeFeatureState {
   readonly calibrationSamples: number;
   readonly alpha: number;
   readonly meanSquare: Float64Array;
+  /** Threshold per channel for the current bin (after calibration). */
+  readonly threshold: Float64Array;
   seen: number;
+  /** Calibration lasts until this bin begins (set by the first block). */
+  calibrationEndBin: number;
   readonly prevBelow: Uint8Array;
   readonly sinceCrossing: Float64Array;
   /** Counts then power, per channel: the bin being filled. */
@@ -70,7 +74,9 @@ export function createSpikeFeatureState(o: SpikeFeatureOptions): SpikeFeatureSta
     calibrationSamples: Math.max(1, Math.round(calibrationS * fs)),
     alpha: 1 - Math.exp(-1 / (tau * fs)),
     meanSquare: new Float64Array(channels),
+    threshold: new Float64Array(channels),
     seen: 0,
+    calibrationEndBin: -1,
     prevBelow: new Uint8Array(channels),
     sinceCrossing: new Float64Array(channels).fill(Infinity),
     counts: new Float64Array(channels),
@@ -94,6 +100,8 @@ export function spikeFeatures(s: SpikeFeatureState, data: Float32Array, length: 
     if (Math.floor(first / n) !== s.bin) flush(s, emit);
   }
   if (s.bin < 0 || Math.floor(first / n) !== s.bin) s.bin = Math.floor(first / n);
+  // Calibration ends on a bin boundary, so a threshold never changes inside a bin.
+  if (s.calibrationEndBin < 0) s.calibrationEndBin = s.bin + Math.ceil(s.calibrationSamples / n);
   let i0 = 0;
   while (i0 < length) {
     const binEnd = (s.bin + 1) * n;
@@ -116,12 +124,23 @@ function flush(s: SpikeFeatureState, emit: BinSink): void {
   s.power.fill(0);
   s.inBin = 0;
   s.bin++;
+  // The next bin's thresholds: fixed when calibration ends, or following the running RMS.
+  if (s.bin === s.calibrationEndBin || (s.running && s.bin > s.calibrationEndBin)) {
+    for (let c = 0; c < s.channels; c++) s.threshold[c] = s.k * Math.sqrt(s.meanSquare[c]!);
+  }
 }
 
-/** Samples [i0, i1) of every channel into the current bin. */
+/**
+ * Samples [i0, i1) of every channel into the current bin. During calibration the threshold follows
+ * the cumulative RMS sample by sample; afterwards it is fixed (`calibration`) or set from the
+ * running RMS at the start of each bin (`running`). Thresholds therefore change only on bin
+ * boundaries, and the features are the same however the stream is cut into blocks.
+ */
 function accumulate(s: SpikeFeatureState, data: Float32Array, length: number, i0: number, i1: number): void {
-  const { channels: C, k, refractorySamples, calibrationSamples, running, alpha } = s;
+  const { channels: C, k, refractorySamples, running, alpha } = s;
+  const calibrating = s.bin < s.calibrationEndBin;
   const seen0 = s.seen;
+  const negative = k < 0;
   for (let c = 0; c < C; c++) {
     const base = c * length;
     let ms = s.meanSquare[c]!;
@@ -131,23 +150,37 @@ function accumulate(s: SpikeFeatureState, data: Float32Array, length: number, i0
     // Continue the bin's running sum sample by sample: the same additions in the same order
     // however the stream is cut into blocks, so the result is bit-identical.
     let power = s.power[c]!;
-    let seen = seen0;
-    for (let i = i0; i < i1; i++) {
-      const x = data[base + i]!;
-      const x2 = x * x;
-      power += x2;
-      // RMS estimate: cumulative over the calibration window, then frozen or exponential.
-      if (seen < calibrationSamples) ms += (x2 - ms) / (seen + 1);
-      else if (running) ms += alpha * (x2 - ms);
-      seen++;
-      const threshold = k * Math.sqrt(ms);
-      const isBelow = k < 0 ? x < threshold : x > threshold;
-      since++;
-      if (isBelow && !below && since > refractorySamples) {
-        count++;
-        since = 0;
+    if (calibrating) {
+      let seen = seen0;
+      for (let i = i0; i < i1; i++) {
+        const x = data[base + i]!;
+        const x2 = x * x;
+        power += x2;
+        ms += (x2 - ms) / (seen + 1);
+        seen++;
+        const threshold = k * Math.sqrt(ms);
+        const isBelow = negative ? x < threshold : x > threshold;
+        since++;
+        if (isBelow && below === 0 && since > refractorySamples) {
+          count++;
+          since = 0;
+        }
+        below = isBelow ? 1 : 0;
       }
-      below = isBelow ? 1 : 0;
+    } else {
+      const threshold = s.threshold[c]!;
+      for (let i = i0; i < i1; i++) {
+        const x = data[base + i]!;
+        power += x * x;
+        const isBelow = negative ? x < threshold : x > threshold;
+        since++;
+        if (isBelow && below === 0 && since > refractorySamples) {
+          count++;
+          since = 0;
+        }
+        below = isBelow ? 1 : 0;
+      }
+      if (running) for (let i = i0; i < i1; i++) ms += alpha * (data[base + i]! * data[base + i]! - ms);
     }
     s.meanSquare[c] = ms;
     s.prevBelow[c] = below;

@@ -61,8 +61,11 @@ describe('threshold crossings and spike-band power', () => {
     expect(b.power[1]).toBeLessThan(125);
   });
 
-  it('gives the same features for any block sizes', () => {
+  it('gives the same features for any block sizes, with a fixed or a running RMS', () => {
     expect(run(x, n, [7, 600, 1, 1234])).toEqual(bins);
+    const running = run(x, n, [30], { rms: 'running', rmsTimeConstantS: 0.5 });
+    expect(run(x, n, [13, 997, 2], { rms: 'running', rmsTimeConstantS: 0.5 })).toEqual(running);
+    for (let b = 60; b < 65; b++) expect(running[b]!.counts[0]).toBe(10);
   });
 
   it('does not count a second crossing inside the refractory period', () => {
