@@ -10,118 +10,123 @@
  * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { designButterworth } from '../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
 import { Subject, type OperatorFunction } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
 import { type SampleBlock, createSampleBlock, createStreamInfo } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
-import { benchEnvironment, writeReport } from './report.js';
+import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
 
-interface FiliFilter {
-  multiStep(input: number[] | Float64Array, overwrite?: boolean): number[];
-}
-interface FiliModule {
-  CalcCascades: new () => {
-    highpass(o: object): unknown;
-    lowpass(o: object): unknown;
-  };
-  IirFilter: new (coeffs: unknown) => FiliFilter;
-}
-const Fili = createRequire(import.meta.url)('fili') as FiliModule;
+export async function runDspBench(options: BenchOptions): Promise<object> {
+  const log = progress(options);
 
-const FS = 30000;
-const BLOCK = 30;
-const seconds = Number(process.env.BENCH_SECONDS ?? 2);
-
-function time(run: () => void, samplesPerRun: number): number {
-  const warm = performance.now();
-  while (performance.now() - warm < 300) run();
-  const start = performance.now();
-  let samples = 0;
-  while (performance.now() - start < seconds * 1000) {
-    run();
-    samples += samplesPerRun;
+  interface FiliFilter {
+    multiStep(input: number[] | Float64Array, overwrite?: boolean): number[];
   }
-  return samples / ((performance.now() - start) / 1000);
+  interface FiliModule {
+    CalcCascades: new () => {
+      highpass(o: object): unknown;
+      lowpass(o: object): unknown;
+    };
+    IirFilter: new (coeffs: unknown) => FiliFilter;
+  }
+  const Fili = createRequire(import.meta.url)('fili') as FiliModule;
+
+  const FS = 30000;
+  const BLOCK = 30;
+  const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+
+  function time(run: () => void, samplesPerRun: number): number {
+    const warm = performance.now();
+    while (performance.now() - warm < 300) run();
+    const start = performance.now();
+    let samples = 0;
+    while (performance.now() - start < seconds * 1000) {
+      run();
+      samples += samplesPerRun;
+    }
+    return samples / ((performance.now() - start) / 1000);
+  }
+
+  const results = [96, 256, 1024].map((channels) => {
+    const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
+    const output = new Float32Array(channels * BLOCK);
+    const sos = designButterworth({ type: 'bandpass', order: 4, cutoffHz: [300, 3000], sampleRateHz: FS });
+    const state = createSosState(sos, channels);
+    const ours = time(() => sosFilter(sos, state, input, output, channels, BLOCK), channels * BLOCK);
+
+    const calc = new Fili.CalcCascades();
+    const hp = Array.from({ length: channels }, () => new Fili.IirFilter(calc.highpass({ order: 2, characteristic: 'butterworth', Fs: FS, Fc: 300 })));
+    const lp = Array.from({ length: channels }, () => new Fili.IirFilter(calc.lowpass({ order: 2, characteristic: 'butterworth', Fs: FS, Fc: 3000 })));
+    const scratch = new Float64Array(BLOCK);
+    const fili = time(() => {
+      for (let c = 0; c < channels; c++) {
+        for (let i = 0; i < BLOCK; i++) scratch[i] = input[c * BLOCK + i]!;
+        const y = lp[c]!.multiStep(hp[c]!.multiStep(scratch));
+        for (let i = 0; i < BLOCK; i++) output[c * BLOCK + i] = y[i]!;
+      }
+    }, channels * BLOCK);
+    const result = {
+      name: `band-pass 300–3000 Hz order 4, ${channels} ch × 30 kHz, 1 ms blocks`,
+      channels,
+      samplesPerSecond: Math.round(ours),
+      realTimeFactor: Number((ours / (channels * FS)).toFixed(2)),
+      filiSamplesPerSecond: Math.round(fili),
+      ratioToFili: Number((ours / fili).toFixed(2)),
+    };
+    log(
+      `${result.name.padEnd(58)} ${(ours / 1e6).toFixed(0).padStart(5)} M samples/s (${result.realTimeFactor}× real time); fili ${(fili / 1e6).toFixed(0)} M; ${result.ratioToFili}× fili\n`,
+    );
+    return result;
+  });
+
+  /** Pushes pre-made blocks through an operator chain for ~`seconds`; samples/s. */
+  function chainThroughput(channels: number, fs: number, blockSamples: number, chain: OperatorFunction<SampleBlock, unknown>): number {
+    const info = createStreamInfo({
+      id: 'bench',
+      device: { name: 'bench', model: '', serial: '' },
+      channelNames: Array.from({ length: channels }, (_, c) => `ch${c}`),
+      channelKinds: fs >= 1000 ? 'extracellular' : 'eeg',
+      units: 'uV',
+      sampleRateHz: fs,
+      startTime: '2026-01-01T00:00:00.000Z',
+    });
+    const random = new Random(1);
+    const count = Math.max(1, Math.round(fs / blockSamples)); // one second of blocks
+    const template = Array.from({ length: Math.min(count, 50) }, () => {
+      const data = new Float32Array(channels * blockSamples);
+      random.addNormal(data, 0, data.length, 10);
+      return data;
+    });
+    let first = 0;
+    const input = new Subject<SampleBlock>();
+    const sub = input.pipe(chain).subscribe();
+    const push = () => {
+      for (let k = 0; k < count; k++) {
+        input.next(createSampleBlock({ info, first, length: blockSamples, data: template[k % template.length]!, hostTime: 0 }));
+        first += blockSamples;
+      }
+    };
+    const rate = time(push, channels * blockSamples * count);
+    sub.unsubscribe();
+    return rate;
+  }
+
+  const chains = [
+    ...[96, 256, 1024].map((channels) => ({ name: `intracortical chain, ${channels} ch × 30 kHz, 1 ms blocks`, channels, fs: FS, block: BLOCK, chain: intracorticalChain() })),
+    { name: 'EEG chain (1–40 Hz + 60 Hz notch), 8 ch × 250 Hz, 1-sample blocks', channels: 8, fs: 250, block: 1, chain: eegChain({ notchHz: 60 }) },
+    { name: 'EEG chain (1–40 Hz + 60 Hz notch), 64 ch × 160 Hz, 16-sample blocks', channels: 64, fs: 160, block: 16, chain: eegChain({ notchHz: 60 }) },
+  ].map(({ name, channels, fs, block, chain }) => {
+    const rate = chainThroughput(channels, fs, block, chain as OperatorFunction<SampleBlock, unknown>);
+    const result = { name, channels, sampleRateHz: fs, samplesPerSecond: Math.round(rate), realTimeFactor: Number((rate / (channels * fs)).toFixed(2)) };
+    log(`${name.padEnd(70)} ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.realTimeFactor}× real time)\n`);
+    return result;
+  });
+
+  const path = resultPath('dsp');
+  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains }, options);
+
 }
 
-const results = [96, 256, 1024].map((channels) => {
-  const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
-  const output = new Float32Array(channels * BLOCK);
-  const sos = designButterworth({ type: 'bandpass', order: 4, cutoffHz: [300, 3000], sampleRateHz: FS });
-  const state = createSosState(sos, channels);
-  const ours = time(() => sosFilter(sos, state, input, output, channels, BLOCK), channels * BLOCK);
-
-  const calc = new Fili.CalcCascades();
-  const hp = Array.from({ length: channels }, () => new Fili.IirFilter(calc.highpass({ order: 2, characteristic: 'butterworth', Fs: FS, Fc: 300 })));
-  const lp = Array.from({ length: channels }, () => new Fili.IirFilter(calc.lowpass({ order: 2, characteristic: 'butterworth', Fs: FS, Fc: 3000 })));
-  const scratch = new Float64Array(BLOCK);
-  const fili = time(() => {
-    for (let c = 0; c < channels; c++) {
-      for (let i = 0; i < BLOCK; i++) scratch[i] = input[c * BLOCK + i]!;
-      const y = lp[c]!.multiStep(hp[c]!.multiStep(scratch));
-      for (let i = 0; i < BLOCK; i++) output[c * BLOCK + i] = y[i]!;
-    }
-  }, channels * BLOCK);
-  const result = {
-    name: `band-pass 300–3000 Hz order 4, ${channels} ch × 30 kHz, 1 ms blocks`,
-    channels,
-    samplesPerSecond: Math.round(ours),
-    realTimeFactor: Number((ours / (channels * FS)).toFixed(2)),
-    filiSamplesPerSecond: Math.round(fili),
-    ratioToFili: Number((ours / fili).toFixed(2)),
-  };
-  process.stdout.write(
-    `${result.name.padEnd(58)} ${(ours / 1e6).toFixed(0).padStart(5)} M samples/s (${result.realTimeFactor}× real time); fili ${(fili / 1e6).toFixed(0)} M; ${result.ratioToFili}× fili\n`,
-  );
-  return result;
-});
-
-/** Pushes pre-made blocks through an operator chain for ~`seconds`; samples/s. */
-function chainThroughput(channels: number, fs: number, blockSamples: number, chain: OperatorFunction<SampleBlock, unknown>): number {
-  const info = createStreamInfo({
-    id: 'bench',
-    device: { name: 'bench', model: '', serial: '' },
-    channelNames: Array.from({ length: channels }, (_, c) => `ch${c}`),
-    channelKinds: fs >= 1000 ? 'extracellular' : 'eeg',
-    units: 'uV',
-    sampleRateHz: fs,
-    startTime: '2026-01-01T00:00:00.000Z',
-  });
-  const random = new Random(1);
-  const count = Math.max(1, Math.round(fs / blockSamples)); // one second of blocks
-  const template = Array.from({ length: Math.min(count, 50) }, () => {
-    const data = new Float32Array(channels * blockSamples);
-    random.addNormal(data, 0, data.length, 10);
-    return data;
-  });
-  let first = 0;
-  const input = new Subject<SampleBlock>();
-  const sub = input.pipe(chain).subscribe();
-  const push = () => {
-    for (let k = 0; k < count; k++) {
-      input.next(createSampleBlock({ info, first, length: blockSamples, data: template[k % template.length]!, hostTime: 0 }));
-      first += blockSamples;
-    }
-  };
-  const rate = time(push, channels * blockSamples * count);
-  sub.unsubscribe();
-  return rate;
-}
-
-const chains = [
-  ...[96, 256, 1024].map((channels) => ({ name: `intracortical chain, ${channels} ch × 30 kHz, 1 ms blocks`, channels, fs: FS, block: BLOCK, chain: intracorticalChain() })),
-  { name: 'EEG chain (1–40 Hz + 60 Hz notch), 8 ch × 250 Hz, 1-sample blocks', channels: 8, fs: 250, block: 1, chain: eegChain({ notchHz: 60 }) },
-  { name: 'EEG chain (1–40 Hz + 60 Hz notch), 64 ch × 160 Hz, 16-sample blocks', channels: 64, fs: 160, block: 16, chain: eegChain({ notchHz: 60 }) },
-].map(({ name, channels, fs, block, chain }) => {
-  const rate = chainThroughput(channels, fs, block, chain as OperatorFunction<SampleBlock, unknown>);
-  const result = { name, channels, sampleRateHz: fs, samplesPerSecond: Math.round(rate), realTimeFactor: Number((rate / (channels * fs)).toFixed(2)) };
-  process.stdout.write(`${name.padEnd(70)} ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.realTimeFactor}× real time)\n`);
-  return result;
-});
-
-const path = fileURLToPath(new URL('../../bench/results/dsp.json', import.meta.url));
-writeReport(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains });
-process.stdout.write(`wrote ${path}\n`);
+if (isMain(import.meta.url)) await runDspBench({ json: process.argv.includes('--json') });

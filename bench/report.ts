@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SOFTWARE_VERSION } from '../core/index.js';
 
 export interface BenchEnvironment {
@@ -41,4 +42,34 @@ export function benchEnvironment(): BenchEnvironment {
 export function writeReport(path: string, report: object): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+export interface BenchOptions {
+  /** Print the JSON report on stdout instead of the human-readable lines. */
+  json: boolean;
+}
+
+/** Human-readable progress lines, silenced when the report goes out as JSON. */
+export function progress(options: BenchOptions): (line: string) => void {
+  return (line) => {
+    if (!options.json) process.stdout.write(line);
+  };
+}
+
+/** Writes the report file and, with --json, prints it. */
+export function finish(path: string, report: object, options: BenchOptions): object {
+  writeReport(path, report);
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`wrote ${path}\n`);
+  return report;
+}
+
+/** True when this module is the script node was asked to run. */
+export function isMain(url: string): boolean {
+  return process.argv[1] !== undefined && url === pathToFileURL(process.argv[1]).href;
+}
+
+/** Where a benchmark's JSON goes: bench/results/<name>.json under the current directory. */
+export function resultPath(name: string): string {
+  return resolve(process.cwd(), 'bench', 'results', `${name}.json`);
 }

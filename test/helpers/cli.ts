@@ -17,10 +17,19 @@ export interface CliResult {
  */
 export function runCli(
   args: readonly string[],
-  options: { timeoutMs?: number; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: {
+    timeoutMs?: number;
+    onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+    cwd?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
