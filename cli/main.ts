@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { ErrorCode, NeurostreamError, SOFTWARE_VERSION } from '../core/index.js';
 import { benchCommand } from './commands/bench.js';
 import { emulateCommand } from './commands/emulate.js';
+import { filterCommand } from './commands/filter.js';
 import { portsCommand } from './commands/ports.js';
 import { runCommand } from './commands/run.js';
 
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), emulateCommand(), portsCommand(), benchCommand()]) {
+  for (const command of [runCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;
