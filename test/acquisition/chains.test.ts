@@ -1,6 +1,6 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { eegChain, intracorticalChain } from '../../acquisition/chains.js';
+import { eegChain, intracorticalChain, intracorticalChainComposed } from '../../acquisition/chains.js';
 import { EegSimulator } from '../../devices/simulators/eeg-simulator.js';
 import { IntracorticalSimulator } from '../../devices/simulators/intracortical-simulator.js';
 import { powerAt } from '../helpers/spectrum.js';
@@ -30,6 +30,17 @@ describe('intracortical chain on the simulator', () => {
     const silent = [...Array(16).keys()].filter((c) => !sim.units.some((u) => u.channel === c));
     expect(silent.length).toBeGreaterThan(0);
     for (const c of silent) expect(rate[c]!).toBeLessThan(0.5);
+  });
+});
+
+describe('the fused intracortical chain', () => {
+  it.each(['average', 'median', 'none'] as const)('gives the same features as the composed operators (%s reference)', async (reference) => {
+    const sim = new IntracorticalSimulator({ channels: 8, seed: 4 });
+    const blocks = Array.from({ length: 1500 }, (_, k) => sim.read(k % 3 === 0 ? 17 : 43, 0));
+    const fused = await firstValueFrom(from(blocks).pipe(intracorticalChain({ reference, calibrationS: 0.2 }), toArray()));
+    const composed = await firstValueFrom(from(blocks).pipe(intracorticalChainComposed({ reference, calibrationS: 0.2 }), toArray()));
+    expect(fused.length).toBeGreaterThan(40);
+    expect(fused).toEqual(composed);
   });
 });
 
