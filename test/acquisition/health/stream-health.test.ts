@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createSampleBlock, createStreamInfo } from '../../../core/index.js';
+import { createSampleBlock } from '../../../core/index.js';
 import { StreamHealth } from '../../../acquisition/health/stream-health.js';
+import { testStreamInfo } from '../../helpers/stream-info.js';
 
-const info = createStreamInfo({
-  id: 'h',
-  device: { name: 'test', model: '', serial: '' },
-  channelNames: ['a'],
-  channelKinds: 'eeg',
-  units: 'uV',
-  sampleRateHz: 1000,
-  startTime: '2026-01-01T00:00:00.000Z',
-});
+const info = testStreamInfo({ id: 'h' });
 const block = (first: number, length: number, missing?: number) =>
   createSampleBlock({ info, first, length, data: new Float32Array(length), hostTime: 0, ...(missing ? { gap: { missing } } : {}) });
 

@@ -1,22 +1,15 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { type FeatureFrame, type SampleBlock, createFeatureFrame, createMarker, createSampleBlock, createStreamInfo } from '../../../core/index.js';
+import { type FeatureFrame, type SampleBlock, createFeatureFrame, createMarker, createSampleBlock } from '../../../core/index.js';
 import { decimate } from '../../../acquisition/operators/decimate.js';
 import { epochs } from '../../../acquisition/operators/epochs.js';
 import { zScore } from '../../../acquisition/operators/z-score.js';
 import { EegSimulator } from '../../../devices/simulators/eeg-simulator.js';
 import { powerAt } from '../../helpers/spectrum.js';
 import { concatBlocks, readAll } from '../../helpers/read-all.js';
+import { testStreamInfo } from '../../helpers/stream-info.js';
 
-const info = createStreamInfo({
-  id: 's',
-  device: { name: 'test', model: '', serial: '' },
-  channelNames: ['a'],
-  channelKinds: 'eeg',
-  units: 'uV',
-  sampleRateHz: 1000,
-  startTime: '2026-01-01T00:00:00.000Z',
-});
+const info = testStreamInfo({ id: 's' });
 function cut(x: Float32Array, sizes: number[], marker?: number): SampleBlock[] {
   const out: SampleBlock[] = [];
   let at = 0;

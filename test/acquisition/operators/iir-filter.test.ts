@@ -1,20 +1,13 @@
 import { TestScheduler } from 'rxjs/testing';
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { type SampleBlock, createMarker, createSampleBlock, createStreamInfo } from '../../../core/index.js';
+import { type SampleBlock, createMarker, createSampleBlock } from '../../../core/index.js';
 import { designButterworth } from '../../../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../../../acquisition/filters/sos-filter.js';
 import { iirFilter } from '../../../acquisition/operators/iir-filter.js';
+import { testStreamInfo } from '../../helpers/stream-info.js';
 
-const info = createStreamInfo({
-  id: 'test',
-  device: { name: 'test', model: '', serial: '' },
-  channelNames: ['a', 'b'],
-  channelKinds: 'eeg',
-  units: 'uV',
-  sampleRateHz: 250,
-  startTime: '2026-01-01T00:00:00.000Z',
-});
+const info = testStreamInfo({ channelNames: ['a', 'b'], sampleRateHz: 250 });
 const signal = (n: number) => Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 0.3) * 10 + (i % 7));
 /** Blocks of `sizes` cut from a 2-channel signal. */
 function blocks(x: Float32Array, sizes: number[]): SampleBlock[] {
