@@ -21,7 +21,7 @@ function cplxreal(values: readonly Complex[]): Complex[] {
 }
 
 function nearestIndex(from: readonly Complex[], to: Complex, which: 'real' | 'complex' | 'any'): number {
-  const order = from.map((z, i) => i).sort((i, j) => abs(sub(from[i]!, to)) - abs(sub(from[j]!, to)));
+  const order = from.map((_, i) => i).sort((i, j) => abs(sub(from[i]!, to)) - abs(sub(from[j]!, to)));
   if (which === 'any') return order[0]!;
   const found = order.find((i) => isReal(from[i]!) === (which === 'real'));
   if (found === undefined) throw new Error(`zpk2sos: no ${which} value left to pair`);
@@ -84,7 +84,7 @@ export function zpkToSos(zeros: readonly Complex[], poles: readonly Complex[], g
     } else {
       let p2: Complex;
       if (isReal(p1)) {
-        const realIdx = p.map((v, i) => i).filter((i) => isReal(p[i]!));
+        const realIdx = p.map((_, i) => i).filter((i) => isReal(p[i]!));
         p2 = take(p, realIdx[worst(realIdx.map((i) => p[i]!))]!);
       } else {
         p2 = conj(p1);

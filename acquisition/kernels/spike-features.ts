@@ -92,7 +92,6 @@ export type BinSink = (bin: number, t0: number, counts: Float64Array, power: Flo
 
 /** Feeds one block (channel-major, `length` samples starting at stream index `first`). */
 export function spikeFeatures(s: SpikeFeatureState, data: Float32Array, length: number, first: number, emit: BinSink): void {
-  const C = s.channels;
   const n = s.binSamples;
   if (s.nextSample >= 0 && first !== s.nextSample) {
     // A gap: no crossing may span it; finish the bin it jumped out of.

@@ -13,7 +13,6 @@ import { type AddressInfo, type Server, type Socket, createServer } from 'node:n
 import { checkInteger, checkNumber, hostNowMs } from '../../core/index.js';
 import {
   intanChannelIndex,
-  intanChannelName,
   INTAN_AMPLIFIER_OFFSET,
   INTAN_AMPLIFIER_UV_PER_COUNT,
   INTAN_FRAMES_PER_BLOCK,
