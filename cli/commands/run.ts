@@ -73,8 +73,12 @@ export async function runSession(flags: RunFlags): Promise<number> {
   let health: StreamHealth | undefined;
   let failChain: (error: unknown) => void = () => {};
   const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e)) : undefined;
-  const withChain = (line: string): string => {
-    const extra = info && health ? chain?.status(health.snapshot(hostNowMs()).elapsedMs / 1000) : '';
+  /** The status line: stream health, then what the processing chain reports. */
+  const statusLine = (): string => {
+    if (!info || !health) return `waiting for data from ${label}…`;
+    const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
+    const extra = chain?.status(snapshot.elapsedMs / 1000);
+    const line = formatStatus(info, snapshot);
     return extra ? `${line} | ${extra}` : line;
   };
   const tty = process.stdout.isTTY === true;
@@ -114,9 +118,7 @@ export async function runSession(flags: RunFlags): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const statusTimer = setInterval(() => {
-      writeStatus(info && health ? withChain(formatStatus(info, health.snapshot(hostNowMs()))) : `waiting for data from ${label}…`);
-    }, flags.statusInterval * 1000);
+    const statusTimer = setInterval(() => writeStatus(statusLine()), flags.statusInterval * 1000);
     // Real devices run until told: --duration is wall time for them.
     if (flags.duration !== undefined && !simulated) timers.push(setTimeout(() => finish('duration reached', 0), flags.duration * 1000));
     subscription = source.subscribe({
