@@ -16,7 +16,10 @@ export interface SimulatorWorkerData {
   blockSamples: number;
   /** Infinity: until stopped. */
   durationSamples: number;
-  /** Int32Array over a SharedArrayBuffer; [0] ≠ 0 asks the worker to stop. */
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] ≠ 0 asks the worker to stop; [1] counts the blocks
+   * the owner has taken (so `fast` pacing never runs more than MAX_IN_FLIGHT blocks ahead).
+   */
   control: Int32Array;
 }
 
@@ -27,6 +30,9 @@ export type SimulatorWorkerMessage =
   | { type: 'error'; message: string; code?: string };
 
 const STOP = 0;
+const TAKEN = 1;
+/** Blocks the worker may have sent but the owner not yet taken, in `fast` pacing. */
+export const MAX_IN_FLIGHT = 256;
 
 function run(port: NonNullable<typeof parentPort>, data: SimulatorWorkerData): void {
   const { pacing, blockSamples, durationSamples, control } = data;
@@ -34,7 +40,16 @@ function run(port: NonNullable<typeof parentPort>, data: SimulatorWorkerData): v
   port.postMessage({ type: 'info', info: device.info } satisfies SimulatorWorkerMessage);
   const fs = device.info.sampleRateHz;
   const t0 = performance.now();
+  let sent = 0;
   while (Atomics.load(control, STOP) === 0 && device.position < durationSamples) {
+    if (pacing === 'fast') {
+      const taken = Atomics.load(control, TAKEN);
+      if (sent - taken >= MAX_IN_FLIGHT) {
+        // The owner is behind: wait for it rather than queue without bound.
+        Atomics.wait(control, TAKEN, taken, 50);
+        continue;
+      }
+    }
     const length = Math.min(blockSamples, durationSamples - device.position);
     if (pacing === 'realtime') {
       const dueMs = t0 + ((device.position + length) * 1000) / fs;
@@ -53,6 +68,7 @@ function run(port: NonNullable<typeof parentPort>, data: SimulatorWorkerData): v
       ...(block.markers ? { markers: [...block.markers] } : {}),
     };
     port.postMessage(message, [block.data.buffer as ArrayBuffer]);
+    sent++;
   }
   port.postMessage({ type: 'done' } satisfies SimulatorWorkerMessage);
 }

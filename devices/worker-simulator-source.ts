@@ -35,7 +35,7 @@ export function workerSimulatorSource(spec: SimulatorSpec, options: WorkerSimula
   const { pacing, blockSamples, durationSamples } = checkPacing(options);
 
   return new Observable<SampleBlock>((subscriber) => {
-    const control = new Int32Array(new SharedArrayBuffer(4));
+    const control = new Int32Array(new SharedArrayBuffer(8));
     const data: SimulatorWorkerData = { spec, pacing, blockSamples, durationSamples, control };
     const worker = new Worker(WORKER_URL, { workerData: data });
     let info: StreamInfo | undefined;
@@ -48,6 +48,8 @@ export function workerSimulatorSource(spec: SimulatorSpec, options: WorkerSimula
           options.onInfo?.(info);
           break;
         case 'block': {
+          Atomics.add(control, 1, 1);
+          Atomics.notify(control, 1);
           subscriber.next(
             createSampleBlock({
               info: info!,
