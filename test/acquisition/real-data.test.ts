@@ -12,8 +12,9 @@ import { iirFilter } from '../../acquisition/operators/iir-filter.js';
 import { reReference } from '../../acquisition/operators/re-reference.js';
 import { spikeBandFeatures } from '../../acquisition/operators/spike-band-features.js';
 import { type SampleBlock, createSampleBlock, createStreamInfo } from '../../core/index.js';
+import { sharedData } from '../helpers/shared-data.js';
 
-const DATA = new URL('../../../shared/data/extracellular/', import.meta.url);
+const DATA = sharedData('extracellular/');
 
 /** Interleaved int16 → 1 ms channel-major blocks in µV. */
 function blocksFromInt16(bytes: Buffer, channels: number, fs: number, uvPerCount: number, id: string): SampleBlock[] {

@@ -6,8 +6,9 @@ import { designButterworth } from '../../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.js';
 import { sosFiltFilt } from '../../acquisition/filters/zero-phase.js';
 import { runCli } from '../helpers/cli.js';
+import { sharedData } from '../helpers/shared-data.js';
 
-const LOCUST = new URL('../../../shared/data/extracellular/locust/locust_trial_01.raw', import.meta.url).pathname;
+const LOCUST = sharedData('extracellular/locust/locust_trial_01.raw').pathname;
 
 function channelMajor(interleaved: ArrayLike<number>, channels: number): Float32Array {
   const n = interleaved.length / channels;
