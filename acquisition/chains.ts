@@ -4,7 +4,7 @@
  * power in 20 ms bins) and the EEG chain (band-pass 1–40 Hz, order 4, plus a mains notch).
  * Filters are designed from each stream's own sample rate.
  */
-import { Observable, type OperatorFunction, Subject, pipe } from 'rxjs';
+import { Observable, type OperatorFunction, pipe } from 'rxjs';
 import { type FeatureFrame, type SampleBlock, channelCount } from '../core/index.js';
 import { designButterworth, type Sos } from './filters/butterworth.js';
 import { createSosState, sosFilter } from './filters/sos-filter.js';
@@ -12,7 +12,7 @@ import { type ReferenceLayout, commonAverageReference, commonMedianReference } f
 import { cascade, designMainsNotch } from './filters/notch.js';
 import { iirFilter } from './operators/iir-filter.js';
 import { reReference, referenceLayoutFor } from './operators/re-reference.js';
-import { type SpikeBandFeatureOptions, spikeBandFeatures } from './operators/spike-band-features.js';
+import { SpikeBandStage, type SpikeBandFeatureOptions, spikeBandFeatures } from './operators/spike-band-features.js';
 
 export interface IntracorticalChainOptions extends SpikeBandFeatureOptions {
   bandHz?: readonly [number, number];
@@ -23,7 +23,8 @@ export interface IntracorticalChainOptions extends SpikeBandFeatureOptions {
 /**
  * The intracortical chain as one operator: the same kernels as `iirFilter` → `reReference` →
  * `spikeBandFeatures`, but the intermediate signals never leave the operator, so they live in
- * buffers reused from block to block (no allocation per block but the FeatureFrames). The
+ * buffers reused from block to block (no allocation per block but the FeatureFrames), and a
+ * plain common average is subtracted inside the feature pass rather than written out. The
  * features are identical to the composed operators' (a test proves it).
  */
 export function intracorticalChain(options: IntracorticalChainOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
@@ -33,12 +34,13 @@ export function intracorticalChain(options: IntracorticalChainOptions = {}): Ope
       let sos: Sos | undefined;
       let filterState: Float64Array | undefined;
       let layout: ReferenceLayout | undefined;
+      let stage: SpikeBandStage | undefined;
+      /** A common average over one group of every channel, none bad: applied inside the feature pass. */
+      let inline = false;
       let filtered = new Float32Array(0);
       let referenced = new Float32Array(0);
       let scratch = new Float64Array(0);
-      // The feature stage is the spikeBandFeatures operator, fed blocks that wrap the reused buffer.
-      const stage = new Subject<SampleBlock>();
-      const featureSubscription = stage.pipe(spikeBandFeatures(features)).subscribe(subscriber);
+      const emit = (frame: FeatureFrame): void => subscriber.next(frame);
       const subscription = source.subscribe({
         next: (block) => {
           try {
@@ -48,14 +50,28 @@ export function intracorticalChain(options: IntracorticalChainOptions = {}): Ope
             if (!sos) {
               sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
               filterState = createSosState(sos, C);
-              if (reference !== 'none') layout = referenceLayoutFor(info, { method: reference });
+              stage = new SpikeBandStage(info, features);
+              if (reference !== 'none') {
+                layout = referenceLayoutFor(info, { method: reference });
+                inline = reference === 'average' && stage.allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C;
+              }
             }
             if (filtered.length < C * L) {
               filtered = new Float32Array(C * L);
-              referenced = new Float32Array(C * L);
+              if (layout && !inline) referenced = new Float32Array(C * L);
             }
             const f = filtered.subarray(0, C * L);
             sosFilter(sos, filterState!, block.data, f, C, L);
+            if (inline) {
+              // The reference exactly as commonAverageReference computes it (same order of sums).
+              if (scratch.length < L) scratch = new Float64Array(L);
+              scratch.fill(0, 0, L);
+              for (let c = 0; c < C; c++) for (let i = 0; i < L; i++) scratch[i]! += f[c * L + i]!;
+              const inv = 1 / C;
+              for (let i = 0; i < L; i++) scratch[i]! *= inv;
+              stage!.push(f, L, block.first, block.hostTime, emit, scratch);
+              return;
+            }
             let out = f;
             if (layout) {
               const r = referenced.subarray(0, C * L);
@@ -65,20 +81,15 @@ export function intracorticalChain(options: IntracorticalChainOptions = {}): Ope
               else commonAverageReference(layout, f, r, L, scratch);
               out = r;
             }
-            // Not a public block: its data is overwritten by the next one, after the feature
-            // stage has consumed it synchronously.
-            stage.next({ info, first: block.first, length: L, data: out, hostTime: block.hostTime, ...(block.gap ? { gap: block.gap } : {}) });
+            stage!.push(out, L, block.first, block.hostTime, emit);
           } catch (error) {
             subscriber.error(error);
           }
         },
         error: (e: unknown) => subscriber.error(e),
-        complete: () => stage.complete(),
+        complete: () => subscriber.complete(),
       });
-      return () => {
-        subscription.unsubscribe();
-        featureSubscription.unsubscribe();
-      };
+      return () => subscription.unsubscribe();
     });
 }
 

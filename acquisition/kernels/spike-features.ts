@@ -90,8 +90,19 @@ export function createSpikeFeatureState(o: SpikeFeatureOptions): SpikeFeatureSta
 /** Called for each completed bin; the arrays are the state's own (copy what you keep). */
 export type BinSink = (bin: number, t0: number, counts: Float64Array, power: Float64Array, samples: number) => void;
 
-/** Feeds one block (channel-major, `length` samples starting at stream index `first`). */
-export function spikeFeatures(s: SpikeFeatureState, data: Float32Array, length: number, first: number, emit: BinSink): void {
+/**
+ * Feeds one block (channel-major, `length` samples starting at stream index `first`). With
+ * `reference`, every channel's sample i is taken as fround(data − reference[i]): a common-average
+ * reference applied on the fly, exactly as if the re-referenced Float32 block had been passed.
+ */
+export function spikeFeatures(
+  s: SpikeFeatureState,
+  data: Float32Array,
+  length: number,
+  first: number,
+  emit: BinSink,
+  reference?: Float64Array,
+): void {
   const n = s.binSamples;
   if (s.nextSample >= 0 && first !== s.nextSample) {
     // A gap: no crossing may span it; finish the bin it jumped out of.
@@ -105,7 +116,8 @@ export function spikeFeatures(s: SpikeFeatureState, data: Float32Array, length: 
   while (i0 < length) {
     const binEnd = (s.bin + 1) * n;
     const i1 = Math.min(length, binEnd - first);
-    accumulate(s, data, length, i0, i1);
+    if (reference) accumulateReferenced(s, data, length, i0, i1, reference);
+    else accumulate(s, data, length, i0, i1);
     s.inBin += i1 - i0;
     i0 = i1;
     if (first + i1 === binEnd) flush(s, emit);
@@ -180,6 +192,67 @@ function accumulate(s: SpikeFeatureState, data: Float32Array, length: number, i0
         below = isBelow ? 1 : 0;
       }
       if (running) for (let i = i0; i < i1; i++) ms += alpha * (data[base + i]! * data[base + i]! - ms);
+    }
+    s.meanSquare[c] = ms;
+    s.prevBelow[c] = below;
+    s.sinceCrossing[c] = since;
+    s.counts[c]! += count;
+    s.power[c] = power;
+  }
+  s.seen = seen0 + (i1 - i0);
+}
+
+/** accumulate() over fround(data − reference[i]). */
+function accumulateReferenced(s: SpikeFeatureState, data: Float32Array, length: number, i0: number, i1: number, reference: Float64Array): void {
+  const { channels: C, k, refractorySamples, running, alpha } = s;
+  const calibrating = s.bin < s.calibrationEndBin;
+  const seen0 = s.seen;
+  const negative = k < 0;
+  for (let c = 0; c < C; c++) {
+    const base = c * length;
+    let ms = s.meanSquare[c]!;
+    let below = s.prevBelow[c]!;
+    let since = s.sinceCrossing[c]!;
+    let count = 0;
+    // Continue the bin's running sum sample by sample: the same additions in the same order
+    // however the stream is cut into blocks, so the result is bit-identical.
+    let power = s.power[c]!;
+    if (calibrating) {
+      let seen = seen0;
+      for (let i = i0; i < i1; i++) {
+        const x = Math.fround(data[base + i]! - reference[i]!);
+        const x2 = x * x;
+        power += x2;
+        ms += (x2 - ms) / (seen + 1);
+        seen++;
+        const threshold = k * Math.sqrt(ms);
+        const isBelow = negative ? x < threshold : x > threshold;
+        since++;
+        if (isBelow && below === 0 && since > refractorySamples) {
+          count++;
+          since = 0;
+        }
+        below = isBelow ? 1 : 0;
+      }
+    } else {
+      const threshold = s.threshold[c]!;
+      for (let i = i0; i < i1; i++) {
+        const x = Math.fround(data[base + i]! - reference[i]!);
+        power += x * x;
+        const isBelow = negative ? x < threshold : x > threshold;
+        since++;
+        if (isBelow && below === 0 && since > refractorySamples) {
+          count++;
+          since = 0;
+        }
+        below = isBelow ? 1 : 0;
+      }
+      if (running) {
+        for (let i = i0; i < i1; i++) {
+          const x = Math.fround(data[base + i]! - reference[i]!);
+          ms += alpha * (x * x - ms);
+        }
+      }
     }
     s.meanSquare[c] = ms;
     s.prevBelow[c] = below;

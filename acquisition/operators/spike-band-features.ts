@@ -6,51 +6,73 @@
  * (they stay on the blocks).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { type FeatureFrame, type SampleBlock, InvalidDataError, createFeatureFrame } from '../../core/index.js';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, InvalidDataError, createFeatureFrame } from '../../core/index.js';
 import { type SpikeFeatureOptions, type SpikeFeatureState, createSpikeFeatureState, spikeFeatures } from '../kernels/spike-features.js';
 
 export type SpikeBandFeatureOptions = Omit<SpikeFeatureOptions, 'channels' | 'sampleRateHz'>;
 
 const NEURAL = new Set(['eeg', 'ecog', 'extracellular']);
 
+/**
+ * The feature stage for one stream: picks its neural channels, names the features and turns the
+ * kernel's bins into FeatureFrames. Shared by the operator and the fused intracortical chain.
+ */
+export class SpikeBandStage {
+  readonly neural: Int32Array;
+  readonly names: readonly string[];
+  /** True when every channel of the stream is neural (no copying needed). */
+  readonly allNeural: boolean;
+  private readonly state: SpikeFeatureState;
+  private subset = new Float32Array(0);
+  private hostTime = 0;
+  private emitFrame: (frame: FeatureFrame) => void = () => {};
+  private readonly emitBin = (bin: number, t0: number, counts: Float64Array, power: Float64Array): void => {
+    const C = counts.length;
+    const values = new Float32Array(2 * C);
+    for (let c = 0; c < C; c++) {
+      values[c] = counts[c]!;
+      values[C + c] = power[c]!;
+    }
+    this.emitFrame(createFeatureFrame({ bin, t0, values, names: this.names, hostTime: this.hostTime }));
+  };
+
+  constructor(info: StreamInfo, options: SpikeBandFeatureOptions) {
+    this.neural = Int32Array.from(info.channelKinds.flatMap((k, c) => (NEURAL.has(k) ? [c] : [])));
+    if (this.neural.length === 0) throw new InvalidDataError('SampleBlock.info.channelKinds', 'at least one neural channel', info.channelKinds);
+    this.allNeural = this.neural.length === info.channelNames.length;
+    const channelNames = Array.from(this.neural, (c) => info.channelNames[c]!);
+    this.names = Object.freeze([...channelNames.map((n) => `tc:${n}`), ...channelNames.map((n) => `sbp:${n}`)]);
+    this.state = createSpikeFeatureState({ ...options, channels: this.neural.length, sampleRateHz: info.sampleRateHz });
+  }
+
+  /**
+   * Feeds channel-major data of the whole stream (`length` samples from `first`); completed bins
+   * go to `emit`. `reference` (only when every channel is neural): subtracted from every channel.
+   */
+  push(data: Float32Array, length: number, first: number, hostTime: number, emit: (frame: FeatureFrame) => void, reference?: Float64Array): void {
+    this.hostTime = hostTime;
+    this.emitFrame = emit;
+    let input = data;
+    if (!this.allNeural) {
+      // Only the neural channels, contiguous, in a reused buffer.
+      if (this.subset.length < this.neural.length * length) this.subset = new Float32Array(this.neural.length * length);
+      this.neural.forEach((c, k) => this.subset.set(data.subarray(c * length, (c + 1) * length), k * length));
+      input = this.subset;
+    }
+    spikeFeatures(this.state, input, length, first, this.emitBin, reference);
+  }
+}
+
 export function spikeBandFeatures(options: SpikeBandFeatureOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
   return (source) =>
     new Observable<FeatureFrame>((subscriber) => {
-      let state: SpikeFeatureState | undefined;
-      let neural: Int32Array | undefined;
-      let names: readonly string[] = [];
-      let subset = new Float32Array(0);
-      let hostTime = 0;
-      const emit = (bin: number, t0: number, counts: Float64Array, power: Float64Array): void => {
-        const C = counts.length;
-        const values = new Float32Array(2 * C);
-        for (let c = 0; c < C; c++) {
-          values[c] = counts[c]!;
-          values[C + c] = power[c]!;
-        }
-        subscriber.next(createFeatureFrame({ bin, t0, values, names, hostTime }));
-      };
+      let stage: SpikeBandStage | undefined;
+      const emit = (frame: FeatureFrame): void => subscriber.next(frame);
       const subscription = source.subscribe({
         next: (block) => {
           try {
-            if (!state) {
-              const info = block.info;
-              neural = Int32Array.from(info.channelKinds.flatMap((k, c) => (NEURAL.has(k) ? [c] : [])));
-              if (neural.length === 0) throw new InvalidDataError('SampleBlock.info.channelKinds', 'at least one neural channel', info.channelKinds);
-              const channelNames = Array.from(neural, (c) => info.channelNames[c]!);
-              names = Object.freeze([...channelNames.map((n) => `tc:${n}`), ...channelNames.map((n) => `sbp:${n}`)]);
-              state = createSpikeFeatureState({ ...options, channels: neural.length, sampleRateHz: info.sampleRateHz });
-            }
-            hostTime = block.hostTime;
-            let data = block.data;
-            if (neural!.length !== block.info.channelNames.length) {
-              // Only the neural channels, contiguous, in a reused buffer.
-              const L = block.length;
-              if (subset.length < neural!.length * L) subset = new Float32Array(neural!.length * L);
-              neural!.forEach((c, k) => subset.set(block.data.subarray(c * L, (c + 1) * L), k * L));
-              data = subset;
-            }
-            spikeFeatures(state, data, block.length, block.first, emit);
+            stage ??= new SpikeBandStage(block.info, options);
+            stage.push(block.data, block.length, block.first, block.hostTime, emit);
           } catch (error) {
             subscriber.error(error);
           }
