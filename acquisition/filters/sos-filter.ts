@@ -15,6 +15,7 @@
  */
 import { InvalidDataError } from '../../core/index.js';
 import type { Sos } from './butterworth.js';
+import { SOS_SIMD_WASM } from './sos-simd-wasm.js';
 
 const groupsOf = (sos: Sos): number => Math.ceil(sos.length / 6 / 4);
 
@@ -47,6 +48,49 @@ export function createSosState(sos: Sos, channels: number): Float64Array {
   return new Float64Array(channels * groupsOf(sos) * 8);
 }
 
+/**
+ * The WebAssembly SIMD kernel (scripts/build-sos-wasm.mjs): four sections over two channels per
+ * pass in f64x2 lanes, the same operations in the same order as runGroup, so results are
+ * bit-identical. Instantiated on first use; where WebAssembly SIMD is missing, the JavaScript
+ * loop does all the work.
+ */
+let simd: { memory: WebAssembly.Memory; filterPairs: (k: number, s: number, i: number, o: number, pairs: number, len: number) => void } | null | undefined;
+
+function loadSimd(): typeof simd {
+  if (simd !== undefined) return simd;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(SOS_SIMD_WASM, 'base64')));
+    simd = instance.exports as unknown as NonNullable<typeof simd>;
+  } catch {
+    simd = null;
+  }
+  return simd;
+}
+
+/** Filters channel pairs with the SIMD kernel; returns the first channel left for JavaScript. */
+function filterPairsSimd(k: Float64Array, state: Float64Array, input: Float32Array, output: Float32Array, channels: number, length: number): number {
+  const kernel = loadSimd();
+  if (!kernel) return 0;
+  const pairs = channels >> 1;
+  const n = 2 * pairs;
+  const kPtr = 0;
+  const sPtr = 256;
+  const inPtr = sPtr + n * 64;
+  const outPtr = inPtr + n * length * 4;
+  const need = outPtr + n * length * 4;
+  const memory = kernel.memory;
+  if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+  const heap = memory.buffer;
+  new Float64Array(heap, kPtr, 20).set(k.subarray(0, 20));
+  const wasmState = new Float64Array(heap, sPtr, n * 8);
+  wasmState.set(state.subarray(0, n * 8));
+  new Float32Array(heap, inPtr, n * length).set(input.subarray(0, n * length));
+  kernel.filterPairs(kPtr, sPtr, inPtr, outPtr, pairs, length);
+  output.set(new Float32Array(heap, outPtr, n * length));
+  state.set(wasmState);
+  return n;
+}
+
 /** Working buffer shared by all calls (grown to the longest block seen; single-threaded). */
 let scratch = new Float64Array(4096);
 
@@ -70,9 +114,13 @@ export function sosFilter(
     throw new InvalidDataError('sosFilter input/output', `at least ${channels * length} values`, input.length < channels * length ? input : output);
   }
   const k = paddedCoefficients(sos);
+  let c0 = 0;
+  if (groups === 1 && channels >= 2 && input instanceof Float32Array && output instanceof Float32Array) {
+    c0 = filterPairsSimd(k, state, input, output, channels, length);
+  }
   if (scratch.length < length) scratch = new Float64Array(Math.max(length, 2 * scratch.length));
   const buf = scratch;
-  for (let c = 0; c < channels; c++) {
+  for (let c = c0; c < channels; c++) {
     const base = c * length;
     if (groups === 1) {
       // Up to four sections (e.g. a 4th-order band-pass): straight from input to output.

@@ -6,6 +6,7 @@ import { designButterworth, type FilterType } from '../../../acquisition/filters
 import { designMainsNotch, designNotch } from '../../../acquisition/filters/notch.js';
 import { createSosState, sosFilter } from '../../../acquisition/filters/sos-filter.js';
 import { sosFiltFilt } from '../../../acquisition/filters/zero-phase.js';
+import { SOS_SIMD_WASM } from '../../../acquisition/filters/sos-simd-wasm.js';
 
 interface Vectors {
   generator: string;
@@ -101,6 +102,20 @@ describe('sosFilter', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('gives bit-identical results in the WebAssembly SIMD kernel (channel pairs) and the JavaScript loop (single channels)', () => {
+    const n = 3000;
+    const channels = 5; // two pairs through SIMD, the fifth channel through JavaScript
+    const x = new Float32Array(channels * n).map((_, i) => Math.sin(i * 0.013) * 80 + Math.cos(i * 0.7) * 20 + ((i * 7919) % 31) - 15);
+    const together = new Float32Array(channels * n);
+    sosFilter(sos, createSosState(sos, channels), x, together, channels, n);
+    for (let c = 0; c < channels; c++) {
+      const alone = new Float32Array(n);
+      sosFilter(sos, createSosState(sos, 1), x.subarray(c * n, (c + 1) * n), alone, 1, n);
+      expect(Buffer.from(together.slice(c * n, (c + 1) * n).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    }
+    expect(WebAssembly.validate(Buffer.from(SOS_SIMD_WASM, 'base64'))).toBe(true);
   });
 
   it('keeps channels independent and filters in place', () => {
