@@ -66,7 +66,16 @@ export function intracorticalChain(options: IntracorticalChainOptions = {}): Ope
               // The reference exactly as commonAverageReference computes it (same order of sums).
               if (scratch.length < L) scratch = new Float64Array(L);
               scratch.fill(0, 0, L);
-              for (let c = 0; c < C; c++) for (let i = 0; i < L; i++) scratch[i]! += f[c * L + i]!;
+              // Four channels per pass over the reference (the additions stay in channel order).
+              let c = 0;
+              for (; c + 3 < C; c += 4) {
+                const b0 = c * L;
+                const b1 = b0 + L;
+                const b2 = b1 + L;
+                const b3 = b2 + L;
+                for (let i = 0; i < L; i++) scratch[i] = scratch[i]! + f[b0 + i]! + f[b1 + i]! + f[b2 + i]! + f[b3 + i]!;
+              }
+              for (; c < C; c++) for (let i = 0; i < L; i++) scratch[i]! += f[c * L + i]!;
               const inv = 1 / C;
               for (let i = 0; i < L; i++) scratch[i]! *= inv;
               stage!.push(f, L, block.first, block.hostTime, emit, scratch);
