@@ -67,6 +67,9 @@ function loadSimd(): typeof simd {
   return simd;
 }
 
+/** Largest working set handed to the SIMD kernel (its memory grows to this at most). */
+const SIMD_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Filters channel pairs with the SIMD kernel; returns the first channel left for JavaScript. */
 function filterPairsSimd(k: Float64Array, state: Float64Array, input: Float32Array, output: Float32Array, channels: number, length: number): number {
   const kernel = loadSimd();
@@ -78,6 +81,9 @@ function filterPairsSimd(k: Float64Array, state: Float64Array, input: Float32Arr
   const inPtr = sPtr + n * 64;
   const outPtr = inPtr + n * length * 4;
   const need = outPtr + n * length * 4;
+  // Very long blocks (offline filtering of whole files) stay in JavaScript rather than grow the
+  // WebAssembly memory without bound.
+  if (need > SIMD_MAX_BYTES) return 0;
   const memory = kernel.memory;
   if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
   const heap = memory.buffer;
