@@ -116,13 +116,19 @@ export function spikeFeatures(
   while (i0 < length) {
     const binEnd = (s.bin + 1) * n;
     const i1 = Math.min(length, binEnd - first);
-    if (reference) accumulateReferenced(s, data, length, i0, i1, reference);
-    else accumulate(s, data, length, i0, i1);
+    accumulate(s, data, length, i0, i1, reference ?? zeros(length));
     s.inBin += i1 - i0;
     i0 = i1;
     if (first + i1 === binEnd) flush(s, emit);
   }
   s.nextSample = first + length;
+}
+
+/** No reference: subtracting 0 from a Float32 value and rounding back gives the value itself. */
+let noReference = new Float64Array(0);
+function zeros(length: number): Float64Array {
+  if (noReference.length < length) noReference = new Float64Array(length);
+  return noReference;
 }
 
 function flush(s: SpikeFeatureState, emit: BinSink): void {
@@ -147,63 +153,7 @@ function flush(s: SpikeFeatureState, emit: BinSink): void {
  * running RMS at the start of each bin (`running`). Thresholds therefore change only on bin
  * boundaries, and the features are the same however the stream is cut into blocks.
  */
-function accumulate(s: SpikeFeatureState, data: Float32Array, length: number, i0: number, i1: number): void {
-  const { channels: C, k, refractorySamples, running, alpha } = s;
-  const calibrating = s.bin < s.calibrationEndBin;
-  const seen0 = s.seen;
-  const negative = k < 0;
-  for (let c = 0; c < C; c++) {
-    const base = c * length;
-    let ms = s.meanSquare[c]!;
-    let below = s.prevBelow[c]!;
-    let since = s.sinceCrossing[c]!;
-    let count = 0;
-    // Continue the bin's running sum sample by sample: the same additions in the same order
-    // however the stream is cut into blocks, so the result is bit-identical.
-    let power = s.power[c]!;
-    if (calibrating) {
-      let seen = seen0;
-      for (let i = i0; i < i1; i++) {
-        const x = data[base + i]!;
-        const x2 = x * x;
-        power += x2;
-        ms += (x2 - ms) / (seen + 1);
-        seen++;
-        const threshold = k * Math.sqrt(ms);
-        const isBelow = negative ? x < threshold : x > threshold;
-        since++;
-        if (isBelow && below === 0 && since > refractorySamples) {
-          count++;
-          since = 0;
-        }
-        below = isBelow ? 1 : 0;
-      }
-    } else {
-      const threshold = s.threshold[c]!;
-      for (let i = i0; i < i1; i++) {
-        const x = data[base + i]!;
-        power += x * x;
-        const isBelow = negative ? x < threshold : x > threshold;
-        since++;
-        if (isBelow && below === 0 && since > refractorySamples) {
-          count++;
-          since = 0;
-        }
-        below = isBelow ? 1 : 0;
-      }
-      if (running) for (let i = i0; i < i1; i++) ms += alpha * (data[base + i]! * data[base + i]! - ms);
-    }
-    s.meanSquare[c] = ms;
-    s.prevBelow[c] = below;
-    s.sinceCrossing[c] = since;
-    s.counts[c]! += count;
-    s.power[c] = power;
-  }
-  s.seen = seen0 + (i1 - i0);
-}
-
-/** accumulate() over fround(data − reference[i]). */
-function accumulateReferenced(s: SpikeFeatureState, data: Float32Array, length: number, i0: number, i1: number, reference: Float64Array): void {
+function accumulate(s: SpikeFeatureState, data: Float32Array, length: number, i0: number, i1: number, reference: Float64Array): void {
   const { channels: C, k, refractorySamples, running, alpha } = s;
   const calibrating = s.bin < s.calibrationEndBin;
   const seen0 = s.seen;
