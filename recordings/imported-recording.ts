@@ -1,0 +1,38 @@
+/**
+ * ImportedRecording — what every importer (EDF+/BDF+, OpenBCI GUI text, raw device captures)
+ * hands to the recording writer and to `neurostream info`: one or more sample streams read
+ * lazily in blocks, plus the file's events as Markers.
+ *
+ * Contract:
+ *   - `streams[0]` is the main stream (the one `replay` feeds and `signals.arrows` holds). Files
+ *     whose signals have different sample rates give one stream per rate (a StreamInfo has one
+ *     rate); the others are written as `signals-<rate>hz.arrows`.
+ *   - `blocks()` can be called more than once; each call reads the file again from the start and
+ *     yields SampleBlocks in sample order with bounded memory (never the whole file at once).
+ *     Discontinuities (EDF+D record jumps, OpenBCI sample-index jumps) are `gap`s on the block
+ *     that follows them, never papered over.
+ *   - `markers` are on a sample clock of `markerClockHz` — `streams[0]`'s rate when there is a
+ *     stream; annotation-only files (no signals) pick a clock that keeps their onsets exact.
+ *     Sorted by sample.
+ *   - `notes` are human-readable remarks about things the importer repaired or skipped (e.g. a
+ *     truncated last line); `info` prints them and the recording keeps them in session.json.
+ */
+import type { Marker, SampleBlock, StreamInfo } from '../core/index.js';
+
+export interface ImportedStream {
+  readonly info: StreamInfo;
+  /** Samples in the stream, counting gaps as missing (for progress bars and `info`). */
+  readonly totalSamples: number;
+  blocks(): Iterable<SampleBlock>;
+}
+
+export interface ImportedRecording {
+  /** The file it came from. */
+  readonly source: string;
+  /** What it was read as, e.g. `EDF+C`, `BDF+`, `OpenBCI GUI v6 text`, `cyton capture`. */
+  readonly format: string;
+  readonly streams: readonly ImportedStream[];
+  readonly markers: readonly Marker[];
+  readonly markerClockHz: number;
+  readonly notes: readonly string[];
+}
