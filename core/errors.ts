@@ -14,6 +14,8 @@ export const ErrorCode = {
   DeviceFailure: 'NS_DEVICE_FAILURE',
   /** A command-line usage error (unknown command or flag, missing argument). */
   Usage: 'NS_USAGE',
+  /** Writing a recording failed (disk full, slow or gone); what was written before is kept. */
+  RecordingFailure: 'NS_RECORDING_FAILURE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

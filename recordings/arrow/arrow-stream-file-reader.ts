@@ -1,0 +1,235 @@
+/**
+ * ArrowStreamFileReader — reads an Arrow IPC stream file message by message from a file
+ * descriptor, with bounded memory: each record batch's body is read once, into its own buffer,
+ * and its fixed-width columns are handed out as typed-array views of that buffer (no copies; the
+ * channel columns of a signals batch written by neurostream are contiguous, so a whole batch is
+ * one channel-major Float32Array).
+ *
+ * A stream cut short (a session killed outright, a disk that filled up) ends at its last complete
+ * message: `truncatedBytes` says how many bytes after it were ignored. A file that is not an
+ * Arrow stream, or whose messages contradict themselves, is an InvalidDataError naming the file
+ * and the byte offset.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { InvalidDataError } from '../../core/index.js';
+
+/** The metadata of a record batch message (Arrow's own decoded form). */
+interface BatchMetadata {
+  readonly length: number;
+  readonly nodes: readonly { readonly length: number; readonly nullCount: number }[];
+  readonly buffers: readonly { readonly offset: number; readonly length: number }[];
+  readonly compression?: unknown;
+}
+
+export interface ArrowBatch {
+  /** Rows in the batch. */
+  readonly length: number;
+  readonly metadata: BatchMetadata;
+  /** The batch's body: every column buffer lies inside it (8-byte aligned). */
+  readonly body: Uint8Array;
+  /** File offset where the message starts and where it ends. */
+  readonly start: number;
+  readonly end: number;
+}
+
+const CONTINUATION = 0xffffffff;
+/** Metadata flatbuffers larger than this are not a neurostream recording (4096 channels ≈ 1 MB). */
+const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+const MAX_BODY_BYTES = 2 ** 31;
+
+export class ArrowStreamFileReader {
+  readonly schema: Schema;
+  private readonly fd: number;
+  private readonly size: number;
+  private position = 0;
+  private truncated = 0;
+  private ended = false;
+  private readonly prefix = Buffer.alloc(8);
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (error) {
+      throw new InvalidDataError(path, 'a readable Arrow IPC stream file', (error as Error).message);
+    }
+    try {
+      this.size = fstatSync(this.fd).size;
+      const first = this.readMessage();
+      if (!first || first.message.headerType !== MessageHeader.Schema) {
+        throw new InvalidDataError(`${path} at byte 0`, 'an Arrow IPC stream starting with a schema message', first ? `message type ${first.message.headerType}` : 'an empty or cut-short file');
+      }
+      this.schema = first.message.header() as Schema;
+    } catch (error) {
+      closeSync(this.fd);
+      throw error;
+    }
+  }
+
+  /** Bytes after the last complete message that were ignored (a stream cut short); 0 otherwise. */
+  get truncatedBytes(): number {
+    return this.truncated;
+  }
+
+  /** File offset after the last message read. */
+  get offset(): number {
+    return this.position;
+  }
+
+  /** The next record batch, or null at the end of the stream (or of what was written of it). */
+  nextBatch(): ArrowBatch | null {
+    for (;;) {
+      const start = this.position;
+      const next = this.readMessage();
+      if (!next) return null;
+      const { message, body } = next;
+      if (message.headerType === MessageHeader.RecordBatch) {
+        const metadata = message.header() as unknown as BatchMetadata;
+        if (metadata.compression) throw new InvalidDataError(`${this.path} at byte ${start}`, 'an uncompressed record batch', 'a compressed one');
+        return { length: metadata.length, metadata, body, start, end: this.position };
+      }
+      if (message.headerType !== MessageHeader.DictionaryBatch) {
+        throw new InvalidDataError(`${this.path} at byte ${start}`, 'a record batch message', `message type ${message.headerType}`);
+      }
+      // Dictionary batches are skipped: neurostream's own files use none.
+    }
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+
+  private readMessage(): { message: Message; body: Uint8Array } | null {
+    if (this.ended) return null;
+    const start = this.position;
+    if (!this.readExactly(this.prefix, 4)) return this.end(start);
+    let metadataLength = this.prefix.readInt32LE(0);
+    let headerBytes = 4;
+    if (this.prefix.readUInt32LE(0) === CONTINUATION) {
+      if (!this.readExactly(this.prefix, 4)) return this.end(start);
+      metadataLength = this.prefix.readInt32LE(0);
+      headerBytes = 8;
+    }
+    if (metadataLength === 0) {
+      this.ended = true; // end-of-stream marker
+      return null;
+    }
+    if (metadataLength < 0 || metadataLength > MAX_METADATA_BYTES) {
+      throw new InvalidDataError(`${this.path} at byte ${start}`, `an Arrow message length from 1 to ${MAX_METADATA_BYTES}`, metadataLength);
+    }
+    if (start + headerBytes + metadataLength > this.size) return this.end(start);
+    const metadata = Buffer.allocUnsafe(metadataLength);
+    if (!this.readExactly(metadata, metadataLength)) return this.end(start);
+    let message: Message;
+    try {
+      message = Message.decode(metadata);
+    } catch (error) {
+      throw new InvalidDataError(`${this.path} at byte ${start}`, 'an Arrow message', `undecodable metadata (${(error as Error).message})`);
+    }
+    const bodyLength = message.bodyLength;
+    if (!Number.isSafeInteger(bodyLength) || bodyLength < 0 || bodyLength > MAX_BODY_BYTES) {
+      throw new InvalidDataError(`${this.path} at byte ${start}`, 'an Arrow message body length', bodyLength);
+    }
+    if (this.position + bodyLength > this.size) return this.end(start);
+    // Its own, 8-byte-aligned buffer: columns are views of it and outlive the next read.
+    const body = new Uint8Array(Buffer.allocUnsafeSlow(bodyLength).buffer, 0, bodyLength);
+    if (!this.readExactly(body, bodyLength)) return this.end(start);
+    return { message, body };
+  }
+
+  /** The stream stops at `start`: everything after it is a message cut short. */
+  private end(start: number): null {
+    this.truncated = this.size - start;
+    this.position = start;
+    this.ended = true;
+    return null;
+  }
+
+  private readExactly(target: Uint8Array, length: number): boolean {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, target, done, length - done, this.position);
+      if (n === 0) return false;
+      done += n;
+      this.position += n;
+    }
+    return true;
+  }
+}
+
+/**
+ * The data buffer of primitive column `column` (0-based among the schema's fields) as a view of
+ * the batch body. Primitive columns have two buffers (validity, data); a column with nulls or of
+ * a nested type is not handled here.
+ */
+function dataRegion(batch: ArrowBatch, column: number, path: string): { offset: number; length: number } {
+  const node = batch.metadata.nodes[column];
+  const region = batch.metadata.buffers[2 * column + 1];
+  if (!node || !region) throw new InvalidDataError(`${path} column ${column}`, 'a column present in the batch', 'a missing column');
+  if (node.nullCount !== 0) throw new InvalidDataError(`${path} column ${column}`, 'no null values', `${node.nullCount} nulls`);
+  if (region.offset + region.length > batch.body.byteLength) {
+    throw new InvalidDataError(`${path} column ${column}`, `a buffer inside the ${batch.body.byteLength}-byte body`, `${region.offset}+${region.length}`);
+  }
+  return region;
+}
+
+/** Column `column` of a batch as Int64 values (BigInt64Array view or copy when unaligned). */
+export function int64Column(batch: ArrowBatch, column: number, path: string): BigInt64Array {
+  const region = dataRegion(batch, column, path);
+  if (region.length < batch.length * 8) throw new InvalidDataError(`${path} column ${column}`, `${batch.length} int64 values`, `${region.length} bytes`);
+  const offset = batch.body.byteOffset + region.offset;
+  if (offset % 8 === 0) return new BigInt64Array(batch.body.buffer, offset, batch.length);
+  return new BigInt64Array(batch.body.slice(region.offset, region.offset + batch.length * 8).buffer);
+}
+
+/** Column `column` of a batch as Float64 values. */
+export function float64Column(batch: ArrowBatch, column: number, path: string): Float64Array {
+  const region = dataRegion(batch, column, path);
+  if (region.length < batch.length * 8) throw new InvalidDataError(`${path} column ${column}`, `${batch.length} float64 values`, `${region.length} bytes`);
+  const offset = batch.body.byteOffset + region.offset;
+  if (offset % 8 === 0) return new Float64Array(batch.body.buffer, offset, batch.length);
+  return new Float64Array(batch.body.slice(region.offset, region.offset + batch.length * 8).buffer);
+}
+
+/**
+ * Columns `first … first+count−1` (float32) as one channel-major Float32Array: a view of the body
+ * when they lie back to back (as neurostream writes them), else a copy.
+ */
+export function float32Columns(batch: ArrowBatch, first: number, count: number, path: string): Float32Array {
+  const n = batch.length;
+  const regions = [];
+  let contiguous = true;
+  for (let k = 0; k < count; k++) {
+    const region = dataRegion(batch, first + k, path);
+    if (region.length < n * 4) throw new InvalidDataError(`${path} column ${first + k}`, `${n} float32 values`, `${region.length} bytes`);
+    if (k > 0 && region.offset !== regions[k - 1]!.offset + n * 4) contiguous = false;
+    regions.push(region);
+  }
+  if (count === 0) return new Float32Array(0);
+  const offset = batch.body.byteOffset + regions[0]!.offset;
+  if (contiguous && offset % 4 === 0) return new Float32Array(batch.body.buffer, offset, count * n);
+  const out = new Float32Array(count * n);
+  const bytes = new Uint8Array(out.buffer);
+  regions.forEach((region, k) => bytes.set(batch.body.subarray(region.offset, region.offset + n * 4), k * n * 4));
+  return out;
+}
+
+/** Every complete batch of a (small) stream file decoded by Arrow JS, for columns of any type. */
+export function readArrowBatches(path: string): { schema: Schema; batches: RecordBatch[]; truncatedBytes: number } {
+  const reader = new ArrowStreamFileReader(path);
+  let complete: Uint8Array;
+  try {
+    while (reader.nextBatch()) {
+      // walk to the end of the last complete message
+    }
+    complete = readFileSync(path).subarray(0, reader.offset);
+  } finally {
+    reader.close();
+  }
+  const batches = [...RecordBatchReader.from(complete)];
+  return { schema: reader.schema, batches, truncatedBytes: reader.truncatedBytes };
+}

@@ -1,0 +1,275 @@
+/**
+ * Reading a recording directory: the manifest, the main stream's blocks (lazily, one record
+ * batch at a time, bounded memory), markers, feature frames and intents. Files cut short (a
+ * session killed outright) are read up to their last complete batch and say so in `notes`; the
+ * Arrow files, not the manifest, are the truth about what was recorded.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Schema } from 'apache-arrow';
+import {
+  InvalidDataError,
+  createFeatureFrame,
+  createIntent,
+  createMarker,
+  createSampleBlock,
+  createStreamInfo,
+  hostNowMs,
+  type FeatureFrame,
+  type Intent,
+  type IntentKind,
+  type Marker,
+  type MarkerValue,
+  type SampleBlock,
+  type StreamInfo,
+} from '../core/index.js';
+import {
+  ArrowStreamFileReader,
+  float32Columns,
+  float64Column,
+  int64Column,
+  readArrowBatches,
+  type ArrowBatch,
+} from './arrow/arrow-stream-file-reader.js';
+import { METADATA_INTENT_KIND, METADATA_STREAM_INFO } from './arrow/recording-schemas.js';
+import { readManifest, type RecordedStream, type SessionManifest } from './session-manifest.js';
+
+export interface ReadBlocksOptions {
+  /** Which stream (index into `streams`; default 0, the main one). */
+  stream?: number;
+  /** Split batches into blocks of at most this many samples (default: one block per batch). */
+  maxBlockSamples?: number;
+  /** Attach markers to the blocks they fall in (default true for the main stream). */
+  markers?: boolean;
+}
+
+export interface Recording {
+  readonly dir: string;
+  readonly manifest: SessionManifest;
+  /** The main stream's StreamInfo (as recorded in signals.arrows). */
+  readonly info: StreamInfo;
+  readonly streams: readonly RecordedStream[];
+  /** Blocks in sample order, `gap` set where the sample index jumps; re-readable. */
+  blocks(options?: ReadBlocksOptions): Iterable<SampleBlock>;
+  markers(): Marker[];
+  features(): FeatureFrame[];
+  intents(): Intent[];
+  /** What reading found (files cut short …), in words. Filled as files are read. */
+  readonly notes: string[];
+}
+
+/** Opens a recording directory written by neurostream (or any tool following docs/recording-format.md). */
+export function openRecording(dir: string): Recording {
+  const manifest = readManifest(dir);
+  if (manifest.streams.length === 0) throw new InvalidDataError(join(dir, 'session.json'), 'at least one stream', 'none');
+  const notes: string[] = [];
+  const streamInfos = manifest.streams.map((stream) => {
+    const path = join(dir, stream.file);
+    const reader = new ArrowStreamFileReader(path);
+    try {
+      return checkSignalsSchema(path, reader.schema, stream.info);
+    } finally {
+      reader.close();
+    }
+  });
+  const noteTruncated = (path: string, bytes: number, what: string): void => {
+    if (bytes > 0) {
+      const text = `${path}: the last ${bytes} bytes are a batch cut short (the session ended without closing the file); ${what}`;
+      if (!notes.includes(text)) notes.push(text);
+    }
+  };
+  if (manifest.status === 'recording') {
+    notes.push('session.json says the session was still recording: it ended without finalising its files (killed?); everything up to the last flush is read');
+  }
+
+  const markers = (): Marker[] => {
+    const file = manifest.files.markers;
+    if (!file) return [];
+    const path = join(dir, file);
+    const { batches, truncatedBytes } = readArrowBatches(path);
+    noteTruncated(path, truncatedBytes, 'markers read up to the last complete batch');
+    const out: Marker[] = [];
+    for (const batch of batches) {
+      const sample = batch.getChild('sample');
+      const duration = batch.getChild('duration');
+      const type = batch.getChild('type');
+      const number = batch.getChild('value_number');
+      const text = batch.getChild('value_text');
+      const vector = batch.getChild('value_vector');
+      if (!sample || !type || !number || !text || !vector) {
+        throw new InvalidDataError(`${path} columns`, 'sample, duration, type, value_number, value_text, value_vector', batch.schema.fields.map((f) => f.name).join(', '));
+      }
+      for (let i = 0; i < batch.numRows; i++) {
+        const n = number.get(i) as number | null;
+        const t = text.get(i) as string | null;
+        const v = vector.get(i) as { toArray(): Float64Array } | null;
+        const value: MarkerValue | null = n !== null ? n : t !== null ? t : v !== null ? Array.from(v.toArray()) : null;
+        if (value === null) throw new InvalidDataError(`${path} row ${out.length} value`, 'one of value_number, value_text, value_vector', null);
+        const d = duration?.get(i) as bigint | null | undefined;
+        out.push(createMarker(Number(sample.get(i) as bigint), String(type.get(i)), value, d === null || d === undefined ? undefined : Number(d)));
+      }
+    }
+    return out;
+  };
+
+  const features = (): FeatureFrame[] => {
+    const file = manifest.files.features;
+    if (!file) return [];
+    const path = join(dir, file);
+    const reader = new ArrowStreamFileReader(path);
+    const out: FeatureFrame[] = [];
+    try {
+      const names = reader.schema.fields.slice(3).map((f) => f.name);
+      for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
+        const bins = int64Column(batch, 0, path);
+        const t0 = int64Column(batch, 1, path);
+        const hostTime = float64Column(batch, 2, path);
+        const values = float32Columns(batch, 3, names.length, path);
+        const n = batch.length;
+        for (let i = 0; i < n; i++) {
+          const row = new Float32Array(names.length);
+          for (let f = 0; f < names.length; f++) row[f] = values[f * n + i]!;
+          out.push(createFeatureFrame({ bin: Number(bins[i]!), t0: Number(t0[i]!), hostTime: hostTime[i]!, values: row, names }));
+        }
+      }
+      noteTruncated(path, reader.truncatedBytes, 'features read up to the last complete batch');
+    } finally {
+      reader.close();
+    }
+    return out;
+  };
+
+  const intents = (): Intent[] => {
+    const file = manifest.files.intents;
+    if (!file) return [];
+    const path = join(dir, file);
+    const reader = new ArrowStreamFileReader(path);
+    const out: Intent[] = [];
+    try {
+      const kind = (reader.schema.metadata.get(METADATA_INTENT_KIND) ?? 'continuous') as IntentKind;
+      const names = reader.schema.fields.slice(1, -3).map((f) => f.name);
+      const labelled = kind === 'discrete' || !names.every((name, i) => name === `value_${i}`);
+      for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
+        const n = batch.length;
+        const bins = int64Column(batch, 0, path);
+        const values = float32Columns(batch, 1, names.length, path);
+        const k = names.length;
+        const acquisition = float64Column(batch, k + 1, path);
+        const featuresMs = float64Column(batch, k + 2, path);
+        const decode = float64Column(batch, k + 3, path);
+        for (let i = 0; i < n; i++) {
+          const row = new Float32Array(k);
+          for (let f = 0; f < k; f++) row[f] = values[f * n + i]!;
+          out.push(
+            createIntent({
+              bin: Number(bins[i]!),
+              kind,
+              values: row,
+              ...(labelled ? { labels: names } : {}),
+              latency: { acquisitionMs: acquisition[i]!, featuresMs: featuresMs[i]!, decodeMs: decode[i]! },
+            }),
+          );
+        }
+      }
+      noteTruncated(path, reader.truncatedBytes, 'intents read up to the last complete batch');
+    } finally {
+      reader.close();
+    }
+    return out;
+  };
+
+  function* blocks(options: ReadBlocksOptions = {}): Iterable<SampleBlock> {
+    const index = options.stream ?? 0;
+    const stream = manifest.streams[index];
+    const info = streamInfos[index];
+    if (!stream || !info) throw new InvalidDataError(`${dir} stream ${index}`, `a stream from 0 to ${manifest.streams.length - 1}`, index);
+    const maxBlock = options.maxBlockSamples ?? Number.POSITIVE_INFINITY;
+    const pending = (options.markers ?? index === 0) ? markers() : [];
+    let nextMarker = 0;
+    const path = join(dir, stream.file);
+    const reader = new ArrowStreamFileReader(path);
+    const C = info.channelNames.length;
+    let expected = -1;
+    try {
+      for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
+        const n = batch.length;
+        if (n === 0) continue;
+        const words = sampleWords(batch, path);
+        const data = float32Columns(batch, 1, C, path);
+        let start = 0;
+        while (start < n) {
+          const first = words[2 * start + 1]! * 4294967296 + words[2 * start]!;
+          let end = start + 1;
+          const limit = Math.min(n, start + maxBlock);
+          while (end < limit && words[2 * end + 1]! * 4294967296 + words[2 * end]! === first + (end - start)) end++;
+          const length = end - start;
+          if (expected >= 0 && first < expected) {
+            throw new InvalidDataError(`${path} sample column at sample ${first}`, `increasing sample indices (≥ ${expected})`, first);
+          }
+          const block: { info: StreamInfo; first: number; length: number; data: Float32Array; hostTime: number; gap?: { missing: number }; markers?: Marker[] } = {
+            info,
+            first,
+            length,
+            data: length === n ? data : sliceRows(data, n, start, length, C),
+            hostTime: hostNowMs(),
+          };
+          if (expected >= 0 && first > expected) block.gap = { missing: first - expected };
+          if (nextMarker < pending.length) {
+            while (nextMarker < pending.length && pending[nextMarker]!.sample < first) nextMarker++; // markers in a gap have no block
+            const from = nextMarker;
+            while (nextMarker < pending.length && pending[nextMarker]!.sample < first + length) nextMarker++;
+            if (nextMarker > from) block.markers = pending.slice(from, nextMarker);
+          }
+          yield createSampleBlock(block);
+          expected = first + length;
+          start = end;
+        }
+      }
+      noteTruncated(path, reader.truncatedBytes, `samples read up to ${Math.max(expected, 0)}`);
+    } finally {
+      reader.close();
+    }
+  }
+
+  return { dir, manifest, info: streamInfos[0]!, streams: manifest.streams, blocks, markers, features, intents, notes };
+}
+
+/** The sample column as little-endian 32-bit word pairs (no BigInt per row). */
+function sampleWords(batch: ArrowBatch, path: string): Uint32Array {
+  const column = int64Column(batch, 0, path);
+  return new Uint32Array(column.buffer, column.byteOffset, column.length * 2);
+}
+
+/** Rows `[start, start + length)` of a channel-major array of `rows` rows, as a new channel-major array. */
+function sliceRows(data: Float32Array, rows: number, start: number, length: number, channels: number): Float32Array {
+  const out = new Float32Array(channels * length);
+  for (let c = 0; c < channels; c++) out.set(data.subarray(c * rows + start, c * rows + start + length), c * length);
+  return out;
+}
+
+/** The StreamInfo in a signals file's schema, checked against the manifest and the columns. */
+function checkSignalsSchema(path: string, schema: Schema, expected: StreamInfo): StreamInfo {
+  const raw = schema.metadata.get(METADATA_STREAM_INFO);
+  let info: StreamInfo;
+  try {
+    info = raw ? createStreamInfo(JSON.parse(raw)) : expected;
+  } catch (error) {
+    throw new InvalidDataError(`${path} schema metadata ${METADATA_STREAM_INFO}`, 'a StreamInfo as JSON', (error as Error).message);
+  }
+  const names = schema.fields.map((f) => f.name);
+  if (names[0] !== 'sample' || names.length !== info.channelNames.length + 1) {
+    throw new InvalidDataError(`${path} columns`, `sample + ${info.channelNames.length} channel columns`, `${names.length} columns starting ${JSON.stringify(names[0])}`);
+  }
+  info.channelNames.forEach((name, c) => {
+    if (names[c + 1] !== name) throw new InvalidDataError(`${path} column ${c + 1}`, `channel ${JSON.stringify(name)}`, names[c + 1]);
+  });
+  if (info.channelNames.length !== expected.channelNames.length || info.sampleRateHz !== expected.sampleRateHz) {
+    throw new InvalidDataError(`${path} StreamInfo`, `${expected.channelNames.length} channels at ${expected.sampleRateHz} Hz (as session.json)`, `${info.channelNames.length} at ${info.sampleRateHz} Hz`);
+  }
+  return info;
+}
+
+/** True when `dir` looks like a recording directory. */
+export function isRecordingDir(dir: string): boolean {
+  return existsSync(join(dir, 'session.json'));
+}

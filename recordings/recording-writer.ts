@@ -1,0 +1,346 @@
+/**
+ * RecordingWriter — writes a recording directory synchronously: the main stream's samples to
+ * `signals.arrows` in batches of `batchMs` of samples, markers, feature frames and intents to
+ * their own files (created when the first one arrives), and `session.json`. Used as it is by
+ * `convert` (offline) and inside the live Recorder's worker thread (where blocking on the disk
+ * costs acquisition nothing).
+ *
+ * Every flush writes whole record batches, then the manifest: a process killed outright leaves
+ * every file readable up to its last flush. A write failure (disk full …) stops the writer: the
+ * files are cut back to their last complete batch, the manifest says `failed` and why, and
+ * `failure` holds the RecordingError; nothing already written is touched.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Schema } from 'apache-arrow';
+import {
+  InvalidOptionError,
+  SOFTWARE_VERSION,
+  blockEnd,
+  utcNowIso,
+  type FeatureFrame,
+  type Intent,
+  type Marker,
+  type SampleBlock,
+  type StreamInfo,
+} from '../core/index.js';
+import { ArrowStreamFileWriter } from './arrow/arrow-stream-file-writer.js';
+import {
+  RECORDING_FORMAT_VERSION,
+  featuresBatch,
+  featuresSchema,
+  intentColumnNames,
+  intentsBatch,
+  intentsSchema,
+  markersBatch,
+  markersSchema,
+  signalsBatch,
+  signalsSchema,
+} from './arrow/recording-schemas.js';
+import { RecordingError } from './recording-error.js';
+import {
+  FEATURES_FILE,
+  INTENTS_FILE,
+  MARKERS_FILE,
+  SIGNALS_FILE,
+  writeManifest,
+  type RecordedGap,
+  type RecordedStream,
+  type RecordingStatus,
+  type SessionManifest,
+} from './session-manifest.js';
+import { SignalBatcher } from './signal-batcher.js';
+
+export interface RecordingWriterOptions {
+  /** The main stream (its rate sets the batch size). */
+  info: StreamInfo;
+  /** Milliseconds of samples per record batch (100 to 10 000; default 500). */
+  batchMs?: number;
+  sessionId?: string;
+  pipeline?: Record<string, unknown>;
+  source?: { path: string; format: string };
+  notes?: readonly string[];
+  /** Call fsync at every flush (survives power loss; default false: a kill loses nothing anyway). */
+  fsync?: boolean;
+}
+
+export const DEFAULT_BATCH_MS = 500;
+
+/** Totals a writer reports. */
+export interface RecordingProgress {
+  readonly samples: number;
+  readonly bytes: number;
+  readonly batches: number;
+  readonly markers: number;
+  readonly features: number;
+  readonly intents: number;
+}
+
+/** One sample stream's file, batcher and bookkeeping. */
+class StreamFile {
+  readonly schema: Schema;
+  readonly file: ArrowStreamFileWriter;
+  readonly batcher: SignalBatcher;
+  readonly gaps: RecordedGap[] = [];
+  samples = 0;
+  endSample = 0;
+
+  constructor(
+    readonly info: StreamInfo,
+    readonly name: string,
+    dir: string,
+    batchMs: number,
+  ) {
+    const capacity = Math.max(1, Math.ceil((batchMs / 1000) * info.sampleRateHz));
+    this.batcher = new SignalBatcher(info, capacity + (capacity % 2)); // even: columns stay back to back
+    this.schema = signalsSchema(info);
+    this.file = new ArrowStreamFileWriter(join(dir, name), this.schema);
+  }
+
+  /** Bookkeeping for a block about to be appended: order and gaps. */
+  admit(block: SampleBlock): void {
+    if (block.info.channelNames.length !== this.info.channelNames.length) {
+      throw new InvalidOptionError(`block for ${this.name}`, `${this.info.channelNames.length} channels (as the recording)`, block.info.channelNames.length);
+    }
+    if (this.samples === 0) return; // a recording may start anywhere on the stream's clock
+    if (block.first < this.endSample) {
+      throw new InvalidOptionError(`block for ${this.name} first sample`, `at least ${this.endSample} (blocks in order)`, block.first);
+    }
+    if (block.first > this.endSample) {
+      const missing = block.first - this.endSample;
+      const cause = block.gap && block.gap.missing === missing ? 'device' : 'recorder';
+      this.gaps.push({ sample: block.first, missing, cause });
+    }
+  }
+
+  flush(): void {
+    if (this.batcher.length === 0) return;
+    const { samples, data, length } = this.batcher.take();
+    this.file.writeBatch(signalsBatch(this.schema, samples, data, length));
+  }
+
+  recorded(): RecordedStream {
+    return { file: this.name, info: this.info, samples: this.samples, endSample: this.endSample, gaps: this.gaps };
+  }
+}
+
+/** File name of an extra stream (files whose signals have several rates): `signals-<rate>hz.arrows`. */
+export function extraStreamFile(info: StreamInfo): string {
+  return `signals-${String(info.sampleRateHz).replace('.', 'p')}hz.arrows`;
+}
+
+export class RecordingWriter {
+  readonly dir: string;
+  readonly info: StreamInfo;
+  private readonly createdAt = utcNowIso();
+  private readonly sessionId: string;
+  private readonly options: RecordingWriterOptions;
+  private readonly batchMs: number;
+  private readonly streams: StreamFile[];
+  private markers: { file: ArrowStreamFileWriter; schema: Schema; pending: Marker[] } | undefined;
+  private features: { file: ArrowStreamFileWriter; schema: Schema; pending: FeatureFrame[] } | undefined;
+  private intents: { file: ArrowStreamFileWriter; schema: Schema; pending: Intent[] } | undefined;
+  private readonly notes: string[];
+  private decoder: Record<string, unknown> | undefined;
+  private counts = { markers: 0, features: 0, intents: 0 };
+  private status: RecordingStatus = 'recording';
+  private failure: RecordingError | undefined;
+
+  /** Creates `dir` (which must not exist or be empty) and its files. */
+  constructor(dir: string, options: RecordingWriterOptions) {
+    const batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
+    if (!(batchMs >= 100 && batchMs <= 10_000)) throw new InvalidOptionError('batchMs', 'from 100 to 10000 ms', batchMs);
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
+      throw new InvalidOptionError('recording directory', 'a new or empty directory (recordings are never overwritten)', dir);
+    }
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw RecordingError.from(error, `creating ${dir}`);
+    }
+    this.dir = dir;
+    this.info = options.info;
+    this.options = options;
+    this.sessionId = options.sessionId ?? `${options.info.id}-${this.createdAt.replace(/[-:.]/g, '')}`;
+    this.notes = [...(options.notes ?? [])];
+    this.batchMs = batchMs;
+    this.streams = [new StreamFile(options.info, SIGNALS_FILE, dir, batchMs)];
+    this.writeManifestNow();
+  }
+
+  get failed(): RecordingError | undefined {
+    return this.failure;
+  }
+
+  get progress(): RecordingProgress {
+    const bytes = this.files().reduce((sum, f) => sum + f.committedBytes, 0);
+    const main = this.streams[0]!;
+    return { samples: main.samples, bytes, batches: main.file.batches, ...this.counts };
+  }
+
+  /**
+   * Adds a second (third …) sample stream — an imported file's signals at another rate — written
+   * to `signals-<rate>hz.arrows`. Its blocks go to `writeBlock` like the main stream's.
+   */
+  addStream(info: StreamInfo): void {
+    const name = extraStreamFile(info);
+    if (this.streams.some((s) => s.name === name || s.info === info)) throw new InvalidOptionError('recording stream', 'one stream per sample rate', info.sampleRateHz);
+    this.streams.push(new StreamFile(info, name, this.dir, this.batchMs));
+  }
+
+  /**
+   * Appends a block of a stream (the main one unless its StreamInfo is one given to `addStream`),
+   * with its markers; flushes when a batch is full. Blocks of a stream come in sample order.
+   */
+  writeBlock(block: SampleBlock): void {
+    if (this.failure) return;
+    const stream = this.streams.find((s) => s.info === block.info) ?? this.streams[0]!;
+    stream.admit(block);
+    if (block.markers && stream === this.streams[0]) this.writeMarkers(block.markers);
+    let offset = 0;
+    while (offset < block.length) {
+      offset += stream.batcher.append(block, offset, block.length - offset);
+      if (stream.batcher.full) {
+        if (stream === this.streams[0]) this.flush();
+        else this.guard(() => stream.flush());
+      }
+      if (this.failure) return;
+    }
+    stream.samples += block.length;
+    stream.endSample = blockEnd(block);
+  }
+
+  writeMarkers(markers: readonly Marker[]): void {
+    if (this.failure || markers.length === 0) return;
+    if (!this.markers) {
+      const schema = markersSchema(this.info);
+      this.markers = { schema, file: this.open(MARKERS_FILE, schema), pending: [] };
+    }
+    this.markers.pending.push(...markers);
+    this.counts.markers += markers.length;
+  }
+
+  writeFeatures(frame: FeatureFrame): void {
+    if (this.failure) return;
+    if (!this.features) {
+      const schema = featuresSchema(this.info, frame.names);
+      this.features = { schema, file: this.open(FEATURES_FILE, schema), pending: [] };
+    }
+    this.features.pending.push(frame);
+    this.counts.features++;
+  }
+
+  writeIntent(intent: Intent): void {
+    if (this.failure) return;
+    if (!this.intents) {
+      const schema = intentsSchema(this.info, intent.kind, intentColumnNames(intent));
+      this.intents = { schema, file: this.open(INTENTS_FILE, schema), pending: [] };
+    }
+    this.intents.pending.push(intent);
+    this.counts.intents++;
+  }
+
+  /** Adds a remark to the manifest (kept with the recording). */
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  /** Records which decoder ran (name, provider …) in the manifest. */
+  setDecoder(decoder: Record<string, unknown>): void {
+    this.decoder = decoder;
+  }
+
+  /** Writes everything gathered so far as record batches, then the manifest. */
+  flush(): void {
+    if (this.failure) return;
+    this.guard(() => {
+      for (const stream of this.streams) stream.flush();
+      if (this.markers && this.markers.pending.length > 0) {
+        this.markers.file.writeBatch(markersBatch(this.markers.schema, this.markers.pending));
+        this.markers.pending = [];
+      }
+      if (this.features && this.features.pending.length > 0) {
+        this.features.file.writeBatch(featuresBatch(this.features.schema, this.features.pending));
+        this.features.pending = [];
+      }
+      if (this.intents && this.intents.pending.length > 0) {
+        this.intents.file.writeBatch(intentsBatch(this.intents.schema, this.intents.pending));
+        this.intents.pending = [];
+      }
+      if (this.options.fsync) for (const file of this.files()) file.sync();
+      this.writeManifestNow();
+    });
+  }
+
+  /** Runs a write; a failure stops the recording (files kept up to their last complete batch). */
+  private guard(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.stop(RecordingError.from(error, `writing ${this.dir}`));
+    }
+  }
+
+  /** Flushes, ends every file and writes the final manifest. Idempotent; returns the failure if any. */
+  close(): RecordingError | undefined {
+    if (this.status !== 'recording') return this.failure;
+    this.flush();
+    for (const file of this.files()) file.close();
+    const failed = this.files().find((f) => f.failed)?.failed;
+    if (failed && !this.failure) this.failure = failed;
+    this.status = this.failure ? 'failed' : 'complete';
+    this.writeManifestQuietly();
+    return this.failure;
+  }
+
+  private files(): ArrowStreamFileWriter[] {
+    return [...this.streams.map((s) => s.file), this.markers?.file, this.features?.file, this.intents?.file].filter((f): f is ArrowStreamFileWriter => f !== undefined);
+  }
+
+  private open(name: string, schema: Schema): ArrowStreamFileWriter {
+    return new ArrowStreamFileWriter(join(this.dir, name), schema);
+  }
+
+  private stop(error: RecordingError): void {
+    this.failure = error;
+    this.status = 'failed';
+    for (const file of this.files()) file.close();
+    this.writeManifestQuietly();
+  }
+
+  private manifest(): SessionManifest {
+    return {
+      format: 'neurostream-recording',
+      formatVersion: RECORDING_FORMAT_VERSION,
+      sessionId: this.sessionId,
+      softwareVersion: SOFTWARE_VERSION,
+      createdAt: this.createdAt,
+      updatedAt: utcNowIso(),
+      status: this.status,
+      streams: this.streams.map((s) => s.recorded()),
+      files: {
+        ...(this.markers ? { markers: MARKERS_FILE } : {}),
+        ...(this.features ? { features: FEATURES_FILE } : {}),
+        ...(this.intents ? { intents: INTENTS_FILE } : {}),
+      },
+      ...(this.options.pipeline ? { pipeline: this.options.pipeline } : {}),
+      ...(this.options.source ? { source: this.options.source } : {}),
+      ...(this.decoder ? { decoder: this.decoder } : {}),
+      notes: this.notes,
+      ...(this.failure ? { error: this.failure.message } : {}),
+    };
+  }
+
+  private writeManifestNow(): void {
+    writeManifest(this.dir, this.manifest());
+  }
+
+  /** After a failure the disk may still refuse: the Arrow files are what matters then. */
+  private writeManifestQuietly(): void {
+    try {
+      this.writeManifestNow();
+    } catch {
+      // the manifest stays as last written; the Arrow files hold the samples
+    }
+  }
+}

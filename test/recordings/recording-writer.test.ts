@@ -1,0 +1,139 @@
+import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createFeatureFrame, createIntent, createMarker, createSampleBlock, type SampleBlock } from '../../core/index.js';
+import { openRecording } from '../../recordings/recording-reader.js';
+import { RecordingWriter } from '../../recordings/recording-writer.js';
+import { readManifest } from '../../recordings/session-manifest.js';
+import { testStreamInfo } from '../helpers/stream-info.js';
+
+const info = testStreamInfo({ channelNames: ['Fp1', 'Fp2', 'C3'], sampleRateHz: 1000 });
+const C = 3;
+
+function tempDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'ns-rec-')), 'session');
+}
+
+/** Blocks of varied sizes with a known value per (channel, sample) and a device gap. */
+function makeBlocks(): SampleBlock[] {
+  const blocks: SampleBlock[] = [];
+  let first = 0;
+  const sizes = [1, 7, 250, 333, 1, 999, 64, 17];
+  sizes.forEach((length, k) => {
+    if (k === 5) first += 41; // a device gap of 41 samples before the 6th block
+    const data = new Float32Array(C * length);
+    for (let c = 0; c < C; c++) for (let i = 0; i < length; i++) data[c * length + i] = (first + i) * 0.5 + c * 1e5 + 0.125;
+    const markers = k === 3 ? [createMarker(first + 2, 'cue', 'left'), createMarker(first + 10, 'kinematics', [1, 2.5, -3, 4], 5)] : undefined;
+    blocks.push(createSampleBlock({ info, first, length, data, hostTime: k, ...(k === 5 ? { gap: { missing: 41 } } : {}), ...(markers ? { markers } : {}) }));
+    first += length;
+  });
+  return blocks;
+}
+
+function valueAt(c: number, sample: number): number {
+  return Math.fround(sample * 0.5 + c * 1e5 + 0.125);
+}
+
+describe('RecordingWriter → openRecording', () => {
+  it('writes every sample, gap, marker, feature and intent and reads them back exactly', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100, pipeline: { chain: 'test' } });
+    const blocks = makeBlocks();
+    for (const block of blocks) writer.writeBlock(block);
+    writer.writeMarkers([createMarker(1700, 'note', 42)]);
+    for (let bin = 0; bin < 5; bin++) {
+      writer.writeFeatures(createFeatureFrame({ bin, t0: bin * 20, hostTime: bin + 0.5, values: new Float32Array([bin, bin * 2.5]), names: ['a_count', 'a_power'] }));
+      writer.writeIntent(createIntent({ bin, kind: 'continuous', values: new Float32Array([bin / 3, -bin]), latency: { acquisitionMs: 0.1, featuresMs: 0.2, decodeMs: 0.3 * bin } }));
+    }
+    expect(writer.close()).toBeUndefined();
+
+    const manifest = readManifest(dir);
+    expect(manifest.status).toBe('complete');
+    expect(manifest.pipeline).toEqual({ chain: 'test' });
+    const total = blocks.reduce((n, b) => n + b.length, 0);
+    expect(manifest.streams[0]!.samples).toBe(total);
+    expect(manifest.streams[0]!.gaps).toEqual([{ sample: blocks[5]!.first, missing: 41, cause: 'device' }]);
+
+    const recording = openRecording(dir);
+    const read = [...recording.blocks()];
+    expect(read.reduce((n, b) => n + b.length, 0)).toBe(total);
+    // Every sample value, channel and index survives; the gap is on the block after it.
+    for (const block of read) {
+      for (let c = 0; c < C; c++) for (let i = 0; i < block.length; i += 37) expect(block.data[c * block.length + i]).toBe(valueAt(c, block.first + i));
+    }
+    const gapBlocks = read.filter((b) => b.gap);
+    expect(gapBlocks.map((b) => [b.first, b.gap!.missing])).toEqual([[blocks[5]!.first, 41]]);
+    expect(read.flatMap((b) => b.markers ?? []).map((m) => [m.sample, m.type, m.value, m.duration])).toEqual([
+      [blocks[3]!.first + 2, 'cue', 'left', undefined],
+      [blocks[3]!.first + 10, 'kinematics', [1, 2.5, -3, 4], 5],
+      [1700, 'note', 42, undefined],
+    ]);
+    expect(recording.features().map((f) => [f.bin, f.t0, f.hostTime, [...f.values]])).toEqual(
+      [0, 1, 2, 3, 4].map((bin) => [bin, bin * 20, bin + 0.5, [bin, bin * 2.5]]),
+    );
+    const intents = recording.intents();
+    expect(intents.map((i) => [i.bin, [...i.values], i.latency.decodeMs])).toEqual(
+      [0, 1, 2, 3, 4].map((bin) => [bin, [Math.fround(bin / 3), -bin], 0.3 * bin]),
+    );
+    expect(recording.notes).toEqual([]);
+  });
+
+  it('splits batches into blocks of a chosen size without changing any value', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    for (const block of makeBlocks()) writer.writeBlock(block);
+    writer.close();
+    const read = [...openRecording(dir).blocks({ maxBlockSamples: 10 })];
+    expect(Math.max(...read.map((b) => b.length))).toBe(10);
+    let expected = 0;
+    for (const block of read) {
+      if (block.gap) expected += block.gap.missing;
+      expect(block.first).toBe(expected);
+      for (let c = 0; c < C; c++) for (let i = 0; i < block.length; i++) expect(block.data[c * block.length + i]).toBe(valueAt(c, block.first + i));
+      expected += block.length;
+    }
+  });
+
+  it('reads a file cut short up to its last complete batch and says so', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    for (const block of makeBlocks()) writer.writeBlock(block);
+    writer.close();
+    const signals = join(dir, 'signals.arrows');
+    const size = statSync(signals).size;
+    truncateSync(signals, size - 8 - 1000); // drop the end-of-stream marker and part of the last batch
+    const recording = openRecording(dir);
+    const read = [...recording.blocks()];
+    const samples = read.reduce((n, b) => n + b.length, 0);
+    expect(samples).toBeGreaterThan(1000);
+    expect(samples).toBeLessThan(makeBlocks().reduce((n, b) => n + b.length, 0));
+    expect(samples % 100).toBe(0); // whole 100-sample batches
+    expect(recording.notes.join('\n')).toMatch(/signals\.arrows: the last \d+ bytes are a batch cut short/);
+  });
+
+  it('never overwrites a recording', () => {
+    const dir = tempDir();
+    new RecordingWriter(dir, { info }).close();
+    expect(() => new RecordingWriter(dir, { info })).toThrow(/recording directory: expected a new or empty directory/);
+  });
+
+  it('rejects a damaged manifest naming the file and the field', () => {
+    const dir = tempDir();
+    new RecordingWriter(dir, { info }).close();
+    const path = join(dir, 'session.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    manifest.streams[0].samples = -3;
+    writeFileSync(path, JSON.stringify(manifest));
+    expect(() => openRecording(dir)).toThrow(/session\.json at streams\.0\.samples/);
+    writeFileSync(path, '{ not json');
+    expect(() => openRecording(dir)).toThrow(/session\.json: expected a neurostream recording manifest/);
+  });
+
+  it('rejects a signals file that is not Arrow', () => {
+    const dir = tempDir();
+    new RecordingWriter(dir, { info }).close();
+    writeFileSync(join(dir, 'signals.arrows'), 'hello, this is not arrow at all');
+    expect(() => openRecording(dir)).toThrow(/signals\.arrows at byte 0: expected an Arrow message length/);
+  });
+});
