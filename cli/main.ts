@@ -12,6 +12,7 @@ import { benchCommand } from './commands/bench.js';
 import { emulateCommand } from './commands/emulate.js';
 import { filterCommand } from './commands/filter.js';
 import { portsCommand } from './commands/ports.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 
 export function buildProgram(): Command {
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
+  for (const command of [runCommand(), replayCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;

@@ -20,6 +20,8 @@ export class SessionChain {
   constructor(
     private readonly mainsHz: number,
     private readonly onError: (error: unknown) => void,
+    /** Every FeatureFrame the chain emits (to the recorder, the decoder …). */
+    private readonly onFeatures: (frame: FeatureFrame) => void = () => {},
   ) {}
 
   /** Feeds a raw block (the first one decides the chain). */
@@ -35,6 +37,7 @@ export class SessionChain {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       this.subscription = this.input.pipe(intracorticalChain()).subscribe({
         next: (frame: FeatureFrame) => {
+          this.onFeatures(frame);
           this.bins++;
           const C = frame.values.length / 2;
           this.featureChannels = C;

@@ -4,10 +4,12 @@
  * live status line; filters, decoders, recording and the dashboard plug into this same session
  * as they land.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { Command } from 'commander';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import { NeurostreamError, type StreamInfo, checkNumber, hostNowMs } from '../../core/index.js';
+import { InvalidOptionError, NeurostreamError, type SampleBlock, type StreamInfo, checkNumber, hostNowMs } from '../../core/index.js';
+import { Recorder, type RecorderStatus } from '../../recordings/recorder.js';
 import { DEVICE_NAMES, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
@@ -31,6 +33,37 @@ export interface RunFlags {
   statusInterval: number;
   logLevel: LogLevel;
   dsp: boolean;
+  record?: string;
+}
+
+/** Where a session's blocks come from when not from `--device` (e.g. `replay`). */
+export interface SessionInput {
+  label: string;
+  source: Observable<SampleBlock>;
+  /** How the source ending is described in the summary. */
+  completeReason: string;
+  /** Shown at the end of the status line (e.g. replay progress). */
+  status?: () => string;
+}
+
+/** The processing a session ran, as recorded in the manifest (replay runs it again). */
+export interface SessionPipeline {
+  dsp: boolean;
+  mainsHz: 50 | 60;
+}
+
+/** Refuses a `--record` directory that already holds something, before the device starts. */
+export function checkRecordDir(dir: string | undefined): void {
+  if (dir !== undefined && existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new InvalidOptionError('--record', 'a new or empty directory (recordings are never overwritten)', dir);
+  }
+}
+
+function formatRecorder(status: RecorderStatus): string {
+  const size = `${(status.bytesWritten / 1e6).toFixed(1)} MB`;
+  if (status.state === 'failed') return `REC FAILED (kept ${size})`;
+  if (status.state === 'overflow') return `REC OVERFLOW: disk too slow, dropping (${size}, ${status.droppedSamples} dropped)`;
+  return `rec ${size}${status.droppedSamples > 0 ? ` (${status.droppedSamples} dropped)` : ''}`;
 }
 
 export function runCommand(): Command {
@@ -50,6 +83,7 @@ export function runCommand(): Command {
     .option('--block-ms <ms>', 'simulators: block duration in ms (at least one sample)', numberFlag('--block-ms'), 1)
     .option('--fast', 'simulators: generate as fast as possible instead of in real time', false)
     .option('--no-dsp', 'stream only: no filters or features')
+    .option('--record <dir>', 'record the session (signals, markers, features) into this new directory')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .action(async (flags: RunFlags) => {
@@ -57,27 +91,34 @@ export function runCommand(): Command {
     });
 }
 
-export async function runSession(flags: RunFlags): Promise<number> {
+export async function runSession(flags: RunFlags, input?: SessionInput): Promise<number> {
   if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 0, exclusiveMin: true });
   checkNumber('option', '--block-ms', flags.blockMs, { min: 0, exclusiveMin: true, max: 10_000 });
   checkNumber('option', '--status-interval', flags.statusInterval, { min: 0.05, max: 3600 });
+  checkRecordDir(flags.record);
   const log = createLogger(flags.logLevel);
-  const simulated = flags.device === 'intracortical' || flags.device === 'eeg';
-  const { label, source } = deviceFromFlags(flags, {
-    pacing: flags.fast ? 'fast' : 'realtime',
-    blockMs: flags.blockMs,
-    ...(flags.duration !== undefined && simulated ? { durationS: flags.duration } : {}),
-  });
+  // Simulators and replays end by themselves at --duration; real devices run until told.
+  const simulated = input !== undefined || flags.device === 'intracortical' || flags.device === 'eeg';
+  const { label, source } =
+    input ??
+    deviceFromFlags(flags, {
+      pacing: flags.fast ? 'fast' : 'realtime',
+      blockMs: flags.blockMs,
+      ...(flags.duration !== undefined && simulated ? { durationS: flags.duration } : {}),
+    });
+  const pipeline: SessionPipeline = { dsp: flags.dsp, mainsHz: flags.mains };
+  let recorder: Recorder | undefined;
+  let recorderFailed = false;
 
   let info: StreamInfo | undefined;
   let health: StreamHealth | undefined;
   let failChain: (error: unknown) => void = () => {};
-  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e)) : undefined;
+  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), (frame) => recorder?.writeFeatures(frame)) : undefined;
   /** The status line: stream health, then what the processing chain reports. */
   const statusLine = (): string => {
     if (!info || !health) return `waiting for data from ${label}…`;
     const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
-    const extra = chain?.status(snapshot.elapsedMs / 1000);
+    const extra = [chain?.status(snapshot.elapsedMs / 1000), recorder && formatRecorder(recorder.status()), input?.status?.()].filter(Boolean).join(' | ');
     const line = formatStatus(info, snapshot);
     return extra ? `${line} | ${extra}` : line;
   };
@@ -96,8 +137,6 @@ export async function runSession(flags: RunFlags): Promise<number> {
       finished = true;
       clearInterval(statusTimer);
       timers.forEach(clearTimeout);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       subscription?.unsubscribe();
       chain?.stop();
       if (tty) process.stdout.write('\n');
@@ -109,9 +148,36 @@ export async function runSession(flags: RunFlags): Promise<number> {
       } else {
         process.stdout.write(`stopped (${reason}) before any data arrived from ${label}\n`);
       }
-      resolve(code);
+      // The recorder finalises its files before the process may exit (signals stay handled till then).
+      const closing = recorder ? recorder.close() : Promise.resolve(undefined);
+      void closing.then((status) => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        if (status) {
+          const summary = `${status.samplesWritten} samples/ch, ${(status.bytesWritten / 1e6).toFixed(1)} MB`;
+          if (status.state === 'failed' || recorderFailed) {
+            process.stderr.write(`neurostream run: RECORDING INCOMPLETE in ${status.dir}: ${status.error ?? 'the recorder failed'}; kept ${summary} (readable)\n`);
+            code = code || 1;
+          } else {
+            const dropped = status.droppedSamples > 0 ? `; ${status.droppedSamples} samples dropped (disk too slow), recorded as gaps` : '';
+            process.stdout.write(`recorded ${summary} to ${status.dir}${dropped}\n`);
+          }
+        }
+        resolve(code);
+      });
     };
     const onSignal = (signal: NodeJS.Signals): void => finish(signal, 0);
+    const startRecorder = (streamInfo: StreamInfo): void => {
+      if (flags.record === undefined) return;
+      recorder = new Recorder(flags.record, streamInfo, {
+        pipeline: { ...pipeline },
+        onEvent: (event) => {
+          if (event.type === 'failed') recorderFailed = true;
+          log.error({ recording: flags.record, event: event.type }, event.message);
+          process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
+        },
+      });
+    };
     failChain = (error: unknown) => {
       process.stderr.write(`neurostream run: processing failed: ${error instanceof Error ? error.message : String(error)}\n`);
       finish('error', 1);
@@ -126,8 +192,10 @@ export async function runSession(flags: RunFlags): Promise<number> {
         if (!health) {
           info = block.info;
           health = new StreamHealth(info.sampleRateHz);
+          startRecorder(info);
         }
         health.observe(block, hostNowMs());
+        recorder?.writeBlock(block);
         chain?.push(block);
       },
       error: (error: unknown) => {
@@ -136,7 +204,7 @@ export async function runSession(flags: RunFlags): Promise<number> {
         process.stderr.write(`neurostream run: ${error instanceof Error ? error.message : String(error)}${code}\n`);
         finish('error', 1);
       },
-      complete: () => finish(simulated ? 'duration reached' : 'device closed', 0),
+      complete: () => finish(input?.completeReason ?? (simulated ? 'duration reached' : 'device closed'), 0),
     });
   });
 }

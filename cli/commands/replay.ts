@@ -1,0 +1,84 @@
+/**
+ * `neurostream replay DIR [--speed 1|10|max]` — feeds a recording through the same session as
+ * `run`: the same processing (taken from the recording's session.json unless overridden), the
+ * same status line, and optionally a new recording (`--record`) — which is how a replay is shown
+ * to reproduce the live session's features bit for bit.
+ */
+import { Command } from 'commander';
+import { InvalidOptionError } from '../../core/index.js';
+import { openRecording } from '../../recordings/recording-reader.js';
+import { checkReplaySpeed, replaySource, type ReplaySpeed } from '../../recordings/replay-source.js';
+import { LOG_LEVELS, type LogLevel } from '../logger.js';
+import { choiceFlag, numberFlag } from '../parse-flag.js';
+import { runSession, type SessionPipeline } from './run.js';
+import { progressBar } from '../progress.js';
+
+interface ReplayFlags {
+  speed: ReplaySpeed;
+  dsp?: boolean;
+  mains?: 50 | 60;
+  record?: string;
+  blockMs: number;
+  statusInterval: number;
+  logLevel: LogLevel;
+}
+
+function speedFlag(raw: string): ReplaySpeed {
+  return checkReplaySpeed(raw === 'max' ? raw : Number(raw));
+}
+
+export function replayCommand(): Command {
+  return new Command('replay')
+    .description('replay a recording through the live pipeline (same processing, status line, recording)')
+    .argument('<dir>', 'recording directory (from `run --record` or `convert`)')
+    .option('--speed <x>', 'multiple of real time (1, 10, …) or max', speedFlag, 1 as ReplaySpeed)
+    .option('--dsp', 'run the processing chain (default: as the recorded session did)')
+    .option('--no-dsp', 'stream only: no filters or features')
+    .option('--mains <hz>', 'mains frequency, 50 | 60 (default: as recorded)', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60)
+    .option('--record <dir>', 'record the replayed session into this new directory')
+    .option('--block-ms <ms>', 'block duration when paced', numberFlag('--block-ms'), 10)
+    .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
+    .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
+    .action(async (dir: string, flags: ReplayFlags) => {
+      process.exitCode = await replay(dir, flags);
+    });
+}
+
+export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
+  const recording = openRecording(dir);
+  const recorded = recording.manifest.pipeline as Partial<SessionPipeline> | undefined;
+  const mains = flags.mains ?? recorded?.mainsHz ?? 60;
+  if (mains !== 50 && mains !== 60) throw new InvalidOptionError(`${dir}/session.json pipeline.mainsHz`, '50 or 60', mains);
+  const dsp = flags.dsp ?? recorded?.dsp ?? true;
+  const stream = recording.streams[0]!;
+  const total = stream.endSample;
+  let reached = 0;
+  const bar = progressBar(total);
+  const source = replaySource(recording, {
+    speed: flags.speed,
+    blockMs: flags.blockMs,
+    onProgress: (end) => (reached = end),
+  });
+  for (const note of recording.notes) process.stderr.write(`neurostream replay: note: ${note}\n`);
+  const code = await runSession(
+    {
+      device: 'intracortical', // not used: the input below replaces the device
+      seed: 0,
+      mains,
+      blockMs: flags.blockMs,
+      fast: false,
+      statusInterval: flags.statusInterval,
+      logLevel: flags.logLevel,
+      dsp,
+      ...(flags.record !== undefined ? { record: flags.record } : {}),
+    },
+    {
+      label: `recording ${dir}`,
+      source,
+      completeReason: 'end of recording',
+      status: () => `replay ${bar(reached)} ${(reached / recording.info.sampleRateHz).toFixed(1)}/${(total / recording.info.sampleRateHz).toFixed(1)} s at ${flags.speed === 'max' ? 'max speed' : `${flags.speed}x`}`,
+    },
+  );
+  for (const note of recording.notes.slice()) if (!note.startsWith('session.json')) process.stderr.write(`neurostream replay: note: ${note}\n`);
+  return code;
+}

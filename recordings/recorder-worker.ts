@@ -1,0 +1,130 @@
+/**
+ * The live Recorder's worker thread: owns a RecordingWriter, so batching, Arrow encoding and
+ * disk writes (which may block on a slow disk) never run on the acquisition thread. Messages
+ * come from recorder.ts; progress goes back every `progressMs` and when anything changes state.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createFeatureFrame, createSampleBlock, createStreamInfo, type Intent, type Marker, type StreamInfo } from '../core/index.js';
+import { RecordingWriter, type RecordingWriterOptions } from './recording-writer.js';
+
+export interface RecorderWorkerData {
+  dir: string;
+  info: StreamInfo;
+  writer: Omit<RecordingWriterOptions, 'info'>;
+  flushIntervalMs: number;
+  progressMs: number;
+}
+
+export type RecorderCommand =
+  | { t: 'block'; first: number; length: number; data: Float32Array; hostTime: number; missing?: number; markers?: Marker[]; bytes: number }
+  | { t: 'features'; bin: number; t0: number; hostTime: number; values: Float32Array; names?: string[]; bytes: number }
+  | { t: 'intent'; intent: Intent; bytes: number }
+  | { t: 'markers'; markers: Marker[]; bytes: number }
+  | { t: 'note'; text: string }
+  | { t: 'decoder'; decoder: Record<string, unknown> }
+  | { t: 'close' };
+
+export interface RecorderProgressMessage {
+  t: 'progress' | 'closed' | 'failed' | 'started';
+  /** Bytes of commands taken off the queue so far. */
+  consumed: number;
+  samples: number;
+  bytesWritten: number;
+  batches: number;
+  error?: string;
+  reason?: string;
+}
+
+const port = parentPort!;
+const data = workerData as RecorderWorkerData;
+let writer: RecordingWriter | undefined;
+let consumed = 0;
+let reportedFailure = false;
+let featureNames: readonly string[] = [];
+
+function report(t: RecorderProgressMessage['t']): void {
+  const progress = writer?.progress;
+  const message: RecorderProgressMessage = {
+    t,
+    consumed,
+    samples: progress?.samples ?? 0,
+    bytesWritten: progress?.bytes ?? 0,
+    batches: progress?.batches ?? 0,
+  };
+  const failure = writer?.failed;
+  if (failure) {
+    message.error = failure.message;
+    if (failure.reason) message.reason = failure.reason;
+  }
+  port.postMessage(message);
+}
+
+function checkFailure(): void {
+  if (writer?.failed && !reportedFailure) {
+    reportedFailure = true;
+    report('failed');
+  }
+}
+
+try {
+  writer = new RecordingWriter(data.dir, { ...data.writer, info: createStreamInfo(data.info) });
+  report('started');
+} catch (error) {
+  port.postMessage({ t: 'failed', consumed: 0, samples: 0, bytesWritten: 0, batches: 0, error: (error as Error).message } satisfies RecorderProgressMessage);
+  process.exit(0);
+}
+const recording = writer!;
+const info = recording.info;
+
+const flushTimer = setInterval(() => {
+  recording.flush();
+  checkFailure();
+}, data.flushIntervalMs);
+const progressTimer = setInterval(() => report('progress'), data.progressMs);
+
+port.on('message', (command: RecorderCommand) => {
+  switch (command.t) {
+    case 'block':
+      recording.writeBlock(
+        createSampleBlock({
+          info,
+          first: command.first,
+          length: command.length,
+          data: command.data,
+          hostTime: command.hostTime,
+          ...(command.missing ? { gap: { missing: command.missing } } : {}),
+          ...(command.markers ? { markers: command.markers } : {}),
+        }),
+      );
+      consumed += command.bytes;
+      break;
+    case 'features':
+      if (command.names) featureNames = Object.freeze(command.names);
+      recording.writeFeatures(createFeatureFrame({ bin: command.bin, t0: command.t0, hostTime: command.hostTime, values: command.values, names: featureNames }));
+      consumed += command.bytes;
+      break;
+    case 'intent':
+      recording.writeIntent(command.intent);
+      consumed += command.bytes;
+      break;
+    case 'markers':
+      recording.writeMarkers(command.markers);
+      consumed += command.bytes;
+      break;
+    case 'note':
+      recording.note(command.text);
+      break;
+    case 'decoder':
+      recording.setDecoder(command.decoder);
+      break;
+    case 'close':
+      clearInterval(flushTimer);
+      clearInterval(progressTimer);
+      recording.close();
+      checkFailure();
+      report('closed');
+      port.close();
+      return;
+  }
+  checkFailure();
+});

@@ -1,0 +1,101 @@
+/**
+ * replaySource — a recording's main stream as a live-like Observable<SampleBlock>: the same
+ * blocks (values, sample indices, gaps, markers) a device would have delivered, paced at
+ * `speed` × real time, or as fast as the consumer takes them (`'max'`). Each subscription reads
+ * the files afresh; unsubscribing stops reading. `hostTime` is the emission time, so latency
+ * figures downstream measure the replayed pipeline.
+ *
+ * At `'max'` blocks are whole record batches (fewest, largest blocks); paced replays cut them to
+ * `blockMs`. Processing is block-size independent (DESIGN), so either gives the same features.
+ */
+import { Observable } from 'rxjs';
+import { InvalidOptionError, createSampleBlock, hostNowMs, type SampleBlock } from '../core/index.js';
+import type { Recording } from './recording-reader.js';
+
+export type ReplaySpeed = number | 'max';
+
+export interface ReplayOptions {
+  /** Multiple of real time (e.g. 1, 10), or `'max'`. */
+  speed: ReplaySpeed;
+  /** Block duration when paced (default 10 ms). */
+  blockMs?: number;
+  /** Called with the sample index reached after each block (progress displays). */
+  onProgress?: (endSample: number) => void;
+}
+
+/** At `'max'`, give the event loop a turn after this much work (signals, timers, status). */
+const YIELD_EVERY_MS = 20;
+
+export function checkReplaySpeed(speed: unknown): ReplaySpeed {
+  if (speed === 'max') return speed;
+  if (typeof speed === 'number' && Number.isFinite(speed) && speed > 0 && speed <= 1e6) return speed;
+  throw new InvalidOptionError('--speed', 'a positive multiple of real time (e.g. 1, 10) or max', speed);
+}
+
+export function replaySource(recording: Recording, options: ReplayOptions): Observable<SampleBlock> {
+  const speed = checkReplaySpeed(options.speed);
+  const blockMs = options.blockMs ?? 10;
+  if (!(blockMs > 0 && blockMs <= 10_000)) throw new InvalidOptionError('blockMs', 'from 0 to 10000 ms', blockMs);
+  const rateHz = recording.info.sampleRateHz;
+  return new Observable<SampleBlock>((subscriber) => {
+    const blocks =
+      speed === 'max'
+        ? recording.blocks()[Symbol.iterator]()
+        : recording.blocks({ maxBlockSamples: Math.max(1, Math.round((blockMs * rateHz) / 1000)) })[Symbol.iterator]();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let startWall = -1;
+    let startSample = 0;
+
+    const emit = (block: SampleBlock): void => {
+      subscriber.next(createSampleBlock({ ...block, hostTime: hostNowMs() }));
+      options.onProgress?.(block.first + block.length);
+    };
+
+    const step = (): void => {
+      timer = undefined;
+      try {
+        const sliceStart = hostNowMs();
+        while (!stopped) {
+          const next = blocks.next();
+          if (next.done) {
+            subscriber.complete();
+            return;
+          }
+          const block = next.value;
+          if (speed === 'max') {
+            emit(block);
+            if (hostNowMs() - sliceStart >= YIELD_EVERY_MS) {
+              timer = setTimeout(step, 0);
+              return;
+            }
+            continue;
+          }
+          if (startWall < 0) {
+            startWall = hostNowMs();
+            startSample = block.first;
+          }
+          // Due when its last sample would have arrived from a device running `speed` × real time.
+          const due = startWall + ((block.first + block.length - startSample) * 1000) / rateHz / speed;
+          const wait = due - hostNowMs();
+          if (wait > 1) {
+            timer = setTimeout(() => {
+              if (!stopped) emit(block);
+              step();
+            }, wait);
+            return;
+          }
+          emit(block);
+        }
+      } catch (error) {
+        subscriber.error(error);
+      }
+    };
+    timer = setTimeout(step, 0);
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      blocks.return?.();
+    };
+  });
+}
