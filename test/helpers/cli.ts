@@ -22,10 +22,15 @@ export function runCli(
     onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
     cwd?: string;
     env?: Record<string, string>;
+    /** Shell commands run before the CLI in the same process (e.g. `ulimit -f 3000;`). */
+    shellPrefix?: string;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [command, argv] = options.shellPrefix
+      ? ['bash', ['-c', `${options.shellPrefix} exec "$0" "$@"`, process.execPath, CLI, ...args]]
+      : [process.execPath, [CLI, ...args]];
+    const child = spawn(command, argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.cwd ? { cwd: options.cwd } : {}),
       env: { ...process.env, ...options.env },

@@ -1,0 +1,149 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openRecording } from '../../recordings/recording-reader.js';
+import { readManifest } from '../../recordings/session-manifest.js';
+import { runCli } from '../helpers/cli.js';
+
+const RATE = 30_000;
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ns-record-'));
+}
+
+function samplesIn(dir: string): number {
+  let n = 0;
+  for (const block of openRecording(dir).blocks({ markers: false })) n += block.length;
+  return n;
+}
+
+/** The last `blocks N` figure of the status lines (1 ms blocks: N ms of samples produced). */
+function lastBlocks(stdout: string): number {
+  const all = [...stdout.matchAll(/blocks (\d+)/g)];
+  return Number(all.at(-1)?.[1] ?? 0);
+}
+
+describe('neurostream run --record / replay', () => {
+  it('records a live session and replays it into features identical bit for bit', async () => {
+    const root = tempDir();
+    const live = join(root, 'live');
+    const r = await runCli(['run', '--channels', '32', '--duration', '2', '--record', live], { timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/recorded 60000 samples\/ch, [\d.]+ MB to /);
+    const manifest = readManifest(live);
+    expect(manifest.status).toBe('complete');
+    expect(manifest.pipeline).toEqual({ dsp: true, mainsHz: 60 });
+    expect(samplesIn(live)).toBe(2 * RATE);
+    const liveRecording = openRecording(live);
+    const liveFeatures = liveRecording.features();
+    expect(liveFeatures.length).toBe(100); // 20 ms bins over 2 s
+    expect(liveRecording.markers().some((m) => m.type === 'kinematics')).toBe(true);
+
+    const replayed = join(root, 'replayed');
+    const p = await runCli(['replay', live, '--speed', 'max', '--record', replayed], { timeoutMs: 60_000 });
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/stopped \(end of recording\)/);
+    const again = openRecording(replayed);
+    const features = again.features();
+    expect(features.length).toBe(liveFeatures.length);
+    features.forEach((frame, i) => {
+      const original = liveFeatures[i]!;
+      expect([frame.bin, frame.t0]).toEqual([original.bin, original.t0]);
+      expect(Buffer.from(frame.values.buffer).equals(Buffer.from(original.values.buffer))).toBe(true);
+    });
+    expect(again.markers()).toEqual(liveRecording.markers());
+    expect(samplesIn(replayed)).toBe(2 * RATE);
+  }, 120_000);
+
+  it('paces a replay at the requested speed', async () => {
+    const root = tempDir();
+    const live = join(root, 'eeg');
+    expect((await runCli(['run', '--device', 'eeg', '--fast', '--duration', '4', '--record', live])).code).toBe(0);
+    const started = performance.now();
+    const r = await runCli(['replay', live, '--speed', '4', '--no-dsp']);
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/stopped \(end of recording\) after (0\.9|1\.0)\d s: 1000 samples\/ch/);
+    expect(seconds).toBeGreaterThan(0.95);
+  }, 60_000);
+
+  it('leaves a session killed outright readable up to its last flush (≤ 1 s)', async () => {
+    const dir = join(tempDir(), 'killed');
+    let producedMs = 0;
+    const r = await runCli(['run', '--channels', '64', '--status-interval', '0.1', '--record', dir], {
+      timeoutMs: 60_000,
+      onStdout: (text, child) => {
+        producedMs = lastBlocks(text);
+        if (producedMs >= 3000 && !child.killed) child.kill('SIGKILL');
+      },
+    });
+    expect(r.signal).toBe('SIGKILL');
+    const recording = openRecording(dir);
+    expect(recording.manifest.status).toBe('recording');
+    const samples = samplesIn(dir);
+    // Everything up to the last flush is there: at most ~1 s (plus one status interval) lost.
+    expect(samples).toBeGreaterThanOrEqual((producedMs - 1000 - 300) * (RATE / 1000));
+    expect(samples).toBeLessThanOrEqual((producedMs + 300) * (RATE / 1000));
+    expect(recording.features().length).toBeGreaterThan(0);
+    expect(recording.notes.join('\n')).toMatch(/still recording/);
+  }, 60_000);
+
+  it('finalises every file on SIGINT', async () => {
+    const dir = join(tempDir(), 'interrupted');
+    const r = await runCli(['run', '--channels', '16', '--status-interval', '0.1', '--record', dir], {
+      timeoutMs: 60_000,
+      onStdout: (text, child) => {
+        if (lastBlocks(text) >= 1000 && !child.killed) child.kill('SIGINT');
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/recorded \d+ samples\/ch/);
+    const manifest = readManifest(dir);
+    expect(manifest.status).toBe('complete');
+    const signals = readFileSync(join(dir, 'signals.arrows'));
+    expect([...signals.subarray(signals.length - 8)]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]); // end-of-stream marker
+    expect(samplesIn(dir)).toBe(manifest.streams[0]!.samples);
+  }, 60_000);
+
+  it('keeps acquiring when the disk refuses, says so loudly, exits non-zero and keeps what it wrote', async () => {
+    const dir = join(tempDir(), 'full');
+    // A 10 MB file-size limit stands in for a full disk: writes beyond it fail with EFBIG.
+    const r = await runCli(['run', '--channels', '64', '--duration', '3', '--record', dir], {
+      shellPrefix: "trap '' XFSZ; ulimit -f 10000;",
+      timeoutMs: 60_000,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/stopped \(duration reached\) after (2\.9|3\.0)\d s: 90000 samples\/ch/); // acquisition went on
+    expect(r.stderr).toMatch(/WARNING: recording failed writing .*signals\.arrows.*EFBIG/);
+    expect(r.stderr).toMatch(/RECORDING INCOMPLETE in .*full/);
+    const manifest = readManifest(dir);
+    expect(manifest.status).toBe('failed');
+    expect(manifest.error).toMatch(/EFBIG/);
+    expect(statSync(join(dir, 'signals.arrows')).size).toBeLessThanOrEqual(10000 * 1024);
+    const samples = samplesIn(dir);
+    expect(samples).toBeGreaterThan(0);
+    expect(samples % 15_000).toBe(0); // whole 500 ms batches, nothing half-written
+  }, 60_000);
+
+  it('refuses to record over an existing recording before starting the device', async () => {
+    const dir = join(tempDir(), 'existing');
+    expect((await runCli(['run', '--device', 'eeg', '--fast', '--duration', '1', '--record', dir])).code).toBe(0);
+    const before = readFileSync(join(dir, 'signals.arrows'));
+    const r = await runCli(['run', '--device', 'eeg', '--fast', '--duration', '1', '--record', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--record: expected a new or empty directory/);
+    expect(readFileSync(join(dir, 'signals.arrows')).equals(before)).toBe(true);
+  });
+
+  it('says what is wrong with a directory that is not a recording', async () => {
+    const r = await runCli(['replay', tempDir()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/session\.json: expected a neurostream recording manifest \(JSON\), got "no such file/);
+    const bad = await runCli(['replay', tempDir(), '--speed', 'fast']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--speed: expected a positive multiple of real time/);
+  });
+});
