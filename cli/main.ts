@@ -9,8 +9,10 @@
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, NeurostreamError, SOFTWARE_VERSION } from '../core/index.js';
 import { benchCommand } from './commands/bench.js';
+import { convertCommand } from './commands/convert.js';
 import { emulateCommand } from './commands/emulate.js';
 import { filterCommand } from './commands/filter.js';
+import { infoCommand } from './commands/info.js';
 import { portsCommand } from './commands/ports.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -22,7 +24,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), replayCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
+  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;

@@ -1,0 +1,128 @@
+/**
+ * `neurostream convert IN OUT [--protocol cyton|frame]` —
+ *   - IN an EDF/BDF file, an OpenBCI GUI text file, a raw device capture (`--protocol`) or a
+ *     recording, OUT a new directory → a recording directory (session.json + Arrow files);
+ *   - IN any of those, OUT ending in `.edf` or `.bdf` → an EDF+ or BDF+ file with the markers as
+ *     annotations (physical/digital scaling: docs/edf.md).
+ * Nothing existing is overwritten. A progress bar runs on a terminal.
+ */
+import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Command } from 'commander';
+import { InvalidOptionError, type Marker } from '../../core/index.js';
+import { EdfWriter } from '../../recordings/edf/edf-writer.js';
+import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
+import { RecordingWriter } from '../../recordings/recording-writer.js';
+import { choiceFlag } from '../parse-flag.js';
+import { startProgress } from '../progress.js';
+
+interface ConvertFlags {
+  protocol?: CaptureProtocol;
+}
+
+export function convertCommand(): Command {
+  return new Command('convert')
+    .description('convert EDF/BDF, OpenBCI text or raw device captures into a recording, or a recording into EDF+/BDF+')
+    .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, or raw capture (with --protocol)')
+    .argument('<out>', 'a new directory (recording) or a new .edf/.bdf file')
+    .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
+    .action((input: string, output: string, flags: ConvertFlags) => {
+      convert(input, output, flags);
+    });
+}
+
+export function convert(input: string, output: string, flags: ConvertFlags): void {
+  if (existsSync(output)) throw new InvalidOptionError(`OUT ${output}`, 'a path that does not exist yet (nothing is overwritten)', 'an existing file or directory');
+  const opened = openInput(input, flags.protocol ? { protocol: flags.protocol } : {});
+  const extension = extname(output).toLowerCase();
+  const summary = extension === '.edf' || extension === '.bdf' ? toEdf(opened, output, extension === '.edf' ? 'edf' : 'bdf') : toRecording(opened, output);
+  for (const note of summary.notes) process.stderr.write(`neurostream convert: note: ${note}\n`);
+  process.stdout.write(`${summary.line}\n`);
+}
+
+function totalOf(opened: OpenedInput): number {
+  return opened.streams.reduce((n, s) => n + s.totalSamples, 0);
+}
+
+function toRecording(opened: OpenedInput, output: string): { line: string; notes: string[] } {
+  const [main, ...others] = opened.streams;
+  if (!main) {
+    throw new InvalidOptionError(`IN ${opened.source}`, `signals to record (it holds only ${opened.markers.length} annotations; \`neurostream info\` lists them)`, 'no signals');
+  }
+  const writer = new RecordingWriter(output, {
+    info: main.info,
+    source: { path: opened.source, format: opened.format },
+    notes: opened.notes,
+    ...(opened.recording?.manifest.pipeline ? { pipeline: { ...opened.recording.manifest.pipeline } } : {}),
+  });
+  for (const stream of others) writer.addStream(stream.info);
+  writer.writeMarkers(opened.markers);
+  const progress = startProgress('converting', totalOf(opened));
+  let done = 0;
+  for (const stream of opened.streams) {
+    for (const block of stream.blocks()) {
+      writer.writeBlock(block);
+      if (writer.failed) break;
+      done += block.length + (block.gap?.missing ?? 0);
+      progress.update(done);
+    }
+  }
+  const features = opened.recording?.features() ?? [];
+  for (const frame of features) writer.writeFeatures(frame);
+  for (const intent of opened.recording?.intents() ?? []) writer.writeIntent(intent);
+  const failure = writer.close();
+  progress.stop();
+  if (failure) throw failure;
+  const p = writer.progress;
+  const streams = opened.streams.map((s) => `${s.info.channelNames.length} ch @ ${s.info.sampleRateHz} Hz`).join(' + ');
+  return {
+    line: `converted ${opened.source} (${opened.format}) → ${output}: ${streams}, ${p.samples} samples, ${p.markers} markers, ${(p.bytes / 1e6).toFixed(1)} MB`,
+    notes: [...opened.notes],
+  };
+}
+
+function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf'): { line: string; notes: string[] } {
+  const [main, ...others] = opened.streams;
+  if (!main) throw new InvalidOptionError(`IN ${opened.source}`, 'signals to export', 'no signals');
+  const notes: string[] = [...opened.notes];
+  if (others.length > 0) {
+    notes.push(`only the main stream (${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz) is exported; ${others.length} stream(s) at other rates are not (EDF+ here takes one rate)`);
+  }
+  // Vector markers (simulator kinematics at 100 Hz) are data, not annotations.
+  const markers = opened.markers.filter((m) => !Array.isArray(m.value));
+  const skipped = opened.markers.length - markers.length;
+  if (skipped > 0) notes.push(`${skipped} vector-valued markers (e.g. kinematics) are not written as annotations`);
+  const writer = new EdfWriter(output, { format, info: main.info, annotationsPerRecord: annotationsPerRecord(markers, main.info.sampleRateHz) });
+  const clock = opened.markerClockHz / main.info.sampleRateHz;
+  for (const marker of markers) writer.mark(clock === 1 ? marker : rescale(marker, clock));
+  const progress = startProgress('exporting', main.totalSamples);
+  let done = 0;
+  for (const block of main.blocks()) {
+    writer.write(block);
+    done += block.length + (block.gap?.missing ?? 0);
+    progress.update(done);
+  }
+  const stats = writer.close();
+  progress.stop();
+  notes.push(...writer.notes());
+  return {
+    line: `exported ${opened.source} → ${output} (${format.toUpperCase()}+${stats.discontinuous ? 'D' : 'C'}): ${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz, ${stats.records} records, ${stats.annotations} annotations`,
+    notes,
+  };
+}
+
+/** Room for the busiest second of markers in every record (at least the writer's default 4). */
+function annotationsPerRecord(markers: readonly Marker[], rateHz: number): number {
+  let most = 0;
+  let from = 0;
+  for (let to = 0; to < markers.length; to++) {
+    while (markers[to]!.sample - markers[from]!.sample >= rateHz) from++;
+    most = Math.max(most, to - from + 1);
+  }
+  return Math.max(4, most);
+}
+
+function rescale(marker: Marker, factor: number): Marker {
+  const sample = Math.round(marker.sample / factor);
+  return { ...marker, sample, ...(marker.duration !== undefined ? { duration: Math.round(marker.duration / factor) } : {}) };
+}

@@ -1,0 +1,165 @@
+/**
+ * `neurostream info IN [--json]` — what a recording or file holds: format, streams (channels,
+ * rate, samples, duration, gaps), markers by type, and notes. The JSON form's keys are
+ * documented in docs/recording-format.md (`info --json`).
+ */
+import { Command } from 'commander';
+import type { SampleBlock, StreamInfo } from '../../core/index.js';
+import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
+import type { RecordedGap } from '../../recordings/session-manifest.js';
+import { choiceFlag } from '../parse-flag.js';
+
+interface InfoFlags {
+  json: boolean;
+  protocol?: CaptureProtocol;
+}
+
+export interface InfoGap {
+  sample: number;
+  missing: number;
+  cause?: RecordedGap['cause'];
+}
+
+export interface InfoStream {
+  file?: string;
+  id: string;
+  device: StreamInfo['device'];
+  channels: number;
+  channelNames: readonly string[];
+  channelKinds: readonly string[];
+  units: readonly string[];
+  sampleRateHz: number;
+  startTime: string;
+  firstSample: number;
+  endSample: number;
+  samples: number;
+  durationS: number;
+  gaps: InfoGap[];
+  missingSamples: number;
+}
+
+export interface InfoReport {
+  path: string;
+  format: string;
+  status?: string;
+  sessionId?: string;
+  softwareVersion?: string;
+  streams: InfoStream[];
+  markers: { count: number; clockHz: number; byType: Record<string, number>; byText: Record<string, number>; first: { sample: number; type: string; value: unknown }[] };
+  files?: Record<string, string>;
+  pipeline?: Record<string, unknown>;
+  notes: string[];
+}
+
+export function infoCommand(): Command {
+  return new Command('info')
+    .description('describe a recording or an EDF/BDF, OpenBCI text or raw capture file: channels, rate, duration, gaps, markers')
+    .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, or raw capture (with --protocol)')
+    .option('--json', 'print JSON (keys in docs/recording-format.md)', false)
+    .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
+    .action((input: string, flags: InfoFlags) => {
+      const report = describeInput(openInput(input, flags.protocol ? { protocol: flags.protocol } : {}));
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
+    });
+}
+
+/** Scans the samples (the truth about gaps) unless a finalised recording's manifest already states them. */
+function scanStream(blocks: Iterable<SampleBlock>): { first: number; end: number; samples: number; gaps: InfoGap[] } {
+  let first = -1;
+  let end = 0;
+  let samples = 0;
+  const gaps: InfoGap[] = [];
+  for (const block of blocks) {
+    if (first < 0) first = block.first;
+    else if (block.first > end) gaps.push({ sample: block.first, missing: block.first - end });
+    samples += block.length;
+    end = block.first + block.length;
+  }
+  return { first: Math.max(first, 0), end, samples, gaps };
+}
+
+export function describeInput(opened: OpenedInput): InfoReport {
+  const manifest = opened.recording?.manifest;
+  const trusted = manifest?.status === 'complete';
+  const streams = opened.streams.map((stream, index): InfoStream => {
+    const recorded = manifest?.streams[index];
+    const scan = trusted && recorded
+      ? {
+          first: recorded.endSample - recorded.samples - recorded.gaps.reduce((n, g) => n + g.missing, 0),
+          end: recorded.endSample,
+          samples: recorded.samples,
+          gaps: recorded.gaps.map((g) => ({ ...g })),
+        }
+      : scanStream(stream.blocks());
+    const { info } = stream;
+    return {
+      ...(recorded ? { file: recorded.file } : {}),
+      id: info.id,
+      device: info.device,
+      channels: info.channelNames.length,
+      channelNames: info.channelNames,
+      channelKinds: info.channelKinds,
+      units: info.units,
+      sampleRateHz: info.sampleRateHz,
+      startTime: info.startTime,
+      firstSample: scan.first,
+      endSample: scan.end,
+      samples: scan.samples,
+      durationS: scan.samples / info.sampleRateHz,
+      gaps: scan.gaps,
+      missingSamples: scan.gaps.reduce((n, g) => n + g.missing, 0),
+    };
+  });
+  const markers = opened.markers;
+  const byType: Record<string, number> = {};
+  const byText: Record<string, number> = {};
+  for (const m of markers) {
+    byType[m.type] = (byType[m.type] ?? 0) + 1;
+    if (typeof m.value === 'string') byText[m.value] = (byText[m.value] ?? 0) + 1;
+  }
+  return {
+    path: opened.source,
+    format: opened.format,
+    ...(manifest ? { status: manifest.status, sessionId: manifest.sessionId, softwareVersion: manifest.softwareVersion, files: { ...manifest.files } } : {}),
+    ...(manifest?.pipeline ? { pipeline: { ...manifest.pipeline } } : {}),
+    streams,
+    markers: {
+      count: markers.length,
+      clockHz: opened.markerClockHz,
+      byType,
+      byText,
+      first: markers.slice(0, 10).map((m) => ({ sample: m.sample, type: m.type, value: m.value })),
+    },
+    notes: [...opened.notes],
+  };
+}
+
+function list(names: readonly string[], max = 8): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (${names.length - max} more)`;
+}
+
+function counts(values: readonly string[]): string {
+  const c = new Map<string, number>();
+  for (const v of values) c.set(v, (c.get(v) ?? 0) + 1);
+  return [...c].map(([k, n]) => `${k} ×${n}`).join(', ');
+}
+
+export function formatInfo(report: InfoReport): string {
+  const lines = [`${report.path}`, `  format: ${report.format}${report.sessionId ? `, session ${report.sessionId}` : ''}`];
+  if (report.streams.length === 0) lines.push('  streams: none (annotations only)');
+  for (const s of report.streams) {
+    lines.push(
+      `  stream ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.channels} channels at ${s.sampleRateHz} Hz from ${s.device.name}${s.device.model ? ` (${s.device.model})` : ''}`,
+      `    channels: ${list(s.channelNames)} — ${counts(s.channelKinds)}; units ${counts(s.units)}`,
+      `    start ${s.startTime}; ${s.samples} samples = ${s.durationS.toFixed(3)} s (samples ${s.firstSample}–${s.endSample})`,
+      `    gaps: ${s.gaps.length === 0 ? 'none' : `${s.gaps.length}, ${s.missingSamples} samples missing — ${s.gaps.slice(0, 6).map((g) => `${g.missing} before ${g.sample}${g.cause ? ` (${g.cause})` : ''}`).join('; ')}${s.gaps.length > 6 ? '; …' : ''}`}`,
+    );
+  }
+  const types = Object.entries(report.markers.byType).map(([t, n]) => `${t} ×${n}`).join(', ');
+  const texts = Object.entries(report.markers.byText);
+  const textList = texts.slice(0, 12).map(([t, n]) => `"${t}" ×${n}`).join(', ') + (texts.length > 12 ? `, … (${texts.length - 12} more)` : '');
+  lines.push(`  markers: ${report.markers.count}${types ? ` (${types})` : ''}${texts.length > 0 ? `; texts ${textList}` : ''}`);
+  if (report.pipeline) lines.push(`  pipeline: ${JSON.stringify(report.pipeline)}`);
+  for (const note of report.notes) lines.push(`  note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,72 @@
+/**
+ * openInput — any file or directory neurostream reads, as an ImportedRecording: a recording
+ * directory (session.json + Arrow files), an EDF/EDF+/BDF/BDF+ file, an OpenBCI GUI text
+ * recording, or a raw device byte capture (with the protocol named). What `convert` and `info`
+ * accept; a path that is none of these is one error saying what was expected.
+ */
+import { statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { InvalidOptionError } from '../core/index.js';
+import { readEdf } from './edf/edf-reader.js';
+import type { ImportedRecording } from './imported-recording.js';
+import { readDeviceCapture } from './import/device-capture.js';
+import { readOpenBciText } from './import/openbci-text.js';
+import { isRecordingDir, openRecording, type Recording } from './recording-reader.js';
+
+export type CaptureProtocol = 'cyton' | 'frame';
+
+export interface OpenInputOptions {
+  /** Read the file as a raw byte capture of this device protocol. */
+  protocol?: CaptureProtocol;
+}
+
+export interface OpenedInput extends ImportedRecording {
+  /** Set when the input is a neurostream recording directory. */
+  readonly recording?: Recording;
+}
+
+const EDF_EXTENSIONS = ['.edf', '.bdf'];
+const TEXT_EXTENSIONS = ['.txt', '.csv'];
+
+export const INPUT_KINDS =
+  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), or a raw device capture with --protocol cyton|frame';
+
+export function openInput(path: string, options: OpenInputOptions = {}): OpenedInput {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (error) {
+    throw new InvalidOptionError('input', `an existing file or directory: ${INPUT_KINDS}`, `${path} (${(error as { code?: string }).code ?? 'unreadable'})`);
+  }
+  if (isDirectory) {
+    if (!isRecordingDir(path)) throw new InvalidOptionError('input', `${INPUT_KINDS}; this directory has no session.json`, path);
+    return fromRecording(openRecording(path));
+  }
+  if (options.protocol) return readDeviceCapture(path, { protocol: options.protocol });
+  const extension = extname(path).toLowerCase();
+  if (EDF_EXTENSIONS.includes(extension)) return readEdf(path);
+  if (TEXT_EXTENSIONS.includes(extension)) return readOpenBciText(path);
+  throw new InvalidOptionError('input', INPUT_KINDS, path);
+}
+
+/** A recording directory seen through the importer contract. */
+export function fromRecording(recording: Recording): OpenedInput {
+  const { manifest } = recording;
+  return {
+    source: recording.dir,
+    format: `neurostream recording (${manifest.status})`,
+    streams: manifest.streams.map((stream, index) => ({
+      info: stream.info,
+      totalSamples: stream.endSample,
+      blocks: () => recording.blocks({ stream: index, markers: false }),
+    })),
+    get markers() {
+      return recording.markers();
+    },
+    markerClockHz: recording.info.sampleRateHz,
+    get notes() {
+      return [...manifest.notes, ...recording.notes];
+    },
+    recording,
+  };
+}

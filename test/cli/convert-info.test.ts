@@ -1,0 +1,141 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { SampleBlock } from '../../core/index.js';
+import { writeCytonPacket } from '../../devices/protocols/cyton/cyton-encoder.js';
+import { readEdf } from '../../recordings/edf/edf-reader.js';
+import { openRecording } from '../../recordings/recording-reader.js';
+import type { InfoReport } from '../../cli/commands/info.js';
+import { runCli } from '../helpers/cli.js';
+import { sharedData } from '../helpers/shared-data.js';
+
+const R06 = fileURLToPath(sharedData('eeg/eegmmidb/S001/S001R06.edf'));
+const JORDAN = fileURLToPath(sharedData('eeg/openbci/OpenBCI_2016-02-13_Jordan_focus.txt'));
+const HYPNOGRAM = fileURLToPath(sharedData('eeg/edge-cases/SC4001EC-Hypnogram.edf'));
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ns-convert-'));
+}
+
+/** Every sample of a stream, channel by channel, indexed by sample (NaN in gaps). */
+function samplesOf(blocks: Iterable<SampleBlock>, channels: number, total: number): Float32Array[] {
+  const out = Array.from({ length: channels }, () => new Float32Array(total).fill(Number.NaN));
+  for (const b of blocks) for (let c = 0; c < channels; c++) out[c]!.set(b.data.subarray(c * b.length, (c + 1) * b.length), b.first);
+  return out;
+}
+
+async function info(path: string, extra: string[] = []): Promise<InfoReport> {
+  const r = await runCli(['info', path, '--json', ...extra]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as InfoReport;
+}
+
+describe('neurostream convert / info', () => {
+  it('converts an EDF+ run into a recording holding exactly its samples and annotations, and back to EDF+', async () => {
+    const root = tempDir();
+    const out = join(root, 'r06');
+    const r = await runCli(['convert', R06, out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/converted .*S001R06\.edf \(EDF\+C\) → .*r06: 64 ch @ 160 Hz, 20000 samples, 30 markers/);
+
+    const edf = readEdf(R06);
+    const expected = samplesOf(edf.streams[0]!.blocks(), 64, 20_000);
+    const recording = openRecording(out);
+    const got = samplesOf(recording.blocks(), 64, 20_000);
+    for (let c = 0; c < 64; c++) expect(Buffer.from(got[c]!.buffer).equals(Buffer.from(expected[c]!.buffer))).toBe(true);
+    expect(recording.markers()).toEqual(edf.markers);
+    expect(recording.manifest.source).toEqual({ path: R06, format: 'EDF+C' });
+
+    const report = await info(out);
+    expect(report.streams[0]).toMatchObject({ channels: 64, sampleRateHz: 160, samples: 20_000, durationS: 125, gaps: [] });
+    expect(report.markers.byText).toEqual({ T0: 15, T1: 7, T2: 8 });
+
+    // Back to EDF+: every value within one quantisation step of the recording, annotations kept.
+    const back = join(root, 'r06.edf');
+    const e = await runCli(['convert', out, back]);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/exported .* \(EDF\+C\): 64 ch @ 160 Hz, 125 records, 30 annotations/);
+    const reread = readEdf(back);
+    const step = reread.streams[0]!.info.adcScale;
+    const again = samplesOf(reread.streams[0]!.blocks(), 64, 20_000);
+    let worst = 0;
+    for (let c = 0; c < 64; c++) for (let i = 0; i < 20_000; i++) worst = Math.max(worst, Math.abs(again[c]![i]! - got[c]![i]!) / step[c]!);
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(reread.markers.map((m) => [m.sample, m.value, m.duration])).toEqual(edf.markers.map((m) => [m.sample, m.value, m.duration]));
+  }, 60_000);
+
+  it('reports the dropped packets of an OpenBCI text recording as gaps, converted and not', async () => {
+    const direct = await info(JORDAN);
+    expect(direct.format).toMatch(/OpenBCI GUI/);
+    expect(direct.streams[0]!.gaps).toEqual([
+      { sample: 2048, missing: 1 },
+      { sample: 3072, missing: 16 },
+      { sample: 3328, missing: 82 },
+      { sample: 3584, missing: 51 },
+      { sample: 3840, missing: 106 },
+      { sample: 4096, missing: 109 },
+    ]);
+    expect(direct.notes.join('\n')).toMatch(/last line is incomplete/);
+    const out = join(tempDir(), 'jordan');
+    expect((await runCli(['convert', JORDAN, out])).code).toBe(0);
+    const converted = await info(out);
+    expect(converted.streams[0]!.gaps.map((g) => [g.sample, g.missing, g.cause])).toEqual(direct.streams[0]!.gaps.map((g) => [g.sample, g.missing, 'device']));
+    expect(converted.streams[0]!.samples).toBe(direct.streams[0]!.samples);
+  }, 60_000);
+
+  it('converts a raw Cyton byte capture, with its lost packets as gaps', async () => {
+    const root = tempDir();
+    const capture = join(root, 'cyton.bin');
+    const packets = 600;
+    const bytes = new Uint8Array(33 * packets);
+    let written = 0;
+    for (let k = 0; k < packets; k++) {
+      if (k >= 200 && k < 210) continue; // 10 packets lost
+      writeCytonPacket(bytes, 33 * written++, { counter: k & 0xff, counts: [k, -k, 2 * k, 0, 1, 2, 3, 4] });
+    }
+    writeFileSync(capture, bytes.subarray(0, 33 * written));
+    const report = await info(capture, ['--protocol', 'cyton']);
+    expect(report.streams[0]).toMatchObject({ sampleRateHz: 250, samples: 590, gaps: [{ sample: 210, missing: 10 }] });
+    const out = join(root, 'rec');
+    expect((await runCli(['convert', capture, out, '--protocol', 'cyton'])).code).toBe(0);
+    const blocks = [...openRecording(out).blocks()];
+    const after = blocks.find((b) => b.gap)!;
+    expect([after.first, after.gap!.missing]).toEqual([210, 10]);
+    const uvPerCount = 4.5e6 / 24 / (2 ** 23 - 1);
+    expect(after.data[0]).toBeCloseTo(210 * uvPerCount, 4); // channel 1 of packet 210
+  });
+
+  it('describes an annotation-only file, and refuses to make an empty recording of it', async () => {
+    const report = await info(HYPNOGRAM);
+    expect(report.streams).toEqual([]);
+    expect(report.markers.count).toBe(154);
+    const out = join(tempDir(), 'h');
+    const r = await runCli(['convert', HYPNOGRAM, out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/IN .*Hypnogram\.edf: expected signals to record \(it holds only 154 annotations/);
+  });
+
+  it('fails clearly on inputs it cannot read and never overwrites', async () => {
+    const root = tempDir();
+    const unknown = join(root, 'notes.doc');
+    writeFileSync(unknown, 'hello');
+    const r = await runCli(['convert', unknown, join(root, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/input: expected a recording directory, an EDF\/BDF file .* got ".*notes\.doc"/);
+    const existing = join(root, 'existing');
+    expect((await runCli(['convert', R06, existing])).code).toBe(0);
+    const before = readdirSync(existing);
+    const again = await runCli(['convert', R06, existing]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/OUT .*existing: expected a path that does not exist yet/);
+    expect(readdirSync(existing)).toEqual(before);
+    const broken = join(root, 'broken.edf');
+    writeFileSync(broken, 'not an edf file at all');
+    const b = await runCli(['info', broken]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/broken\.edf/);
+  });
+});
