@@ -16,7 +16,8 @@ export interface RecorderWorkerData {
 }
 
 export type RecorderCommand =
-  | { t: 'block'; first: number; length: number; data: Float32Array; hostTime: number; missing?: number; markers?: Marker[]; bytes: number }
+  /** Samples staged by BlockStager: channel c's sample i at `data[c * capacity + i]`; the buffer goes back after use. */
+  | { t: 'chunk'; first: number; length: number; capacity: number; data: Float32Array<ArrayBuffer>; hostTime: number; missing?: number; markers?: Marker[]; bytes: number }
   | { t: 'features'; bin: number; t0: number; hostTime: number; values: Float32Array; names?: string[]; bytes: number }
   | { t: 'intent'; intent: Intent; bytes: number }
   | { t: 'markers'; markers: Marker[]; bytes: number }
@@ -84,20 +85,25 @@ const progressTimer = setInterval(() => report('progress'), data.progressMs);
 
 port.on('message', (command: RecorderCommand) => {
   switch (command.t) {
-    case 'block':
+    case 'chunk': {
+      const { data, length, capacity } = command;
+      const C = info.channelNames.length;
+      if (length < capacity) for (let c = 1; c < C; c++) data.copyWithin(c * length, c * capacity, c * capacity + length);
       recording.writeBlock(
         createSampleBlock({
           info,
           first: command.first,
-          length: command.length,
-          data: command.data,
+          length,
+          data: data.subarray(0, C * length),
           hostTime: command.hostTime,
           ...(command.missing ? { gap: { missing: command.missing } } : {}),
           ...(command.markers ? { markers: command.markers } : {}),
         }),
       );
       consumed += command.bytes;
+      port.postMessage({ t: 'recycle', data }, [data.buffer]); // the writer copied it: back to the pool
       break;
+    }
     case 'features':
       if (command.names) featureNames = Object.freeze(command.names);
       recording.writeFeatures(createFeatureFrame({ bin: command.bin, t0: command.t0, hostTime: command.hostTime, values: command.values, names: featureNames }));

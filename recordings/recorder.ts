@@ -13,10 +13,13 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync, readdirSync } from 'node:fs';
 import { InvalidOptionError, channelCount, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
+import { BlockStager, type StagedChunk } from './block-stager.js';
 import type { RecorderCommand, RecorderProgressMessage, RecorderWorkerData } from './recorder-worker.js';
 import type { RecordingWriterOptions } from './recording-writer.js';
 
 const WORKER_URL = new URL('./recorder-worker.js', import.meta.url);
+/** Seconds of samples per chunk posted to the worker. */
+const STAGE_S = 0.01;
 
 export interface RecorderOptions extends Omit<RecordingWriterOptions, 'info'> {
   /** Most bytes waiting for the worker before blocks are dropped (default: 5 s of data, at least 64 MB). */
@@ -58,6 +61,7 @@ export class Recorder {
   private samplesWritten = 0;
   private dropped = 0;
   private featureNamesSent = false;
+  private readonly stager: BlockStager;
   private error: string | undefined;
   private readonly closed: Promise<RecorderStatus>;
 
@@ -76,8 +80,13 @@ export class Recorder {
     const { maxQueueBytes: _q, flushIntervalMs, onEvent: _e, ...writer } = options;
     const workerData: RecorderWorkerData = { dir, info, writer, flushIntervalMs: flushIntervalMs ?? 1000, progressMs: 200 };
     this.worker = new Worker(WORKER_URL, { workerData });
+    // Blocks cross to the worker in reused chunks of ~10 ms of samples.
+    this.stager = new BlockStager(channelCount(info), Math.max(1, Math.round(info.sampleRateHz * STAGE_S)), (chunk) => this.postChunk(chunk));
     this.closed = new Promise<RecorderStatus>((resolve) => {
-      this.worker.on('message', (message: RecorderProgressMessage) => this.onProgress(message));
+      this.worker.on('message', (message: RecorderProgressMessage | { t: 'recycle'; data: Float32Array<ArrayBuffer> }) => {
+        if (message.t === 'recycle') this.stager.recycle(message.data);
+        else this.onProgress(message);
+      });
       this.worker.on('error', (error) => this.fail(`recorder worker crashed: ${error.message}`));
       this.worker.on('exit', () => {
         if (this.state !== 'failed') this.state = 'closed';
@@ -98,26 +107,29 @@ export class Recorder {
     };
   }
 
-  /** Records a block of the stream (a copy is posted; the block itself is not touched). */
+  /** Records a block of the stream (copied into a staging chunk; the block itself is not touched). */
   writeBlock(block: SampleBlock): void {
     if (!this.accepting()) return;
-    const bytes = block.data.byteLength;
-    if (!this.admit(bytes)) {
+    if (!this.admit(block.data.byteLength)) {
       this.dropped += block.length;
       return;
     }
-    const data = block.data.slice();
+    this.stager.push(block);
+  }
+
+  private postChunk(chunk: StagedChunk): void {
     const command: RecorderCommand = {
-      t: 'block',
-      first: block.first,
-      length: block.length,
-      data,
-      hostTime: block.hostTime,
-      bytes,
-      ...(block.gap ? { missing: block.gap.missing } : {}),
-      ...(block.markers ? { markers: [...block.markers] } : {}),
+      t: 'chunk',
+      first: chunk.first,
+      length: chunk.length,
+      capacity: chunk.capacity,
+      data: chunk.data,
+      hostTime: chunk.hostTime,
+      bytes: chunk.length * this.stager.channels * 4,
+      ...(chunk.missing ? { missing: chunk.missing } : {}),
+      ...(chunk.markers ? { markers: chunk.markers } : {}),
     };
-    this.worker.postMessage(command, [data.buffer]);
+    this.worker.postMessage(command, [chunk.data.buffer]);
   }
 
   writeFeatures(frame: FeatureFrame): void {
@@ -159,6 +171,7 @@ export class Recorder {
   /** Flushes and finalises every file; resolves with the final status once the worker is done. */
   close(): Promise<RecorderStatus> {
     if (this.state !== 'closed' && this.state !== 'failed') {
+      this.stager.flush();
       if (this.dropped > 0) this.note(`the recorder dropped ${this.dropped} samples because the disk could not keep up (recorded as gaps)`);
       this.worker.postMessage({ t: 'close' } satisfies RecorderCommand);
     }

@@ -5,8 +5,8 @@
  * the files afresh; unsubscribing stops reading. `hostTime` is the emission time, so latency
  * figures downstream measure the replayed pipeline.
  *
- * At `'max'` blocks are whole record batches (fewest, largest blocks); paced replays cut them to
- * `blockMs`. Processing is block-size independent (DESIGN), so either gives the same features.
+ * At `'max'` blocks are whole record batches (no copy: views of what was read); paced replays
+ * cut them to `blockMs`. Processing is block-size independent (DESIGN), so either gives the same features.
  */
 import { Observable } from 'rxjs';
 import { InvalidOptionError, createSampleBlock, hostNowMs, type SampleBlock } from '../core/index.js';

@@ -43,9 +43,19 @@ export class SignalBatcher {
     const n = Math.min(count, this.capacity - this.rows);
     const { data, length } = block;
     const r = this.rows;
-    for (let c = 0; c < this.channels; c++) {
-      const from = c * length + offset;
-      this.data.set(data.subarray(from, from + n), c * this.capacity + r);
+    const target = this.data;
+    if (n <= 64) {
+      // Short runs (1 ms device blocks): a plain loop beats a view + set per channel.
+      for (let c = 0; c < this.channels; c++) {
+        const from = c * length + offset;
+        const to = c * this.capacity + r;
+        for (let i = 0; i < n; i++) target[to + i] = data[from + i]!;
+      }
+    } else {
+      for (let c = 0; c < this.channels; c++) {
+        const from = c * length + offset;
+        target.set(data.subarray(from, from + n), c * this.capacity + r);
+      }
     }
     const first = block.first + offset;
     const words = this.sampleWords;

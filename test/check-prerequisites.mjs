@@ -1,12 +1,25 @@
-// Run by `npm test` before the suite: the device tests drive real pseudo-terminals made by socat.
+// Run by `npm test` before the suite: the device tests drive real pseudo-terminals made by socat,
+// and the EDF tests have MNE-Python (Debian's python3-mne, at /usr/bin/python3) read our files back.
 import { execFileSync } from 'node:child_process';
 
+const missing = [];
 try {
   execFileSync('socat', ['-V'], { stdio: 'ignore' });
 } catch {
-  process.stderr.write(
-    'npm test: socat is required (the device tests run emulators on real pseudo-terminal pairs).\n' +
-      'Install it: Debian/Ubuntu `sudo apt-get install socat`, Fedora `sudo dnf install socat`, macOS `brew install socat`.\n',
+  missing.push(
+    'socat is required (the device tests run emulators on real pseudo-terminal pairs).\n' +
+      '  Install it: Debian/Ubuntu `sudo apt-get install socat`, Fedora `sudo dnf install socat`, macOS `brew install socat`.',
   );
+}
+try {
+  execFileSync('/usr/bin/python3', ['-c', 'import mne, scipy'], { stdio: 'ignore' });
+} catch {
+  missing.push(
+    'MNE-Python is required at /usr/bin/python3 (the EDF/BDF tests check that MNE reads the files we write).\n' +
+      '  Install it: Debian/Ubuntu `sudo apt-get install python3-mne python3-scipy`.',
+  );
+}
+if (missing.length > 0) {
+  process.stderr.write(`npm test: missing prerequisites:\n- ${missing.join('\n- ')}\n`);
   process.exit(1);
 }

@@ -1,0 +1,140 @@
+/**
+ * Recording and replay throughput at 256 channels × 30 kHz (the issue's reference size; 30.7 MB/s
+ * of float32 samples):
+ *   - record: RecordingWriter (what the recorder's worker runs) fed 1 ms blocks, 500 ms batches,
+ *     to a temporary directory on the working disk; and the live Recorder end to end (staging
+ *     copy, post to the worker, batch, write, close; the source yields to the event loop every
+ *     100 blocks as a live one does) — both as multiples of the data rate;
+ *   - replay: `replay --speed max` of that recording without processing and through the
+ *     intracortical chain (band-pass 300–3000 Hz, CAR, crossings + spike-band power), as
+ *     multiples of real time;
+ *   - the ceiling: reading the same file sequentially into one reused buffer (what the disk
+ *     cache and memory give at all), so the replay figures can be judged against the machine.
+ * Run: `neurostream bench recordings [--json]` (writes bench/results/recordings.json).
+ * `BENCH_SECONDS` (default 20) sets the recorded duration.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { lastValueFrom, tap } from 'rxjs';
+import { intracorticalChain } from '../acquisition/chains.js';
+import { createSampleBlock, createStreamInfo, type SampleBlock } from '../core/index.js';
+import { Random } from '../devices/simulators/random.js';
+import { Recorder } from '../recordings/recorder.js';
+import { openRecording } from '../recordings/recording-reader.js';
+import { RecordingWriter } from '../recordings/recording-writer.js';
+import { replaySource } from '../recordings/replay-source.js';
+import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
+
+const CHANNELS = 256;
+const RATE = 30_000;
+const BLOCK = 30; // 1 ms
+
+export async function runRecordingsBench(options: BenchOptions): Promise<object> {
+  const log = progress(options);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+  const root = mkdtempSync(join(resolve(process.cwd()), '.bench-recordings-'));
+  const info = createStreamInfo({
+    id: 'bench',
+    device: { name: 'bench', model: '', serial: '' },
+    channelNames: Array.from({ length: CHANNELS }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`),
+    channelKinds: 'extracellular',
+    units: 'uV',
+    sampleRateHz: RATE,
+    startTime: '2026-01-01T00:00:00.000Z',
+  });
+  // 1 s of noise with spikes of realistic size, reused block by block (the data's values do not
+  // change the cost of writing them).
+  const random = new Random(7);
+  const second = new Float32Array(CHANNELS * RATE);
+  for (let i = 0; i < second.length; i++) second[i] = random.normal() * 8 + (i % 997 === 0 ? -120 : 0);
+  const blocksPerSecond = RATE / BLOCK;
+  const blockData = Array.from({ length: blocksPerSecond }, (_, k) => {
+    const data = new Float32Array(CHANNELS * BLOCK);
+    for (let c = 0; c < CHANNELS; c++) data.set(second.subarray(c * RATE + k * BLOCK, c * RATE + (k + 1) * BLOCK), c * BLOCK);
+    return data;
+  });
+  // Blocks as a device driver makes them (one per millisecond); their data prepared beforehand.
+  const blockAt = (k: number): SampleBlock =>
+    createSampleBlock({ info, first: k * BLOCK, length: BLOCK, data: blockData[k % blocksPerSecond]!, hostTime: 0 });
+  const totalBlocks = seconds * blocksPerSecond;
+  const dataBytes = seconds * CHANNELS * RATE * 4;
+  const dataRateMBs = (CHANNELS * RATE * 4) / 1e6;
+
+  try {
+    log(`recording ${seconds} s of ${CHANNELS} ch × ${RATE / 1000} kHz (${(dataBytes / 1e6).toFixed(0)} MB) with RecordingWriter…\n`);
+    const dir = join(root, 'written');
+    let t = performance.now();
+    const writer = new RecordingWriter(dir, { info });
+    for (let k = 0; k < totalBlocks; k++) writer.writeBlock(blockAt(k));
+    writer.close();
+    const writerS = (performance.now() - t) / 1000;
+    const fileBytes = statSync(join(dir, 'signals.arrows')).size;
+    const writerMBs = dataBytes / 1e6 / writerS;
+    log(`  ${writerMBs.toFixed(0)} MB/s = ${(writerMBs / dataRateMBs).toFixed(1)}× the data rate\n`);
+
+    log('recording the same through the live Recorder (worker thread)…\n');
+    const live = join(root, 'recorder');
+    t = performance.now();
+    const recorder = new Recorder(live, info, { maxQueueBytes: 2 * dataBytes });
+    for (let k = 0; k < totalBlocks; k++) {
+      recorder.writeBlock(blockAt(k));
+      // As a live source does, give the event loop a turn now and then (here every 100 blocks)
+      // so the worker's recycled buffers come back.
+      if (k % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const status = await recorder.close();
+    const recorderS = (performance.now() - t) / 1000;
+    if (status.samplesWritten !== seconds * RATE) throw new Error(`the recorder wrote ${status.samplesWritten} samples, expected ${seconds * RATE}`);
+    const recorderMBs = dataBytes / 1e6 / recorderS;
+    log(`  ${recorderMBs.toFixed(0)} MB/s = ${(recorderMBs / dataRateMBs).toFixed(1)}× the data rate\n`);
+
+    log('reading the signals file sequentially into one reused 4 MB buffer (the ceiling)…\n');
+    const fd = openSync(join(dir, 'signals.arrows'), 'r');
+    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+    t = performance.now();
+    for (let position = 0; position < fileBytes; ) position += readSync(fd, buffer, 0, buffer.length, position) || fileBytes;
+    const ceilingS = (performance.now() - t) / 1000;
+    closeSync(fd);
+    const ceilingX = seconds / ceilingS;
+    log(`  ${(fileBytes / 1e9 / ceilingS).toFixed(2)} GB/s = ${ceilingX.toFixed(0)}× real time\n`);
+
+    const replay = async (chain: boolean): Promise<{ seconds: number; realTimeX: number; samplesPerS: number; bins: number }> => {
+      const recording = openRecording(dir);
+      let samples = 0;
+      let bins = 0;
+      const started = performance.now();
+      const source = replaySource(recording, { speed: 'max' }).pipe(tap((b) => (samples += b.length)));
+      if (chain) await lastValueFrom(source.pipe(intracorticalChain(), tap(() => bins++)), { defaultValue: undefined });
+      else await lastValueFrom(source, { defaultValue: undefined });
+      const s = (performance.now() - started) / 1000;
+      if (samples !== seconds * RATE) throw new Error(`replay delivered ${samples} samples, expected ${seconds * RATE}`);
+      return { seconds: s, realTimeX: seconds / s, samplesPerS: (samples * CHANNELS) / s, bins };
+    };
+    log('replay --speed max, no processing…\n');
+    const plain = await replay(false);
+    log(`  ${plain.realTimeX.toFixed(1)}× real time (${(plain.samplesPerS / 1e6).toFixed(0)} M samples/s)\n`);
+    log('replay --speed max through the intracortical chain…\n');
+    const chained = await replay(true);
+    log(`  ${chained.realTimeX.toFixed(1)}× real time (${(chained.samplesPerS / 1e6).toFixed(0)} M samples/s, ${chained.bins} bins)\n`);
+
+    const report = {
+      benchmark: 'recordings',
+      environment: benchEnvironment(),
+      stream: { channels: CHANNELS, sampleRateHz: RATE, blockSamples: BLOCK, seconds, dataMB: dataBytes / 1e6, dataRateMBs, fileMB: fileBytes / 1e6 },
+      record: {
+        writer: { seconds: writerS, MBs: writerMBs, dataRateX: writerMBs / dataRateMBs, target: '≥ 10× the data rate' },
+        recorder: { seconds: recorderS, MBs: recorderMBs, dataRateX: recorderMBs / dataRateMBs },
+      },
+      replay: {
+        withoutChain: { ...plain, target: '≥ 300× real time' },
+        withChain: { ...chained, target: '≥ 100× real time' },
+        sequentialReadCeiling: { seconds: ceilingS, GBs: fileBytes / 1e9 / ceilingS, realTimeX: ceilingX },
+      },
+    };
+    return finish(resultPath('recordings'), report, options);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) await runRecordingsBench({ json: process.argv.includes('--json') });
