@@ -54,7 +54,7 @@ export function fromRecording(recording: Recording): OpenedInput {
   const { manifest } = recording;
   return {
     source: recording.dir,
-    format: `neurostream recording (${manifest.status})`,
+    format: `neurostream recording${manifest.status === 'complete' ? '' : manifest.status === 'recording' ? ' (not finalised: the session was killed?)' : ' (failed)'}`,
     streams: manifest.streams.map((stream, index) => ({
       info: stream.info,
       totalSamples: stream.endSample,
