@@ -177,22 +177,23 @@ function dataRegion(batch: ArrowBatch, column: number, path: string): { offset: 
   return region;
 }
 
-/** Column `column` of a batch as Int64 values (BigInt64Array view or copy when unaligned). */
-export function int64Column(batch: ArrowBatch, column: number, path: string): BigInt64Array {
+/** An 8-byte column of a batch as a typed array: a view of the body, or a copy when unaligned. */
+function column64<T extends BigInt64Array | Float64Array>(batch: ArrowBatch, column: number, path: string, type: 'int64' | 'float64', make: (buffer: ArrayBufferLike, offset: number, length: number) => T): T {
   const region = dataRegion(batch, column, path);
-  if (region.length < batch.length * 8) throw new InvalidDataError(`${path} column ${column}`, `${batch.length} int64 values`, `${region.length} bytes`);
+  if (region.length < batch.length * 8) throw new InvalidDataError(`${path} column ${column}`, `${batch.length} ${type} values`, `${region.length} bytes`);
   const offset = batch.body.byteOffset + region.offset;
-  if (offset % 8 === 0) return new BigInt64Array(batch.body.buffer, offset, batch.length);
-  return new BigInt64Array(batch.body.slice(region.offset, region.offset + batch.length * 8).buffer);
+  if (offset % 8 === 0) return make(batch.body.buffer, offset, batch.length);
+  return make(batch.body.slice(region.offset, region.offset + batch.length * 8).buffer, 0, batch.length);
+}
+
+/** Column `column` of a batch as Int64 values. */
+export function int64Column(batch: ArrowBatch, column: number, path: string): BigInt64Array {
+  return column64(batch, column, path, 'int64', (buffer, offset, length) => new BigInt64Array(buffer, offset, length));
 }
 
 /** Column `column` of a batch as Float64 values. */
 export function float64Column(batch: ArrowBatch, column: number, path: string): Float64Array {
-  const region = dataRegion(batch, column, path);
-  if (region.length < batch.length * 8) throw new InvalidDataError(`${path} column ${column}`, `${batch.length} float64 values`, `${region.length} bytes`);
-  const offset = batch.body.byteOffset + region.offset;
-  if (offset % 8 === 0) return new Float64Array(batch.body.buffer, offset, batch.length);
-  return new Float64Array(batch.body.slice(region.offset, region.offset + batch.length * 8).buffer);
+  return column64(batch, column, path, 'float64', (buffer, offset, length) => new Float64Array(buffer, offset, length));
 }
 
 /**
