@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { RunningR2 } from '../../../decoding/evaluation/running-r2.js';
+
+describe('RunningR2', () => {
+  it('is 1 for perfect predictions, 0 for the mean, and forgets bins older than the window', () => {
+    const r = new RunningR2(2, 4);
+    expect(r.meanR2()).toBeNaN();
+    const truth = [
+      [1, 10],
+      [2, 20],
+      [3, 10],
+      [4, 20],
+    ];
+    for (const t of truth) r.add([t[0]!, 15], t); // dimension 0 perfect, dimension 1 the mean
+    expect(r.r2(0)).toBeCloseTo(1, 12);
+    expect(r.r2(1)).toBeCloseTo(0, 12);
+    expect(r.meanR2()).toBeCloseTo(0.5, 12);
+    for (let i = 0; i < 4; i++) r.add([0, 0], [i, i]); // the window now holds only these
+    // truth 0..3 (mean 1.5, SS_tot 5), prediction 0: SS_res = 0+1+4+9 = 14 → R² = 1 − 14/5
+    expect(r.r2(0)).toBeCloseTo(1 - 14 / 5, 12);
+    expect(r.size).toBe(4);
+    expect(() => new RunningR2(1, 1)).toThrow(/RunningR2 window: expected an integer ≥ 2, got 1/);
+  });
+});
