@@ -3,10 +3,25 @@
  * first block arrives) and the live figures it contributes to the status line.
  *   - extracellular streams: the intracortical chain → FeatureFrames (crossings, spike-band power);
  *   - EEG streams: the EEG chain (1–40 Hz band-pass + mains notch) → filtered blocks.
+ * With `decoding`, extracellular streams whose task provides kinematics also get a SessionDecoder
+ * (a Kalman filter calibrated on the first seconds, then decoding every bin).
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import type { FeatureFrame, SampleBlock } from '../core/index.js';
+import type { FeatureFrame, Intent, SampleBlock } from '../core/index.js';
+import { SessionDecoder } from './session-decoder.js';
+
+export interface SessionDecoding {
+  /** Seconds of bins the Kalman filter is calibrated on. */
+  calibrateS: number;
+  onIntent: (intent: Intent) => void;
+  onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+}
+
+/** Bin width of the intracortical chain, ms (the chain's default). */
+const BIN_MS = 20;
+/** The spike thresholds' calibration (the chain's default), s. */
+const THRESHOLD_SETTLE_S = 1;
 
 export class SessionChain {
   private input: Subject<SampleBlock> | undefined;
@@ -16,17 +31,20 @@ export class SessionChain {
   private crossings = 0;
   private featureChannels = 0;
   private filteredBlocks = 0;
+  private decoder: SessionDecoder | undefined;
 
   constructor(
     private readonly mainsHz: number,
     private readonly onError: (error: unknown) => void,
     /** Every FeatureFrame the chain emits (to the recorder, the decoder …). */
     private readonly onFeatures: (frame: FeatureFrame) => void = () => {},
+    private readonly decoding?: SessionDecoding,
   ) {}
 
   /** Feeds a raw block (the first one decides the chain). */
   push(block: SampleBlock): void {
     if (!this.input) this.start(block);
+    this.decoder?.observeMarkers(block.markers);
     this.input!.next(block);
   }
 
@@ -35,9 +53,23 @@ export class SessionChain {
     const kinds = new Set(block.info.channelKinds);
     if (kinds.has('extracellular')) {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
-      this.subscription = this.input.pipe(intracorticalChain()).subscribe({
+      const rate = block.info.sampleRateHz;
+      if (this.decoding) {
+        const { calibrateS, onIntent, onReady } = this.decoding;
+        this.decoder = new SessionDecoder({
+          sampleRateHz: rate,
+          binSamples: Math.round((BIN_MS * rate) / 1000),
+          calibrateS,
+          settleS: THRESHOLD_SETTLE_S,
+          onIntent,
+          onError: this.onError,
+          ...(onReady ? { onReady } : {}),
+        });
+      }
+      this.subscription = this.input.pipe(intracorticalChain({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S })).subscribe({
         next: (frame: FeatureFrame) => {
           this.onFeatures(frame);
+          this.decoder?.push(frame);
           this.bins++;
           const C = frame.values.length / 2;
           this.featureChannels = C;
@@ -59,12 +91,14 @@ export class SessionChain {
     if (!this.input) return '';
     if (this.bins > 0 || this.featureChannels > 0) {
       const perChannel = elapsedS > 0 && this.featureChannels > 0 ? this.crossings / this.featureChannels / elapsedS : 0;
-      return `features ${this.bins} bins, ${perChannel.toFixed(1)} crossings/s/ch (${this.description})`;
+      const features = `features ${this.bins} bins, ${perChannel.toFixed(1)} crossings/s/ch (${this.description})`;
+      return this.decoder ? `${features} | ${this.decoder.status()}` : features;
     }
     return `filtered ${this.filteredBlocks} blocks (${this.description})`;
   }
 
   stop(): void {
+    this.decoder?.stop();
     this.subscription?.unsubscribe();
     this.input?.complete();
   }

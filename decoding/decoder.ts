@@ -15,7 +15,7 @@
  *     `reset()` returns them to their initial state. State is per decoder instance: never share an
  *     instance between two streams.
  *
- * ONNX convention (what `exportOnnx` writes and `OnnxDecoder` reads; docs/decoders.md):
+ * ONNX convention (what `exportOnnx` writes and `OnnxDecoder` reads; docs/onnx.md):
  *   - input `input` float32 `[1, ...inputShape]`, output `output` float32 `[1, D]`;
  *   - recurrent state: each input named `<x>_in` is fed, at the next call, the output `<x>_out`
  *     of the previous call; initial values from metadata `neurostream.state_init` (JSON

@@ -11,6 +11,8 @@
  *     yields SampleBlocks in sample order with bounded memory (never the whole file at once).
  *     Discontinuities (EDF+D record jumps, OpenBCI sample-index jumps) are `gap`s on the block
  *     that follows them, never papered over.
+ *   - Blocks may carry their markers too (a block stream is then self-contained, as live); a
+ *     consumer that writes `markers` must not also write the blocks' copies.
  *   - `markers` are on a sample clock of `markerClockHz` — `streams[0]`'s rate when there is a
  *     stream; annotation-only files (no signals) pick a clock that keeps their onsets exact.
  *     Sorted by sample.

@@ -56,7 +56,7 @@ export function fromRecording(recording: Recording): OpenedInput {
     source: recording.dir,
     format: `neurostream recording${manifest.status === 'complete' ? '' : manifest.status === 'recording' ? ' (not finalised: the session was killed?)' : ' (failed)'}`,
     streams: manifest.streams.map((stream, index) => ({
-      info: stream.info,
+      info: recording.streamInfos[index]!,
       totalSamples: stream.endSample,
       blocks: () => recording.blocks({ stream: index, markers: false }),
     })),

@@ -77,10 +77,12 @@ try {
 const recording = writer!;
 const info = recording.info;
 
+// Full batches flush themselves; this only catches a slow or stalled stream, so batches stay
+// long (never a cut every interval) and nothing waits longer than the interval for the disk.
 const flushTimer = setInterval(() => {
-  recording.flush();
+  recording.flushIfOlderThan(data.flushIntervalMs * 0.75);
   checkFailure();
-}, data.flushIntervalMs);
+}, data.flushIntervalMs / 4);
 const progressTimer = setInterval(() => report('progress'), data.progressMs);
 
 port.on('message', (command: RecorderCommand) => {

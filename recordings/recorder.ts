@@ -11,15 +11,17 @@
  * (full, gone), the worker keeps every complete batch and says why; acquisition goes on.
  */
 import { Worker } from 'node:worker_threads';
-import { existsSync, readdirSync } from 'node:fs';
-import { InvalidOptionError, channelCount, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
+import { channelCount, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import { BlockStager, type StagedChunk } from './block-stager.js';
+import { checkNewDirectory } from './new-directory.js';
 import type { RecorderCommand, RecorderProgressMessage, RecorderWorkerData } from './recorder-worker.js';
 import type { RecordingWriterOptions } from './recording-writer.js';
 
 const WORKER_URL = new URL('./recorder-worker.js', import.meta.url);
 /** Seconds of samples per chunk posted to the worker. */
 const STAGE_S = 0.01;
+/** A partly filled chunk is posted at the latest after this long (a stalled or slow stream). */
+const STAGE_FLUSH_MS = 250;
 
 export interface RecorderOptions extends Omit<RecordingWriterOptions, 'info'> {
   /** Most bytes waiting for the worker before blocks are dropped (default: 5 s of data, at least 64 MB). */
@@ -62,6 +64,8 @@ export class Recorder {
   private dropped = 0;
   private featureNamesSent = false;
   private readonly stager: BlockStager;
+  private readonly stageTimer: ReturnType<typeof setInterval>;
+  private closing = false;
   private error: string | undefined;
   private readonly closed: Promise<RecorderStatus>;
 
@@ -71,9 +75,7 @@ export class Recorder {
     readonly info: StreamInfo,
     options: RecorderOptions = {},
   ) {
-    if (existsSync(dir) && readdirSync(dir).length > 0) {
-      throw new InvalidOptionError('recording directory', 'a new or empty directory (recordings are never overwritten)', dir);
-    }
+    checkNewDirectory(dir, 'recording directory');
     const bytesPerSecond = channelCount(info) * info.sampleRateHz * 4;
     this.maxQueueBytes = options.maxQueueBytes ?? Math.max(64 * 1024 * 1024, 5 * bytesPerSecond);
     this.onEvent = options.onEvent ?? (() => {});
@@ -82,6 +84,11 @@ export class Recorder {
     this.worker = new Worker(WORKER_URL, { workerData });
     // Blocks cross to the worker in reused chunks of ~10 ms of samples.
     this.stager = new BlockStager(channelCount(info), Math.max(1, Math.round(info.sampleRateHz * STAGE_S)), (chunk) => this.postChunk(chunk));
+    // A stalled device leaves a partly filled chunk: post it so it reaches the disk within the flush interval.
+    this.stageTimer = setInterval(() => {
+      if (this.accepting()) this.stager.flush();
+    }, STAGE_FLUSH_MS);
+    this.stageTimer.unref();
     this.closed = new Promise<RecorderStatus>((resolve) => {
       this.worker.on('message', (message: RecorderProgressMessage | { t: 'recycle'; data: Float32Array<ArrayBuffer> }) => {
         if (message.t === 'recycle') this.stager.recycle(message.data);
@@ -89,6 +96,7 @@ export class Recorder {
       });
       this.worker.on('error', (error) => this.fail(`recorder worker crashed: ${error.message}`));
       this.worker.on('exit', () => {
+        clearInterval(this.stageTimer);
         if (this.state !== 'failed') this.state = 'closed';
         resolve(this.status());
       });
@@ -112,6 +120,7 @@ export class Recorder {
     if (!this.accepting()) return;
     if (!this.admit(block.data.byteLength)) {
       this.dropped += block.length;
+      if (block.markers) this.writeMarkers(block.markers); // events are kept even when samples cannot be
       return;
     }
     this.stager.push(block);
@@ -170,16 +179,18 @@ export class Recorder {
 
   /** Flushes and finalises every file; resolves with the final status once the worker is done. */
   close(): Promise<RecorderStatus> {
-    if (this.state !== 'closed' && this.state !== 'failed') {
+    if (this.accepting()) {
+      clearInterval(this.stageTimer);
       this.stager.flush();
       if (this.dropped > 0) this.note(`the recorder dropped ${this.dropped} samples because the disk could not keep up (recorded as gaps)`);
+      this.closing = true; // from here on nothing more is posted
       this.worker.postMessage({ t: 'close' } satisfies RecorderCommand);
     }
     return this.closed;
   }
 
   private accepting(): boolean {
-    return this.state === 'starting' || this.state === 'recording' || this.state === 'overflow';
+    return !this.closing && (this.state === 'starting' || this.state === 'recording' || this.state === 'overflow');
   }
 
   /** Whether `bytes` more may be queued; switches in and out of overflow loudly. */

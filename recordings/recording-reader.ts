@@ -48,13 +48,20 @@ export interface Recording {
   readonly manifest: SessionManifest;
   /** The main stream's StreamInfo (as recorded in signals.arrows). */
   readonly info: StreamInfo;
+  /** Every stream's StreamInfo (as recorded in its file), in `streams` order: the ones its blocks carry. */
+  readonly streamInfos: readonly StreamInfo[];
   readonly streams: readonly RecordedStream[];
-  /** Blocks in sample order, `gap` set where the sample index jumps; re-readable. */
+  /**
+   * Blocks in sample order, `gap` set where the sample index jumps; re-readable. Markers (main
+   * stream) ride on the block holding their sample; those in a gap or outside the recorded
+   * samples cannot, and are counted in `notes`.
+   */
   blocks(options?: ReadBlocksOptions): Iterable<SampleBlock>;
+  /** Every marker, sorted by sample (file order kept for equal samples: late ones were appended). */
   markers(): Marker[];
   features(): FeatureFrame[];
   intents(): Intent[];
-  /** What reading found (files cut short …), in words. Filled as files are read. */
+  /** What reading found (files cut short, markers without samples …), in words. Filled as files are read. */
   readonly notes: string[];
 }
 
@@ -109,7 +116,8 @@ export function openRecording(dir: string): Recording {
         out.push(createMarker(Number(sample.get(i) as bigint), String(type.get(i)), value, d === null || d === undefined ? undefined : Number(d)));
       }
     }
-    return out;
+    // Markers written outside blocks (operator markers …) may come after later samples' markers.
+    return out.map((m, i) => ({ m, i })).sort((a, b) => a.m.sample - b.m.sample || a.i - b.i).map((x) => x.m);
   };
 
   const features = (): FeatureFrame[] => {
@@ -186,6 +194,7 @@ export function openRecording(dir: string): Recording {
     const maxBlock = options.maxBlockSamples ?? Number.POSITIVE_INFINITY;
     const pending = (options.markers ?? index === 0) ? markers() : [];
     let nextMarker = 0;
+    let unplaced = 0;
     const path = join(dir, stream.file);
     const reader = new ArrowStreamFileReader(path);
     const C = info.channelNames.length;
@@ -215,7 +224,10 @@ export function openRecording(dir: string): Recording {
           };
           if (expected >= 0 && first > expected) block.gap = { missing: first - expected };
           if (nextMarker < pending.length) {
-            while (nextMarker < pending.length && pending[nextMarker]!.sample < first) nextMarker++; // markers in a gap have no block
+            while (nextMarker < pending.length && pending[nextMarker]!.sample < first) {
+              nextMarker++; // in a gap or before the first sample: no block to ride on
+              unplaced++;
+            }
             const from = nextMarker;
             while (nextMarker < pending.length && pending[nextMarker]!.sample < first + length) nextMarker++;
             if (nextMarker > from) block.markers = pending.slice(from, nextMarker);
@@ -226,12 +238,17 @@ export function openRecording(dir: string): Recording {
         }
       }
       noteTruncated(path, reader.truncatedBytes, `samples read up to ${Math.max(expected, 0)}`);
+      unplaced += pending.length - nextMarker;
+      if (unplaced > 0) {
+        const text = `${unplaced} markers fall in gaps or outside the recorded samples: markers() has them, the blocks do not`;
+        if (!notes.includes(text)) notes.push(text);
+      }
     } finally {
       reader.close();
     }
   }
 
-  return { dir, manifest, info: streamInfos[0]!, streams: manifest.streams, blocks, markers, features, intents, notes };
+  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, markers, features, intents, notes };
 }
 
 /** The sample column as little-endian 32-bit word pairs (no BigInt per row). */

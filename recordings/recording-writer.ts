@@ -10,13 +10,14 @@
  * files are cut back to their last complete batch, the manifest says `failed` and why, and
  * `failure` holds the RecordingError; nothing already written is touched.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import {
   InvalidOptionError,
   SOFTWARE_VERSION,
   blockEnd,
+  hostNowMs,
   utcNowIso,
   type FeatureFrame,
   type Intent,
@@ -44,11 +45,13 @@ import {
   MARKERS_FILE,
   SIGNALS_FILE,
   writeManifest,
+  writeManifestInPlace,
   type RecordedGap,
   type RecordedStream,
   type RecordingStatus,
   type SessionManifest,
 } from './session-manifest.js';
+import { checkNewDirectory } from './new-directory.js';
 import { SignalBatcher } from './signal-batcher.js';
 
 export interface RecordingWriterOptions {
@@ -144,15 +147,14 @@ export class RecordingWriter {
   private decoder: Record<string, unknown> | undefined;
   private counts = { markers: 0, features: 0, intents: 0 };
   private status: RecordingStatus = 'recording';
+  private lastFlush = hostNowMs();
   private failure: RecordingError | undefined;
 
   /** Creates `dir` (which must not exist or be empty) and its files. */
   constructor(dir: string, options: RecordingWriterOptions) {
     const batchMs = options.batchMs ?? DEFAULT_BATCH_MS;
     if (!(batchMs >= 100 && batchMs <= 10_000)) throw new InvalidOptionError('batchMs', 'from 100 to 10000 ms', batchMs);
-    if (existsSync(dir) && readdirSync(dir).length > 0) {
-      throw new InvalidOptionError('recording directory', 'a new or empty directory (recordings are never overwritten)', dir);
-    }
+    checkNewDirectory(dir, 'recording directory');
     try {
       mkdirSync(dir, { recursive: true });
     } catch (error) {
@@ -189,12 +191,18 @@ export class RecordingWriter {
   }
 
   /**
-   * Appends a block of a stream (the main one unless its StreamInfo is one given to `addStream`),
-   * with its markers; flushes when a batch is full. Blocks of a stream come in sample order.
+   * Appends a block of stream `stream` (0, the main one, by default; 1… in the order of
+   * `addStream`), with its markers; flushes when a batch is full. Blocks of a stream come in
+   * sample order.
    */
-  writeBlock(block: SampleBlock): void {
+  writeBlock(block: SampleBlock, stream = 0): void {
     if (this.failure) return;
-    const stream = this.streams.find((s) => s.info === block.info) ?? this.streams[0]!;
+    const target = this.streams[stream];
+    if (!target) throw new InvalidOptionError('recording stream', `0 to ${this.streams.length - 1}`, stream);
+    this.append(target, block);
+  }
+
+  private append(stream: StreamFile, block: SampleBlock): void {
     stream.admit(block);
     if (block.markers && stream === this.streams[0]) this.writeMarkers(block.markers);
     let offset = 0;
@@ -214,7 +222,9 @@ export class RecordingWriter {
     if (this.failure || markers.length === 0) return;
     if (!this.markers) {
       const schema = markersSchema(this.info);
-      this.markers = { schema, file: this.open(MARKERS_FILE, schema), pending: [] };
+      const file = this.open(MARKERS_FILE, schema);
+      if (!file) return;
+      this.markers = { schema, file, pending: [] };
     }
     this.markers.pending.push(...markers);
     this.counts.markers += markers.length;
@@ -224,7 +234,9 @@ export class RecordingWriter {
     if (this.failure) return;
     if (!this.features) {
       const schema = featuresSchema(this.info, frame.names);
-      this.features = { schema, file: this.open(FEATURES_FILE, schema), pending: [] };
+      const file = this.open(FEATURES_FILE, schema);
+      if (!file) return;
+      this.features = { schema, file, pending: [] };
     }
     this.features.pending.push(frame);
     this.counts.features++;
@@ -234,10 +246,26 @@ export class RecordingWriter {
     if (this.failure) return;
     if (!this.intents) {
       const schema = intentsSchema(this.info, intent.kind, intentColumnNames(intent));
-      this.intents = { schema, file: this.open(INTENTS_FILE, schema), pending: [] };
+      const file = this.open(INTENTS_FILE, schema);
+      if (!file) return;
+      this.intents = { schema, file, pending: [] };
     }
     this.intents.pending.push(intent);
     this.counts.intents++;
+  }
+
+  /** Flushes when nothing was flushed for `ms` (a slow stream still reaches the disk in time). */
+  flushIfOlderThan(ms: number): void {
+    if (hostNowMs() - this.lastFlush >= ms) this.flush();
+  }
+
+  /** Stops the recording as failed (e.g. its input broke): what was written is kept and ended properly. */
+  abort(reason: string): void {
+    if (this.status !== 'recording') return;
+    this.guard(() => {
+      for (const stream of this.streams) stream.flush();
+    });
+    if (!this.failure) this.stop(new RecordingError(`recording stopped: ${reason}`));
   }
 
   /** Adds a remark to the manifest (kept with the recording). */
@@ -253,6 +281,7 @@ export class RecordingWriter {
   /** Writes everything gathered so far as record batches, then the manifest. */
   flush(): void {
     if (this.failure) return;
+    this.lastFlush = hostNowMs();
     this.guard(() => {
       for (const stream of this.streams) stream.flush();
       if (this.markers && this.markers.pending.length > 0) {
@@ -297,13 +326,27 @@ export class RecordingWriter {
     return [...this.streams.map((s) => s.file), this.markers?.file, this.features?.file, this.intents?.file].filter((f): f is ArrowStreamFileWriter => f !== undefined);
   }
 
-  private open(name: string, schema: Schema): ArrowStreamFileWriter {
-    return new ArrowStreamFileWriter(join(this.dir, name), schema);
+  /** Creates a file lazily; a failure stops the recording (undefined then) rather than escaping. */
+  private open(name: string, schema: Schema): ArrowStreamFileWriter | undefined {
+    try {
+      return new ArrowStreamFileWriter(join(this.dir, name), schema);
+    } catch (error) {
+      this.stop(RecordingError.from(error, `creating ${join(this.dir, name)}`));
+      return undefined;
+    }
   }
 
   private stop(error: RecordingError): void {
     this.failure = error;
     this.status = 'failed';
+    // Keep what is still in memory where the files can take it (a failed file refuses, and keeps its own).
+    for (const stream of this.streams) {
+      try {
+        stream.flush();
+      } catch {
+        // that stream's file is the one that failed
+      }
+    }
     for (const file of this.files()) file.close();
     this.writeManifestQuietly();
   }
@@ -335,12 +378,19 @@ export class RecordingWriter {
     writeManifest(this.dir, this.manifest());
   }
 
-  /** After a failure the disk may still refuse: the Arrow files are what matters then. */
+  /**
+   * After a failure the disk may still refuse a new file: then the manifest is rewritten in place
+   * (truncating it frees the blocks it needs). The Arrow files hold the samples either way.
+   */
   private writeManifestQuietly(): void {
     try {
       this.writeManifestNow();
     } catch {
-      // the manifest stays as last written; the Arrow files hold the samples
+      try {
+        writeManifestInPlace(this.dir, this.manifest());
+      } catch {
+        // the manifest stays as last written
+      }
     }
   }
 }

@@ -4,7 +4,7 @@
  * atomically (temporary file + rename) at every flush, so a session killed outright leaves a
  * manifest as fresh as its last flush; the Arrow files remain the source of truth for samples.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InvalidDataError, createStreamInfo, type StreamInfo } from '../core/index.js';
@@ -119,10 +119,20 @@ export function readManifest(dir: string): SessionManifest {
   return { ...parsed.data, format: 'neurostream-recording', streams } as SessionManifest;
 }
 
-/** Writes `dir/session.json` atomically. */
+/** Writes `dir/session.json` atomically (a temporary file renamed over it). */
 export function writeManifest(dir: string, manifest: SessionManifest): void {
   const path = join(dir, MANIFEST_FILE);
   const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Rewrites `dir/session.json` in place: for a full disk, where no new file can be made. */
+export function writeManifestInPlace(dir: string, manifest: SessionManifest): void {
+  writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command } from 'commander';
-import { InvalidOptionError, type Marker } from '../../core/index.js';
+import { InvalidOptionError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
 import { EdfWriter } from '../../recordings/edf/edf-writer.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
@@ -55,23 +55,29 @@ function toRecording(opened: OpenedInput, output: string): { line: string; notes
     notes: opened.notes,
     ...(opened.recording?.manifest.pipeline ? { pipeline: { ...opened.recording.manifest.pipeline } } : {}),
   });
-  for (const stream of others) writer.addStream(stream.info);
-  writer.writeMarkers(opened.markers);
   const progress = startProgress('converting', totalOf(opened));
-  let done = 0;
-  for (const stream of opened.streams) {
-    for (const block of stream.blocks()) {
-      writer.writeBlock(block);
-      if (writer.failed) break;
-      done += block.length + (block.gap?.missing ?? 0);
-      progress.update(done);
-    }
+  try {
+    for (const stream of others) writer.addStream(stream.info);
+    writer.writeMarkers(opened.markers); // the markers once: the blocks' copies are left out below
+    let done = 0;
+    opened.streams.forEach((stream, index) => {
+      for (const block of stream.blocks()) {
+        writer.writeBlock(block.markers ? withoutMarkers(block) : block, index);
+        if (writer.failed) return;
+        done += block.length + (block.gap?.missing ?? 0);
+        progress.update(done);
+      }
+    });
+    for (const frame of opened.recording?.features() ?? []) writer.writeFeatures(frame);
+    for (const intent of opened.recording?.intents() ?? []) writer.writeIntent(intent);
+  } catch (error) {
+    // The input broke part-way: what was converted is kept, ended properly, and marked failed.
+    writer.abort(error instanceof Error ? error.message : String(error));
+    throw error;
+  } finally {
+    progress.stop();
   }
-  const features = opened.recording?.features() ?? [];
-  for (const frame of features) writer.writeFeatures(frame);
-  for (const intent of opened.recording?.intents() ?? []) writer.writeIntent(intent);
   const failure = writer.close();
-  progress.stop();
   if (failure) throw failure;
   const p = writer.progress;
   const streams = opened.streams.map((s) => `${s.info.channelNames.length} ch @ ${s.info.sampleRateHz} Hz`).join(' + ');
@@ -97,13 +103,17 @@ function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf'): { li
   for (const marker of markers) writer.mark(clock === 1 ? marker : rescale(marker, clock));
   const progress = startProgress('exporting', main.totalSamples);
   let done = 0;
-  for (const block of main.blocks()) {
-    writer.write(block);
-    done += block.length + (block.gap?.missing ?? 0);
-    progress.update(done);
+  let stats;
+  try {
+    for (const block of main.blocks()) {
+      writer.write(block.markers ? withoutMarkers(block) : block); // markers were given to mark() above
+      done += block.length + (block.gap?.missing ?? 0);
+      progress.update(done);
+    }
+  } finally {
+    stats = writer.close(); // an input that broke part-way still leaves a valid, shorter file
+    progress.stop();
   }
-  const stats = writer.close();
-  progress.stop();
   notes.push(...writer.notes());
   return {
     line: `exported ${opened.source} → ${output} (${format.toUpperCase()}+${stats.discontinuous ? 'D' : 'C'}): ${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz, ${stats.records} records, ${stats.annotations} annotations`,
@@ -120,6 +130,11 @@ function annotationsPerRecord(markers: readonly Marker[], rateHz: number): numbe
     most = Math.max(most, to - from + 1);
   }
   return Math.max(4, most);
+}
+
+function withoutMarkers(block: SampleBlock): SampleBlock {
+  const { markers: _markers, ...rest } = block;
+  return createSampleBlock(rest);
 }
 
 function rescale(marker: Marker, factor: number): Marker {

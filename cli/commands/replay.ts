@@ -50,6 +50,8 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
   const mains = flags.mains ?? recorded?.mainsHz ?? 60;
   if (mains !== 50 && mains !== 60) throw new InvalidOptionError(`${dir}/session.json pipeline.mainsHz`, '50 or 60', mains);
   const dsp = flags.dsp ?? recorded?.dsp ?? true;
+  const decoder = recorded?.decoder ?? 'none';
+  const calibrateS = recorded?.calibrateS ?? 20;
   const stream = recording.streams[0]!;
   const total = stream.endSample;
   let reached = 0;
@@ -70,6 +72,8 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       statusInterval: flags.statusInterval,
       logLevel: flags.logLevel,
       dsp,
+      decoder,
+      calibrateS,
       ...(flags.record !== undefined ? { record: flags.record } : {}),
     },
     {

@@ -4,11 +4,11 @@
  * live status line; filters, decoders, recording and the dashboard plug into this same session
  * as they land.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import { InvalidOptionError, NeurostreamError, type SampleBlock, type StreamInfo, checkNumber, hostNowMs } from '../../core/index.js';
+import { NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, hostNowMs } from '../../core/index.js';
+import { checkNewDirectory } from '../../recordings/new-directory.js';
 import { Recorder, type RecorderStatus } from '../../recordings/recorder.js';
 import { DEVICE_NAMES, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
@@ -34,7 +34,12 @@ export interface RunFlags {
   logLevel: LogLevel;
   dsp: boolean;
   record?: string;
+  decoder: SessionDecoderName;
+  calibrateS: number;
 }
+
+export const SESSION_DECODERS = ['kalman', 'none'] as const;
+export type SessionDecoderName = (typeof SESSION_DECODERS)[number];
 
 /** Where a session's blocks come from when not from `--device` (e.g. `replay`). */
 export interface SessionInput {
@@ -50,13 +55,13 @@ export interface SessionInput {
 export interface SessionPipeline {
   dsp: boolean;
   mainsHz: 50 | 60;
+  decoder: SessionDecoderName;
+  calibrateS: number;
 }
 
 /** Refuses a `--record` directory that already holds something, before the device starts. */
 export function checkRecordDir(dir: string | undefined): void {
-  if (dir !== undefined && existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new InvalidOptionError('--record', 'a new or empty directory (recordings are never overwritten)', dir);
-  }
+  if (dir !== undefined) checkNewDirectory(dir, '--record');
 }
 
 function formatRecorder(status: RecorderStatus): string {
@@ -83,7 +88,9 @@ export function runCommand(): Command {
     .option('--block-ms <ms>', 'simulators: block duration in ms (at least one sample)', numberFlag('--block-ms'), 1)
     .option('--fast', 'simulators: generate as fast as possible instead of in real time', false)
     .option('--no-dsp', 'stream only: no filters or features')
-    .option('--record <dir>', 'record the session (signals, markers, features) into this new directory')
+    .option('--record <dir>', 'record the session (signals, markers, features, intents) into this new directory')
+    .option('--decoder <name>', `live decoder of the intracortical task: ${SESSION_DECODERS.join(' | ')} (a Kalman filter calibrated on the first --calibrate-s seconds)`, choiceFlag('--decoder', SESSION_DECODERS), 'kalman')
+    .option('--calibrate-s <s>', 'seconds of the task the live decoder is calibrated on', numberFlag('--calibrate-s'), 20)
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .action(async (flags: RunFlags) => {
@@ -96,6 +103,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   checkNumber('option', '--block-ms', flags.blockMs, { min: 0, exclusiveMin: true, max: 10_000 });
   checkNumber('option', '--status-interval', flags.statusInterval, { min: 0.05, max: 3600 });
   checkRecordDir(flags.record);
+  checkNumber('option', '--calibrate-s', flags.calibrateS, { min: 1, max: 3600 });
   const log = createLogger(flags.logLevel);
   // Simulators and replays end by themselves at --duration; real devices run until told.
   const simulated = input !== undefined || flags.device === 'intracortical' || flags.device === 'eeg';
@@ -106,14 +114,25 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       blockMs: flags.blockMs,
       ...(flags.duration !== undefined && simulated ? { durationS: flags.duration } : {}),
     });
-  const pipeline: SessionPipeline = { dsp: flags.dsp, mainsHz: flags.mains };
+  const pipeline: SessionPipeline = { dsp: flags.dsp, mainsHz: flags.mains, decoder: flags.decoder, calibrateS: flags.calibrateS };
   let recorder: Recorder | undefined;
   let recorderFailed = false;
+  let recorderError: string | undefined;
 
   let info: StreamInfo | undefined;
   let health: StreamHealth | undefined;
   let failChain: (error: unknown) => void = () => {};
-  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), (frame) => recorder?.writeFeatures(frame)) : undefined;
+  const decoding = flags.decoder === 'kalman'
+    ? {
+        calibrateS: flags.calibrateS,
+        onIntent: (intent: Intent) => recorder?.writeIntent(intent),
+        onReady: (decoder: Record<string, unknown>) => {
+          log.info(decoder, 'decoder calibrated');
+          recorder?.setDecoder(decoder);
+        },
+      }
+    : undefined;
+  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), (frame) => recorder?.writeFeatures(frame), decoding) : undefined;
   /** The status line: stream health, then what the processing chain reports. */
   const statusLine = (): string => {
     if (!info || !health) return `waiting for data from ${label}…`;
@@ -153,6 +172,10 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       void closing.then((status) => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        if (!status && recorderFailed) {
+          process.stderr.write(`neurostream run: RECORDING INCOMPLETE in ${flags.record}: ${recorderError ?? 'the recorder failed'}\n`);
+          code = code || 1;
+        }
         if (status) {
           const summary = `${status.samplesWritten} samples/ch, ${(status.bytesWritten / 1e6).toFixed(1)} MB`;
           if (status.state === 'failed' || recorderFailed) {
@@ -166,10 +189,27 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         resolve(code);
       });
     };
-    const onSignal = (signal: NodeJS.Signals): void => finish(signal, 0);
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (finished) {
+        // A second Ctrl-C while files are being finalised (a hung disk): leave now, loudly.
+        process.stderr.write(`neurostream run: ${signal} again: exiting before the recording was finalised (readable up to its last flush)\n`);
+        process.exit(130);
+      }
+      finish(signal, 0);
+    };
     const startRecorder = (streamInfo: StreamInfo): void => {
       if (flags.record === undefined) return;
-      recorder = new Recorder(flags.record, streamInfo, {
+      try {
+        recorder = createRecorder(flags.record, streamInfo);
+      } catch (error) {
+        // Acquisition goes on; the session ends with exit code 1 and says why.
+        recorderFailed = true;
+        recorderError = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`${tty ? '\n' : ''}neurostream run: WARNING: recording could not start: ${recorderError}\n`);
+      }
+    };
+    const createRecorder = (dir: string, streamInfo: StreamInfo): Recorder =>
+      new Recorder(dir, streamInfo, {
         pipeline: { ...pipeline },
         onEvent: (event) => {
           if (event.type === 'failed') recorderFailed = true;
@@ -177,7 +217,6 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
           process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
         },
       });
-    };
     failChain = (error: unknown) => {
       process.stderr.write(`neurostream run: processing failed: ${error instanceof Error ? error.message : String(error)}\n`);
       finish('error', 1);

@@ -44,8 +44,13 @@ export class ArrowStreamFileWriter {
     } catch (error) {
       throw RecordingError.from(error, `creating ${path}`);
     }
-    this.writer.reset(this.sink, schema);
-    this.drain();
+    try {
+      this.writer.reset(this.sink, schema);
+      this.drain();
+    } catch (error) {
+      closeQuietly(this.fd);
+      throw RecordingError.from(error, `writing the schema of ${path}`);
+    }
   }
 
   /** Bytes of complete messages on disk. */
@@ -87,7 +92,7 @@ export class ArrowStreamFileWriter {
     this.closed = true;
     try {
       if (!this.failure) {
-        writeAll(this.fd, [END_OF_STREAM]);
+        writeAt(this.fd, END_OF_STREAM, this.committed);
         this.committed += END_OF_STREAM.byteLength;
       }
     } catch (error) {
@@ -118,7 +123,7 @@ export class ArrowStreamFileWriter {
     this.failure = RecordingError.from(error, `${doing} ${this.path} (kept ${this.committed} bytes of complete batches)`);
     try {
       ftruncateSync(this.fd, this.committed);
-      writeAll(this.fd, [END_OF_STREAM]);
+      writeAt(this.fd, END_OF_STREAM, this.committed); // at the cut, not where a partial write left the file position
     } catch {
       // The file may be gone or the disk still full: readers stop at the last complete message anyway.
     }
@@ -138,6 +143,12 @@ function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
     pending = pending.slice(i);
     if (written > 0 && pending.length > 0) pending[0] = pending[0]!.subarray(written);
   }
+}
+
+/** Writes `bytes` at file offset `position`. */
+function writeAt(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
 }
 
 function closeQuietly(fd: number): void {

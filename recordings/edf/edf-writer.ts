@@ -39,6 +39,7 @@
  * at close are dropped (counted).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { RecordingError } from '../recording-error.js';
 import {
   channelCount,
   checkInteger,
@@ -277,7 +278,11 @@ export class EdfWriter {
     this.recordBytes = this.channels * this.samplesPerRecord * this.bps + this.annotationBytes;
     this.headerBytes = 256 * (this.channels + 2);
     this.record = new Uint8Array(this.recordBytes);
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'wx'); // never overwrites
+    } catch (error) {
+      throw RecordingError.from(error, `creating ${path}`);
+    }
   }
 
   /** Appends a block (channel-major, in `info.units`); its markers become annotations. */
@@ -417,7 +422,11 @@ export class EdfWriter {
       else kept.push(p);
     }
     this.pending = kept;
-    writeSync(this.fd, this.record, 0, this.recordBytes, this.headerBytes + this.stats.records * this.recordBytes);
+    try {
+      writeSync(this.fd, this.record, 0, this.recordBytes, this.headerBytes + this.stats.records * this.recordBytes);
+    } catch (error) {
+      throw RecordingError.from(error, `writing record ${this.stats.records} of ${this.path}`);
+    }
     this.stats.records++;
     this.recordStart += this.samplesPerRecord;
     this.filled = 0;
@@ -465,6 +474,10 @@ export class EdfWriter {
     each(80, () => '', '');
     each(8, () => String(this.samplesPerRecord), String(this.annotationBytes / this.bps));
     each(32, () => '', '');
-    writeSync(this.fd, h, 0, h.length, 0);
+    try {
+      writeSync(this.fd, h, 0, h.length, 0);
+    } catch (error) {
+      throw RecordingError.from(error, `writing the header of ${this.path}`);
+    }
   }
 }

@@ -1,12 +1,14 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { SampleBlock } from '../../core/index.js';
+import { createSampleBlock, type SampleBlock } from '../../core/index.js';
 import { writeCytonPacket } from '../../devices/protocols/cyton/cyton-encoder.js';
 import { readEdf } from '../../recordings/edf/edf-reader.js';
 import { openRecording } from '../../recordings/recording-reader.js';
+import { RecordingWriter } from '../../recordings/recording-writer.js';
+import { testStreamInfo } from '../helpers/stream-info.js';
 import type { InfoReport } from '../../cli/commands/info.js';
 import { runCli } from '../helpers/cli.js';
 import { sharedData } from '../helpers/shared-data.js';
@@ -137,5 +139,50 @@ describe('neurostream convert / info', () => {
     const b = await runCli(['info', broken]);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/broken\.edf/);
+  });
+
+  it('writes each marker once, to a recording and to EDF+', async () => {
+    const root = tempDir();
+    const v6 = fileURLToPath(sharedData('eeg/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt'));
+    // The first 300 rows of the real file, with the Marker Channel set on two of them.
+    const lines = readFileSync(v6, 'utf8').split('\n').slice(0, 305);
+    const marked = lines.map((line, i) => (i === 105 || i === 205 ? line.replace(/, (\d+),0, (\d\d:)/, ', $1,7, $2') : line));
+    expect(marked.filter((line, i) => line !== lines[i])).toHaveLength(2);
+    const file = join(root, 'marked.txt');
+    writeFileSync(file, `${marked.join('\n')}\n`);
+    const out = join(root, 'rec');
+    const r = await runCli(['convert', file, out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/, 2 markers,/);
+    expect(openRecording(out).markers().map((m) => [m.sample, m.type, m.value])).toEqual([
+      [100, 'marker', 7],
+      [200, 'marker', 7],
+    ]);
+    const edf = join(root, 'rec.edf');
+    const e = await runCli(['convert', file, edf]);
+    expect(e.code).toBe(0);
+    expect(readEdf(edf).markers.filter((m) => m.value === 'marker:7').map((m) => m.sample)).toEqual([100, 200]);
+  });
+
+  it('converts a recording with streams at two rates into another, stream by stream', async () => {
+    const root = tempDir();
+    const first = join(root, 'two');
+    const main = testStreamInfo({ id: 'main', channelNames: ['a', 'b'], sampleRateHz: 100 });
+    const slow = testStreamInfo({ id: 'slow', channelNames: ['t'], sampleRateHz: 10 });
+    const writer = new RecordingWriter(first, { info: main, batchMs: 100 });
+    writer.addStream(slow);
+    for (let k = 0; k < 10; k++) writer.writeBlock(createSampleBlock({ info: main, first: 50 * k, length: 50, data: new Float32Array(100).fill(k), hostTime: 0 }));
+    for (let k = 0; k < 10; k++) writer.writeBlock(createSampleBlock({ info: slow, first: 5 * k, length: 5, data: new Float32Array(5).fill(-k), hostTime: 0 }), 1);
+    writer.close();
+    const second = join(root, 'copy');
+    const r = await runCli(['convert', first, second]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = await info(second);
+    expect(report.streams.map((s) => [s.file, s.sampleRateHz, s.samples])).toEqual([
+      ['signals.arrows', 100, 500],
+      ['signals-10hz.arrows', 10, 50],
+    ]);
+    expect(report.status).toBe('complete');
   });
 });

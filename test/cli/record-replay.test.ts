@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ArrowStreamFileReader } from '../../recordings/arrow/arrow-stream-file-reader.js';
 import { openRecording } from '../../recordings/recording-reader.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { runCli } from '../helpers/cli.js';
@@ -34,7 +35,7 @@ describe('neurostream run --record / replay', () => {
     expect(r.stdout).toMatch(/recorded 60000 samples\/ch, [\d.]+ MB to /);
     const manifest = readManifest(live);
     expect(manifest.status).toBe('complete');
-    expect(manifest.pipeline).toEqual({ dsp: true, mainsHz: 60 });
+    expect(manifest.pipeline).toEqual({ dsp: true, mainsHz: 60, decoder: 'kalman', calibrateS: 20 });
     expect(samplesIn(live)).toBe(2 * RATE);
     const liveRecording = openRecording(live);
     const liveFeatures = liveRecording.features();
@@ -122,11 +123,31 @@ describe('neurostream run --record / replay', () => {
     const manifest = readManifest(dir);
     expect(manifest.status).toBe('failed');
     expect(manifest.error).toMatch(/EFBIG/);
-    expect(statSync(join(dir, 'signals.arrows')).size).toBeLessThanOrEqual(10000 * 1024);
+    const signals = readFileSync(join(dir, 'signals.arrows'));
+    expect(signals.length).toBeLessThanOrEqual(10000 * 1024);
+    // Cut back to the last complete batch and ended right there: no hole, no partial batch.
+    expect([...signals.subarray(signals.length - 8)]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    const reader = new ArrowStreamFileReader(join(dir, 'signals.arrows'));
+    while (reader.nextBatch()) {
+      // to the end
+    }
+    expect([reader.offset, reader.truncatedBytes]).toEqual([signals.length, 0]); // read through the end-of-stream marker
+    reader.close();
     const samples = samplesIn(dir);
     expect(samples).toBeGreaterThan(0);
     expect(samples % 15_000).toBe(0); // whole 500 ms batches, nothing half-written
   }, 60_000);
+
+  it('writes batches of 500 ms however slowly the session flushes (only the last may be shorter)', async () => {
+    const dir = join(tempDir(), 'batches');
+    expect((await runCli(['run', '--channels', '4', '--duration', '3.3', '--record', dir])).code).toBe(0);
+    const reader = new ArrowStreamFileReader(join(dir, 'signals.arrows'));
+    const lengths: number[] = [];
+    for (let b = reader.nextBatch(); b; b = reader.nextBatch()) lengths.push(b.length);
+    reader.close();
+    expect(lengths.slice(0, -1).every((n) => n === 15_000)).toBe(true);
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(99_000);
+  });
 
   it('refuses to record over an existing recording before starting the device', async () => {
     const dir = join(tempDir(), 'existing');
@@ -134,8 +155,12 @@ describe('neurostream run --record / replay', () => {
     const before = readFileSync(join(dir, 'signals.arrows'));
     const r = await runCli(['run', '--device', 'eeg', '--fast', '--duration', '1', '--record', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--record: expected a new or empty directory/);
+    expect(r.stderr).toMatch(/--record .*existing: expected a new or empty directory/);
     expect(readFileSync(join(dir, 'signals.arrows')).equals(before)).toBe(true);
+    const file = join(dir, 'signals.arrows');
+    const onFile = await runCli(['run', '--device', 'eeg', '--fast', '--duration', '1', '--record', file]);
+    expect(onFile.code).toBe(2);
+    expect(onFile.stderr).toMatch(/--record .*signals\.arrows: expected a new or empty directory \(recordings are never overwritten\), got "an existing file"/);
   });
 
   it('says what is wrong with a directory that is not a recording', async () => {

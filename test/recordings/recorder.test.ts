@@ -55,7 +55,8 @@ describe('Recorder', () => {
     expect(events.map((e) => e.type)).toEqual(['overflow']);
     const dropped = recorder.status().droppedSamples;
     expect(dropped).toBeGreaterThan(100_000);
-    await sleep(600); // the worker drains and reports
+    // The worker drains and reports (within a few hundred ms; allow a loaded machine 10 s).
+    for (let waited = 0; recorder.status().queuedBytes >= 500_000 && waited < 10_000; waited += 50) await sleep(50);
     expect(recorder.status().queuedBytes).toBeLessThan(500_000);
     recorder.writeBlock(block(first, 1000));
     expect(events.map((e) => e.type)).toEqual(['overflow', 'resumed']);
@@ -68,14 +69,21 @@ describe('Recorder', () => {
     expect([...recording.blocks()].reduce((n, b) => n + b.length, 0)).toBe(200_000 + 1000 - dropped);
   });
 
+  it('refuses a destination that is a file, or a directory with something in it, before starting', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ns-recorder-'));
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'not a directory');
+    expect(() => new Recorder(file, info)).toThrow(/recording directory .*a-file: expected a new or empty directory \(recordings are never overwritten\), got "an existing file"/);
+    expect(() => new Recorder(root, info)).toThrow(/recording directory .*: expected a new or empty directory .*, got "a directory with files in it"/);
+  });
+
   it('reports a directory it cannot create as a failure, once', async () => {
     const events: RecorderEvent[] = [];
-    const file = join(mkdtempSync(join(tmpdir(), 'ns-recorder-')), 'a-file');
-    writeFileSync(file, 'not a directory');
-    const recorder = new Recorder(join(file, 'r'), info, { onEvent: (e) => events.push(e) });
+    // sysfs refuses new directories even to root (EPERM): the worker's mkdir fails.
+    const recorder = new Recorder('/sys/neurostream-test/r', info, { onEvent: (e) => events.push(e) });
     const status = await recorder.close();
     expect(status.state).toBe('failed');
-    expect(status.error).toMatch(/recording failed creating .*a-file\/r: ENOTDIR/);
+    expect(status.error).toMatch(/recording failed creating \/sys\/neurostream-test\/r: EPERM/);
     expect(events.map((e) => e.type)).toEqual(['failed']);
   });
 });

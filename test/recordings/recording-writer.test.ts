@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -115,7 +115,7 @@ describe('RecordingWriter → openRecording', () => {
   it('never overwrites a recording', () => {
     const dir = tempDir();
     new RecordingWriter(dir, { info }).close();
-    expect(() => new RecordingWriter(dir, { info })).toThrow(/recording directory: expected a new or empty directory/);
+    expect(() => new RecordingWriter(dir, { info })).toThrow(/recording directory .*session: expected a new or empty directory/);
   });
 
   it('rejects a damaged manifest naming the file and the field', () => {
@@ -135,5 +135,64 @@ describe('RecordingWriter → openRecording', () => {
     new RecordingWriter(dir, { info }).close();
     writeFileSync(join(dir, 'signals.arrows'), 'hello, this is not arrow at all');
     expect(() => openRecording(dir)).toThrow(/signals\.arrows at byte 0: expected an Arrow message length/);
+  });
+
+  it('sorts markers written late and notes the ones no block can carry', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    const blocks = makeBlocks();
+    for (const block of blocks) writer.writeBlock(block);
+    writer.writeMarkers([createMarker(120, 'operator', 'late note'), createMarker(blocks[5]!.first - 10, 'in-gap', 1)]);
+    writer.close();
+    const recording = openRecording(dir);
+    const markers = recording.markers();
+    expect(markers.map((m) => m.sample)).toEqual([...markers.map((m) => m.sample)].sort((a, b) => a - b));
+    const carried = [...recording.blocks()].flatMap((b) => b.markers ?? []);
+    expect(carried.map((m) => m.type)).toEqual(['operator', 'cue', 'kinematics']);
+    expect(recording.notes).toContain('1 markers fall in gaps or outside the recorded samples: markers() has them, the blocks do not');
+  });
+
+  it('writes further streams at other rates to their own files and reads them back by index', () => {
+    const dir = tempDir();
+    const slow = testStreamInfo({ id: 'slow', channelNames: ['temp'], sampleRateHz: 10 });
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    writer.addStream(slow);
+    for (const block of makeBlocks()) writer.writeBlock(block);
+    for (let k = 0; k < 5; k++) writer.writeBlock(createSampleBlock({ info: slow, first: 3 * k, length: 3, data: Float32Array.from([k, k + 0.5, k + 0.25]), hostTime: 0 }), 1);
+    expect(writer.close()).toBeUndefined();
+    const recording = openRecording(dir);
+    expect(recording.streams.map((s) => s.file)).toEqual(['signals.arrows', 'signals-10hz.arrows']);
+    const slowBlocks = [...recording.blocks({ stream: 1 })];
+    expect(slowBlocks.every((b) => b.info === recording.streamInfos[1])).toBe(true);
+    expect(slowBlocks.flatMap((b) => [...b.data])).toEqual([0, 0.5, 0.25, 1, 1.5, 1.25, 2, 2.5, 2.25, 3, 3.5, 3.25, 4, 4.5, 4.25]);
+  });
+
+  it('stops as failed, keeping every sample written, when a file cannot be created mid-session', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    const blocks = makeBlocks();
+    for (const block of blocks.slice(0, 4)) writer.writeBlock(block);
+    mkdirSync(join(dir, 'features.arrows')); // something in the way of the features file
+    writer.writeFeatures(createFeatureFrame({ bin: 0, t0: 0, hostTime: 0, values: new Float32Array([1]), names: ['x'] }));
+    expect(writer.failed?.message).toMatch(/recording failed creating .*features\.arrows: EEXIST/);
+    writer.writeBlock(blocks[4]!); // ignored after the failure
+    writer.close();
+    const manifest = readManifest(dir);
+    expect(manifest.status).toBe('failed');
+    expect(manifest.error).toMatch(/features\.arrows/);
+    const kept = [...openRecording(dir).blocks()].reduce((n, b) => n + b.length, 0);
+    expect(kept).toBe(blocks.slice(0, 4).reduce((n, b) => n + b.length, 0)); // the partial batch was flushed too
+  });
+
+  it('aborts as failed with the reason, ending the files properly', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    for (const block of makeBlocks().slice(0, 3)) writer.writeBlock(block);
+    writer.abort('the input file ended in a corrupt record');
+    expect(writer.close()?.message).toMatch(/recording stopped: the input file ended in a corrupt record/);
+    expect(readManifest(dir)).toMatchObject({ status: 'failed', error: 'recording stopped: the input file ended in a corrupt record' });
+    const signals = readFileSync(join(dir, 'signals.arrows'));
+    expect([...signals.subarray(signals.length - 8)]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    expect([...openRecording(dir).blocks()].reduce((n, b) => n + b.length, 0)).toBe(258);
   });
 });

@@ -1,0 +1,183 @@
+/**
+ * The session's decoder (for streams whose task provides the truth — the intracortical simulator's
+ * `kinematics` markers): a Kalman filter calibrated on the first `calibrateS` seconds of features
+ * (after the spike thresholds have settled), then decoding every following bin live, with the
+ * running R² of the decoded velocity against the truth for the status line.
+ *
+ * Deterministic by construction, so a replay reproduces the live intents bit for bit: the
+ * calibration bins are fixed by sample index, calibration runs in a worker (the acquisition
+ * thread never waits), and the bins that arrive meanwhile wait (up to `MAX_PENDING`) and are
+ * decoded, in order, once the model is ready.
+ */
+import { Subject, type Subscription } from 'rxjs';
+import type { FeatureFrame, Intent, Marker } from '../core/index.js';
+import { calibrateInWorker } from '../decoding/calibration/calibrate-in-worker.js';
+import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
+import { KINEMATICS_NAMES, KinematicsTruth } from '../decoding/datasets/kinematics-truth.js';
+import { RunningR2 } from '../decoding/evaluation/running-r2.js';
+import { decode, type DecodeStats } from '../decoding/operators/decode.js';
+
+/** Velocity entries of the state: what the running R² is computed on. */
+const VELOCITY = [2, 3];
+/** Bins that may wait for the model while it is calibrated (60 s of 20 ms bins). */
+const MAX_PENDING = 3000;
+/** Running R² window, bins (10 s of 20 ms bins). */
+const R2_WINDOW = 500;
+
+export interface SessionDecoderOptions {
+  sampleRateHz: number;
+  /** Samples per feature bin. */
+  binSamples: number;
+  /** Seconds of bins to calibrate on. */
+  calibrateS: number;
+  /** Spike thresholds settle over this many seconds first; those bins are not used. */
+  settleS: number;
+  onIntent: (intent: Intent) => void;
+  onError: (error: unknown) => void;
+  /** Told once the model is ready (to record which decoder ran). */
+  onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+}
+
+type Phase = 'waiting' | 'collecting' | 'calibrating' | 'decoding' | 'no-truth' | 'failed';
+
+export class SessionDecoder {
+  private phase: Phase = 'waiting';
+  private readonly kinematics = new KinematicsTruth();
+  private startSample = -1;
+  private rows: Float64Array[] = [];
+  private targets: number[][] = [];
+  private names: readonly string[] = [];
+  private readonly pending: { frame: FeatureFrame; truth: readonly number[] | undefined }[] = [];
+  private droppedWhileCalibrating = 0;
+  private input: Subject<FeatureFrame> | undefined;
+  private subscription: Subscription | undefined;
+  private readonly truthByBin = new Map<number, readonly number[]>();
+  private readonly r2 = new RunningR2(VELOCITY.length, R2_WINDOW);
+  private stats: DecodeStats | undefined;
+  private decoderName = 'kalman';
+  private stopped = false;
+  private failure = '';
+
+  constructor(private readonly options: SessionDecoderOptions) {}
+
+  /** Markers of every block, in order (the truth comes from them). */
+  observeMarkers(markers: readonly Marker[] | undefined): void {
+    this.kinematics.observe(markers);
+  }
+
+  /** A FeatureFrame from the chain. */
+  push(frame: FeatureFrame): void {
+    if (this.stopped || this.phase === 'failed' || this.phase === 'no-truth') return;
+    const truth = this.kinematics.before(frame.t0 + this.options.binSamples);
+    if (this.startSample < 0) this.startSample = frame.t0;
+    const settleEnd = this.startSample + Math.round(this.options.settleS * this.options.sampleRateHz);
+    const calibrationEnd = settleEnd + Math.round(this.options.calibrateS * this.options.sampleRateHz);
+    if (this.phase === 'waiting') {
+      if (frame.t0 < settleEnd) return;
+      this.phase = 'collecting';
+      this.names = frame.names;
+    }
+    if (this.phase === 'collecting') {
+      if (frame.t0 < calibrationEnd) {
+        if (truth) {
+          this.rows.push(Float64Array.from(frame.values));
+          this.targets.push([...truth]);
+        }
+        return;
+      }
+      this.startCalibration();
+    }
+    if (this.phase === 'calibrating') {
+      this.pending.push({ frame, truth });
+      if (this.pending.length > MAX_PENDING) {
+        this.pending.shift();
+        this.droppedWhileCalibrating++;
+      }
+      return;
+    }
+    this.decodeFrame(frame, truth);
+  }
+
+  status(): string {
+    switch (this.phase) {
+      case 'waiting':
+      case 'collecting':
+        return `decoder kalman: calibrating on ${this.rows.length} bins (${this.options.calibrateS} s)`;
+      case 'calibrating':
+        return `decoder kalman: fitting on ${this.rows.length} bins…`;
+      case 'no-truth':
+        return 'decoder: none (the stream carries no kinematics to calibrate on)';
+      case 'failed':
+        return `DECODER FAILED: ${this.failure}`;
+      case 'decoding': {
+        const r2 = this.r2.size >= 2 ? `R² ${fmt(this.r2.meanR2())} (vx ${fmt(this.r2.r2(0))}, vy ${fmt(this.r2.r2(1))}, last ${(this.r2.size * this.options.binSamples / this.options.sampleRateHz).toFixed(0)} s)` : 'R² —';
+        const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
+        return `decoder ${this.decoderName} (js): ${r2}${lag}`;
+      }
+    }
+  }
+
+  /** No more frames: an unfinished calibration is abandoned, decoding stops. */
+  stop(): void {
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+    this.input?.complete();
+  }
+
+  private startCalibration(): void {
+    const n = this.rows.length;
+    if (n < 50) {
+      this.phase = 'no-truth';
+      return;
+    }
+    this.phase = 'calibrating';
+    const F = this.names.length;
+    const X = new Float64Array(n * F);
+    const Y = new Float64Array(n * KINEMATICS_NAMES.length);
+    this.rows.forEach((row, i) => X.set(row, i * F));
+    this.targets.forEach((t, i) => Y.set(t.slice(0, KINEMATICS_NAMES.length), i * KINEMATICS_NAMES.length));
+    this.rows = [];
+    this.targets = [];
+    calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }).then(
+      (model) => {
+        if (this.stopped) return;
+        const decoder = new BuiltinDecoder(model);
+        this.decoderName = decoder.name;
+        this.input = new Subject<FeatureFrame>();
+        this.subscription = this.input.pipe(decode(decoder, { onStats: (s) => (this.stats = s) })).subscribe({
+          next: (intent) => {
+            const truth = this.truthByBin.get(intent.bin);
+            this.truthByBin.delete(intent.bin);
+            if (truth) this.r2.add(VELOCITY.map((d) => intent.values[d]!), VELOCITY.map((d) => truth[d]!));
+            this.options.onIntent(intent);
+          },
+          error: (error: unknown) => this.fail(error),
+        });
+        this.phase = 'decoding';
+        this.options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins: n, features: F });
+        for (const { frame, truth } of this.pending.splice(0)) this.decodeFrame(frame, truth);
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined): void {
+    if (truth) this.truthByBin.set(frame.bin, truth);
+    this.input?.next(frame);
+  }
+
+  private fail(error: unknown): void {
+    this.phase = 'failed';
+    this.failure = error instanceof Error ? error.message : String(error);
+    this.options.onError(error);
+  }
+
+  /** Bins that could not wait for the model (a calibration slower than MAX_PENDING bins). */
+  get dropped(): number {
+    return this.droppedWhileCalibrating;
+  }
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : '—';
+}

@@ -1,0 +1,36 @@
+/**
+ * Runs a continuous decoder's calibration in a worker thread (calibration-worker.ts) and
+ * resolves with the model; the caller's thread stays free for acquisition meanwhile.
+ */
+import { Worker } from 'node:worker_threads';
+import { ErrorCode, NeurostreamError } from '../../core/index.js';
+import type { KalmanModel, RidgeModel } from '../models.js';
+import type { CalibrationReply, ContinuousCalibrationRequest } from './calibration-worker.js';
+
+const WORKER_URL = new URL('./calibration-worker.js', import.meta.url);
+
+export class CalibrationError extends NeurostreamError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidData, `calibration failed: ${message}`);
+  }
+}
+
+export function calibrateInWorker(request: ContinuousCalibrationRequest): Promise<KalmanModel | RidgeModel> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL);
+    let settled = false;
+    worker.once('message', (reply: CalibrationReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.model);
+      else reject(new CalibrationError(reply.message));
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(new CalibrationError(error.message));
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new CalibrationError(`the calibration worker exited with code ${code}`));
+    });
+    worker.postMessage(request, [request.X.buffer as ArrayBuffer, request.Y.buffer as ArrayBuffer]);
+  });
+}
