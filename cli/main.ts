@@ -9,7 +9,9 @@
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, NeurostreamError, SOFTWARE_VERSION } from '../core/index.js';
 import { benchCommand } from './commands/bench.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { convertCommand } from './commands/convert.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { emulateCommand } from './commands/emulate.js';
 import { filterCommand } from './commands/filter.js';
 import { infoCommand } from './commands/info.js';
@@ -24,7 +26,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
+  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;

@@ -1,0 +1,75 @@
+/**
+ * `neurostream calibrate INPUT… --decoder kalman|ridge|lda|csp-lda --out model.onnx` — fits a
+ * built-in decoder on all the data and writes it as an ONNX model (docs/onnx.md) that
+ * `evaluate --model`, `serve` and any ONNX runtime run.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { InvalidOptionError, checkInteger } from '../../core/index.js';
+import { calibrateCspLda } from '../../decoding/calibration/csp-calibration.js';
+import { calibrateKalman } from '../../decoding/calibration/kalman-calibration.js';
+import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
+import { calibrateRidge } from '../../decoding/calibration/ridge-calibration.js';
+import { logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
+import type { DecoderModel } from '../../decoding/models.js';
+import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
+import { DECODER_NAMES, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
+import { choiceFlag, integerFlag } from '../parse-flag.js';
+
+interface CalibrateFlags extends DecodingInputFlags {
+  decoder: DecoderName;
+  out: string;
+  lags: number;
+}
+
+export function calibrateCommand(): Command {
+  return new Command('calibrate')
+    .description('fit a built-in decoder on recordings, EDF/BDF files or a CSV feature table, and write it as ONNX')
+    .argument('<input...>', 'recording directories, EDF/BDF files (discrete), or one CSV table of binned features (continuous)')
+    .requiredOption('--decoder <name>', DECODER_NAMES.join(' | '), choiceFlag('--decoder', DECODER_NAMES))
+    .requiredOption('--out <file>', 'the ONNX model to write (must not exist)')
+    .option('--features <glob>', "tables: feature columns, e.g. 'unit_*'")
+    .option('--target <cols>', 'continuous: target columns, e.g. vel_x,vel_y')
+    .option('--lags <n>', 'ridge: bins of history the decoder sees, the current one included (5 = 0–200 ms of 50 ms bins)', integerFlag('--lags'), 1)
+    .option('--classes <list>', 'discrete: cue texts, one class each, e.g. T1,T2')
+    .option('--window <s>', 'discrete: epoch window after the cue, seconds, e.g. 1,2')
+    .option('--band <hz>', 'discrete: band-pass before epoching, Hz, e.g. 7,30')
+    .action(async (inputs: string[], flags: CalibrateFlags) => {
+      await calibrate(inputs, flags);
+    });
+}
+
+export async function calibrate(inputs: readonly string[], flags: CalibrateFlags): Promise<void> {
+  checkInteger('option', '--lags', flags.lags, { min: 1, max: 100 });
+  if (!flags.out.toLowerCase().endsWith('.onnx')) throw new InvalidOptionError('--out', 'a file name ending in .onnx', flags.out);
+  let model: DecoderModel;
+  let summary: string;
+  if (isContinuous(flags.decoder)) {
+    const data = await readContinuousInputs(inputs, flags);
+    const F = data.featureNames.length;
+    const D = data.targetNames.length;
+    const common = { featureNames: data.featureNames, targetNames: data.targetNames, ...(data.runStarts ? { runStarts: data.runStarts } : {}) };
+    model = flags.decoder === 'ridge' ? calibrateRidge(data.X, data.Y, data.n, F, D, { ...common, lags: flags.lags - 1 }) : calibrateKalman(data.X, data.Y, data.n, F, D, common);
+    summary = `${data.n} bins, ${F} features → ${data.targetNames.join(', ')}${model.type === 'ridge' ? `, ${model.lags + 1} bins of history, alpha ${model.alpha}` : ''}`;
+  } else {
+    const set = readDiscreteInputs(inputs, flags);
+    const common = { channelNames: set.channelNames, samples: set.samples, classes: set.classes };
+    if (flags.decoder === 'csp-lda') {
+      model = calibrateCspLda(set.epochs, set.labels, common);
+    } else {
+      const C = set.channelNames.length;
+      const X = new Float64Array(set.epochs.length * C);
+      set.epochs.forEach((epoch, i) => X.set(logPowerFeatures(epoch, C, set.samples), i * C));
+      model = calibrateLda(X, set.epochs.length, C, set.labels, { shrinkage: 'auto', classes: set.classes, featureNames: set.channelNames.map((c) => `logpow:${c}`) });
+    }
+    summary = `${set.epochs.length} epochs of ${set.channelNames.length} ch × ${set.samples} samples (${set.filter}) → ${set.classes.join(', ')}`;
+    for (const note of set.notes) process.stderr.write(`neurostream calibrate: note: ${note}\n`);
+  }
+  const bytes = exportOnnx(model, { docString: `neurostream calibrate ${flags.decoder} on ${inputs.join(' ')}` });
+  try {
+    writeFileSync(flags.out, bytes, { flag: 'wx' });
+  } catch (error) {
+    throw new InvalidOptionError(`--out ${flags.out}`, 'a new file (models are never overwritten)', (error as { code?: string }).code ?? (error as Error).message);
+  }
+  process.stdout.write(`calibrated ${flags.decoder} on ${summary}; wrote ${flags.out} (${(bytes.length / 1024).toFixed(1)} kB ONNX)\n`);
+}
