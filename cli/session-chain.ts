@@ -97,6 +97,11 @@ export class SessionChain {
     return `filtered ${this.filteredBlocks} blocks (${this.description})`;
   }
 
+  /** Waits (at most `timeoutMs`) for the decoder to decode what it holds. */
+  async drain(timeoutMs: number): Promise<void> {
+    await this.decoder?.drain(timeoutMs);
+  }
+
   stop(): void {
     this.decoder?.stop();
     this.subscription?.unsubscribe();

@@ -57,6 +57,7 @@ export class SessionDecoder {
   private decoderName = 'kalman';
   private stopped = false;
   private failure = '';
+  private calibration: Promise<void> | undefined;
 
   constructor(private readonly options: SessionDecoderOptions) {}
 
@@ -117,6 +118,17 @@ export class SessionDecoder {
     }
   }
 
+  /**
+   * Resolves once a calibration in flight has finished and the bins that waited for it are
+   * decoded (at most `timeoutMs`): the end of a replay or session still gets its last intents.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.calibration) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.calibration.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
   /** No more frames: an unfinished calibration is abandoned, decoding stops. */
   stop(): void {
     this.stopped = true;
@@ -138,7 +150,7 @@ export class SessionDecoder {
     this.targets.forEach((t, i) => Y.set(t.slice(0, KINEMATICS_NAMES.length), i * KINEMATICS_NAMES.length));
     this.rows = [];
     this.targets = [];
-    calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }).then(
+    this.calibration = calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }).then(
       (model) => {
         if (this.stopped) return;
         const decoder = new BuiltinDecoder(model);

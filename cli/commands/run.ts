@@ -39,6 +39,8 @@ export interface RunFlags {
 }
 
 export const SESSION_DECODERS = ['kalman', 'none'] as const;
+/** How long the end of a session waits for a decoder still calibrating. */
+const DRAIN_TIMEOUT_MS = 30_000;
 export type SessionDecoderName = (typeof SESSION_DECODERS)[number];
 
 /** Where a session's blocks come from when not from `--device` (e.g. `replay`). */
@@ -157,10 +159,16 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       clearInterval(statusTimer);
       timers.forEach(clearTimeout);
       subscription?.unsubscribe();
-      chain?.stop();
+      const snapshot = health?.snapshot(hostNowMs()); // the stream's figures end here, not after the drain
+      // The decoder may still be calibrating with bins waiting: let it finish them (bounded).
+      void (chain ? chain.drain(DRAIN_TIMEOUT_MS) : Promise.resolve()).then(() => {
+        chain?.stop();
+        end(reason, code, snapshot);
+      });
+    };
+    const end = (reason: string, code: number, snapshot: ReturnType<StreamHealth['snapshot']> | undefined): void => {
       if (tty) process.stdout.write('\n');
-      if (info && health) {
-        const snapshot = health.snapshot(hostNowMs());
+      if (info && snapshot) {
         const extra = chain?.status(snapshot.elapsedMs / 1000);
         process.stdout.write(`${formatSummary(info, snapshot, reason)}${extra ? `; ${extra}` : ''}\n`);
         log.info({ reason, ...snapshot }, 'session stopped');

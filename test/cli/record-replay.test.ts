@@ -26,20 +26,27 @@ function lastBlocks(stdout: string): number {
 }
 
 describe('neurostream run --record / replay', () => {
-  it('records a live session and replays it into features identical bit for bit', async () => {
+  it('records a live session and replays it into features and intents identical bit for bit', async () => {
     const root = tempDir();
     const live = join(root, 'live');
-    const r = await runCli(['run', '--channels', '32', '--duration', '2', '--record', live], { timeoutMs: 60_000 });
+    // 6 s: spike thresholds settle (1 s), the Kalman filter calibrates on the next 2 s, then decodes live.
+    const r = await runCli(['run', '--channels', '32', '--duration', '6', '--calibrate-s', '2', '--record', live], { timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/recorded 60000 samples\/ch, [\d.]+ MB to /);
+    expect(r.stdout).toMatch(/recorded 180000 samples\/ch, [\d.]+ MB to /);
+    expect(r.stdout).toMatch(/decoder kalman \(js\): R² /);
     const manifest = readManifest(live);
     expect(manifest.status).toBe('complete');
-    expect(manifest.pipeline).toEqual({ dsp: true, mainsHz: 60, decoder: 'kalman', calibrateS: 20 });
-    expect(samplesIn(live)).toBe(2 * RATE);
+    expect(manifest.pipeline).toEqual({ dsp: true, mainsHz: 60, decoder: 'kalman', calibrateS: 2 });
+    expect(manifest.decoder).toMatchObject({ name: 'kalman', provider: 'js', features: 64 });
+    expect(samplesIn(live)).toBe(6 * RATE);
     const liveRecording = openRecording(live);
     const liveFeatures = liveRecording.features();
-    expect(liveFeatures.length).toBe(100); // 20 ms bins over 2 s
+    expect(liveFeatures.length).toBe(300); // 20 ms bins over 6 s
+    const liveIntents = liveRecording.intents();
+    expect(liveIntents.length).toBe(150); // every bin after the 3 s of settling and calibration
+    expect(liveIntents[0]!.bin).toBe(150);
+    expect(liveIntents[0]!.values.length).toBe(4); // pos_x, pos_y, vel_x, vel_y
     expect(liveRecording.markers().some((m) => m.type === 'kinematics')).toBe(true);
 
     const replayed = join(root, 'replayed');
@@ -55,8 +62,11 @@ describe('neurostream run --record / replay', () => {
       expect([frame.bin, frame.t0]).toEqual([original.bin, original.t0]);
       expect(Buffer.from(frame.values.buffer).equals(Buffer.from(original.values.buffer))).toBe(true);
     });
+    const intents = again.intents();
+    expect(intents.map((i) => i.bin)).toEqual(liveIntents.map((i) => i.bin));
+    intents.forEach((intent, i) => expect(Buffer.from(intent.values.buffer).equals(Buffer.from(liveIntents[i]!.values.buffer))).toBe(true));
     expect(again.markers()).toEqual(liveRecording.markers());
-    expect(samplesIn(replayed)).toBe(2 * RATE);
+    expect(samplesIn(replayed)).toBe(6 * RATE);
   }, 120_000);
 
   it('paces a replay at the requested speed', async () => {
