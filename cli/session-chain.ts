@@ -9,6 +9,7 @@
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
 import type { FeatureFrame, Intent, SampleBlock } from '../core/index.js';
+import type { Decoder } from '../decoding/decoder.js';
 import { SessionDecoder } from './session-decoder.js';
 
 export interface SessionDecoding {
@@ -16,6 +17,8 @@ export interface SessionDecoding {
   calibrateS: number;
   onIntent: (intent: Intent) => void;
   onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+  /** A ready decoder (an ONNX model) instead of calibrating a Kalman filter. */
+  decoder?: Decoder;
 }
 
 /** Bin width of the intracortical chain, ms (the chain's default). */
@@ -55,7 +58,7 @@ export class SessionChain {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
       if (this.decoding) {
-        const { calibrateS, onIntent, onReady } = this.decoding;
+        const { calibrateS, onIntent, onReady, decoder } = this.decoding;
         this.decoder = new SessionDecoder({
           sampleRateHz: rate,
           binSamples: Math.round((BIN_MS * rate) / 1000),
@@ -64,6 +67,7 @@ export class SessionChain {
           onIntent,
           onError: this.onError,
           ...(onReady ? { onReady } : {}),
+          ...(decoder ? { decoder } : {}),
         });
       }
       this.subscription = this.input.pipe(intracorticalChain({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S })).subscribe({

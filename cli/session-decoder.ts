@@ -15,10 +15,11 @@ import { calibrateInWorker } from '../decoding/calibration/calibrate-in-worker.j
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import { KINEMATICS_NAMES, KinematicsTruth } from '../decoding/datasets/kinematics-truth.js';
 import { RunningR2 } from '../decoding/evaluation/running-r2.js';
+import type { Decoder } from '../decoding/decoder.js';
 import { decode, type DecodeStats } from '../decoding/operators/decode.js';
 
-/** Velocity entries of the state: what the running R² is computed on. */
-const VELOCITY = [2, 3];
+/** What the running R² is computed on: the decoded velocity against the task's. */
+const VELOCITY_NAMES = ['vel_x', 'vel_y'];
 /** Bins that may wait for the model while it is calibrated (60 s of 20 ms bins). */
 const MAX_PENDING = 3000;
 /** Running R² window, bins (10 s of 20 ms bins). */
@@ -36,6 +37,8 @@ export interface SessionDecoderOptions {
   onError: (error: unknown) => void;
   /** Told once the model is ready (to record which decoder ran). */
   onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+  /** A decoder ready to run (an ONNX model): no calibration, decoding from the first settled bin. */
+  decoder?: Decoder;
 }
 
 type Phase = 'waiting' | 'collecting' | 'calibrating' | 'decoding' | 'no-truth' | 'failed';
@@ -52,12 +55,18 @@ export class SessionDecoder {
   private input: Subject<FeatureFrame> | undefined;
   private subscription: Subscription | undefined;
   private readonly truthByBin = new Map<number, readonly number[]>();
-  private readonly r2 = new RunningR2(VELOCITY.length, R2_WINDOW);
+  private readonly r2 = new RunningR2(VELOCITY_NAMES.length, R2_WINDOW);
+  /** Where vel_x, vel_y are among the decoder's outputs and in the truth (none: no R²). */
+  private velocityOutputs: number[] = [];
+  private readonly velocityTruth = VELOCITY_NAMES.map((n) => (KINEMATICS_NAMES as readonly string[]).indexOf(n));
+  private provider = 'js';
   private stats: DecodeStats | undefined;
   private decoderName = 'kalman';
   private stopped = false;
   private failure = '';
   private calibration: Promise<void> | undefined;
+  /** Settles when the decode pipeline has decoded every bin given to it (after `input.complete()`). */
+  private decodingDone: Promise<void> | undefined;
 
   constructor(private readonly options: SessionDecoderOptions) {}
 
@@ -75,8 +84,13 @@ export class SessionDecoder {
     const calibrationEnd = settleEnd + Math.round(this.options.calibrateS * this.options.sampleRateHz);
     if (this.phase === 'waiting') {
       if (frame.t0 < settleEnd) return;
-      this.phase = 'collecting';
       this.names = frame.names;
+      if (this.options.decoder) {
+        this.start(this.options.decoder, 0);
+        this.decodeFrame(frame, truth);
+        return;
+      }
+      this.phase = 'collecting';
     }
     if (this.phase === 'collecting') {
       if (frame.t0 < calibrationEnd) {
@@ -102,6 +116,9 @@ export class SessionDecoder {
   status(): string {
     switch (this.phase) {
       case 'waiting':
+        return this.options.decoder
+          ? `decoder ${this.options.decoder.name} (${this.options.decoder.provider}): waiting for the spike thresholds`
+          : `decoder kalman: calibrating on 0 bins (${this.options.calibrateS} s)`;
       case 'collecting':
         return `decoder kalman: calibrating on ${this.rows.length} bins (${this.options.calibrateS} s)`;
       case 'calibrating':
@@ -111,9 +128,14 @@ export class SessionDecoder {
       case 'failed':
         return `DECODER FAILED: ${this.failure}`;
       case 'decoding': {
-        const r2 = this.r2.size >= 2 ? `R² ${fmt(this.r2.meanR2())} (vx ${fmt(this.r2.r2(0))}, vy ${fmt(this.r2.r2(1))}, last ${(this.r2.size * this.options.binSamples / this.options.sampleRateHz).toFixed(0)} s)` : 'R² —';
-        const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
-        return `decoder ${this.decoderName} (js): ${r2}${lag}`;
+        const r2 =
+          this.velocityOutputs.length === 0
+            ? 'no velocity outputs to score'
+            : this.r2.size >= 2
+              ? `R² ${fmt(this.r2.meanR2())} (vx ${fmt(this.r2.r2(0))}, vy ${fmt(this.r2.r2(1))}, last ${((this.r2.size * this.options.binSamples) / this.options.sampleRateHz).toFixed(0)} s)`
+              : 'R² —';
+        const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.lagMs > 1 ? `, lag ${this.stats.lagMs.toFixed(1)} ms` : ''}${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
+        return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}`;
       }
     }
   }
@@ -123,9 +145,15 @@ export class SessionDecoder {
    * decoded (at most `timeoutMs`): the end of a replay or session still gets its last intents.
    */
   async drain(timeoutMs: number): Promise<void> {
-    if (!this.calibration) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.calibration.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    const finished = (async () => {
+      await this.calibration?.catch(() => {});
+      // No more bins: the decode pipeline completes once the ones it holds (an ONNX call in flight) are out.
+      this.input?.complete();
+      await this.decodingDone;
+    })();
+    await Promise.race([finished, timeout]);
     clearTimeout(timer);
   }
 
@@ -153,24 +181,42 @@ export class SessionDecoder {
     this.calibration = calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }).then(
       (model) => {
         if (this.stopped) return;
-        const decoder = new BuiltinDecoder(model);
-        this.decoderName = decoder.name;
-        this.input = new Subject<FeatureFrame>();
-        this.subscription = this.input.pipe(decode(decoder, { onStats: (s) => (this.stats = s) })).subscribe({
-          next: (intent) => {
-            const truth = this.truthByBin.get(intent.bin);
-            this.truthByBin.delete(intent.bin);
-            if (truth) this.r2.add(VELOCITY.map((d) => intent.values[d]!), VELOCITY.map((d) => truth[d]!));
-            this.options.onIntent(intent);
-          },
-          error: (error: unknown) => this.fail(error),
-        });
-        this.phase = 'decoding';
-        this.options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins: n, features: F });
+        this.start(new BuiltinDecoder(model), n);
         for (const { frame, truth } of this.pending.splice(0)) this.decodeFrame(frame, truth);
       },
       (error: unknown) => this.fail(error),
     );
+  }
+
+  /** Starts decoding with `decoder` (calibrated on `calibrationBins` bins, 0 for a given model). */
+  private start(decoder: Decoder, calibrationBins: number): void {
+    this.decoderName = decoder.name;
+    this.provider = decoder.provider;
+    const outputs = VELOCITY_NAMES.map((n) => decoder.outputNames.indexOf(n));
+    this.velocityOutputs = decoder.kind === 'continuous' && outputs.every((i) => i >= 0) ? outputs : [];
+    this.input = new Subject<FeatureFrame>();
+    let done: () => void = () => {};
+    this.decodingDone = new Promise<void>((resolve) => (done = resolve));
+    this.subscription = this.input.pipe(decode(decoder, { onStats: (s) => (this.stats = s) })).subscribe({
+      complete: () => done(),
+      next: (intent) => {
+        const truth = this.truthByBin.get(intent.bin);
+        this.truthByBin.delete(intent.bin);
+        if (truth && this.velocityOutputs.length > 0) {
+          this.r2.add(
+            this.velocityOutputs.map((k) => intent.values[k]!),
+            this.velocityTruth.map((k) => truth[k]!),
+          );
+        }
+        this.options.onIntent(intent);
+      },
+      error: (error: unknown) => {
+        done();
+        this.fail(error);
+      },
+    });
+    this.phase = 'decoding';
+    this.options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins, features: this.names.length });
   }
 
   private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined): void {

@@ -74,6 +74,7 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       dsp,
       decoder,
       calibrateS,
+      ...(recorded?.model !== undefined ? { model: recorded.model } : {}),
       ...(flags.record !== undefined ? { record: flags.record } : {}),
     },
     {

@@ -7,7 +7,8 @@
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import { NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, hostNowMs } from '../../core/index.js';
+import { NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
+import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { checkNewDirectory } from '../../recordings/new-directory.js';
 import { Recorder, type RecorderStatus } from '../../recordings/recorder.js';
 import { DEVICE_NAMES, type DeviceName, deviceFromFlags } from '../device-factory.js';
@@ -36,6 +37,8 @@ export interface RunFlags {
   record?: string;
   decoder: SessionDecoderName;
   calibrateS: number;
+  model?: string;
+  providers?: string;
 }
 
 export const SESSION_DECODERS = ['kalman', 'none'] as const;
@@ -53,12 +56,29 @@ export interface SessionInput {
   status?: () => string;
 }
 
+/** Loads `--model` on the first provider of `--providers` that works, saying which and why not the others. */
+async function loadSessionModel(path: string, providers: string | undefined, log: ReturnType<typeof createLogger>): Promise<OnnxDecoder> {
+  const list = providers === undefined ? undefined : providers.split(',').map((p) => p.trim());
+  list?.forEach((p, i) => checkOneOf('option', `--providers[${i}]`, p, ONNX_PROVIDERS));
+  return OnnxDecoder.load(path, {
+    ...(list ? { providers: list as OnnxProvider[] } : {}),
+    log: (event) => {
+      if (event.type === 'provider-unavailable') {
+        log.info({ provider: event.provider, reason: event.reason }, 'execution provider unavailable');
+        process.stderr.write(`neurostream run: execution provider ${event.provider} unavailable for ${path}: ${event.reason.split('\n')[0]}; trying the next\n`);
+      } else log.info({ provider: event.provider }, 'execution provider selected');
+    },
+  });
+}
+
 /** The processing a session ran, as recorded in the manifest (replay runs it again). */
 export interface SessionPipeline {
   dsp: boolean;
   mainsHz: 50 | 60;
   decoder: SessionDecoderName;
   calibrateS: number;
+  /** The ONNX model that decoded live (instead of a calibrated Kalman filter). */
+  model?: string;
 }
 
 /** Refuses a `--record` directory that already holds something, before the device starts. */
@@ -93,6 +113,8 @@ export function runCommand(): Command {
     .option('--record <dir>', 'record the session (signals, markers, features, intents) into this new directory')
     .option('--decoder <name>', `live decoder of the intracortical task: ${SESSION_DECODERS.join(' | ')} (a Kalman filter calibrated on the first --calibrate-s seconds)`, choiceFlag('--decoder', SESSION_DECODERS), 'kalman')
     .option('--calibrate-s <s>', 'seconds of the task the live decoder is calibrated on', numberFlag('--calibrate-s'), 20)
+    .option('--model <file>', 'decode live with this ONNX model (e.g. from `neurostream calibrate`) instead of calibrating')
+    .option('--providers <list>', `--model: execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .action(async (flags: RunFlags) => {
@@ -116,7 +138,13 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       blockMs: flags.blockMs,
       ...(flags.duration !== undefined && simulated ? { durationS: flags.duration } : {}),
     });
-  const pipeline: SessionPipeline = { dsp: flags.dsp, mainsHz: flags.mains, decoder: flags.decoder, calibrateS: flags.calibrateS };
+  const pipeline: SessionPipeline = {
+    dsp: flags.dsp,
+    mainsHz: flags.mains,
+    decoder: flags.decoder,
+    calibrateS: flags.calibrateS,
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+  };
   let recorder: Recorder | undefined;
   let recorderFailed = false;
   let recorderError: string | undefined;
@@ -124,8 +152,11 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   let info: StreamInfo | undefined;
   let health: StreamHealth | undefined;
   let failChain: (error: unknown) => void = () => {};
-  const decoding = flags.decoder === 'kalman'
+  // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
+  const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log) : undefined;
+  const decoding = flags.decoder === 'kalman' || model
     ? {
+        ...(model ? { decoder: model } : {}),
         calibrateS: flags.calibrateS,
         onIntent: (intent: Intent) => recorder?.writeIntent(intent),
         onReady: (decoder: Record<string, unknown>) => {
@@ -177,7 +208,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       }
       // The recorder finalises its files before the process may exit (signals stay handled till then).
       const closing = recorder ? recorder.close() : Promise.resolve(undefined);
-      void closing.then((status) => {
+      void closing.then(async (status) => {
+        await model?.dispose();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         if (!status && recorderFailed) {

@@ -1,0 +1,142 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
+import { openRecording } from '../../recordings/recording-reader.js';
+import { readManifest } from '../../recordings/session-manifest.js';
+import { runCli } from '../helpers/cli.js';
+import { sharedData } from '../helpers/shared-data.js';
+
+const M1 = fileURLToPath(sharedData('spiking/m1_binned.csv'));
+const RUNS = ['06', '10', '14'].map((r) => fileURLToPath(sharedData(`eeg/eegmmidb/S001/S001R${r}.edf`)));
+const MI = ['--classes', 'T1,T2', '--window', '1,2', '--band', '7,30'];
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ns-decoding-'));
+}
+
+async function json(args: string[]): Promise<Record<string, unknown>> {
+  const r = await runCli([...args, '--json'], { timeoutMs: 240_000 });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** A table where vel depends on the features of the previous bin only. */
+function laggedTable(path: string): void {
+  let s = 7;
+  const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) * 2 - 1;
+  const rows = ['time_s,unit_a,unit_b,vel_x'];
+  let previous = [0, 0];
+  for (let t = 0; t < 600; t++) {
+    const x = [random(), random()];
+    rows.push(`${(t * 0.05).toFixed(2)},${x[0]},${x[1]},${2 * previous[0]! - previous[1]! + 0.01 * random()}`);
+    previous = x;
+  }
+  writeFileSync(path, `${rows.join('\n')}\n`);
+}
+
+describe('neurostream evaluate / calibrate', () => {
+  it('CSP + LDA on EEGMMIDB S001 motor imagery reaches MNE’s accuracy (≥ 0.90 over 10 random splits)', async () => {
+    const report = await json(['evaluate', ...RUNS, '--decoder', 'csp-lda', ...MI, '--splits', '10', '--test-size', '0.2', '--seed', '42']);
+    expect(report).toMatchObject({ kind: 'discrete', decoder: 'csp-lda', epochs: 45, classes: ['T1', 'T2'], protocol: { splits: 10, testSize: 0.2, seed: 42, shuffled: true } });
+    expect(report.accuracy as number).toBeGreaterThanOrEqual(0.9);
+    expect(report.chance as number).toBeCloseTo(24 / 45, 6);
+    expect(report.kappa as number).toBeGreaterThan(0.7);
+    expect(report.itrBitsPerTrial as number).toBeGreaterThan(0.4);
+    expect(report.perSplit as unknown[]).toHaveLength(10);
+  }, 120_000);
+
+  it('the Kalman filter on M1 spikes: R² per velocity and the mean, over 5 contiguous folds', async () => {
+    const report = await json(['evaluate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--folds', '5']);
+    const r2 = report.r2 as Record<string, number>;
+    expect(Object.keys(r2)).toEqual(['vel_x', 'vel_y']);
+    expect(report.meanR2 as number).toBeCloseTo((r2.vel_x! + r2.vel_y!) / 2, 12);
+    expect(report.meanR2 as number).toBeGreaterThan(0.5);
+    expect(report.meanCorrelation as number).toBeGreaterThan(0.7);
+    expect(report.perFold as unknown[]).toHaveLength(5);
+  }, 120_000);
+
+  it('--lags N gives the ridge decoder the current bin and the N − 1 before it', async () => {
+    const table = join(tempDir(), 'lagged.csv');
+    laggedTable(table);
+    const base = ['evaluate', table, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x', '--folds', '3'];
+    const current = await json([...base, '--lags', '1']);
+    const withPrevious = await json([...base, '--lags', '2']);
+    expect(current.meanR2 as number).toBeLessThan(0.1); // the current bin says nothing about vel
+    expect(withPrevious.meanR2 as number).toBeGreaterThan(0.99);
+    expect(withPrevious.lags).toBe(2);
+  }, 60_000);
+
+  it('calibrates to an ONNX model that evaluate --model and onnxruntime run', async () => {
+    const root = tempDir();
+    const model = join(root, 'csp.onnx');
+    const c = await runCli(['calibrate', ...RUNS, '--decoder', 'csp-lda', ...MI, '--out', model], { timeoutMs: 120_000 });
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/calibrated csp-lda on 45 epochs of 64 ch × 161 samples .* → T1, T2; wrote .*csp\.onnx/);
+    const decoder = await OnnxDecoder.load(model, { providers: ['cpu'] });
+    expect([decoder.kind, decoder.inputShape, decoder.outputNames]).toEqual(['discrete', [64, 161], ['T1', 'T2']]);
+    await decoder.dispose();
+    const report = await json(['evaluate', ...RUNS, '--model', model, ...MI]);
+    expect(report).toMatchObject({ kind: 'discrete', provider: 'cpu', epochs: 45, protocol: { fitted: false } });
+    expect(report.accuracy as number).toBeGreaterThan(0.9); // on its own training epochs
+
+    const kalman = join(root, 'kalman.onnx');
+    expect((await runCli(['calibrate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--out', kalman], { timeoutMs: 120_000 })).code).toBe(0);
+    const scored = await json(['evaluate', M1, '--model', kalman, '--features', 'unit_*', '--target', 'vel_x,vel_y']);
+    expect(scored).toMatchObject({ kind: 'continuous', targets: ['vel_x', 'vel_y'] });
+    expect(scored.meanR2 as number).toBeGreaterThan(0.5);
+    const again = await runCli(['calibrate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--out', kalman]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/--out .*kalman\.onnx: expected a new file \(models are never overwritten\), got "EEXIST"/);
+  }, 240_000);
+
+  it('says what is missing or contradictory, with exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['evaluate', M1, '--features', 'unit_*', '--target', 'vel_x'], /--decoder\/--model: expected exactly one of --decoder NAME or --model FILE\.onnx/],
+      [['evaluate', M1, '--decoder', 'ridge'], /--features\/--target: expected the feature columns and the targets of the table/],
+      [['evaluate', ...RUNS, '--decoder', 'csp-lda', '--classes', 'T1,T2', '--window', '2,1'], /--window: expected two increasing numbers/],
+      [['evaluate', M1, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x', '--folds', '3', '--splits', '4'], /--folds: expected either --folds or --splits, not both/],
+      [['evaluate', M1, '--decoder', 'bayes'], /--decoder/],
+      [['calibrate', M1, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x', '--out', 'model.txt'], /--out: expected a file name ending in \.onnx/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync('model.txt')).toBe(false);
+  }, 60_000);
+
+  it('run --model decodes live with an ONNX model on the first execution provider that works, and says which', async () => {
+    const root = tempDir();
+    const training = join(root, 'training');
+    expect((await runCli(['run', '--channels', '16', '--fast', '--duration', '20', '--decoder', 'none', '--record', training], { timeoutMs: 120_000 })).code).toBe(0);
+    const model = join(root, 'kalman.onnx');
+    const c = await runCli(['calibrate', training, '--decoder', 'kalman', '--out', model]);
+    expect(c.stdout).toMatch(/calibrated kalman on \d+ bins, 32 features → vel_x, vel_y/);
+    const live = join(root, 'live');
+    const r = await runCli(['run', '--channels', '16', '--duration', '3', '--model', model, '--providers', 'cuda,cpu', '--record', live], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/execution provider cuda unavailable for .*kalman\.onnx: .*; trying the next/);
+    expect(r.stdout).toMatch(/decoder onnx:kalman\.onnx \(cpu\): /);
+    const manifest = readManifest(live);
+    expect(manifest.decoder).toMatchObject({ name: 'onnx:kalman.onnx', provider: 'cpu', features: 32 });
+    const intents = openRecording(live).intents();
+    expect(intents.length).toBe(100); // every bin after the thresholds' first second
+    expect(intents[0]!.values.length).toBe(2);
+
+    // A model of another feature count stops the session with one clear error; the recording is kept.
+    const wrong = join(root, 'wrong');
+    const w = await runCli(['run', '--channels', '8', '--duration', '3', '--model', model, '--providers', 'cpu', '--record', wrong], { timeoutMs: 60_000 });
+    expect(w.code).toBe(1);
+    expect(w.stderr).toMatch(/processing failed: decoder onnx:kalman\.onnx input: expected 32 features, got "16 in bin \d+"/);
+    expect(readManifest(wrong).status).toBe('complete');
+    const missing = await runCli(['run', '--duration', '1', '--model', join(root, 'none.onnx')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/none\.onnx/);
+  }, 240_000);
+});
