@@ -8,7 +8,7 @@
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import type { FeatureFrame, Intent, SampleBlock } from '../core/index.js';
+import { hostNowMs, type FeatureFrame, type Intent, type SampleBlock } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { SessionDecoder } from './session-decoder.js';
 
@@ -35,6 +35,7 @@ export class SessionChain {
   private featureChannels = 0;
   private filteredBlocks = 0;
   private decoder: SessionDecoder | undefined;
+  private acquisitionMs = 0;
 
   constructor(
     private readonly mainsHz: number,
@@ -48,6 +49,8 @@ export class SessionChain {
   push(block: SampleBlock): void {
     if (!this.input) this.start(block);
     this.decoder?.observeMarkers(block.markers);
+    // From the arrival of the block's last byte to its processing: the bins it completes inherit it.
+    this.acquisitionMs = Math.max(0, hostNowMs() - block.hostTime);
     this.input!.next(block);
   }
 
@@ -73,7 +76,7 @@ export class SessionChain {
       this.subscription = this.input.pipe(intracorticalChain({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S })).subscribe({
         next: (frame: FeatureFrame) => {
           this.onFeatures(frame);
-          this.decoder?.push(frame);
+          this.decoder?.push(frame, this.acquisitionMs);
           this.bins++;
           const C = frame.values.length / 2;
           this.featureChannels = C;

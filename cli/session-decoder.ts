@@ -50,11 +50,13 @@ export class SessionDecoder {
   private rows: Float64Array[] = [];
   private targets: number[][] = [];
   private names: readonly string[] = [];
-  private readonly pending: { frame: FeatureFrame; truth: readonly number[] | undefined }[] = [];
+  private readonly pending: { frame: FeatureFrame; truth: readonly number[] | undefined; acquisitionMs: number }[] = [];
   private droppedWhileCalibrating = 0;
   private input: Subject<FeatureFrame> | undefined;
   private subscription: Subscription | undefined;
   private readonly truthByBin = new Map<number, readonly number[]>();
+  /** Acquisition delay per bin waiting to be decoded (ms). */
+  private readonly acquisition = new Map<number, number>();
   private readonly r2 = new RunningR2(VELOCITY_NAMES.length, R2_WINDOW);
   /** Where vel_x, vel_y are among the decoder's outputs and in the truth (none: no R²). */
   private velocityOutputs: number[] = [];
@@ -75,8 +77,8 @@ export class SessionDecoder {
     this.kinematics.observe(markers);
   }
 
-  /** A FeatureFrame from the chain. */
-  push(frame: FeatureFrame): void {
+  /** A FeatureFrame from the chain, with the acquisition delay of the block that completed it. */
+  push(frame: FeatureFrame, acquisitionMs = 0): void {
     if (this.stopped || this.phase === 'failed' || this.phase === 'no-truth') return;
     const truth = this.kinematics.before(frame.t0 + this.options.binSamples);
     if (this.startSample < 0) this.startSample = frame.t0;
@@ -87,7 +89,7 @@ export class SessionDecoder {
       this.names = frame.names;
       if (this.options.decoder) {
         this.start(this.options.decoder, 0);
-        this.decodeFrame(frame, truth);
+        this.decodeFrame(frame, truth, acquisitionMs);
         return;
       }
       this.phase = 'collecting';
@@ -103,14 +105,14 @@ export class SessionDecoder {
       this.startCalibration();
     }
     if (this.phase === 'calibrating') {
-      this.pending.push({ frame, truth });
+      this.pending.push({ frame, truth, acquisitionMs });
       if (this.pending.length > MAX_PENDING) {
         this.pending.shift();
         this.droppedWhileCalibrating++;
       }
       return;
     }
-    this.decodeFrame(frame, truth);
+    this.decodeFrame(frame, truth, acquisitionMs);
   }
 
   status(): string {
@@ -182,7 +184,7 @@ export class SessionDecoder {
       (model) => {
         if (this.stopped) return;
         this.start(new BuiltinDecoder(model), n);
-        for (const { frame, truth } of this.pending.splice(0)) this.decodeFrame(frame, truth);
+        for (const { frame, truth, acquisitionMs } of this.pending.splice(0)) this.decodeFrame(frame, truth, acquisitionMs);
       },
       (error: unknown) => this.fail(error),
     );
@@ -197,11 +199,13 @@ export class SessionDecoder {
     this.input = new Subject<FeatureFrame>();
     let done: () => void = () => {};
     this.decodingDone = new Promise<void>((resolve) => (done = resolve));
-    this.subscription = this.input.pipe(decode(decoder, { onStats: (s) => (this.stats = s) })).subscribe({
+    const timing = (frame: FeatureFrame): number => {
+      return takeUpTo(this.acquisition, frame.bin) ?? 0;
+    };
+    this.subscription = this.input.pipe(decode(decoder, { timing, onStats: (s) => (this.stats = s) })).subscribe({
       complete: () => done(),
       next: (intent) => {
-        const truth = this.truthByBin.get(intent.bin);
-        this.truthByBin.delete(intent.bin);
+        const truth = takeUpTo(this.truthByBin, intent.bin);
         if (truth && this.velocityOutputs.length > 0) {
           this.r2.add(
             this.velocityOutputs.map((k) => intent.values[k]!),
@@ -219,8 +223,9 @@ export class SessionDecoder {
     this.options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins, features: this.names.length });
   }
 
-  private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined): void {
+  private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number): void {
     if (truth) this.truthByBin.set(frame.bin, truth);
+    this.acquisition.set(frame.bin, acquisitionMs);
     this.input?.next(frame);
   }
 
@@ -234,6 +239,20 @@ export class SessionDecoder {
   get dropped(): number {
     return this.droppedWhileCalibrating;
   }
+}
+
+/**
+ * The entry of `bin`, removing it and every earlier one (bins the decoder dropped never come back):
+ * the maps stay as small as the decoder's queue. Maps keep insertion order, which is bin order here.
+ */
+function takeUpTo<T>(map: Map<number, T>, bin: number): T | undefined {
+  let found: T | undefined;
+  for (const [key, value] of map) {
+    if (key > bin) break;
+    if (key === bin) found = value;
+    map.delete(key);
+  }
+  return found;
 }
 
 function fmt(x: number): string {

@@ -128,6 +128,14 @@ describe('neurostream evaluate / calibrate', () => {
     const intents = openRecording(live).intents();
     expect(intents.length).toBe(100); // every bin after the thresholds' first second
     expect(intents[0]!.values.length).toBe(2);
+    // Each intent says where its time went, from the last byte of its bin to its emission.
+    for (const { latency } of intents) {
+      expect(latency.acquisitionMs).toBeGreaterThanOrEqual(0);
+      expect(latency.featuresMs).toBeGreaterThanOrEqual(0);
+      expect(latency.decodeMs).toBeGreaterThan(0);
+      expect(latency.acquisitionMs + latency.featuresMs + latency.decodeMs).toBeLessThan(1000);
+    }
+    expect(intents.some((i) => i.latency.acquisitionMs > 0)).toBe(true);
 
     // A model of another feature count stops the session with one clear error; the recording is kept.
     const wrong = join(root, 'wrong');
