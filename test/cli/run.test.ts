@@ -34,7 +34,8 @@ describe('neurostream run', () => {
     let sent = false;
     const r = await runCli(['run', '--status-interval', '0.2'], {
       onStdout: (text, child) => {
-        if (!sent && STATUS.test(text.trim().split('\n')[0] ?? '')) {
+        // Any status line with figures (a loaded machine may first print `waiting for data…`).
+        if (!sent && text.split('\n').some((line) => STATUS.test(line))) {
           sent = true;
           child.kill('SIGINT');
         }
