@@ -16,9 +16,11 @@ export interface SessionDecoding {
   /** Seconds of bins the Kalman filter is calibrated on. */
   calibrateS: number;
   onIntent: (intent: Intent) => void;
-  onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+  onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number; droppedWhileCalibrating?: number }) => void;
   /** A ready decoder (an ONNX model) instead of calibrating a Kalman filter. */
   decoder?: Decoder;
+  /** An offline source (replay): lose no bin; the source holds back on `backlog()`. */
+  offline?: boolean;
 }
 
 /** Bin width of the intracortical chain, ms (the chain's default). */
@@ -61,7 +63,7 @@ export class SessionChain {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
       if (this.decoding) {
-        const { calibrateS, onIntent, onReady, decoder } = this.decoding;
+        const { calibrateS, onIntent, onReady, decoder, offline } = this.decoding;
         this.decoder = new SessionDecoder({
           sampleRateHz: rate,
           binSamples: Math.round((BIN_MS * rate) / 1000),
@@ -71,6 +73,7 @@ export class SessionChain {
           onError: this.onError,
           ...(onReady ? { onReady } : {}),
           ...(decoder ? { decoder } : {}),
+          ...(offline ? { offline } : {}),
         });
       }
       this.subscription = this.input.pipe(intracorticalChain({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S })).subscribe({
@@ -102,6 +105,11 @@ export class SessionChain {
       return this.decoder ? `${features} | ${this.decoder.status()}` : features;
     }
     return `filtered ${this.filteredBlocks} blocks (${this.description})`;
+  }
+
+  /** Bins the decoder holds and has not decoded yet (0 without a decoder). */
+  backlog(): number {
+    return this.decoder?.backlog() ?? 0;
   }
 
   /** Waits (at most `timeoutMs`) for the decoder to decode what it holds. */

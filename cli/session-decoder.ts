@@ -10,7 +10,7 @@
  * decoded, in order, once the model is ready.
  */
 import { Subject, type Subscription } from 'rxjs';
-import type { FeatureFrame, Intent, Marker } from '../core/index.js';
+import { InvalidOptionError, type FeatureFrame, type Intent, type Marker } from '../core/index.js';
 import { calibrateInWorker } from '../decoding/calibration/calibrate-in-worker.js';
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import { KINEMATICS_NAMES, KinematicsTruth } from '../decoding/datasets/kinematics-truth.js';
@@ -36,9 +36,14 @@ export interface SessionDecoderOptions {
   onIntent: (intent: Intent) => void;
   onError: (error: unknown) => void;
   /** Told once the model is ready (to record which decoder ran). */
-  onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+  onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number; droppedWhileCalibrating?: number }) => void;
   /** A decoder ready to run (an ONNX model): no calibration, decoding from the first settled bin. */
   decoder?: Decoder;
+  /**
+   * An offline source (replay) that must lose no bin: nothing is dropped while calibrating or
+   * decoding; the source holds back on `backlog()` instead.
+   */
+  offline?: boolean;
 }
 
 type Phase = 'waiting' | 'collecting' | 'calibrating' | 'decoding' | 'no-truth' | 'failed';
@@ -67,6 +72,8 @@ export class SessionDecoder {
   private stopped = false;
   private failure = '';
   private calibration: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  private calibrationBins = 0;
   /** Settles when the decode pipeline has decoded every bin given to it (after `input.complete()`). */
   private decodingDone: Promise<void> | undefined;
 
@@ -74,7 +81,13 @@ export class SessionDecoder {
 
   /** Markers of every block, in order (the truth comes from them). */
   observeMarkers(markers: readonly Marker[] | undefined): void {
+    if (this.stopped || this.phase === 'failed' || this.phase === 'no-truth') return; // nobody will ask
     this.kinematics.observe(markers);
+  }
+
+  /** Bins given and not yet decoded (waiting for the model or in the decode queue). */
+  backlog(): number {
+    return this.pending.length + (this.stats?.queued ?? 0);
   }
 
   /** A FeatureFrame from the chain, with the acquisition delay of the block that completed it. */
@@ -106,7 +119,7 @@ export class SessionDecoder {
     }
     if (this.phase === 'calibrating') {
       this.pending.push({ frame, truth, acquisitionMs });
-      if (this.pending.length > MAX_PENDING) {
+      if (!this.options.offline && this.pending.length > MAX_PENDING) {
         this.pending.shift();
         this.droppedWhileCalibrating++;
       }
@@ -124,9 +137,11 @@ export class SessionDecoder {
       case 'collecting':
         return `decoder kalman: calibrating on ${this.rows.length} bins (${this.options.calibrateS} s)`;
       case 'calibrating':
-        return `decoder kalman: fitting on ${this.rows.length} bins…`;
+        return `decoder kalman: fitting on ${this.calibrationBins} bins…`;
       case 'no-truth':
-        return 'decoder: none (the stream carries no kinematics to calibrate on)';
+        return this.calibrationBins > 0
+          ? `decoder: none (only ${this.calibrationBins} bins with kinematics in the calibration window; 50 needed)`
+          : 'decoder: none (the stream carries no kinematics to calibrate on)';
       case 'failed':
         return `DECODER FAILED: ${this.failure}`;
       case 'decoding': {
@@ -137,7 +152,8 @@ export class SessionDecoder {
               ? `R² ${fmt(this.r2.meanR2())} (vx ${fmt(this.r2.r2(0))}, vy ${fmt(this.r2.r2(1))}, last ${((this.r2.size * this.options.binSamples) / this.options.sampleRateHz).toFixed(0)} s)`
               : 'R² —';
         const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.lagMs > 1 ? `, lag ${this.stats.lagMs.toFixed(1)} ms` : ''}${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
-        return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}`;
+        const waited = this.droppedWhileCalibrating > 0 ? `, ${this.droppedWhileCalibrating} bins dropped while calibrating` : '';
+        return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}${waited}`;
       }
     }
   }
@@ -162,12 +178,15 @@ export class SessionDecoder {
   /** No more frames: an unfinished calibration is abandoned, decoding stops. */
   stop(): void {
     this.stopped = true;
+    this.abort.abort(); // a fit still running is of no use now: end its worker
+    this.pending.length = 0;
     this.subscription?.unsubscribe();
     this.input?.complete();
   }
 
   private startCalibration(): void {
     const n = this.rows.length;
+    this.calibrationBins = n;
     if (n < 50) {
       this.phase = 'no-truth';
       return;
@@ -180,18 +199,40 @@ export class SessionDecoder {
     this.targets.forEach((t, i) => Y.set(t.slice(0, KINEMATICS_NAMES.length), i * KINEMATICS_NAMES.length));
     this.rows = [];
     this.targets = [];
-    this.calibration = calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }).then(
+    this.calibration = calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }, this.abort.signal).then(
       (model) => {
         if (this.stopped) return;
         this.start(new BuiltinDecoder(model), n);
         for (const { frame, truth, acquisitionMs } of this.pending.splice(0)) this.decodeFrame(frame, truth, acquisitionMs);
       },
-      (error: unknown) => this.fail(error),
+      (error: unknown) => {
+        if (!this.stopped) this.fail(error);
+      },
     );
   }
 
   /** Starts decoding with `decoder` (calibrated on `calibrationBins` bins, 0 for a given model). */
   private start(decoder: Decoder, calibrationBins: number): void {
+    try {
+      this.begin(decoder, calibrationBins);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private begin(decoder: Decoder, calibrationBins: number): void {
+    if (decoder.inputShape.length !== 1) {
+      throw new InvalidOptionError(`--model ${decoder.name}`, 'a model of feature vectors (input shape [1, F])', `input shape [1, ${decoder.inputShape.join(', ')}] (an epoch model: use it with evaluate)`);
+    }
+    const generic = decoder.inputNames.every((name, i) => name === `input_${i}`);
+    if (decoder.inputNames.length !== this.names.length || (!generic && decoder.inputNames.some((name, i) => name !== this.names[i]))) {
+      const at = decoder.inputNames.findIndex((name, i) => name !== this.names[i]);
+      throw new InvalidOptionError(
+        `--model ${decoder.name} inputs`,
+        `the session's ${this.names.length} features in order (${this.names.slice(0, 3).join(', ')}, …)`,
+        decoder.inputNames.length !== this.names.length ? `${decoder.inputNames.length} inputs` : `"${decoder.inputNames[at]}" where "${this.names[at]}" is`,
+      );
+    }
     this.decoderName = decoder.name;
     this.provider = decoder.provider;
     const outputs = VELOCITY_NAMES.map((n) => decoder.outputNames.indexOf(n));
@@ -202,7 +243,8 @@ export class SessionDecoder {
     const timing = (frame: FeatureFrame): number => {
       return takeUpTo(this.acquisition, frame.bin) ?? 0;
     };
-    this.subscription = this.input.pipe(decode(decoder, { timing, onStats: (s) => (this.stats = s) })).subscribe({
+    const maxQueue = this.options.offline ? Number.MAX_SAFE_INTEGER : undefined;
+    this.subscription = this.input.pipe(decode(decoder, { timing, onStats: (s) => (this.stats = s), ...(maxQueue ? { maxQueue } : {}) })).subscribe({
       complete: () => done(),
       next: (intent) => {
         const truth = takeUpTo(this.truthByBin, intent.bin);
@@ -220,7 +262,13 @@ export class SessionDecoder {
       },
     });
     this.phase = 'decoding';
-    this.options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins, features: this.names.length });
+    this.options.onReady?.({
+      name: decoder.name,
+      provider: decoder.provider,
+      calibrationBins,
+      features: this.names.length,
+      ...(this.droppedWhileCalibrating > 0 ? { droppedWhileCalibrating: this.droppedWhileCalibrating } : {}),
+    });
   }
 
   private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number): void {

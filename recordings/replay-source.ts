@@ -21,6 +21,11 @@ export interface ReplayOptions {
   blockMs?: number;
   /** Called with the sample index reached after each block (progress displays). */
   onProgress?: (endSample: number) => void;
+  /**
+   * Asked before each block at `'max'`: while it answers true (a consumer still busy — a decoder
+   * with bins queued), the replay waits instead of outrunning it, so nothing downstream drops.
+   */
+  holdBack?: () => boolean;
 }
 
 /** At `'max'`, give the event loop a turn after this much work (signals, timers, status). */
@@ -52,6 +57,19 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
       options.onProgress?.(block.first + block.length);
     };
 
+    let held: SampleBlock | undefined;
+    const resume = (): void => {
+      timer = undefined;
+      if (stopped) return;
+      if (options.holdBack?.()) {
+        timer = setTimeout(resume, 1);
+        return;
+      }
+      const block = held!;
+      held = undefined;
+      emit(block);
+      step();
+    };
     const step = (): void => {
       timer = undefined;
       try {
@@ -63,6 +81,12 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
             return;
           }
           const block = next.value;
+          if (speed === 'max' && options.holdBack?.()) {
+            // The consumer is behind: wait for it (checking every millisecond), then go on with this block.
+            held = block;
+            timer = setTimeout(resume, 1);
+            return;
+          }
           if (speed === 'max') {
             emit(block);
             if (hostNowMs() - sliceStart >= YIELD_EVERY_MS) {

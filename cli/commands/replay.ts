@@ -13,6 +13,9 @@ import { choiceFlag, numberFlag } from '../parse-flag.js';
 import { runSession, type SessionPipeline } from './run.js';
 import { progressBar } from '../progress.js';
 
+/** Bins a decoder may hold before the replay waits for it. */
+const MAX_DECODER_BACKLOG = 64;
+
 interface ReplayFlags {
   speed: ReplaySpeed;
   dsp?: boolean;
@@ -56,10 +59,14 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
   const total = stream.endSample;
   let reached = 0;
   const bar = progressBar(total);
+  // A decoder slower than the replay (an ONNX model at --speed max) holds the replay back rather
+  // than drop bins: the replayed intents are then the live ones, bit for bit.
+  let backlog: () => number = () => 0;
   const source = replaySource(recording, {
     speed: flags.speed,
     blockMs: flags.blockMs,
     onProgress: (end) => (reached = end),
+    holdBack: () => backlog() > MAX_DECODER_BACKLOG,
   });
   for (const note of recording.notes) process.stderr.write(`neurostream replay: note: ${note}\n`);
   const code = await runSession(
@@ -74,13 +81,18 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       dsp,
       decoder,
       calibrateS,
+      // The model the session ran, checked by its hash, on the provider it ran on.
       ...(recorded?.model !== undefined ? { model: recorded.model } : {}),
+      ...(recorded?.modelSha256 !== undefined ? { modelSha256: recorded.modelSha256 } : {}),
+      ...(recorded?.providers !== undefined ? { providers: recorded.providers.join(',') } : {}),
       ...(flags.record !== undefined ? { record: flags.record } : {}),
     },
     {
       label: `recording ${dir}`,
       source,
       completeReason: 'end of recording',
+      offline: true,
+      bindBacklog: (fn) => (backlog = fn),
       status: () => `replay ${bar(reached)} ${(reached / recording.info.sampleRateHz).toFixed(1)}/${(total / recording.info.sampleRateHz).toFixed(1)} s at ${flags.speed === 'max' ? 'max speed' : `${flags.speed}x`}`,
     },
   );

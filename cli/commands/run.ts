@@ -4,10 +4,13 @@
  * live status line; filters, decoders, recording and the dashboard plug into this same session
  * as they land.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import { NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
+import { InvalidOptionError, NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { checkNewDirectory } from '../../recordings/new-directory.js';
 import { Recorder, type RecorderStatus } from '../../recordings/recorder.js';
@@ -39,6 +42,8 @@ export interface RunFlags {
   calibrateS: number;
   model?: string;
   providers?: string;
+  /** A replay: the model must be the file the session ran. */
+  modelSha256?: string;
 }
 
 export const SESSION_DECODERS = ['kalman', 'none'] as const;
@@ -54,13 +59,37 @@ export interface SessionInput {
   completeReason: string;
   /** Shown at the end of the status line (e.g. replay progress). */
   status?: () => string;
+  /** An offline source (replay): the decoder loses no bin, and the source may ask `backlog()`. */
+  offline?: boolean;
+  /** Given the session's decoder backlog once the session is built (offline sources hold back on it). */
+  bindBacklog?: (backlog: () => number) => void;
 }
 
-/** Loads `--model` on the first provider of `--providers` that works, saying which and why not the others. */
-async function loadSessionModel(path: string, providers: string | undefined, log: ReturnType<typeof createLogger>): Promise<OnnxDecoder> {
+/**
+ * Loads `--model` on the first provider of `--providers` that works, saying which and why not the
+ * others; `expectSha256` (a replay) refuses a file that changed since the session it replays.
+ */
+async function loadSessionModel(
+  path: string,
+  providers: string | undefined,
+  log: ReturnType<typeof createLogger>,
+  expectSha256?: string,
+): Promise<{ decoder: OnnxDecoder; path: string; sha256: string }> {
   const list = providers === undefined ? undefined : providers.split(',').map((p) => p.trim());
   list?.forEach((p, i) => checkOneOf('option', `--providers[${i}]`, p, ONNX_PROVIDERS));
-  return OnnxDecoder.load(path, {
+  const absolute = resolve(path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolute);
+  } catch (error) {
+    throw new InvalidOptionError('--model', 'a readable ONNX file', `${absolute} (${(error as { code?: string }).code ?? (error as Error).message})`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (expectSha256 !== undefined && sha256 !== expectSha256) {
+    throw new InvalidOptionError(`--model ${absolute}`, `the model the session ran (sha256 ${expectSha256.slice(0, 12)}…)`, `a file that changed since (sha256 ${sha256.slice(0, 12)}…)`);
+  }
+  const decoder = await OnnxDecoder.load(new Uint8Array(bytes), {
+    label: absolute,
     ...(list ? { providers: list as OnnxProvider[] } : {}),
     log: (event) => {
       if (event.type === 'provider-unavailable') {
@@ -69,6 +98,7 @@ async function loadSessionModel(path: string, providers: string | undefined, log
       } else log.info({ provider: event.provider }, 'execution provider selected');
     },
   });
+  return { decoder, path: absolute, sha256 };
 }
 
 /** The processing a session ran, as recorded in the manifest (replay runs it again). */
@@ -77,8 +107,10 @@ export interface SessionPipeline {
   mainsHz: 50 | 60;
   decoder: SessionDecoderName;
   calibrateS: number;
-  /** The ONNX model that decoded live (instead of a calibrated Kalman filter). */
+  /** The ONNX model that decoded live (instead of a calibrated Kalman filter): absolute path, hash, provider used. */
   model?: string;
+  modelSha256?: string;
+  providers?: string[];
 }
 
 /** Refuses a `--record` directory that already holds something, before the device starts. */
@@ -129,6 +161,10 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   checkRecordDir(flags.record);
   checkNumber('option', '--calibrate-s', flags.calibrateS, { min: 1, max: 3600 });
   const log = createLogger(flags.logLevel);
+  if (flags.providers !== undefined && flags.model === undefined) throw new InvalidOptionError('--providers', 'a --model to run on them', flags.providers);
+  if (flags.model !== undefined && !flags.dsp) throw new InvalidOptionError('--model', 'the processing chain that makes its features (drop --no-dsp)', flags.model);
+  // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
+  const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   // Simulators and replays end by themselves at --duration; real devices run until told.
   const simulated = input !== undefined || flags.device === 'intracortical' || flags.device === 'eeg';
   const { label, source } =
@@ -143,7 +179,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     mainsHz: flags.mains,
     decoder: flags.decoder,
     calibrateS: flags.calibrateS,
-    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
   };
   let recorder: Recorder | undefined;
   let recorderFailed = false;
@@ -152,11 +188,10 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   let info: StreamInfo | undefined;
   let health: StreamHealth | undefined;
   let failChain: (error: unknown) => void = () => {};
-  // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
-  const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log) : undefined;
   const decoding = flags.decoder === 'kalman' || model
     ? {
-        ...(model ? { decoder: model } : {}),
+        ...(model ? { decoder: model.decoder } : {}),
+        ...(input?.offline ? { offline: true } : {}),
         calibrateS: flags.calibrateS,
         onIntent: (intent: Intent) => recorder?.writeIntent(intent),
         onReady: (decoder: Record<string, unknown>) => {
@@ -166,6 +201,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       }
     : undefined;
   const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), (frame) => recorder?.writeFeatures(frame), decoding) : undefined;
+  input?.bindBacklog?.(() => chain?.backlog() ?? 0);
   /** The status line: stream health, then what the processing chain reports. */
   const statusLine = (): string => {
     if (!info || !health) return `waiting for data from ${label}…`;
@@ -209,7 +245,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       // The recorder finalises its files before the process may exit (signals stay handled till then).
       const closing = recorder ? recorder.close() : Promise.resolve(undefined);
       void closing.then(async (status) => {
-        await model?.dispose();
+        await model?.decoder.dispose();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         if (!status && recorderFailed) {

@@ -15,16 +15,33 @@ export class CalibrationError extends NeurostreamError {
   }
 }
 
-export function calibrateInWorker(request: ContinuousCalibrationRequest): Promise<KalmanModel | RidgeModel> {
+/** Fits in a worker; aborting `signal` terminates the worker at once (a session that stops mid-fit). */
+export function calibrateInWorker(request: ContinuousCalibrationRequest, signal?: AbortSignal): Promise<KalmanModel | RidgeModel> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new CalibrationError('aborted'));
+      return;
+    }
     const worker = new Worker(WORKER_URL);
     let settled = false;
+    signal?.addEventListener(
+      'abort',
+      () => {
+        if (settled) return;
+        settled = true;
+        void worker.terminate();
+        reject(new CalibrationError('aborted'));
+      },
+      { once: true },
+    );
     worker.once('message', (reply: CalibrationReply) => {
+      if (settled) return;
       settled = true;
       if (reply.ok) resolve(reply.model);
       else reject(new CalibrationError(reply.message));
     });
     worker.once('error', (error) => {
+      if (settled) return;
       settled = true;
       reject(new CalibrationError(error.message));
     });

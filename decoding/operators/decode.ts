@@ -11,8 +11,10 @@
  *   acquisitionMs — until the block entered processing (given by `timing`, 0 when unknown),
  *   featuresMs    — the rest of the way to the frame reaching this operator,
  *   decodeMs      — waiting in the queue plus decoding, until the Intent is emitted.
- * State (decoder state, queue, counters) is per subscription; the decoder instance must not be
- * shared by two subscriptions (its recurrent state would mix).
+ * State (decoder state — reset at subscription —, queue, counters) is per subscription; the
+ * decoder instance must not be shared by two live subscriptions (its recurrent state would mix).
+ * Offline sources (replay) that must lose nothing give a large `maxQueue` and hold back while
+ * `stats().queued` is high.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidOptionError, createIntent, hostNowMs, type FeatureFrame, type Intent } from '../../core/index.js';
@@ -45,6 +47,7 @@ export function decode(decoder: Decoder, options: DecodeOptions = {}): OperatorF
   if (features < 0) throw new InvalidOptionError(`decoder ${decoder.name}`, 'a decoder of feature vectors (input shape [F])', `input shape [${decoder.inputShape.join(', ')}]`);
   return (source) =>
     new Observable<Intent>((subscriber) => {
+      decoder.reset(); // a subscription starts from the decoder's initial state
       const stats: DecodeStats = { decoded: 0, dropped: 0, queued: 0, lagMs: 0, maxLagMs: 0, decodeMs: 0 };
       const queue: { frame: FeatureFrame; receivedAt: number }[] = [];
       let busy = false;

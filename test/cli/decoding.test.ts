@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,10 +141,30 @@ describe('neurostream evaluate / calibrate', () => {
     const wrong = join(root, 'wrong');
     const w = await runCli(['run', '--channels', '8', '--duration', '3', '--model', model, '--providers', 'cpu', '--record', wrong], { timeoutMs: 60_000 });
     expect(w.code).toBe(1);
-    expect(w.stderr).toMatch(/processing failed: decoder onnx:kalman\.onnx input: expected 32 features, got "16 in bin \d+"/);
+    expect(w.stderr).toMatch(/processing failed: --model onnx:kalman\.onnx inputs: expected the session's 16 features in order \(tc:ch0001, tc:ch0002, tc:ch0003, …\), got "32 inputs"/);
     expect(readManifest(wrong).status).toBe('complete');
     const missing = await runCli(['run', '--duration', '1', '--model', join(root, 'none.onnx')]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/none\.onnx/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--model: expected a readable ONNX file, got ".*none\.onnx \(ENOENT\)"/);
+    const epochModel = join(root, 'csp.onnx');
+    expect((await runCli(['calibrate', ...RUNS, '--decoder', 'csp-lda', ...MI, '--out', epochModel], { timeoutMs: 120_000 })).code).toBe(0);
+    const epoch = join(root, 'epoch');
+    const e = await runCli(['run', '--channels', '16', '--duration', '2', '--model', epochModel, '--providers', 'cpu', '--record', epoch], { timeoutMs: 60_000 });
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/--model onnx:csp\.onnx: expected a model of feature vectors \(input shape \[1, F\]\), got "input shape \[1, 64, 161\]/);
+    expect(readManifest(epoch).status).toBe('complete'); // the recording is finalised all the same
+
+    // Replay runs the same model file, on the provider the session used, and refuses a changed one.
+    const replayed = join(root, 'replayed');
+    const p = await runCli(['replay', live, '--speed', 'max', '--record', replayed], { timeoutMs: 60_000 });
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    const again = openRecording(replayed).intents();
+    expect(again.map((i) => i.bin)).toEqual(intents.map((i) => i.bin)); // none dropped, though ONNX answers asynchronously
+    again.forEach((intent, i) => expect(Buffer.from(intent.values.buffer).equals(Buffer.from(intents[i]!.values.buffer))).toBe(true));
+    writeFileSync(model, Buffer.concat([readFileSync(model), Buffer.from([0])]));
+    const changed = await runCli(['replay', live, '--speed', 'max']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/--model .*kalman\.onnx: expected the model the session ran \(sha256 [0-9a-f]{12}…\), got "a file that changed since/);
   }, 240_000);
 });
