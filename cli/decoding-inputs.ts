@@ -8,7 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { InvalidOptionError } from '../core/index.js';
+import { InvalidOptionError, checkInteger } from '../core/index.js';
 import { readEpochs, type EpochSet } from '../decoding/datasets/epochs.js';
 import { readFeatureTable, type FeatureTable } from '../decoding/datasets/feature-table.js';
 import { readRecordingFeatures } from '../decoding/datasets/recording-features.js';
@@ -29,6 +29,22 @@ export interface DecodingInputFlags {
 export function isContinuous(decoder: DecoderName): decoder is (typeof CONTINUOUS_DECODERS)[number] {
   return (CONTINUOUS_DECODERS as readonly string[]).includes(decoder);
 }
+
+/** `--lags` is a ridge setting: 1 (no history) for the others; at most 100. */
+export function checkLags(decoder: DecoderName | undefined, lags: number): void {
+  checkInteger('option', '--lags', lags, { min: 1, max: 100 });
+  if (lags !== 1 && decoder !== 'ridge') throw new InvalidOptionError('--lags', 'a ridge decoder (the others take no history)', `--lags ${lags} with ${decoder ?? '--model'}`);
+}
+
+/** The lagged design must stay a size the solver can take: (lags × features) ≤ MAX_LAGGED_COLUMNS. */
+export function checkLagColumns(lags: number, features: number): void {
+  if (lags * features > MAX_LAGGED_COLUMNS) {
+    throw new InvalidOptionError('--lags', `at most ${MAX_LAGGED_COLUMNS} lagged columns (lags × ${features} features)`, `${lags} (${lags * features} columns)`);
+  }
+}
+
+/** The most columns of a lagged ridge design (a 4096² normal matrix is 128 MB and a Cholesky of minutes). */
+export const MAX_LAGGED_COLUMNS = 4096;
 
 function list(flag: string, raw: string): string[] {
   const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { InvalidOptionError, checkInteger } from '../../core/index.js';
+import { InvalidOptionError } from '../../core/index.js';
 import { calibrateCspLda } from '../../decoding/calibration/csp-calibration.js';
 import { calibrateKalman } from '../../decoding/calibration/kalman-calibration.js';
 import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
@@ -14,6 +14,7 @@ import { logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.
 import type { DecoderModel } from '../../decoding/models.js';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
 import { DECODER_NAMES, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
+import { checkLagColumns, checkLags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag } from '../parse-flag.js';
 
 interface CalibrateFlags extends DecodingInputFlags {
@@ -40,13 +41,14 @@ export function calibrateCommand(): Command {
 }
 
 export async function calibrate(inputs: readonly string[], flags: CalibrateFlags): Promise<void> {
-  checkInteger('option', '--lags', flags.lags, { min: 1, max: 100 });
+  checkLags(flags.decoder, flags.lags);
   if (!flags.out.toLowerCase().endsWith('.onnx')) throw new InvalidOptionError('--out', 'a file name ending in .onnx', flags.out);
   let model: DecoderModel;
   let summary: string;
   if (isContinuous(flags.decoder)) {
     const data = await readContinuousInputs(inputs, flags);
     const F = data.featureNames.length;
+    checkLagColumns(flags.lags, F);
     const D = data.targetNames.length;
     const common = { featureNames: data.featureNames, targetNames: data.targetNames, ...(data.runStarts ? { runStarts: data.runStarts } : {}) };
     model = flags.decoder === 'ridge' ? calibrateRidge(data.X, data.Y, data.n, F, D, { ...common, lags: flags.lags - 1 }) : calibrateKalman(data.X, data.Y, data.n, F, D, common);
@@ -60,7 +62,7 @@ export async function calibrate(inputs: readonly string[], flags: CalibrateFlags
       const C = set.channelNames.length;
       const X = new Float64Array(set.epochs.length * C);
       set.epochs.forEach((epoch, i) => X.set(logPowerFeatures(epoch, C, set.samples), i * C));
-      model = calibrateLda(X, set.epochs.length, C, set.labels, { shrinkage: 'auto', classes: set.classes, featureNames: set.channelNames.map((c) => `logpow:${c}`) });
+      model = calibrateLda(X, set.epochs.length, C, set.labels, { shrinkage: 'auto', classes: set.classes, featureNames: set.channelNames.map((c) => `${c}:logpower`) });
     }
     summary = `${set.epochs.length} epochs of ${set.channelNames.length} ch × ${set.samples} samples (${set.filter}) → ${set.classes.join(', ')}`;
     for (const note of set.notes) process.stderr.write(`neurostream calibrate: note: ${note}\n`);

@@ -9,14 +9,14 @@
  * level, Cohen's κ and the information-transfer rate. JSON keys: README ("evaluate --json").
  */
 import { Command } from 'commander';
-import { InvalidOptionError, checkInteger, checkNumber } from '../../core/index.js';
+import { InvalidOptionError, checkNumber } from '../../core/index.js';
 import { crossValidateContinuous } from '../../decoding/evaluation/continuous-evaluation.js';
 import { contiguousFolds, shuffleSplits, type Split } from '../../decoding/evaluation/cross-validation.js';
-import { accuracy, chanceLevel, cohensKappa, confusionMatrix, itrBitsPerMinute, itrBitsPerTrial } from '../../decoding/evaluation/classification-metrics.js';
+import { accuracy, chanceLevel, cohensKappa, confusionMatrix, itrBitsPerMinute, itrBitsPerTrial, type ConfusionMatrix } from '../../decoding/evaluation/classification-metrics.js';
 import { crossValidateDiscrete, logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
 import { regressionScores } from '../../decoding/evaluation/regression-metrics.js';
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
-import { DECODER_NAMES, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
+import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 
 interface EvaluateFlags extends DecodingInputFlags {
@@ -49,6 +49,7 @@ export function evaluateCommand(): Command {
     .option('--seed <s>', 'with --splits: seed (default 42)', integerFlag('--seed'))
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const report = await evaluate(inputs, flags);
+      if (!flags.json) for (const note of (report.notes as string[] | undefined) ?? []) process.stderr.write(`neurostream evaluate: note: ${note}\n`);
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     });
 }
@@ -71,12 +72,17 @@ const named = (names: readonly string[], values: readonly number[]): Record<stri
 
 export async function evaluate(inputs: readonly string[], flags: EvaluateFlags): Promise<Report> {
   if ((flags.decoder === undefined) === (flags.model === undefined)) throw new InvalidOptionError('--decoder/--model', 'exactly one of --decoder NAME or --model FILE.onnx', flags.decoder ?? flags.model ?? 'neither');
-  checkInteger('option', '--lags', flags.lags, { min: 1, max: 100 });
+  checkLags(flags.decoder, flags.lags);
   if (flags.testSize !== undefined) checkNumber('option', '--test-size', flags.testSize, { min: 0, exclusiveMin: true, max: 1 });
-  if (flags.model !== undefined) return evaluateModel(inputs, flags.model, flags);
+  if (flags.model !== undefined) {
+    const cv = flags.folds ?? flags.splits ?? flags.testSize ?? flags.seed;
+    if (cv !== undefined) throw new InvalidOptionError('--folds/--splits/--test-size/--seed', 'a --decoder to cross-validate (a --model is scored as it is, on all the data)', cv);
+    return evaluateModel(inputs, flags.model, flags);
+  }
   const decoder = flags.decoder!;
   if (isContinuous(decoder)) {
     const data = await readContinuousInputs(inputs, flags);
+    checkLagColumns(flags.lags, data.featureNames.length);
     const { description } = protocol(flags, data.n);
     const result = crossValidateContinuous(data, {
       decoder,
@@ -119,19 +125,24 @@ export async function evaluate(inputs: readonly string[], flags: EvaluateFlags):
     trialS: result.trialS,
     itrBitsPerTrial: result.itrBitsPerTrial,
     itrBitsPerMin: result.itrBitsPerMin,
-    confusion: result.confusion,
-    perSplit: result.perSplit,
+    confusion: confusionJson(result.confusion),
+    perSplit: result.perSplit.map((split) => ({ ...split, confusion: confusionJson(split.confusion) })),
     notes: set.notes,
   };
 }
 
 async function evaluateModel(inputs: readonly string[], path: string, flags: EvaluateFlags): Promise<Report> {
-  const decoder = await OnnxDecoder.load(path, { providers: ['cpu'] });
-  try {
-    if (decoder.kind === 'continuous') {
-      const data = await readContinuousInputs(inputs, flags);
+  // A first look at the model (its kind and input shape) decides how the data are read.
+  const probe = await OnnxDecoder.load(path, { providers: ['cpu'] });
+  const { kind } = probe;
+  const epochInput = probe.inputShape.length === 2;
+  await probe.dispose();
+  if (kind === 'continuous') {
+    const data = await readContinuousInputs(inputs, flags);
+    // Loaded again against the data's feature names: a model fed its columns in another order is refused.
+    const decoder = await OnnxDecoder.load(path, { providers: ['cpu'], expectInputNames: data.featureNames });
+    try {
       const F = data.featureNames.length;
-      if (decoder.inputShape[0] !== F) throw new InvalidOptionError(`--model ${path}`, `a model of the data's ${F} features`, `a model of ${decoder.inputShape.join('×')} inputs`);
       const D = data.targetNames.length;
       const outputs = decoder.outputNames.length;
       const take = data.targetNames.map((t) => decoder.outputNames.indexOf(t));
@@ -148,10 +159,14 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
       }
       const scores = regressionScores(data.Y, predicted, data.n, D);
       return { kind: 'continuous', model: path, provider: decoder.provider, inputs: [...inputs], bins: data.n, features: F, targets: data.targetNames, protocol: { fitted: false }, r2: named(data.targetNames, scores.r2), meanR2: scores.meanR2, correlation: named(data.targetNames, scores.correlation), meanCorrelation: scores.meanCorrelation };
+    } finally {
+      await decoder.dispose();
     }
-    const set = readDiscreteInputs(inputs, flags);
-    const C = set.channelNames.length;
-    const epochInput = decoder.inputShape.length === 2;
+  }
+  const set = readDiscreteInputs(inputs, flags);
+  const C = set.channelNames.length;
+  const decoder = await OnnxDecoder.load(path, { providers: ['cpu'], expectInputNames: epochInput ? set.channelNames : set.channelNames.map((c) => `${c}:logpower`) });
+  try {
     if (epochInput ? decoder.inputShape[0] !== C || decoder.inputShape[1] !== set.samples : decoder.inputShape[0] !== C) {
       throw new InvalidOptionError(`--model ${path}`, `a model of ${epochInput ? `${C} channels × ${set.samples} samples` : `${C} per-channel features`}`, `input shape [${decoder.inputShape.join(', ')}]`);
     }
@@ -163,6 +178,9 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
       predicted.push(decoder.outputNames[best]!);
     }
     const classes = [...decoder.outputNames];
+    if (classes.length !== set.classes.length || set.classes.some((c) => !classes.includes(c))) {
+      throw new InvalidOptionError(`--model ${path}`, `a model of the classes ${set.classes.join(', ')} (--classes)`, `one of ${classes.join(', ')}`);
+    }
     const acc = accuracy(set.labels, predicted);
     const trialS = set.samples / set.sampleRateHz;
     return {
@@ -171,6 +189,9 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
       provider: decoder.provider,
       inputs: [...inputs],
       epochs: set.epochs.length,
+      channels: C,
+      samples: set.samples,
+      filter: set.filter,
       classes,
       protocol: { fitted: false },
       accuracy: acc,
@@ -179,11 +200,18 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
       trialS,
       itrBitsPerTrial: itrBitsPerTrial(classes.length, acc),
       itrBitsPerMin: itrBitsPerMinute(classes.length, acc, trialS),
-      confusion: confusionMatrix(set.labels, predicted, classes),
+      confusion: confusionJson(confusionMatrix(set.labels, predicted, classes)),
+      notes: set.notes,
     };
   } finally {
     await decoder.dispose();
   }
+}
+
+/** A confusion matrix as JSON: `counts[truth][predicted]`, rows and columns in `classes` order. */
+function confusionJson(confusion: ConfusionMatrix): { classes: readonly string[]; counts: number[][] } {
+  const K = confusion.classes.length;
+  return { classes: confusion.classes, counts: Array.from({ length: K }, (_, i) => Array.from(confusion.counts.subarray(i * K, (i + 1) * K))) };
 }
 
 function f3(x: unknown): string {

@@ -26,6 +26,8 @@ export interface ContinuousData {
   readonly n: number;
   readonly featureNames: readonly string[];
   readonly targetNames: readonly string[];
+  /** Rows where a new recording (contiguous run) begins; default [0]. No lag, transition or state crosses them. */
+  readonly runStarts?: readonly number[];
 }
 
 export interface ContinuousEvaluationOptions {
@@ -75,10 +77,10 @@ function gather(a: Float64Array, width: number, rows: Int32Array): Float64Array 
   return out;
 }
 
-/** Positions in `rows` (sorted) where a new contiguous run starts. */
-function runStarts(rows: Int32Array): number[] {
+/** Positions in `rows` (sorted) where a new contiguous run starts: a gap in the rows, or a new input. */
+function runStarts(rows: Int32Array, inputStarts: ReadonlySet<number>): number[] {
   const starts: number[] = [];
-  for (let i = 0; i < rows.length; i++) if (i === 0 || rows[i]! !== rows[i - 1]! + 1) starts.push(i);
+  for (let i = 0; i < rows.length; i++) if (i === 0 || rows[i]! !== rows[i - 1]! + 1 || inputStarts.has(rows[i]!)) starts.push(i);
   return starts;
 }
 
@@ -93,11 +95,12 @@ export function crossValidateContinuous(data: ContinuousData, options: Continuou
       ? shuffleSplits(n, { splits: options.splits, testSize: options.testSize ?? 0.2, seed: options.seed ?? 42 })
       : contiguousFolds(n, options.folds ?? 5);
 
+  const inputStarts = new Set(data.runStarts ?? [0]);
   const perFold: FoldResult[] = [];
   splits.forEach((split, fold) => {
     const trainX = gather(X, F, split.train);
     const trainY = gather(Y, D, split.train);
-    const common = { featureNames: data.featureNames, targetNames: data.targetNames, runStarts: runStarts(split.train) };
+    const common = { featureNames: data.featureNames, targetNames: data.targetNames, runStarts: runStarts(split.train, inputStarts) };
     let model: RidgeModel | KalmanModel;
     if (decoder === 'ridge') {
       model = calibrateRidge(trainX, trainY, split.train.length, F, D, {
@@ -116,7 +119,7 @@ export function crossValidateContinuous(data: ContinuousData, options: Continuou
     const predicted = new Float64Array(m * D);
     for (let i = 0; i < m; i++) {
       const row = split.test[i]!;
-      if (i === 0 || row !== split.test[i - 1]! + 1) live.reset();
+      if (i === 0 || row !== split.test[i - 1]! + 1 || inputStarts.has(row)) live.reset();
       for (let f = 0; f < F; f++) input[f] = X[row * F + f]!;
       predicted.set(live.decode(input), i * D);
     }

@@ -47,6 +47,11 @@ describe('neurostream evaluate / calibrate', () => {
     expect(report.kappa as number).toBeGreaterThan(0.7);
     expect(report.itrBitsPerTrial as number).toBeGreaterThan(0.4);
     expect(report.perSplit as unknown[]).toHaveLength(10);
+    // The confusion matrix as rows of counts: truth × predicted, summing to the test epochs of all splits.
+    const confusion = report.confusion as { classes: string[]; counts: number[][] };
+    expect(confusion.classes).toEqual(['T1', 'T2']);
+    expect(confusion.counts.map((row) => row.length)).toEqual([2, 2]);
+    expect(confusion.counts.flat().reduce((a, b) => a + b, 0)).toBe(10 * 9);
   }, 120_000);
 
   it('the Kalman filter on M1 spikes: R² per velocity and the mean, over 5 contiguous folds', async () => {
@@ -89,6 +94,11 @@ describe('neurostream evaluate / calibrate', () => {
     const scored = await json(['evaluate', M1, '--model', kalman, '--features', 'unit_*', '--target', 'vel_x,vel_y']);
     expect(scored).toMatchObject({ kind: 'continuous', targets: ['vel_x', 'vel_y'] });
     expect(scored.meanR2 as number).toBeGreaterThan(0.5);
+    // The same units in another order: refused, not scored as garbage.
+    const reversed = Array.from({ length: 171 }, (_, i) => `unit_${String(171 - i).padStart(3, '0')}`).join(',');
+    const shuffled = await runCli(['evaluate', M1, '--model', kalman, '--features', reversed, '--target', 'vel_x,vel_y']);
+    expect(shuffled.code).toBe(1);
+    expect(shuffled.stderr).toMatch(/kalman\.onnx metadata neurostream\.input_names\[0\]: expected "unit_171" \(the expected features, in order\), got "unit_001"/);
     const again = await runCli(['calibrate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--out', kalman]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/--out .*kalman\.onnx: expected a new file \(models are never overwritten\), got "EEXIST"/);
@@ -102,6 +112,9 @@ describe('neurostream evaluate / calibrate', () => {
       [['evaluate', M1, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x', '--folds', '3', '--splits', '4'], /--folds: expected either --folds or --splits, not both/],
       [['evaluate', M1, '--decoder', 'bayes'], /--decoder/],
       [['calibrate', M1, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x', '--out', 'model.txt'], /--out: expected a file name ending in \.onnx/],
+      [['evaluate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x', '--lags', '5'], /--lags: expected a ridge decoder \(the others take no history\), got "--lags 5 with kalman"/],
+      [['evaluate', M1, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x', '--lags', '30'], /--lags: expected at most 4096 lagged columns \(lags × 171 features\), got "30 \(5130 columns\)"/],
+      [['run', '--duration', '1', '--providers', 'cpu'], /--providers: expected a --model to run on them/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);

@@ -65,6 +65,15 @@ describe('crossValidateContinuous against scikit-learn', () => {
     expect(a.meanR2).toBeGreaterThan(0.8);
   });
 
+  it('keeps lags and decoder state from crossing from one input (recording) into the next', () => {
+    const half = synthetic.n / 2;
+    const joined = crossValidateContinuous(synthetic, { decoder: 'ridge', lags: 2, folds: 3, alphas: [1] });
+    const separate = crossValidateContinuous({ ...synthetic, runStarts: [0, half] }, { decoder: 'ridge', lags: 2, folds: 3, alphas: [1] });
+    // The middle fold spans the boundary: its lags and resets differ; the data are the same.
+    expect(separate.perFold[1]!.r2).not.toEqual(joined.perFold[1]!.r2);
+    expect(separate.perFold.map((f) => f.testSize)).toEqual(joined.perFold.map((f) => f.testSize));
+  });
+
   it('rejects unknown decoders and contradictory splits', () => {
     expect(() => crossValidateContinuous(synthetic, { decoder: 'lda' as 'ridge' })).toThrow(/--decoder: expected one of ridge, kalman/);
     expect(() => crossValidateContinuous(synthetic, { decoder: 'ridge', folds: 3, splits: 2 })).toThrow(InvalidOptionError);
