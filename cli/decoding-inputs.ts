@@ -8,10 +8,12 @@
  */
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
+import type { Command } from 'commander';
 import { InvalidOptionError, checkInteger } from '../core/index.js';
 import { readEpochs, type EpochSet } from '../decoding/datasets/epochs.js';
 import { readFeatureTable, type FeatureTable } from '../decoding/datasets/feature-table.js';
 import { readRecordingFeatures } from '../decoding/datasets/recording-features.js';
+import { integerFlag } from './parse-flag.js';
 
 export const CONTINUOUS_DECODERS = ['kalman', 'ridge'] as const;
 export const DISCRETE_DECODER_NAMES = ['lda', 'csp-lda'] as const;
@@ -45,6 +47,17 @@ export function checkLagColumns(lags: number, features: number): void {
 
 /** The most columns of a lagged ridge design (a 4096² normal matrix is 128 MB and a Cholesky of minutes). */
 export const MAX_LAGGED_COLUMNS = 4096;
+
+/** The flags saying what to decode, shared by `calibrate` and `evaluate`. */
+export function withDecodingInputOptions(command: Command): Command {
+  return command
+    .option('--features <glob>', "tables: feature columns, e.g. 'unit_*'")
+    .option('--target <cols>', 'continuous: target columns, e.g. vel_x,vel_y')
+    .option('--lags <n>', 'ridge: bins of history the decoder sees, the current one included (5 = 0–200 ms of 50 ms bins)', integerFlag('--lags'), 1)
+    .option('--classes <list>', 'discrete: cue texts, one class each, e.g. T1,T2')
+    .option('--window <s>', 'discrete: epoch window after the cue, seconds, e.g. 1,2')
+    .option('--band <hz>', 'discrete: band-pass before epoching, Hz, e.g. 7,30')
+}
 
 function list(flag: string, raw: string): string[] {
   const items = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);

@@ -14,8 +14,8 @@ import { logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.
 import type { DecoderModel } from '../../decoding/models.js';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
 import { DECODER_NAMES, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
-import { checkLagColumns, checkLags } from '../decoding-inputs.js';
-import { choiceFlag, integerFlag } from '../parse-flag.js';
+import { checkLagColumns, checkLags, withDecodingInputOptions } from '../decoding-inputs.js';
+import { choiceFlag } from '../parse-flag.js';
 
 interface CalibrateFlags extends DecodingInputFlags {
   decoder: DecoderName;
@@ -24,17 +24,11 @@ interface CalibrateFlags extends DecodingInputFlags {
 }
 
 export function calibrateCommand(): Command {
-  return new Command('calibrate')
+  return withDecodingInputOptions(new Command('calibrate'))
     .description('fit a built-in decoder on recordings, EDF/BDF files or a CSV feature table, and write it as ONNX')
     .argument('<input...>', 'recording directories, EDF/BDF files (discrete), or one CSV table of binned features (continuous)')
     .requiredOption('--decoder <name>', DECODER_NAMES.join(' | '), choiceFlag('--decoder', DECODER_NAMES))
     .requiredOption('--out <file>', 'the ONNX model to write (must not exist)')
-    .option('--features <glob>', "tables: feature columns, e.g. 'unit_*'")
-    .option('--target <cols>', 'continuous: target columns, e.g. vel_x,vel_y')
-    .option('--lags <n>', 'ridge: bins of history the decoder sees, the current one included (5 = 0–200 ms of 50 ms bins)', integerFlag('--lags'), 1)
-    .option('--classes <list>', 'discrete: cue texts, one class each, e.g. T1,T2')
-    .option('--window <s>', 'discrete: epoch window after the cue, seconds, e.g. 1,2')
-    .option('--band <hz>', 'discrete: band-pass before epoching, Hz, e.g. 7,30')
     .action(async (inputs: string[], flags: CalibrateFlags) => {
       await calibrate(inputs, flags);
     });

@@ -16,7 +16,7 @@ import { accuracy, chanceLevel, cohensKappa, confusionMatrix, itrBitsPerMinute, 
 import { crossValidateDiscrete, logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
 import { regressionScores } from '../../decoding/evaluation/regression-metrics.js';
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
-import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
+import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, withDecodingInputOptions, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 
 interface EvaluateFlags extends DecodingInputFlags {
@@ -31,18 +31,12 @@ interface EvaluateFlags extends DecodingInputFlags {
 }
 
 export function evaluateCommand(): Command {
-  return new Command('evaluate')
+  return withDecodingInputOptions(new Command('evaluate'))
     .description('cross-validate a built-in decoder, or score an ONNX model, on recordings, EDF/BDF files or a CSV feature table')
     .argument('<input...>', 'recording directories, EDF/BDF files (discrete), or one CSV table of binned features (continuous)')
     .option('--decoder <name>', DECODER_NAMES.join(' | '), choiceFlag('--decoder', DECODER_NAMES))
     .option('--model <file>', 'a calibrated ONNX model (instead of --decoder)')
     .option('--json', 'print JSON (keys in the README)', false)
-    .option('--features <glob>', "tables: feature columns, e.g. 'unit_*'")
-    .option('--target <cols>', 'continuous: target columns, e.g. vel_x,vel_y')
-    .option('--lags <n>', 'ridge: bins of history the decoder sees, the current one included (5 = 0–200 ms of 50 ms bins)', integerFlag('--lags'), 1)
-    .option('--classes <list>', 'discrete: cue texts, one class each, e.g. T1,T2')
-    .option('--window <s>', 'discrete: epoch window after the cue, seconds, e.g. 1,2')
-    .option('--band <hz>', 'discrete: band-pass before epoching, Hz, e.g. 7,30')
     .option('--folds <k>', 'contiguous folds (default 5)', integerFlag('--folds'))
     .option('--splits <n>', 'random train/test splits instead of folds', integerFlag('--splits'))
     .option('--test-size <f>', 'with --splits: test fraction (default 0.2)', numberFlag('--test-size'))
