@@ -1,0 +1,83 @@
+/**
+ * One connected dashboard client: its role, its counters and a send that never waits. When the
+ * client's socket already holds more than `maxBufferedBytes` unsent, frames for it are skipped and
+ * counted instead of queued, so a slow browser costs itself frames and costs nobody else anything.
+ */
+import type { WebSocket } from 'ws';
+import type { DashboardRole } from './access-tokens.js';
+
+/** What may be sent: bytes go as one binary frame; anything else as JSON text. */
+export type DashboardFrame = Uint8Array | object;
+
+/** An already-encoded frame, so a broadcast serialises once for every client. */
+export interface EncodedFrame {
+  readonly data: Uint8Array | string;
+  readonly binary: boolean;
+}
+
+export function encodeFrame(frame: DashboardFrame): EncodedFrame {
+  if (frame instanceof Uint8Array) return { data: frame, binary: true };
+  return { data: JSON.stringify(frame), binary: false };
+}
+
+export interface DashboardClientStats {
+  readonly id: number;
+  readonly role: DashboardRole;
+  /** `address:port` of the peer. */
+  readonly remote: string;
+  /** Frames handed to the socket. */
+  readonly sent: number;
+  /** Frames dropped because the client was behind (bufferedAmount over the limit) or closing. */
+  readonly skipped: number;
+  /** Bytes accepted for this client and not yet written to the network. */
+  readonly bufferedAmount: number;
+}
+
+/** A client as seen by command handlers and connection listeners. */
+export interface DashboardClient {
+  readonly id: number;
+  readonly role: DashboardRole;
+  readonly remote: string;
+  /** Sends one frame unless the client is behind; true when it was handed to the socket. */
+  send(frame: DashboardFrame): boolean;
+  stats(): DashboardClientStats;
+}
+
+export class ClientChannel implements DashboardClient {
+  private sentCount = 0;
+  private skippedCount = 0;
+
+  constructor(
+    readonly id: number,
+    readonly role: DashboardRole,
+    readonly remote: string,
+    readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
+  ) {}
+
+  send(frame: DashboardFrame): boolean {
+    return this.sendEncoded(encodeFrame(frame));
+  }
+
+  sendEncoded(frame: EncodedFrame): boolean {
+    const ws = this.socket;
+    if (ws.readyState !== ws.OPEN || ws.bufferedAmount > this.maxBufferedBytes) {
+      this.skippedCount += 1;
+      return false;
+    }
+    ws.send(frame.data, { binary: frame.binary });
+    this.sentCount += 1;
+    return true;
+  }
+
+  stats(): DashboardClientStats {
+    return {
+      id: this.id,
+      role: this.role,
+      remote: this.remote,
+      sent: this.sentCount,
+      skipped: this.skippedCount,
+      bufferedAmount: this.socket.bufferedAmount,
+    };
+  }
+}
