@@ -1,0 +1,310 @@
+/**
+ * Dashboard frames — the binary server → browser format (one WebSocket binary message = one frame).
+ * Runs in Node and in the browser: DataView, Uint8Array and Float32Array only.
+ *
+ * Layout contract (all little-endian; header 40 bytes; payload starts at byte 40, so every
+ * Float32 payload is 4-byte aligned — 8 in fact — from the frame's start)
+ *
+ * | offset | size | type   | field        | meaning                                                            |
+ * |-------:|-----:|--------|--------------|--------------------------------------------------------------------|
+ * |      0 |    4 | u8[4]  | magic        | ASCII "NSDB" (0x4E 0x53 0x44 0x42)                                 |
+ * |      4 |    1 | u8     | version      | 1                                                                  |
+ * |      5 |    1 | u8     | type         | 1 traces, 2 rate, 3 intent, 4 spectrum, 5 health (FrameType)       |
+ * |      6 |    2 | u16    | flags        | bit 0 RESET: the frame is a whole window, the client clears its    |
+ * |        |      |        |              | ring first; other bits 0                                           |
+ * |      8 |    4 | u32    | sequence     | per-client frame counter (wraps at 2^32); a jump = dropped frames  |
+ * |     12 |    2 | u16    | channels     | rows R (channels; intent dimensions; health metrics), ≥ 1          |
+ * |     14 |    2 | u16    | columns      | columns N in this frame (0 allowed: a heartbeat)                   |
+ * |     16 |    8 | f64    | time         | stream time (s) of the start of the newest column                  |
+ * |     24 |    8 | f64    | step         | column spacing: s per column (traces, rate, intent, health),       |
+ * |        |      |        |              | Hz per bin (spectrum; 0 for band power)                            |
+ * |     32 |    4 | u32    | firstColumn  | absolute index of the frame's first column (column k starts at     |
+ * |        |      |        |              | k · step s): a client writes column firstColumn + j into ring slot |
+ * |        |      |        |              | (firstColumn + j) mod its width, so frames can carry only the new  |
+ * |        |      |        |              | columns (deltas) and re-send a column that was partial             |
+ * |     36 |    4 | u32    | payloadBytes | bytes after the header; must equal the type's size below           |
+ * |     40 |    … | f32[]  | payload(s)   | each channel-major [R × N]: row r, column j at r · N + j           |
+ *
+ * Payloads by type (in this order, back to back):
+ * - 1 traces:   min [R × N], max [R × N] (µV; NaN min and max = empty column: no samples, a gap)
+ * - 2 rate:     rates [R × N] (Hz; NaN = bin missing)
+ * - 3 intent:   values [R × N] (R intent dimensions, N consecutive bins), then latency [3 × N]
+ *               (rows: acquisitionMs, featuresMs, decodeMs)
+ * - 4 spectrum: power [R × N] (N frequency bins, bin i at (firstColumn + i) · step Hz; or N bands
+ *               in the order announced out of band, step 0)
+ * - 5 health:   values [R × N], row r = metric HEALTH_METRICS[r] (N samples, usually 1); extra
+ *               rows beyond the known metrics are allowed and ignored by older clients
+ *
+ * Total frame length = 40 + payloadBytes exactly. `decodeDashboardFrame` returns Float32Array views
+ * into the buffer (no copies; an unaligned Node Buffer slice is copied once into an aligned one).
+ */
+import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
+
+export const DASHBOARD_MAGIC = 'NSDB';
+export const DASHBOARD_VERSION = 1;
+export const HEADER_BYTES = 40;
+/** Flags bit 0: the frame carries a whole window; clear the ring before applying it. */
+export const FLAG_RESET = 1;
+const KNOWN_FLAGS = FLAG_RESET;
+
+export const FrameType = {
+  Traces: 1,
+  Rate: 2,
+  Intent: 3,
+  Spectrum: 4,
+  Health: 5,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+const TYPE_NAMES: Record<number, string> = { 1: 'traces', 2: 'rate', 3: 'intent', 4: 'spectrum', 5: 'health' };
+
+/** Row order of a health frame (a contract: append only). */
+export const HEALTH_METRICS = [
+  'lostPackets',
+  'corruptPackets',
+  'gapSamples',
+  'latencyP50Ms',
+  'latencyP99Ms',
+  'droppedFrames',
+  'clientQueueBytes',
+  'sampleRateHz',
+] as const;
+
+const MAGIC_BYTES = [0x4e, 0x53, 0x44, 0x42] as const;
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export interface DashboardFrameHeader {
+  sequence: number;
+  /** Stream time (s) of the start of the newest column. */
+  time: number;
+  /** Column spacing (s, or Hz for a spectrum). */
+  step: number;
+  /** Absolute index of the first column carried. */
+  firstColumn: number;
+  channels: number;
+  columns: number;
+  /** Bit flags (FLAG_RESET); 0 by default. */
+  flags?: number;
+}
+
+/** Float32 values in a frame's payload(s) for `channels` rows × `columns` columns. */
+export function payloadValues(type: FrameType, channels: number, columns: number): number {
+  switch (type) {
+    case FrameType.Traces:
+      return 2 * channels * columns;
+    case FrameType.Intent:
+      return (channels + 3) * columns;
+    default:
+      return channels * columns;
+  }
+}
+
+/** Bytes of a whole frame. */
+export function dashboardFrameBytes(type: FrameType, channels: number, columns: number): number {
+  return HEADER_BYTES + 4 * payloadValues(type, channels, columns);
+}
+
+/** Bytes per second when sending `framesPerSecond` frames of `columns` columns each. */
+export function frameBytesPerSecond(type: FrameType, channels: number, columns: number, framesPerSecond: number): number {
+  return dashboardFrameBytes(type, channels, columns) * framesPerSecond;
+}
+
+/** The most columns per frame that keep `framesPerSecond` frames within `bytesPerSecond`. */
+export function maxColumnsWithin(type: FrameType, channels: number, framesPerSecond: number, bytesPerSecond: number): number {
+  const perColumn = 4 * payloadValues(type, channels, 1);
+  return Math.max(0, Math.floor((bytesPerSecond / framesPerSecond - HEADER_BYTES) / perColumn));
+}
+
+function uint(name: string, value: number, max: number, min = 0): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(`DashboardFrame.${name}`, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** A frame being built: `bytes` is the whole frame; fill `payloads` in place. */
+export interface DashboardFrameDraft {
+  bytes: Uint8Array;
+  payloads: Float32Array[];
+}
+
+/**
+ * Writes a header into `out` (a new buffer when omitted) and returns the frame's bytes and
+ * Float32Array views of its payloads (layout above), for the caller to fill without copying.
+ */
+export function createDashboardFrame(type: FrameType, header: DashboardFrameHeader, out?: ArrayBuffer): DashboardFrameDraft {
+  if (!LITTLE_ENDIAN_HOST) throw new InvalidOptionError('DashboardFrame', 'a little-endian host', 'a big-endian host');
+  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5', type);
+  const channels = uint('channels', header.channels, 0xffff, 1);
+  const columns = uint('columns', header.columns, 0xffff);
+  const flags = uint('flags', header.flags ?? 0, KNOWN_FLAGS);
+  const sequence = uint('sequence', header.sequence, 0xffffffff);
+  const firstColumn = uint('firstColumn', header.firstColumn, 0xffffffff);
+  if (typeof header.time !== 'number') throw new InvalidOptionError('DashboardFrame.time', 'a number', header.time);
+  if (typeof header.step !== 'number') throw new InvalidOptionError('DashboardFrame.step', 'a number', header.step);
+  const values = payloadValues(type, channels, columns);
+  const length = HEADER_BYTES + 4 * values;
+  const buffer = out ?? new ArrayBuffer(length);
+  if (buffer.byteLength < length) throw new InvalidOptionError('DashboardFrame.out', `an ArrayBuffer of at least ${length} bytes`, buffer.byteLength);
+  const view = new DataView(buffer, 0, length);
+  for (let i = 0; i < 4; i++) view.setUint8(i, MAGIC_BYTES[i]!);
+  view.setUint8(4, DASHBOARD_VERSION);
+  view.setUint8(5, type);
+  view.setUint16(6, flags, true);
+  view.setUint32(8, sequence, true);
+  view.setUint16(12, channels, true);
+  view.setUint16(14, columns, true);
+  view.setFloat64(16, header.time, true);
+  view.setFloat64(24, header.step, true);
+  view.setUint32(32, firstColumn, true);
+  view.setUint32(36, 4 * values, true);
+  return { bytes: new Uint8Array(buffer, 0, length), payloads: payloadViews(type, buffer, 0, channels, columns) };
+}
+
+function payloadViews(type: FrameType, buffer: ArrayBufferLike, byteOffset: number, channels: number, columns: number): Float32Array[] {
+  const at = byteOffset + HEADER_BYTES;
+  const n = channels * columns;
+  switch (type) {
+    case FrameType.Traces:
+      return [new Float32Array(buffer, at, n), new Float32Array(buffer, at + 4 * n, n)];
+    case FrameType.Intent:
+      return [new Float32Array(buffer, at, n), new Float32Array(buffer, at + 4 * n, 3 * columns)];
+    default:
+      return [new Float32Array(buffer, at, n)];
+  }
+}
+
+function fill(name: string, target: Float32Array, source: Float32Array): void {
+  if (source.length < target.length) throw new InvalidOptionError(name, `at least ${target.length} values`, source);
+  target.set(source.length === target.length ? source : source.subarray(0, target.length));
+}
+
+/** Traces: min and max channel-major [channels × columns]. */
+export function encodeTracesFrame(header: DashboardFrameHeader, min: Float32Array, max: Float32Array, out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(FrameType.Traces, header, out);
+  fill('encodeTracesFrame.min', draft.payloads[0]!, min);
+  fill('encodeTracesFrame.max', draft.payloads[1]!, max);
+  return draft.bytes;
+}
+
+/** Rate heatmap: rates (Hz) channel-major [channels × columns]. */
+export function encodeRateFrame(header: DashboardFrameHeader, rates: Float32Array, out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(FrameType.Rate, header, out);
+  fill('encodeRateFrame.rates', draft.payloads[0]!, rates);
+  return draft.bytes;
+}
+
+/** Intents: values [dimensions × bins] and latency [3 × bins] (acquisitionMs, featuresMs, decodeMs). */
+export function encodeIntentFrame(header: DashboardFrameHeader, values: Float32Array, latency: Float32Array, out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(FrameType.Intent, header, out);
+  fill('encodeIntentFrame.values', draft.payloads[0]!, values);
+  fill('encodeIntentFrame.latency', draft.payloads[1]!, latency);
+  return draft.bytes;
+}
+
+/** Spectrum or band power: power [channels × bins]. */
+export function encodeSpectrumFrame(header: DashboardFrameHeader, power: Float32Array, out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(FrameType.Spectrum, header, out);
+  fill('encodeSpectrumFrame.power', draft.payloads[0]!, power);
+  return draft.bytes;
+}
+
+/** Health: values [metrics × samples], rows in HEALTH_METRICS order. */
+export function encodeHealthFrame(header: DashboardFrameHeader, values: Float32Array, out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(FrameType.Health, header, out);
+  fill('encodeHealthFrame.values', draft.payloads[0]!, values);
+  return draft.bytes;
+}
+
+interface DecodedHeader {
+  version: number;
+  flags: number;
+  sequence: number;
+  time: number;
+  step: number;
+  firstColumn: number;
+  channels: number;
+  columns: number;
+}
+export type DecodedTracesFrame = DecodedHeader & { type: 1; min: Float32Array; max: Float32Array };
+export type DecodedRateFrame = DecodedHeader & { type: 2; rates: Float32Array };
+export type DecodedIntentFrame = DecodedHeader & { type: 3; values: Float32Array; latency: Float32Array };
+export type DecodedSpectrumFrame = DecodedHeader & { type: 4; power: Float32Array };
+export type DecodedHealthFrame = DecodedHeader & { type: 5; values: Float32Array };
+export type DecodedDashboardFrame = DecodedTracesFrame | DecodedRateFrame | DecodedIntentFrame | DecodedSpectrumFrame | DecodedHealthFrame;
+
+function bad(field: string, expected: string, received: unknown): never {
+  throw new InvalidDataError(`DashboardFrame.${field}`, expected, received);
+}
+
+/**
+ * Validates a frame and returns its header fields and Float32Array views of its payloads (no
+ * copy when the bytes start 4-byte aligned). Throws InvalidDataError naming the field
+ * (`DashboardFrame.length|magic|version|type|flags|channels|payloadBytes`), what was expected
+ * and what was seen.
+ */
+export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): DecodedDashboardFrame {
+  if (!LITTLE_ENDIAN_HOST) bad('host', 'a little-endian host', 'a big-endian host');
+  let buffer: ArrayBufferLike;
+  let offset: number;
+  let length: number;
+  if (input instanceof ArrayBuffer) {
+    buffer = input;
+    offset = 0;
+    length = input.byteLength;
+  } else if (ArrayBuffer.isView(input)) {
+    buffer = input.buffer;
+    offset = input.byteOffset;
+    length = input.byteLength;
+    if (offset % 4 !== 0) {
+      // Float32Array views need 4-byte alignment: copy once.
+      const copy = new Uint8Array(length);
+      copy.set(new Uint8Array(buffer, offset, length));
+      buffer = copy.buffer;
+      offset = 0;
+    }
+  } else {
+    return bad('bytes', 'an ArrayBuffer or a typed array', input);
+  }
+  if (length < HEADER_BYTES) bad('length', `at least ${HEADER_BYTES} bytes (the header)`, length);
+  const view = new DataView(buffer, offset, length);
+  const magic = String.fromCharCode(view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3));
+  if (magic !== DASHBOARD_MAGIC) bad('magic', `"${DASHBOARD_MAGIC}"`, magic);
+  const version = view.getUint8(4);
+  if (version !== DASHBOARD_VERSION) bad('version', String(DASHBOARD_VERSION), version);
+  const type = view.getUint8(5);
+  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum) or 5 (health)', type);
+  const flags = view.getUint16(6, true);
+  if ((flags & ~KNOWN_FLAGS) !== 0) bad('flags', `only bits in ${KNOWN_FLAGS} set`, flags);
+  const channels = view.getUint16(12, true);
+  if (channels === 0) bad('channels', 'at least 1', channels);
+  const columns = view.getUint16(14, true);
+  const payloadBytes = view.getUint32(36, true);
+  const expectedPayload = 4 * payloadValues(type as FrameType, channels, columns);
+  if (payloadBytes !== expectedPayload) {
+    bad('payloadBytes', `${expectedPayload} for a ${TYPE_NAMES[type]} frame of ${channels} channels × ${columns} columns`, payloadBytes);
+  }
+  if (length !== HEADER_BYTES + payloadBytes) bad('length', `${HEADER_BYTES + payloadBytes} bytes (header + payloadBytes)`, length);
+  const head: DecodedHeader = {
+    version,
+    flags,
+    sequence: view.getUint32(8, true),
+    time: view.getFloat64(16, true),
+    step: view.getFloat64(24, true),
+    firstColumn: view.getUint32(32, true),
+    channels,
+    columns,
+  };
+  const p = payloadViews(type as FrameType, buffer, offset, channels, columns);
+  switch (type) {
+    case FrameType.Traces:
+      return { type: 1, ...head, min: p[0]!, max: p[1]! };
+    case FrameType.Rate:
+      return { type: 2, ...head, rates: p[0]! };
+    case FrameType.Intent:
+      return { type: 3, ...head, values: p[0]!, latency: p[1]! };
+    case FrameType.Spectrum:
+      return { type: 4, ...head, power: p[0]! };
+    default:
+      return { type: 5, ...head, values: p[0]! };
+  }
+}
