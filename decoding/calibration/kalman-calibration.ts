@@ -34,12 +34,21 @@ export interface KalmanCalibrationOptions {
   runStarts?: readonly number[];
   /** Relative ridge added to an ill-conditioned Q; default 1e-6. */
   qRidge?: number;
+  /**
+   * Observation noise model: `full` covariance (Wu et al.), or `diagonal` (independent features).
+   * Default: full up to FULL_Q_MAX_FEATURES features, diagonal beyond — a full Q of 2048 features
+   * costs tens of seconds of O(M³) algebra, which a live session's calibration cannot spend.
+   */
+  qStructure?: 'full' | 'diagonal';
   /** Riccati recursion: stop when ‖ΔK‖_F < tolerance (default 1e-10) or after maxIterations (1000). */
   tolerance?: number;
   maxIterations?: number;
   /** Called with how the Riccati recursion ended. */
   onRiccati?: (info: { iterations: number; change: number; converged: boolean; qRidgeApplied: number }) => void;
 }
+
+/** Above this many features the default observation noise model is diagonal (see qStructure). */
+export const FULL_Q_MAX_FEATURES = 512;
 
 function toMatrix(a: Float64Array, rows: number, columns: number): Matrix {
   return Matrix.from1DArray(rows, columns, a);
@@ -77,11 +86,16 @@ export interface SteadyStateGain {
  * textbook form solves an M×M system every iteration — for 2048 features, minutes.
  */
 export function steadyStateGain(A: Matrix, W: Matrix, H: Matrix, Q: Matrix, options: { tolerance?: number; maxIterations?: number } = {}): SteadyStateGain {
+  const R = solveSymmetric(Q, H).transpose(); // (Q⁻¹H)ᵀ = HᵀQ⁻¹, Q symmetric
+  return gainFromR(A, W, H, R, options);
+}
+
+/** The recursion given R = HᵀQ⁻¹ [N×M] (a diagonal Q gives R without any M×M algebra). */
+function gainFromR(A: Matrix, W: Matrix, H: Matrix, R: Matrix, options: { tolerance?: number; maxIterations?: number }): SteadyStateGain {
   const tolerance = options.tolerance ?? 1e-10;
   const maxIterations = options.maxIterations ?? 1000;
   const N = A.rows;
   const M = H.rows;
-  const R = solveSymmetric(Q, H).transpose(); // (Q⁻¹H)ᵀ = HᵀQ⁻¹, Q symmetric
   const S = symmetrize(R.mmul(H));
   let P = Matrix.zeros(N, N);
   let K = Matrix.zeros(N, M);
@@ -159,13 +173,18 @@ export function calibrateKalman(X: Float64Array, Y: Float64Array, n: number, F: 
   // H by least squares: H = ZXᵀ(XXᵀ)⁻¹; Q = residual covariance = (ZZᵀ − H XZᵀ)/n
   const Sxx = new Float64Array(N * N);
   const Sxz = new Float64Array(N * M);
-  const Szz = new Float64Array(M * M);
+  const diagonal = (options.qStructure ?? (M <= FULL_Q_MAX_FEATURES ? 'full' : 'diagonal')) === 'diagonal';
+  const Szz = new Float64Array(diagonal ? M : M * M);
   for (let t = 0; t < n; t++) {
     const zo = t * M;
     for (let i = 0; i < N; i++) {
       const xi = x(t, i);
       for (let j = 0; j < N; j++) Sxx[i * N + j] = Sxx[i * N + j]! + xi * x(t, j);
       for (let m = 0; m < M; m++) Sxz[i * M + m] = Sxz[i * M + m]! + xi * Z[zo + m]!;
+    }
+    if (diagonal) {
+      for (let a = 0; a < M; a++) Szz[a] = Szz[a]! + Z[zo + a]! * Z[zo + a]!;
+      continue;
     }
     for (let a = 0; a < M; a++) {
       const za = Z[zo + a]!;
@@ -176,36 +195,61 @@ export function calibrateKalman(X: Float64Array, Y: Float64Array, n: number, F: 
   }
   const Ht = solveSymmetric(toMatrix(Sxx, N, N), toMatrix(Sxz, N, M)); // [N × M] = Hᵀ
   const H = Ht.transpose(); // [M × N]
-  const HSxz = H.mmul(toMatrix(Sxz, N, M)); // [M × M]
-  const Q = new Matrix(M, M);
-  for (let a = 0; a < M; a++) {
-    for (let b = a; b < M; b++) {
-      const v = (Szz[a * M + b]! - 0.5 * (HSxz.get(a, b) + HSxz.get(b, a))) / n;
-      Q.set(a, b, v);
-      Q.set(b, a, v);
-    }
-  }
-  // Conditioning from Cholesky's pivots (O(M³/3), where a full eigendecomposition costs ~10× that):
-  // a pivot below 1e-10 of the largest — or none (a silent unit) — calls for the ridge.
-  const cholesky = new CholeskyDecomposition(Q);
-  let pivotMin = 0;
-  let pivotMax = 0;
-  if (cholesky.isPositiveDefinite()) {
-    const L = cholesky.lowerTriangularMatrix;
-    pivotMin = Number.POSITIVE_INFINITY;
-    for (let m = 0; m < M; m++) {
-      const p = L.get(m, m) ** 2;
-      pivotMin = Math.min(pivotMin, p);
-      pivotMax = Math.max(pivotMax, p);
-    }
-  }
+  let gain: SteadyStateGain;
   let qRidgeApplied = 0;
-  if (!(pivotMin > 1e-10 * pivotMax)) {
-    qRidgeApplied = qRidge * Math.max(Q.trace() / M, Number.MIN_VALUE);
-    for (let m = 0; m < M; m++) Q.set(m, m, Q.get(m, m) + qRidgeApplied);
+  let qArray: Float64Array;
+  if (diagonal) {
+    // Q = diag(residual variances): q_a = (Σz_a² − (H Sxz)_aa)/n, and R = HᵀQ⁻¹ needs no M×M algebra.
+    const q = new Float64Array(M);
+    let qMax = 0;
+    let qSum = 0;
+    for (let a = 0; a < M; a++) {
+      let hs = 0;
+      for (let i = 0; i < N; i++) hs += H.get(a, i) * Sxz[i * M + a]!;
+      q[a] = Math.max(0, (Szz[a]! - hs) / n);
+      qMax = Math.max(qMax, q[a]!);
+      qSum += q[a]!;
+    }
+    if (q.some((v) => !(v > 1e-10 * qMax))) {
+      qRidgeApplied = qRidge * Math.max(qSum / M, Number.MIN_VALUE);
+      for (let a = 0; a < M; a++) q[a] = q[a]! + qRidgeApplied;
+    }
+    qArray = new Float64Array(M * M);
+    for (let a = 0; a < M; a++) qArray[a * M + a] = q[a]!;
+    const R = new Matrix(N, M);
+    for (let i = 0; i < N; i++) for (let a = 0; a < M; a++) R.set(i, a, H.get(a, i) / q[a]!);
+    gain = gainFromR(A, W, H, R, { tolerance, maxIterations });
+  } else {
+    const HSxz = H.mmul(toMatrix(Sxz, N, M)); // [M × M]
+    const Q = new Matrix(M, M);
+    for (let a = 0; a < M; a++) {
+      for (let b = a; b < M; b++) {
+        const v = (Szz[a * M + b]! - 0.5 * (HSxz.get(a, b) + HSxz.get(b, a))) / n;
+        Q.set(a, b, v);
+        Q.set(b, a, v);
+      }
+    }
+    // Conditioning from Cholesky's pivots (O(M³/3), where a full eigendecomposition costs ~10× that):
+    // a pivot below 1e-10 of the largest — or none (a silent unit) — calls for the ridge.
+    const cholesky = new CholeskyDecomposition(Q);
+    let pivotMin = 0;
+    let pivotMax = 0;
+    if (cholesky.isPositiveDefinite()) {
+      const L = cholesky.lowerTriangularMatrix;
+      pivotMin = Number.POSITIVE_INFINITY;
+      for (let m = 0; m < M; m++) {
+        const p = L.get(m, m) ** 2;
+        pivotMin = Math.min(pivotMin, p);
+        pivotMax = Math.max(pivotMax, p);
+      }
+    }
+    if (!(pivotMin > 1e-10 * pivotMax)) {
+      qRidgeApplied = qRidge * Math.max(Q.trace() / M, Number.MIN_VALUE);
+      for (let m = 0; m < M; m++) Q.set(m, m, Q.get(m, m) + qRidgeApplied);
+    }
+    gain = steadyStateGain(A, W, H, Q, { tolerance, maxIterations });
+    qArray = toArray(Q);
   }
-
-  const gain = steadyStateGain(A, W, H, Q, { tolerance, maxIterations });
   options.onRiccati?.({ iterations: gain.iterations, change: gain.change, converged: gain.converged, qRidgeApplied });
 
   const x0 = new Float64Array(N);
@@ -222,7 +266,7 @@ export function calibrateKalman(X: Float64Array, Y: Float64Array, n: number, F: 
     A: toArray(A),
     W: toArray(W),
     H: toArray(H),
-    Q: toArray(Q),
+    Q: qArray,
     x0,
     K: gain.K,
   };

@@ -97,6 +97,21 @@ describe('calibrateKalman', () => {
     expect(r2[1]!).toBeGreaterThan(0.85);
   });
 
+  it('with a diagonal Q (the default beyond 512 features) the decoder still tracks the state; the gain differs', () => {
+    const diagonal = calibrateKalman(X, Y, 20000, M, N0, { featureNames, targetNames, qStructure: 'diagonal' });
+    const full = calibrateKalman(X, Y, 20000, M, N0, { featureNames, targetNames });
+    for (let a = 0; a < M; a++) for (let b = 0; b < M; b++) if (a !== b) expect(diagonal.Q[a * M + b]).toBe(0);
+    expect(diagonal.Q[0]).toBeCloseTo(full.Q[0]!, 12); // the same residual variances on the diagonal
+    expect(Math.max(...diagonal.K.map((k, i) => Math.abs(k - full.K[i]!)))).toBeGreaterThan(0); // …the gain is not the same filter
+    const test = simulate(3000, 99);
+    const decoder = new BuiltinDecoder(diagonal);
+    const predicted = new Float64Array(3000 * 2);
+    for (let t = 0; t < 3000; t++) predicted.set(decoder.decode(Float32Array.from(test.X.subarray(t * M, (t + 1) * M))), t * 2);
+    const r2 = r2Scores(test.Y, predicted, 3000, 2);
+    expect(r2[0]!).toBeGreaterThan(0.8);
+    expect(r2[1]!).toBeGreaterThan(0.8);
+  });
+
   it('regularises a singular Q (a silent unit) and still converges', () => {
     const silent = Float64Array.from(X);
     for (let t = 0; t < 20000; t++) silent[t * M + 3] = 0;
