@@ -282,11 +282,6 @@ export class SessionDecoder {
     this.failure = error instanceof Error ? error.message : String(error);
     this.options.onError(error);
   }
-
-  /** Bins that could not wait for the model (a calibration slower than MAX_PENDING bins). */
-  get dropped(): number {
-    return this.droppedWhileCalibrating;
-  }
 }
 
 /**

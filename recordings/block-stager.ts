@@ -10,6 +10,7 @@
  * receiver is done with them.
  */
 import { InvalidOptionError, type Marker, type SampleBlock } from '../core/index.js';
+import { copyChannelRows } from './copy-channel-rows.js';
 
 export interface StagedChunk {
   first: number;
@@ -33,11 +34,6 @@ export class BlockStager {
     if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidOptionError('BlockStager capacity', 'a positive integer', capacity);
   }
 
-  /** Bytes of one chunk's buffer. */
-  get chunkBytes(): number {
-    return this.channels * this.capacity * 4;
-  }
-
   /** Copies `block` in, posting every chunk it fills. */
   push(block: SampleBlock): void {
     if (this.chunk && block.first !== this.chunk.first + this.chunk.length) this.flush();
@@ -45,15 +41,7 @@ export class BlockStager {
     while (offset < block.length) {
       const chunk = (this.chunk ??= this.open(block.first + offset, offset === 0 ? block.gap?.missing : undefined));
       const n = Math.min(block.length - offset, this.capacity - chunk.length);
-      const { data, length } = block;
-      const target = chunk.data;
-      const capacity = this.capacity;
-      for (let c = 0; c < this.channels; c++) {
-        const from = c * length + offset;
-        const to = c * capacity + chunk.length;
-        if (n <= 64) for (let i = 0; i < n; i++) target[to + i] = data[from + i]!;
-        else target.set(data.subarray(from, from + n), to);
-      }
+      copyChannelRows(block.data, block.length, offset, chunk.data, this.capacity, chunk.length, this.channels, n);
       if (block.markers) {
         const end = block.first + offset + n;
         for (const m of block.markers) if (m.sample >= block.first + offset && m.sample < end) (chunk.markers ??= []).push(m);

@@ -32,6 +32,7 @@ import {
   type ArrowBatch,
 } from './arrow/arrow-stream-file-reader.js';
 import { METADATA_INTENT_KIND, METADATA_STREAM_INFO } from './arrow/recording-schemas.js';
+import { copyChannelRows } from './copy-channel-rows.js';
 import { readManifest, type RecordedStream, type SessionManifest } from './session-manifest.js';
 
 export interface ReadBlocksOptions {
@@ -260,7 +261,7 @@ function sampleWords(batch: ArrowBatch, path: string): Uint32Array {
 /** Rows `[start, start + length)` of a channel-major array of `rows` rows, as a new channel-major array. */
 function sliceRows(data: Float32Array, rows: number, start: number, length: number, channels: number): Float32Array {
   const out = new Float32Array(channels * length);
-  for (let c = 0; c < channels; c++) out.set(data.subarray(c * rows + start, c * rows + start + length), c * length);
+  copyChannelRows(data, rows, start, out, length, 0, channels, length);
   return out;
 }
 

@@ -7,6 +7,7 @@
  * for exactly `rows` rows, the layout `signalsBatch` expects) and hands the arrays out until the
  * next `append`; they are reused afterwards, so the batch must be written before appending again.
  */
+import { copyChannelRows } from './copy-channel-rows.js';
 import { InvalidDataError, channelCount, type SampleBlock, type StreamInfo } from '../core/index.js';
 
 export class SignalBatcher {
@@ -43,20 +44,7 @@ export class SignalBatcher {
     const n = Math.min(count, this.capacity - this.rows);
     const { data, length } = block;
     const r = this.rows;
-    const target = this.data;
-    if (n <= 64) {
-      // Short runs (1 ms device blocks): a plain loop beats a view + set per channel.
-      for (let c = 0; c < this.channels; c++) {
-        const from = c * length + offset;
-        const to = c * this.capacity + r;
-        for (let i = 0; i < n; i++) target[to + i] = data[from + i]!;
-      }
-    } else {
-      for (let c = 0; c < this.channels; c++) {
-        const from = c * length + offset;
-        target.set(data.subarray(from, from + n), c * this.capacity + r);
-      }
-    }
+    copyChannelRows(data, length, offset, this.data, this.capacity, r, this.channels, n);
     const first = block.first + offset;
     const words = this.sampleWords;
     for (let i = 0; i < n; i++) {

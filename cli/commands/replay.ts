@@ -68,6 +68,8 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
     onProgress: (end) => (reached = end),
     holdBack: () => backlog() > MAX_DECODER_BACKLOG,
   });
+  // What opening found now (a session not finalised); what reading finds (files cut short) at the end.
+  const noted = recording.notes.length;
   for (const note of recording.notes) process.stderr.write(`neurostream replay: note: ${note}\n`);
   const code = await runSession(
     {
@@ -96,6 +98,6 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       status: () => `replay ${bar(reached)} ${(reached / recording.info.sampleRateHz).toFixed(1)}/${(total / recording.info.sampleRateHz).toFixed(1)} s at ${flags.speed === 'max' ? 'max speed' : `${flags.speed}x`}`,
     },
   );
-  for (const note of recording.notes.slice()) if (!note.startsWith('session.json')) process.stderr.write(`neurostream replay: note: ${note}\n`);
+  for (const note of recording.notes.slice(noted)) process.stderr.write(`neurostream replay: note: ${note}\n`);
   return code;
 }

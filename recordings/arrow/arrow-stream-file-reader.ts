@@ -103,7 +103,19 @@ export class ArrowStreamFileReader {
     }
   }
 
-  private readMessage(): { message: Message; body: Uint8Array } | null {
+  /**
+   * Steps over the next record batch without reading its body (to find where the complete
+   * messages end); false at the end of what was written.
+   */
+  skipBatch(): boolean {
+    for (;;) {
+      const next = this.readMessage(false);
+      if (!next) return false;
+      if (next.message.headerType === MessageHeader.RecordBatch) return true;
+    }
+  }
+
+  private readMessage(readBody = true): { message: Message; body: Uint8Array } | null {
     if (this.ended) return null;
     const start = this.position;
     if (!this.readExactly(this.prefix, 4)) return this.end(start);
@@ -135,6 +147,10 @@ export class ArrowStreamFileReader {
       throw new InvalidDataError(`${this.path} at byte ${start}`, 'an Arrow message body length', bodyLength);
     }
     if (this.position + bodyLength > this.size) return this.end(start);
+    if (!readBody) {
+      this.position += bodyLength;
+      return { message, body: new Uint8Array(0) };
+    }
     // Its own, 8-byte-aligned buffer: columns are views of it and outlive the next read.
     const body = new Uint8Array(Buffer.allocUnsafeSlow(bodyLength).buffer, 0, bodyLength);
     if (!this.readExactly(body, bodyLength)) return this.end(start);
@@ -224,7 +240,7 @@ export function readArrowBatches(path: string): { schema: Schema; batches: Recor
   const reader = new ArrowStreamFileReader(path);
   let complete: Uint8Array;
   try {
-    while (reader.nextBatch()) {
+    while (reader.skipBatch()) {
       // walk to the end of the last complete message
     }
     complete = readFileSync(path).subarray(0, reader.offset);

@@ -15,6 +15,7 @@ import {
   describeValue,
   type StreamInfoInit,
 } from '../../core/index.js';
+import { thrown } from '../helpers/thrown.js';
 
 const init: StreamInfoInit = {
   id: 's1',
@@ -26,14 +27,6 @@ const init: StreamInfoInit = {
   startTime: '2026-01-31T12:00:00.000Z',
 };
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('StreamInfo', () => {
   it('expands per-channel fields, records the software version and freezes everything', () => {

@@ -2,15 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidDataError } from '../../../core/errors.js';
 import { createFeatureFrame } from '../../../core/feature-frame.js';
 import { BinnedRate } from '../../../dashboard/kernels/binned-rate.js';
+import { thrown } from '../../helpers/thrown.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not throw');
-}
 
 const names = Object.freeze(['tc:a', 'tc:b', 'sbp:a', 'sbp:b']);
 const frame = (bin: number, a: number, b: number) =>

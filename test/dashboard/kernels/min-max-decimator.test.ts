@@ -4,6 +4,7 @@ import { InvalidDataError, InvalidOptionError } from '../../../core/errors.js';
 import { createSampleBlock } from '../../../core/sample-block.js';
 import { createStreamInfo } from '../../../core/stream-info.js';
 import { MinMaxDecimator, minMaxColumns } from '../../../dashboard/kernels/min-max-decimator.js';
+import { thrown } from '../../helpers/thrown.js';
 
 /** Channel-major data for samples [first, first + length) of a `channels × total` signal. */
 function slice(signal: Float32Array, total: number, channels: number, first: number, length: number): Float32Array {
@@ -19,14 +20,6 @@ function windowOf(d: MinMaxDecimator): { min: Float32Array; max: Float32Array } 
   return { min, max };
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not throw');
-}
 
 describe('minMaxColumns (one shot)', () => {
   it('gives exact min/max per column on a hand-made signal', () => {

@@ -18,15 +18,8 @@ import {
   frameBytesPerSecond,
   maxColumnsWithin,
 } from '../../../dashboard/protocol/dashboard-frames.js';
+import { thrown } from '../../helpers/thrown.js';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('did not throw');
-}
 
 /** Random float32 bit patterns (NaNs with payloads, ±0, ±Infinity, subnormals included). */
 function randomFloats(n: number, seed: number): Float32Array {
