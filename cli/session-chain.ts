@@ -8,7 +8,7 @@
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import { hostNowMs, type FeatureFrame, type Intent, type SampleBlock } from '../core/index.js';
+import { hostNowMs, type FeatureFrame, type Intent, type Marker, type SampleBlock } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { SessionDecoder } from './session-decoder.js';
 
@@ -24,7 +24,7 @@ export interface SessionDecoding {
 }
 
 /** Bin width of the intracortical chain, ms (the chain's default). */
-const BIN_MS = 20;
+export const BIN_MS = 20;
 /** The spike thresholds' calibration (the chain's default), s. */
 const THRESHOLD_SETTLE_S = 1;
 
@@ -94,6 +94,23 @@ export class SessionChain {
         error: this.onError,
       });
     }
+  }
+
+  /** Markers that are not carried by a block (an operator's, e.g. a recalibration), in stream order. */
+  injectMarkers(markers: readonly Marker[]): void {
+    this.decoder?.observeMarkers(markers);
+  }
+
+  /** Why a recalibration cannot be taken now (undefined: it can). */
+  recalibrationRefusal(): string | undefined {
+    if (!this.input) return 'the stream has not started';
+    if (!this.decoder) return 'this session has no decoder to recalibrate (an EEG stream, or --decoder none)';
+    return this.decoder.recalibrationRefusal();
+  }
+
+  /** The decoder as the dashboard shows it (undefined without one). */
+  describeDecoder(): (ReturnType<SessionDecoder['describe']> & { status: string }) | undefined {
+    return this.decoder ? { ...this.decoder.describe(), status: this.decoder.status() } : undefined;
   }
 
   /** A short text for the status line, e.g. `features 500 bins, 21.3 crossings/s/ch`. */

@@ -46,6 +46,9 @@ export interface SessionDecoderOptions {
   offline?: boolean;
 }
 
+/** The marker an operator's "recalibrate" puts in the stream (recorded, so a replay recalibrates at the same sample). */
+export const RECALIBRATE_MARKER = 'recalibrate';
+
 type Phase = 'waiting' | 'collecting' | 'calibrating' | 'decoding' | 'no-truth' | 'failed';
 
 export class SessionDecoder {
@@ -76,6 +79,12 @@ export class SessionDecoder {
   private calibrationBins = 0;
   /** Settles when the decode pipeline has decoded every bin given to it (after `input.complete()`). */
   private decodingDone: Promise<void> | undefined;
+  /** Sample from which a recalibration collects its bins (-1: none asked). */
+  private recalibrateAt = -1;
+  private recalibrations = 0;
+  private note = '';
+  private outputs: readonly string[] = [];
+  private kind: 'continuous' | 'discrete' | undefined;
 
   constructor(private readonly options: SessionDecoderOptions) {}
 
@@ -83,6 +92,31 @@ export class SessionDecoder {
   observeMarkers(markers: readonly Marker[] | undefined): void {
     if (this.stopped || this.phase === 'failed' || this.phase === 'no-truth') return; // nobody will ask
     this.kinematics.observe(markers);
+    if (markers) {
+      for (const marker of markers) {
+        if (marker.type === RECALIBRATE_MARKER && this.canRecalibrate() && this.recalibrateAt < 0) this.recalibrateAt = marker.sample;
+      }
+    }
+  }
+
+  /**
+   * Whether an operator's recalibration would be taken now, and if not why: only a calibrated
+   * Kalman filter that is decoding can be recalibrated (a given model is fixed).
+   */
+  recalibrationRefusal(): string | undefined {
+    if (this.options.decoder) return `the session decodes with a fixed model (${this.options.decoder.name}): nothing to recalibrate`;
+    if (this.phase !== 'decoding') return `the decoder is ${this.phase === 'failed' ? 'failed' : this.phase === 'no-truth' ? 'not running (no kinematics to calibrate on)' : 'still calibrating'}`;
+    if (this.recalibrateAt >= 0) return 'a recalibration is already under way';
+    return undefined;
+  }
+
+  private canRecalibrate(): boolean {
+    return this.recalibrationRefusal() === undefined;
+  }
+
+  /** What the dashboard shows of the decoder. */
+  describe(): { name: string; provider: string; kind?: 'continuous' | 'discrete'; outputs: readonly string[]; backlog: number } {
+    return { name: this.decoderName, provider: this.provider, ...(this.kind ? { kind: this.kind } : {}), outputs: this.outputs, backlog: this.backlog() };
   }
 
   /** Bins given and not yet decoded (waiting for the model or in the decode queue). */
@@ -117,6 +151,20 @@ export class SessionDecoder {
       }
       this.startCalibration();
     }
+    if (this.phase === 'decoding' && this.recalibrateAt >= 0 && frame.t0 >= this.recalibrateAt) {
+      // Recalibration: collect the next calibrateS seconds while the current model goes on decoding.
+      const end = this.recalibrateAt + Math.round(this.options.calibrateS * this.options.sampleRateHz);
+      if (frame.t0 < end) {
+        if (truth) {
+          this.rows.push(Float64Array.from(frame.values));
+          this.targets.push([...truth]);
+        }
+        this.decodeFrame(frame, truth, acquisitionMs);
+        return;
+      }
+      this.recalibrateAt = -1;
+      this.startCalibration();
+    }
     if (this.phase === 'calibrating') {
       this.pending.push({ frame, truth, acquisitionMs });
       if (!this.options.offline && this.pending.length > MAX_PENDING) {
@@ -137,7 +185,7 @@ export class SessionDecoder {
       case 'collecting':
         return `decoder kalman: calibrating on ${this.rows.length} bins (${this.options.calibrateS} s)`;
       case 'calibrating':
-        return `decoder kalman: fitting on ${this.calibrationBins} bins…`;
+        return `decoder kalman: fitting on ${this.calibrationBins} bins…${this.recalibrations > 0 ? ' (recalibration)' : ''}`;
       case 'no-truth':
         return this.calibrationBins > 0
           ? `decoder: none (only ${this.calibrationBins} bins with kinematics in the calibration window; 50 needed)`
@@ -153,7 +201,9 @@ export class SessionDecoder {
               : 'R² —';
         const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.lagMs > 1 ? `, lag ${this.stats.lagMs.toFixed(1)} ms` : ''}${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
         const waited = this.droppedWhileCalibrating > 0 ? `, ${this.droppedWhileCalibrating} bins dropped while calibrating` : '';
-        return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}${waited}`;
+        const recalibrating = this.recalibrateAt >= 0 ? `, recalibrating on ${this.rows.length} bins (${this.options.calibrateS} s)` : '';
+        const note = this.note ? `, ${this.note}` : '';
+        return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}${waited}${recalibrating}${note}`;
       }
     }
   }
@@ -186,11 +236,22 @@ export class SessionDecoder {
 
   private startCalibration(): void {
     const n = this.rows.length;
-    this.calibrationBins = n;
+    const recalibrating = this.phase === 'decoding';
     if (n < 50) {
+      if (recalibrating) {
+        // The model that runs stays: say why nothing changed.
+        this.note = `recalibration skipped: only ${n} bins with kinematics (50 needed)`;
+        this.rows = [];
+        this.targets = [];
+        return;
+      }
+      this.calibrationBins = n;
       this.phase = 'no-truth';
       return;
     }
+    this.calibrationBins = n;
+    if (recalibrating) this.recalibrations++;
+    this.note = '';
     this.phase = 'calibrating';
     const F = this.names.length;
     const X = new Float64Array(n * F);
@@ -200,9 +261,17 @@ export class SessionDecoder {
     this.rows = [];
     this.targets = [];
     this.calibration = calibrateInWorker({ decoder: 'kalman', X, Y, n, featureNames: [...this.names], targetNames: [...KINEMATICS_NAMES] }, this.abort.signal).then(
-      (model) => {
+      async (model) => {
         if (this.stopped) return;
+        if (recalibrating) {
+          // The previous model decodes every bin it was given before the new one takes over (in order).
+          this.input?.complete();
+          await this.decodingDone;
+          this.subscription?.unsubscribe();
+          if (this.stopped) return;
+        }
         this.start(new BuiltinDecoder(model), n);
+        if (recalibrating) this.note = `recalibrated ×${this.recalibrations}`;
         for (const { frame, truth, acquisitionMs } of this.pending.splice(0)) this.decodeFrame(frame, truth, acquisitionMs);
       },
       (error: unknown) => {
@@ -235,6 +304,8 @@ export class SessionDecoder {
     }
     this.decoderName = decoder.name;
     this.provider = decoder.provider;
+    this.outputs = decoder.outputNames;
+    this.kind = decoder.kind;
     const outputs = VELOCITY_NAMES.map((n) => decoder.outputNames.indexOf(n));
     this.velocityOutputs = decoder.kind === 'continuous' && outputs.every((i) => i >= 0) ? outputs : [];
     this.input = new Subject<FeatureFrame>();

@@ -10,6 +10,7 @@ import { openRecording } from '../../recordings/recording-reader.js';
 import { checkReplaySpeed, replaySource, type ReplaySpeed } from '../../recordings/replay-source.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
 import { choiceFlag, numberFlag } from '../parse-flag.js';
+import { addDashboardFlags } from '../session-dashboard.js';
 import { runSession, type SessionPipeline } from './run.js';
 import { progressBar } from '../progress.js';
 
@@ -24,6 +25,9 @@ interface ReplayFlags {
   blockMs: number;
   statusInterval: number;
   logLevel: LogLevel;
+  dashboard?: boolean | number;
+  dashboardHost?: string;
+  recordingsDir?: string;
 }
 
 function speedFlag(raw: string): ReplaySpeed {
@@ -31,7 +35,7 @@ function speedFlag(raw: string): ReplaySpeed {
 }
 
 export function replayCommand(): Command {
-  return new Command('replay')
+  return addDashboardFlags(new Command('replay'))
     .description('replay a recording through the live pipeline (same processing, status line, recording)')
     .argument('<dir>', 'recording directory (from `run --record` or `convert`)')
     .option('--speed <x>', 'multiple of real time (1, 10, …) or max', speedFlag, 1 as ReplaySpeed)
@@ -39,6 +43,7 @@ export function replayCommand(): Command {
     .option('--no-dsp', 'stream only: no filters or features')
     .option('--mains <hz>', 'mains frequency, 50 | 60 (default: as recorded)', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60)
     .option('--record <dir>', 'record the replayed session into this new directory')
+    .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
     .option('--block-ms <ms>', 'block duration when paced', numberFlag('--block-ms'), 10)
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
@@ -88,6 +93,9 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       ...(recorded?.modelSha256 !== undefined ? { modelSha256: recorded.modelSha256 } : {}),
       ...(recorded?.providers !== undefined ? { providers: recorded.providers.join(',') } : {}),
       ...(flags.record !== undefined ? { record: flags.record } : {}),
+      ...(flags.dashboard !== undefined ? { dashboard: flags.dashboard } : {}),
+      ...(flags.dashboardHost !== undefined ? { dashboardHost: flags.dashboardHost } : {}),
+      ...(flags.recordingsDir !== undefined ? { recordingsDir: flags.recordingsDir } : {}),
     },
     {
       label: `recording ${dir}`,

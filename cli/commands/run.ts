@@ -13,14 +13,20 @@ import { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { InvalidOptionError, NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { checkNewDirectory } from '../../recordings/new-directory.js';
-import { Recorder, type RecorderStatus } from '../../recordings/recorder.js';
+import type { RecorderStatus } from '../../recordings/recorder.js';
+import { createMarker, type Marker } from '../../core/marker.js';
+import type { DashboardCommand } from '../../dashboard/server/dashboard-server.js';
+import type { DashboardSessionStatus } from '../../dashboard/publisher/dashboard-publisher.js';
 import { DEVICE_NAMES, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
-import { SessionChain } from '../session-chain.js';
+import { BIN_MS, SessionChain } from '../session-chain.js';
+import { RECALIBRATE_MARKER } from '../session-decoder.js';
+import { addDashboardFlags, startSessionDashboard, type DashboardFlags, type SessionDashboard } from '../session-dashboard.js';
+import { SessionRecording, timestampedDirectory } from '../session-recording.js';
 import { formatStatus, formatSummary } from '../status-line.js';
 
-export interface RunFlags {
+export interface RunFlags extends Partial<DashboardFlags> {
   device: DeviceName;
   port?: string;
   host?: string;
@@ -44,7 +50,12 @@ export interface RunFlags {
   providers?: string;
   /** A replay: the model must be the file the session ran. */
   modelSha256?: string;
+  /** Where recordings started from the dashboard go (a new timestamped directory each). */
+  recordingsDir?: string;
 }
+
+/** Longest text of an operator's marker. */
+const MAX_MARKER_TEXT = 200;
 
 export const SESSION_DECODERS = ['kalman', 'none'] as const;
 /** How long the end of a session waits for a decoder still calibrating. */
@@ -118,6 +129,16 @@ export function checkRecordDir(dir: string | undefined): void {
   if (dir !== undefined) checkNewDirectory(dir, '--record');
 }
 
+function describeSize(status: RecorderStatus): string {
+  return `${status.samplesWritten} samples/ch, ${(status.bytesWritten / 1e6).toFixed(1)} MB`;
+}
+
+/** `N samples/ch, X MB to DIR[; dropped …]`, as the closing summary says it. */
+function describeRecorded(status: RecorderStatus): string {
+  const dropped = status.droppedSamples > 0 ? `; ${status.droppedSamples} samples dropped (disk too slow), recorded as gaps` : '';
+  return `${describeSize(status)} to ${status.dir}${dropped}`;
+}
+
 function formatRecorder(status: RecorderStatus): string {
   const size = `${(status.bytesWritten / 1e6).toFixed(1)} MB`;
   if (status.state === 'failed') return `REC FAILED (kept ${size})`;
@@ -126,7 +147,7 @@ function formatRecorder(status: RecorderStatus): string {
 }
 
 export function runCommand(): Command {
-  return new Command('run')
+  return addDashboardFlags(new Command('run'))
     .description('run a live session: stream a device in real time with a live status line')
     .option('--device <name>', `device: ${DEVICE_NAMES.join(' | ')}`, choiceFlag('--device', DEVICE_NAMES), 'intracortical')
     .option('--port <path>', 'serial port of a cyton or frame device (see `neurostream ports`)')
@@ -147,6 +168,7 @@ export function runCommand(): Command {
     .option('--calibrate-s <s>', 'seconds of the task the live decoder is calibrated on', numberFlag('--calibrate-s'), 20)
     .option('--model <file>', 'decode live with this ONNX model (e.g. from `neurostream calibrate`) instead of calibrating')
     .option('--providers <list>', `--model: execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
+    .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .action(async (flags: RunFlags) => {
@@ -181,11 +203,19 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     calibrateS: flags.calibrateS,
     ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
   };
-  let recorder: Recorder | undefined;
-  let recorderFailed = false;
-  let recorderError: string | undefined;
+  const tty = process.stdout.isTTY === true;
+  const recording = new SessionRecording({
+    pipeline: { ...pipeline },
+    onEvent: (event, dir) => {
+      log.error({ recording: dir, event: event.type }, event.message);
+      process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
+    },
+  });
 
   let info: StreamInfo | undefined;
+  /** One past the newest sample received (where an operator's marker goes). */
+  let nextSample = 0;
+  let ended = false;
   let health: StreamHealth | undefined;
   let failChain: (error: unknown) => void = () => {};
   const decoding = flags.decoder === 'kalman' || model
@@ -193,27 +223,103 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         ...(model ? { decoder: model.decoder } : {}),
         ...(input?.offline ? { offline: true } : {}),
         calibrateS: flags.calibrateS,
-        onIntent: (intent: Intent) => recorder?.writeIntent(intent),
+        onIntent: (intent: Intent) => {
+          recording.writeIntent(intent);
+          dashboard?.publisher.pushIntent(intent, BIN_MS / 1000);
+        },
         onReady: (decoder: Record<string, unknown>) => {
           log.info(decoder, 'decoder calibrated');
-          recorder?.setDecoder(decoder);
+          recording.setDecoder(decoder);
         },
       }
     : undefined;
-  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), (frame) => recorder?.writeFeatures(frame), decoding) : undefined;
+  let dashboard: SessionDashboard | undefined;
+  const onFeatures = (frame: Parameters<SessionRecording['writeFeatures']>[0]): void => {
+    recording.writeFeatures(frame);
+    dashboard?.publisher.pushFeatures(frame, BIN_MS / 1000);
+  };
+  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding) : undefined;
   input?.bindBacklog?.(() => chain?.backlog() ?? 0);
   /** The status line: stream health, then what the processing chain reports. */
   const statusLine = (): string => {
     if (!info || !health) return `waiting for data from ${label}…`;
     const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
-    const extra = [chain?.status(snapshot.elapsedMs / 1000), recorder && formatRecorder(recorder.status()), input?.status?.()].filter(Boolean).join(' | ');
+    const rec = recording.status();
+    const extra = [chain?.status(snapshot.elapsedMs / 1000), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
     const line = formatStatus(info, snapshot);
     return extra ? `${line} | ${extra}` : line;
   };
-  const tty = process.stdout.isTTY === true;
   const writeStatus = (line: string): void => {
     process.stdout.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
   };
+  /** What the dashboard shows of the session (asked twice a second). */
+  const dashboardStatus = (): DashboardSessionStatus => {
+    const rec = recording.status();
+    const decoder = chain?.describeDecoder();
+    const detail = input?.status?.();
+    return {
+      label,
+      state: ended ? 'ended' : info ? 'running' : 'waiting',
+      ...(detail ? { detail } : {}),
+      recording: rec
+        ? { state: rec.state, dir: rec.dir, bytes: rec.bytesWritten, samples: rec.samplesWritten, droppedSamples: rec.droppedSamples, ...(rec.error ? { error: rec.error } : {}) }
+        : null,
+      decoder: decoder ? { ...decoder } : null,
+    };
+  };
+  // The dashboard starts before the device: a taken port or a bad host fails fast, exit 2.
+  try {
+    dashboard = await startSessionDashboard({ dashboard: flags.dashboard ?? true, ...(flags.dashboardHost !== undefined ? { dashboardHost: flags.dashboardHost } : {}) }, dashboardStatus);
+  } catch (error) {
+    await model?.decoder.dispose();
+    throw error;
+  }
+  if (dashboard) process.stdout.write(`${dashboard.describe().join('\n')}\n`);
+  const say = (text: string): void => {
+    process.stdout.write(`${tty ? '\n' : ''}${text}\n`);
+  };
+  /** An operator's marker (or recalibration request) at the newest sample: recorded, shown, and seen by the decoder. */
+  const operatorMarker = (type: string, value: string): Marker => {
+    const marker = createMarker(nextSample, type, value);
+    recording.writeMarkers([marker]);
+    chain?.injectMarkers([marker]);
+    dashboard?.publisher.marker(marker, 'operator');
+    return marker;
+  };
+  dashboard?.server.onCommand(async (command: DashboardCommand, client) => {
+    if (!info || ended) throw new Error(ended ? 'the session has ended' : 'the stream has not started yet');
+    const streamInfo = info;
+    switch (command.name) {
+      case 'start-recording': {
+        const dir = timestampedDirectory(flags.recordingsDir ?? 'recordings');
+        recording.start(dir, streamInfo);
+        say(`dashboard: operator ${client.remote} started recording to ${dir}`);
+        log.info({ dir, client: client.remote }, 'recording started from the dashboard');
+        return { dir };
+      }
+      case 'stop-recording': {
+        const status = await recording.stop();
+        if (!status) throw new Error('not recording');
+        say(`dashboard: operator ${client.remote} stopped recording: ${describeRecorded(status)}`);
+        return { dir: status.dir, state: status.state, bytes: status.bytesWritten, samples: status.samplesWritten };
+      }
+      case 'add-marker': {
+        const value = command['value'] ?? 'operator marker';
+        if (typeof value !== 'string' || value.length === 0 || value.length > MAX_MARKER_TEXT) {
+          throw new Error(`value must be a text of 1 to ${MAX_MARKER_TEXT} characters`);
+        }
+        const marker = operatorMarker('annotation', value);
+        return { sample: marker.sample, time: marker.sample / streamInfo.sampleRateHz };
+      }
+      case 'recalibrate': {
+        const refusal = chain ? chain.recalibrationRefusal() : 'the session runs no processing (--no-dsp)';
+        if (refusal) throw new Error(`cannot recalibrate: ${refusal}`);
+        const marker = operatorMarker(RECALIBRATE_MARKER, `operator ${client.remote}`);
+        say(`dashboard: operator ${client.remote} asked for a recalibration at ${(marker.sample / streamInfo.sampleRateHz).toFixed(2)} s`);
+        return { sample: marker.sample, message: `recalibrating on the next ${flags.calibrateS} s of the task; the current model decodes meanwhile` };
+      }
+    }
+  });
   log.info({ device: flags.device, label }, 'session starting');
 
   return await new Promise<number>((resolve) => {
@@ -242,24 +348,23 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       } else {
         process.stdout.write(`stopped (${reason}) before any data arrived from ${label}\n`);
       }
-      // The recorder finalises its files before the process may exit (signals stay handled till then).
-      const closing = recorder ? recorder.close() : Promise.resolve(undefined);
-      void closing.then(async (status) => {
+      // The recorders finalise their files before the process may exit (signals stay handled till then).
+      ended = true;
+      void recording.finish().then(async ({ statuses, failures }) => {
         await model?.decoder.dispose();
+        await dashboard?.close(dashboardStatus());
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        if (!status && recorderFailed) {
-          process.stderr.write(`neurostream run: RECORDING INCOMPLETE in ${flags.record}: ${recorderError ?? 'the recorder failed'}\n`);
+        for (const failure of failures) {
+          process.stderr.write(`neurostream run: RECORDING INCOMPLETE in ${failure.dir}: ${failure.message}\n`);
           code = code || 1;
         }
-        if (status) {
-          const summary = `${status.samplesWritten} samples/ch, ${(status.bytesWritten / 1e6).toFixed(1)} MB`;
-          if (status.state === 'failed' || recorderFailed) {
-            process.stderr.write(`neurostream run: RECORDING INCOMPLETE in ${status.dir}: ${status.error ?? 'the recorder failed'}; kept ${summary} (readable)\n`);
+        for (const status of statuses) {
+          if (status.incomplete) {
+            process.stderr.write(`neurostream run: RECORDING INCOMPLETE in ${status.dir}: ${status.error ?? 'the recorder failed'}; kept ${describeSize(status)} (readable)\n`);
             code = code || 1;
           } else {
-            const dropped = status.droppedSamples > 0 ? `; ${status.droppedSamples} samples dropped (disk too slow), recorded as gaps` : '';
-            process.stdout.write(`recorded ${summary} to ${status.dir}${dropped}\n`);
+            process.stdout.write(`recorded ${describeRecorded(status)}\n`);
           }
         }
         resolve(code);
@@ -276,23 +381,14 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     const startRecorder = (streamInfo: StreamInfo): void => {
       if (flags.record === undefined) return;
       try {
-        recorder = createRecorder(flags.record, streamInfo);
+        recording.start(flags.record, streamInfo);
       } catch (error) {
         // Acquisition goes on; the session ends with exit code 1 and says why.
-        recorderFailed = true;
-        recorderError = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`${tty ? '\n' : ''}neurostream run: WARNING: recording could not start: ${recorderError}\n`);
+        const message = error instanceof Error ? error.message : String(error);
+        recording.failedToStart(flags.record, message);
+        process.stderr.write(`${tty ? '\n' : ''}neurostream run: WARNING: recording could not start: ${message}\n`);
       }
     };
-    const createRecorder = (dir: string, streamInfo: StreamInfo): Recorder =>
-      new Recorder(dir, streamInfo, {
-        pipeline: { ...pipeline },
-        onEvent: (event) => {
-          if (event.type === 'failed') recorderFailed = true;
-          log.error({ recording: flags.record, event: event.type }, event.message);
-          process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
-        },
-      });
     failChain = (error: unknown) => {
       process.stderr.write(`neurostream run: processing failed: ${error instanceof Error ? error.message : String(error)}\n`);
       finish('error', 1);
@@ -310,7 +406,9 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
           startRecorder(info);
         }
         health.observe(block, hostNowMs());
-        recorder?.writeBlock(block);
+        nextSample = block.first + block.length;
+        recording.writeBlock(block);
+        dashboard?.publisher.pushBlock(block);
         chain?.push(block);
       },
       error: (error: unknown) => {

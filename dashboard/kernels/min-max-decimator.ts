@@ -242,6 +242,58 @@ export class MinMaxDecimator {
     }
   }
 
+  /**
+   * Coarser columns for a client, straight from the ring: output column `j` is the min/max over
+   * base columns `[fromColumn + j·factor, fromColumn + (j + 1)·factor)` of channel
+   * `channels[i]`, written channel-major `[channels.length × count]` at `i · count + j`. Base
+   * columns outside the window (too old, or not reached yet) count as empty; a column with no
+   * sample at all is NaN. Nothing is allocated.
+   */
+  reduceColumns(
+    fromColumn: number,
+    count: number,
+    factor: number,
+    channels: ArrayLike<number>,
+    outMin: Float32Array,
+    outMax: Float32Array,
+  ): void {
+    if (!Number.isSafeInteger(fromColumn) || !Number.isSafeInteger(count) || count < 0) {
+      throw new InvalidOptionError('MinMaxDecimator.reduceColumns', 'integer columns', `[${fromColumn}, +${count})`);
+    }
+    if (!Number.isSafeInteger(factor) || factor < 1) throw new InvalidOptionError('MinMaxDecimator.reduceColumns.factor', 'an integer ≥ 1', factor);
+    const rows = channels.length;
+    const need = rows * count;
+    if (outMin.length < need) throw new InvalidOptionError('MinMaxDecimator.outMin', `at least ${need} values`, outMin);
+    if (outMax.length < need) throw new InvalidOptionError('MinMaxDecimator.outMax', `at least ${need} values`, outMax);
+    for (let i = 0; i < rows; i++) {
+      const c = channels[i]!;
+      if (!(c >= 0 && c < this.channels) || !Number.isInteger(c)) {
+        throw new InvalidOptionError(`MinMaxDecimator.reduceColumns.channels[${i}]`, `a channel index from 0 to ${this.channels - 1}`, c);
+      }
+    }
+    const C = this.columns;
+    const lo = Math.max(0, this.end - C);
+    const hi = this.end;
+    for (let i = 0; i < rows; i++) {
+      const base = channels[i]! * C;
+      for (let j = 0; j < count; j++) {
+        const from = Math.max(lo, fromColumn + j * factor);
+        const to = Math.min(hi, fromColumn + (j + 1) * factor);
+        let mn = NaN;
+        let mx = NaN;
+        for (let k = from; k < to; k++) {
+          const r = base + (k % C);
+          const a = this.ringMin[r]!;
+          const b = this.ringMax[r]!;
+          if (!(a >= mn)) mn = a === a ? a : mn;
+          if (!(b <= mx)) mx = b === b ? b : mx;
+        }
+        outMin[i * count + j] = mn;
+        outMax[i * count + j] = mx;
+      }
+    }
+  }
+
   /** Copies the whole latest window `[endColumn - columns, endColumn)`; returns `newestColumn`. */
   copyWindow(outMin: Float32Array, outMax: Float32Array): number {
     this.copyColumns(this.end - this.columns, this.columns, outMin, outMax);

@@ -9,7 +9,7 @@
  * |-------:|-----:|--------|--------------|--------------------------------------------------------------------|
  * |      0 |    4 | u8[4]  | magic        | ASCII "NSDB" (0x4E 0x53 0x44 0x42)                                 |
  * |      4 |    1 | u8     | version      | 1                                                                  |
- * |      5 |    1 | u8     | type         | 1 traces, 2 rate, 3 intent, 4 spectrum, 5 health (FrameType)       |
+ * |      5 |    1 | u8     | type         | 1 traces, 2 rate, 3 intent, 4 spectrum, 5 health, 6 histogram      |
  * |      6 |    2 | u16    | flags        | bit 0 RESET: the frame is a whole window, the client clears its    |
  * |        |      |        |              | ring first; other bits 0                                           |
  * |      8 |    4 | u32    | sequence     | per-client frame counter (wraps at 2^32); a jump = dropped frames  |
@@ -34,6 +34,8 @@
  *               in the order announced out of band, step 0)
  * - 5 health:   values [R × N], row r = metric HEALTH_METRICS[r] (N samples, usually 1); extra
  *               rows beyond the known metrics are allowed and ignored by older clients
+ * - 6 histogram: counts [R × N]: row r = latency stage LATENCY_STAGES[r], column j = bin j whose
+ *               edges (ms) are announced out of band (the hello message); step 0
  *
  * Total frame length = 40 + payloadBytes exactly. `decodeDashboardFrame` returns Float32Array views
  * into the buffer (no copies; an unaligned Node Buffer slice is copied once into an aligned one).
@@ -53,9 +55,10 @@ export const FrameType = {
   Intent: 3,
   Spectrum: 4,
   Health: 5,
+  Histogram: 6,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-const TYPE_NAMES: Record<number, string> = { 1: 'traces', 2: 'rate', 3: 'intent', 4: 'spectrum', 5: 'health' };
+const TYPE_NAMES: Record<number, string> = { 1: 'traces', 2: 'rate', 3: 'intent', 4: 'spectrum', 5: 'health', 6: 'histogram' };
 
 /** Row order of a health frame (a contract: append only). */
 export const HEALTH_METRICS = [
@@ -67,7 +70,15 @@ export const HEALTH_METRICS = [
   'droppedFrames',
   'clientQueueBytes',
   'sampleRateHz',
+  'lagMs',
+  'maxLagMs',
+  'recordingBytes',
+  'recordingDroppedSamples',
+  'decoderBacklogBins',
 ] as const;
+
+/** Row order of a latency histogram frame (a contract: append only). */
+export const LATENCY_STAGES = ['acquisitionMs', 'featuresMs', 'decodeMs', 'totalMs'] as const;
 
 const MAGIC_BYTES = [0x4e, 0x53, 0x44, 0x42] as const;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -133,7 +144,7 @@ export interface DashboardFrameDraft {
  */
 export function createDashboardFrame(type: FrameType, header: DashboardFrameHeader, out?: ArrayBuffer): DashboardFrameDraft {
   if (!LITTLE_ENDIAN_HOST) throw new InvalidOptionError('DashboardFrame', 'a little-endian host', 'a big-endian host');
-  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5', type);
+  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5, 6', type);
   const channels = uint('channels', header.channels, 0xffff, 1);
   const columns = uint('columns', header.columns, 0xffff);
   const flags = uint('flags', header.flags ?? 0, KNOWN_FLAGS);
@@ -215,6 +226,13 @@ export function encodeHealthFrame(header: DashboardFrameHeader, values: Float32A
   return draft.bytes;
 }
 
+/** Latency histogram: counts [stages × bins], rows in LATENCY_STAGES order. */
+export function encodeHistogramFrame(header: DashboardFrameHeader, counts: Float32Array, out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(FrameType.Histogram, header, out);
+  fill('encodeHistogramFrame.counts', draft.payloads[0]!, counts);
+  return draft.bytes;
+}
+
 interface DecodedHeader {
   version: number;
   flags: number;
@@ -230,7 +248,14 @@ export type DecodedRateFrame = DecodedHeader & { type: 2; rates: Float32Array };
 export type DecodedIntentFrame = DecodedHeader & { type: 3; values: Float32Array; latency: Float32Array };
 export type DecodedSpectrumFrame = DecodedHeader & { type: 4; power: Float32Array };
 export type DecodedHealthFrame = DecodedHeader & { type: 5; values: Float32Array };
-export type DecodedDashboardFrame = DecodedTracesFrame | DecodedRateFrame | DecodedIntentFrame | DecodedSpectrumFrame | DecodedHealthFrame;
+export type DecodedHistogramFrame = DecodedHeader & { type: 6; counts: Float32Array };
+export type DecodedDashboardFrame =
+  | DecodedTracesFrame
+  | DecodedRateFrame
+  | DecodedIntentFrame
+  | DecodedSpectrumFrame
+  | DecodedHealthFrame
+  | DecodedHistogramFrame;
 
 function bad(field: string, expected: string, received: unknown): never {
   throw new InvalidDataError(`DashboardFrame.${field}`, expected, received);
@@ -272,7 +297,7 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
   const version = view.getUint8(4);
   if (version !== DASHBOARD_VERSION) bad('version', String(DASHBOARD_VERSION), version);
   const type = view.getUint8(5);
-  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum) or 5 (health)', type);
+  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum), 5 (health) or 6 (histogram)', type);
   const flags = view.getUint16(6, true);
   if ((flags & ~KNOWN_FLAGS) !== 0) bad('flags', `only bits in ${KNOWN_FLAGS} set`, flags);
   const channels = view.getUint16(12, true);
@@ -304,7 +329,9 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
       return { type: 3, ...head, values: p[0]!, latency: p[1]! };
     case FrameType.Spectrum:
       return { type: 4, ...head, power: p[0]! };
-    default:
+    case FrameType.Health:
       return { type: 5, ...head, values: p[0]! };
+    default:
+      return { type: 6, ...head, counts: p[0]! };
   }
 }

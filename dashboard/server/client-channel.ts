@@ -40,6 +40,12 @@ export interface DashboardClient {
   readonly remote: string;
   /** Sends one frame unless the client is behind; true when it was handed to the socket. */
   send(frame: DashboardFrame): boolean;
+  /** Open and keeping up (bufferedAmount within the limit): a frame sent now would not be skipped. */
+  ready(): boolean;
+  /** False once the socket has closed. */
+  readonly open: boolean;
+  /** Counts a frame the publisher did not even build because the client was behind. */
+  countSkipped(): void;
   stats(): DashboardClientStats;
 }
 
@@ -57,6 +63,19 @@ export class ClientChannel implements DashboardClient {
 
   send(frame: DashboardFrame): boolean {
     return this.sendEncoded(encodeFrame(frame));
+  }
+
+  ready(): boolean {
+    const ws = this.socket;
+    return ws.readyState === ws.OPEN && ws.bufferedAmount <= this.maxBufferedBytes;
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING;
+  }
+
+  countSkipped(): void {
+    this.skippedCount += 1;
   }
 
   sendEncoded(frame: EncodedFrame): boolean {

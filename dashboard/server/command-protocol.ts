@@ -1,6 +1,9 @@
 /**
- * The client → server message protocol: `{ "type": "command", "name": "...", "id"?: string|number, ... }`
- * as JSON text; replies are `{ type: 'ack', id, name, result? }` or `{ type: 'error', id, code, message }`.
+ * The client → server message protocol, JSON text:
+ * - `{ "type": "command", "name": "...", "id"?: string|number, ... }` (operators only); replies are
+ *   `{ type: 'ack', id, name, result? }` or `{ type: 'error', id, code, message }`;
+ * - `{ "type": "view", ... }` (any role): what this client wants to see (channels, window, width);
+ *   checked by the view handler, answered only when wrong (`{ type: 'error', code: 'bad-message' }`).
  */
 import type { DashboardRole } from './access-tokens.js';
 
@@ -37,8 +40,15 @@ export interface DashboardError {
   message: string;
 }
 
+/** A client's view request (fields checked by whoever handles views). */
+export interface DashboardViewRequest {
+  readonly type: 'view';
+  readonly [field: string]: unknown;
+}
+
 export type ParsedMessage =
-  | { ok: true; command: DashboardCommand }
+  | { ok: true; command: DashboardCommand; view?: undefined }
+  | { ok: true; view: DashboardViewRequest; command?: undefined }
   | { ok: false; reply: DashboardError };
 
 export function errorReply(id: string | number | null, code: DashboardErrorCode, message: string): DashboardError {
@@ -62,8 +72,9 @@ export function parseCommandMessage(text: string, role: DashboardRole): ParsedMe
   if (rawId !== undefined && id === null) {
     return { ok: false, reply: errorReply(null, 'bad-message', 'id must be a string or a finite number') };
   }
+  if (message['type'] === 'view') return { ok: true, view: message as DashboardViewRequest };
   if (message['type'] !== 'command') {
-    return { ok: false, reply: errorReply(id, 'bad-message', 'type must be "command"') };
+    return { ok: false, reply: errorReply(id, 'bad-message', 'type must be "command" or "view"') };
   }
   const name = message['name'];
   if (typeof name !== 'string') {

@@ -16,24 +16,28 @@ import {
   type DashboardClientStats,
   type DashboardFrame,
 } from './client-channel.js';
-import { errorReply, parseCommandMessage, type DashboardCommand } from './command-protocol.js';
+import { errorReply, parseCommandMessage, type DashboardCommand, type DashboardViewRequest } from './command-protocol.js';
 import { resolveDashboardOptions, type DashboardServerOptions, type ResolvedDashboardOptions } from './server-options.js';
 import { sendText, serveStatic } from './static-files.js';
 import { TokenBucket } from './token-bucket.js';
 
 export type { DashboardServerOptions } from './server-options.js';
 export type { DashboardClient, DashboardClientStats, DashboardFrame } from './client-channel.js';
-export type { DashboardCommand, DashboardCommandName } from './command-protocol.js';
+export type { DashboardCommand, DashboardCommandName, DashboardViewRequest } from './command-protocol.js';
 export type { DashboardRole } from './access-tokens.js';
 
 /** Handles an operator's command; its (awaited) return value is sent back as the ack's `result`. */
 export type CommandHandler = (command: DashboardCommand, client: DashboardClient) => unknown;
+/** Handles a client's view request; a thrown error's message is sent back as a `bad-message` error. */
+export type ViewHandler = (view: DashboardViewRequest, client: DashboardClient) => void;
 
 /** Close codes this server uses besides the standard ones (1001 going away, 1003, 1009 too big). */
 export const CloseCode = {
   GoingAway: 1001,
   UnsupportedData: 1003,
   MessageTooBig: 1009,
+  /** A missing or wrong token: the handshake completes so that a browser can read this reason. */
+  BadToken: 4401,
   TooManyMessages: 4429,
 } as const;
 
@@ -50,6 +54,8 @@ export interface DashboardServer {
   broadcast(frame: DashboardFrame): { sent: number; skipped: number };
   /** Registers the command handler (replacing any earlier one); returns a function that removes it. */
   onCommand(handler: CommandHandler): () => void;
+  /** Registers the view handler (replacing any earlier one); returns a function that removes it. */
+  onView(handler: ViewHandler): () => void;
   /** Calls `listener` for each client that connects from now on; returns a function that removes it. */
   onConnection(listener: (client: DashboardClient) => void): () => void;
   /** Per-client counters, in connection order. */
@@ -107,6 +113,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   const channels = new Map<WebSocket, ClientChannel>();
   const connectionListeners = new Set<(client: DashboardClient) => void>();
   let commandHandler: CommandHandler | undefined;
+  let viewHandler: ViewHandler | undefined;
   let nextClientId = 1;
   let origins = new Set<string>();
   let closing: Promise<void> | undefined;
@@ -125,7 +132,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       else sendText(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
-    serveStatic(config.staticDir, req, res).catch(() => {
+    serveStatic(config.mounts, req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error\n');
       else res.destroy();
     });
@@ -155,7 +162,12 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       operator: config.operatorToken,
     });
     if (role === undefined) {
-      rejectUpgrade(socket, 401, 'Unauthorized', 'bad or missing token');
+      // Completing the handshake only to close it is what lets a browser see why (the WebSocket
+      // API hides a refused upgrade's status and body). Nothing is sent before the close.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {});
+        ws.close(CloseCode.BadToken, 'bad or missing token');
+      });
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, role));
@@ -195,6 +207,14 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     const parsed = parseCommandMessage(text, channel.role);
     if (!parsed.ok) {
       channel.send(parsed.reply);
+      return;
+    }
+    if (parsed.view !== undefined) {
+      try {
+        viewHandler?.(parsed.view, channel);
+      } catch (error) {
+        channel.send(errorReply(null, 'bad-message', error instanceof Error ? error.message : 'bad view request'));
+      }
       return;
     }
     const { command } = parsed;
@@ -264,6 +284,12 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       commandHandler = handler;
       return () => {
         if (commandHandler === handler) commandHandler = undefined;
+      };
+    },
+    onView(handler) {
+      viewHandler = handler;
+      return () => {
+        if (viewHandler === handler) viewHandler = undefined;
       };
     },
     onConnection(listener) {

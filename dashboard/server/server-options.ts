@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { InvalidOptionError } from '../../core/errors.js';
 import { checkInteger, checkNumber, checkString } from '../../core/validate.js';
 import { generateToken, isLoopbackHost } from './access-tokens.js';
+import type { StaticMount } from './static-files.js';
 
 export interface DashboardServerOptions {
   /** Address to bind; default 127.0.0.1. Anything beyond loopback needs both tokens given. */
@@ -18,8 +19,10 @@ export interface DashboardServerOptions {
   operatorToken?: string;
   /** Browser origins allowed besides the server's own (e.g. `https://lab.example.org`). */
   allowedOrigins?: string[];
-  /** Directory whose files are served over HTTP; nothing but /healthz is served without it. */
+  /** Directory whose files are served over HTTP at `/` (shorthand for one mount at `/`). */
   staticDir?: string;
+  /** Directories served under URL prefixes (`/vendor/uplot/`); nothing but /healthz is served without any. */
+  mounts?: StaticMount[];
   /** Largest client message in bytes; larger closes the connection with 1009. Default 16 KiB. */
   maxMessageBytes?: number;
   /** Client messages per second (token bucket, burst of the same size); default 20. */
@@ -34,7 +37,7 @@ export interface ResolvedDashboardOptions {
   readonly viewerToken: string;
   readonly operatorToken: string;
   readonly allowedOrigins: readonly string[];
-  readonly staticDir: string | undefined;
+  readonly mounts: readonly StaticMount[];
   readonly maxMessageBytes: number;
   readonly maxMessagesPerSecond: number;
   readonly maxBufferedBytes: number;
@@ -71,6 +74,18 @@ function normaliseOrigin(value: unknown, index: number): string {
   return origin;
 }
 
+function checkDirectory(name: string, value: unknown): string {
+  const dir = checkString('option', name, value, { nonEmpty: true });
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new InvalidOptionError(name, 'an existing directory', dir);
+  return dir;
+}
+
 export function resolveDashboardOptions(options: DashboardServerOptions = {}): ResolvedDashboardOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'an object', options);
@@ -92,17 +107,18 @@ export function resolveDashboardOptions(options: DashboardServerOptions = {}): R
   const allowed = options.allowedOrigins ?? [];
   if (!Array.isArray(allowed)) throw new InvalidOptionError('allowedOrigins', 'an array of origins', allowed);
   const allowedOrigins = allowed.map((o, i) => normaliseOrigin(o, i));
-  let staticDir: string | undefined;
-  if (options.staticDir !== undefined) {
-    staticDir = checkString('option', 'staticDir', options.staticDir, { nonEmpty: true });
-    let isDir = false;
-    try {
-      isDir = statSync(staticDir).isDirectory();
-    } catch {
-      isDir = false;
+  const mounts: StaticMount[] = [];
+  if (options.staticDir !== undefined) mounts.push({ urlPrefix: '/', dir: checkDirectory('staticDir', options.staticDir) });
+  const givenMounts = options.mounts ?? [];
+  if (!Array.isArray(givenMounts)) throw new InvalidOptionError('mounts', 'an array of { urlPrefix, dir }', givenMounts);
+  givenMounts.forEach((mount, i) => {
+    const prefix = checkString('option', `mounts[${i}].urlPrefix`, mount?.urlPrefix, { nonEmpty: true });
+    if (!prefix.startsWith('/') || !prefix.endsWith('/') || prefix.includes('..')) {
+      throw new InvalidOptionError(`mounts[${i}].urlPrefix`, 'a URL path that starts and ends with / (e.g. /vendor/uplot/)', prefix);
     }
-    if (!isDir) throw new InvalidOptionError('staticDir', 'an existing directory', staticDir);
-  }
+    if (mounts.some((m) => m.urlPrefix === prefix)) throw new InvalidOptionError(`mounts[${i}].urlPrefix`, 'a prefix mounted once', prefix);
+    mounts.push({ urlPrefix: prefix, dir: checkDirectory(`mounts[${i}].dir`, mount.dir) });
+  });
   const maxMessageBytes = checkInteger('option', 'maxMessageBytes', options.maxMessageBytes ?? DASHBOARD_DEFAULTS.maxMessageBytes, {
     min: 64,
     max: 16 * 1024 * 1024,
@@ -125,7 +141,7 @@ export function resolveDashboardOptions(options: DashboardServerOptions = {}): R
     viewerToken: givenViewer ?? generateToken(),
     operatorToken: givenOperator ?? generateToken(),
     allowedOrigins,
-    staticDir,
+    mounts,
     maxMessageBytes,
     maxMessagesPerSecond,
     maxBufferedBytes,

@@ -1,5 +1,5 @@
 /**
- * Serves files from one directory over HTTP: GET/HEAD only, no path escapes the directory (by
+ * Serves files from mounted directories over HTTP: GET/HEAD only, no path escapes the directory (by
  * `..`, encoded `..` or symlink) and anything outside it is simply "not found".
  */
 import { createReadStream } from 'node:fs';
@@ -66,14 +66,31 @@ export async function resolveStaticFile(root: string, urlPath: string): Promise<
   }
 }
 
-/** Answers one request from `root` (or 404 when `root` is undefined). */
-export async function serveStatic(root: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** A directory served under a URL prefix (`/vendor/uplot/` → `node_modules/uplot/dist`). */
+export interface StaticMount {
+  /** Starts and ends with `/`; `/` serves the directory at the root. */
+  readonly urlPrefix: string;
+  readonly dir: string;
+}
+
+/** The mount a URL path falls under (longest prefix wins) and the path inside it. */
+export function mountFor(mounts: readonly StaticMount[], pathname: string): { dir: string; path: string } | undefined {
+  let best: StaticMount | undefined;
+  for (const mount of mounts) {
+    if (pathname.startsWith(mount.urlPrefix) && (best === undefined || mount.urlPrefix.length > best.urlPrefix.length)) best = mount;
+  }
+  return best && { dir: best.dir, path: `/${pathname.slice(best.urlPrefix.length)}` };
+}
+
+/** Answers one request from the mounted directories (404 for anything outside them). */
+export async function serveStatic(mounts: readonly StaticMount[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
     return;
   }
   const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
-  const file = root === undefined ? undefined : await resolveStaticFile(root, pathname);
+  const target = mountFor(mounts, pathname);
+  const file = target === undefined ? undefined : await resolveStaticFile(target.dir, target.path);
   if (file === undefined) {
     sendText(res, 404, 'not found\n');
     return;

@@ -7,10 +7,12 @@ import {
   FrameType,
   HEADER_BYTES,
   HEALTH_METRICS,
+  LATENCY_STAGES,
   type DashboardFrameHeader,
   dashboardFrameBytes,
   decodeDashboardFrame,
   encodeHealthFrame,
+  encodeHistogramFrame,
   encodeIntentFrame,
   encodeRateFrame,
   encodeSpectrumFrame,
@@ -117,6 +119,15 @@ describe('dashboard frames: encode → decode', () => {
     if (hd.type === 5) {
       expectHeader(hd, hh);
       expect(bitsOf(hd.values)).toEqual(bitsOf(health));
+    }
+
+    const counts = randomFloats(LATENCY_STAGES.length * 24, 11);
+    const gh = header(LATENCY_STAGES.length, 24, { step: 0, firstColumn: 0 });
+    const g = decodeDashboardFrame(encodeHistogramFrame(gh, counts));
+    expect(g.type).toBe(FrameType.Histogram);
+    if (g.type === 6) {
+      expectHeader(g, gh);
+      expect(bitsOf(g.counts)).toEqual(bitsOf(counts));
     }
   });
 

@@ -85,11 +85,18 @@ describe('startDashboardServer: options', () => {
 });
 
 describe('dashboard server: access', () => {
-  it('refuses a missing or wrong token with 401 and the reason, before accepting the socket', async () => {
+  it('closes a missing or wrong token at once with 4401 "bad or missing token" (a reason browsers can read), sending nothing', async () => {
     await start();
+    let connections = 0;
+    server!.onConnection(() => connections++);
     for (const token of [undefined, '', 'x'.repeat(32), VIEWER.slice(1)]) {
-      expect(await refusal(wsUrl(server!.port, token))).toEqual({ status: 401, body: 'bad or missing token\n' });
+      const client = await openClient(wsUrl(server!.port, token));
+      expect(await client.closed).toEqual({ code: 4401, reason: 'bad or missing token' });
+      expect(client.messages).toEqual([]);
+      expect(client.binaryFrames).toBe(0);
     }
+    expect(connections).toBe(0);
+    expect(server!.broadcast({ type: 'hello' })).toEqual({ sent: 0, skipped: 0 });
     expect(server!.clients()).toEqual([]);
   });
 

@@ -1,0 +1,102 @@
+/**
+ * The dashboard of a `run` or `replay` session: the server (page + WebSocket on one port) and the
+ * publisher that streams the session to it. On by default at 127.0.0.1:8787; `--dashboard PORT`
+ * picks the port (0: any free one), `--no-dashboard` turns it off, `--dashboard-host ADDR` binds
+ * beyond loopback, which needs both tokens from the environment.
+ */
+import { Command } from 'commander';
+import { InvalidOptionError } from '../core/index.js';
+import { DashboardPublisher, type DashboardSessionStatus } from '../dashboard/publisher/dashboard-publisher.js';
+import { startDashboardServer, type DashboardServer } from '../dashboard/server/dashboard-server.js';
+import { DASHBOARD_DEFAULTS } from '../dashboard/server/server-options.js';
+import { dashboardPageMounts } from '../dashboard/server/page-mounts.js';
+import { isLoopbackHost } from '../dashboard/server/access-tokens.js';
+import { integerFlag } from './parse-flag.js';
+
+export const VIEWER_TOKEN_ENV = 'NEUROSTREAM_VIEWER_TOKEN';
+export const OPERATOR_TOKEN_ENV = 'NEUROSTREAM_OPERATOR_TOKEN';
+/** Ports tried after the default one when it is taken (another session on this machine). */
+const DEFAULT_PORT_TRIES = 20;
+
+export interface DashboardFlags {
+  /** true: the default port; a number: that port; false: no dashboard. */
+  dashboard: boolean | number;
+  dashboardHost?: string;
+}
+
+/** Adds `--dashboard [port]`, `--no-dashboard` and `--dashboard-host` to a session command. */
+export function addDashboardFlags(command: Command): Command {
+  return command
+    .option('--dashboard <port>', `serve the live dashboard on this port (default ${DASHBOARD_DEFAULTS.port}; 0 picks a free one)`, integerFlag('--dashboard'))
+    .option('--no-dashboard', 'no dashboard')
+    .option(
+      '--dashboard-host <addr>',
+      `address the dashboard binds (default 127.0.0.1); beyond loopback it needs ${VIEWER_TOKEN_ENV} and ${OPERATOR_TOKEN_ENV} (16+ characters each) in the environment`,
+    );
+}
+
+export interface SessionDashboard {
+  server: DashboardServer;
+  publisher: DashboardPublisher;
+  /** Lines to print: where to open it. */
+  describe(): string[];
+  close(final: DashboardSessionStatus): Promise<void>;
+}
+
+/** Starts the server (before the device, so a taken port fails fast) and the publisher. */
+export async function startSessionDashboard(
+  flags: DashboardFlags,
+  status: () => DashboardSessionStatus,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SessionDashboard | undefined> {
+  if (flags.dashboard === false) return undefined;
+  const host = flags.dashboardHost ?? DASHBOARD_DEFAULTS.host;
+  const viewerToken = env[VIEWER_TOKEN_ENV] || undefined;
+  const operatorToken = env[OPERATOR_TOKEN_ENV] || undefined;
+  if (!isLoopbackHost(host) && (viewerToken === undefined || operatorToken === undefined)) {
+    throw new InvalidOptionError(
+      '--dashboard-host',
+      `a loopback address (127.0.0.1, ::1, localhost), or ${VIEWER_TOKEN_ENV} and ${OPERATOR_TOKEN_ENV} set to tokens of 16+ characters`,
+      host,
+    );
+  }
+  const explicit = typeof flags.dashboard === 'number';
+  const first = explicit ? (flags.dashboard as number) : DASHBOARD_DEFAULTS.port;
+  const mounts = dashboardPageMounts();
+  let server: DashboardServer | undefined;
+  for (let k = 0; server === undefined; k++) {
+    try {
+      server = await startDashboardServer({
+        host,
+        port: first + (explicit ? 0 : k),
+        mounts,
+        ...(viewerToken ? { viewerToken } : {}),
+        ...(operatorToken ? { operatorToken } : {}),
+      });
+    } catch (error) {
+      const taken = error instanceof InvalidOptionError && error.option === 'port';
+      if (taken && !explicit && k + 1 < DEFAULT_PORT_TRIES) continue;
+      if (taken) {
+        throw new InvalidOptionError('--dashboard', explicit ? 'a free port this process may bind' : `a free port (${first}…${first + k} are taken; pick one, or 0)`, explicit ? first : `${first}…${first + k}`);
+      }
+      if (error instanceof InvalidOptionError && error.option === 'viewerToken') throw new InvalidOptionError(VIEWER_TOKEN_ENV, 'a token of at least 16 non-space characters', 'a shorter one');
+      if (error instanceof InvalidOptionError && error.option === 'operatorToken') throw new InvalidOptionError(OPERATOR_TOKEN_ENV, `a token of at least 16 non-space characters, different from ${VIEWER_TOKEN_ENV}`, 'another');
+      if (error instanceof InvalidOptionError && error.option === '--host') throw new InvalidOptionError('--dashboard-host', 'an address of this machine', host);
+      throw error;
+    }
+  }
+  const publisher = new DashboardPublisher(server, { status });
+  const s = server;
+  return {
+    server: s,
+    publisher,
+    describe: () =>
+      viewerToken
+        ? [`dashboard: ${s.url} (tokens from ${VIEWER_TOKEN_ENV} / ${OPERATOR_TOKEN_ENV}: open ${s.url}?token=…)`]
+        : [`dashboard (viewer):   ${s.viewerUrl}`, `dashboard (operator): ${s.operatorUrl}`],
+    async close(final) {
+      publisher.close(final);
+      await s.close();
+    },
+  };
+}
