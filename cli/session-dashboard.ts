@@ -5,7 +5,7 @@
  * beyond loopback, which needs both tokens from the environment.
  */
 import { Command } from 'commander';
-import { InvalidOptionError } from '../core/index.js';
+import { InvalidOptionError, checkInteger } from '../core/index.js';
 import { DashboardPublisher, type DashboardSessionStatus } from '../dashboard/publisher/dashboard-publisher.js';
 import { startDashboardServer, type DashboardServer } from '../dashboard/server/dashboard-server.js';
 import { DASHBOARD_DEFAULTS } from '../dashboard/server/server-options.js';
@@ -60,6 +60,7 @@ export async function startSessionDashboard(
       host,
     );
   }
+  if (typeof flags.dashboard === 'number') checkInteger('option', '--dashboard', flags.dashboard, { min: 0, max: 65535 });
   const explicit = typeof flags.dashboard === 'number';
   const first = explicit ? (flags.dashboard as number) : DASHBOARD_DEFAULTS.port;
   const mounts = dashboardPageMounts();

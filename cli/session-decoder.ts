@@ -79,9 +79,12 @@ export class SessionDecoder {
   private calibrationBins = 0;
   /** Settles when the decode pipeline has decoded every bin given to it (after `input.complete()`). */
   private decodingDone: Promise<void> | undefined;
-  /** Sample from which a recalibration collects its bins (-1: none asked). */
-  private recalibrateAt = -1;
-  private recalibrations = 0;
+  /**
+   * Samples from which recalibrations collect their bins, in order (the head is the one under
+   * way). A queue, not a flag: a replay may see a request before the bins that precede it are decoded.
+   */
+  private readonly recalibrations: number[] = [];
+  private recalibrated = 0;
   private note = '';
   private outputs: readonly string[] = [];
   private kind: 'continuous' | 'discrete' | undefined;
@@ -94,7 +97,10 @@ export class SessionDecoder {
     this.kinematics.observe(markers);
     if (markers) {
       for (const marker of markers) {
-        if (marker.type === RECALIBRATE_MARKER && this.canRecalibrate() && this.recalibrateAt < 0) this.recalibrateAt = marker.sample;
+        // Every recorded request is taken (the live session refused the ones it could not take, so
+        // they are not in the stream): a replay recalibrates where the live session did, whatever
+        // its own timing.
+        if (marker.type === RECALIBRATE_MARKER && !this.options.decoder) this.recalibrations.push(marker.sample);
       }
     }
   }
@@ -106,12 +112,8 @@ export class SessionDecoder {
   recalibrationRefusal(): string | undefined {
     if (this.options.decoder) return `the session decodes with a fixed model (${this.options.decoder.name}): nothing to recalibrate`;
     if (this.phase !== 'decoding') return `the decoder is ${this.phase === 'failed' ? 'failed' : this.phase === 'no-truth' ? 'not running (no kinematics to calibrate on)' : 'still calibrating'}`;
-    if (this.recalibrateAt >= 0) return 'a recalibration is already under way';
+    if (this.recalibrations.length > 0) return 'a recalibration is already under way';
     return undefined;
-  }
-
-  private canRecalibrate(): boolean {
-    return this.recalibrationRefusal() === undefined;
   }
 
   /** What the dashboard shows of the decoder. */
@@ -151,9 +153,27 @@ export class SessionDecoder {
       }
       this.startCalibration();
     }
-    if (this.phase === 'decoding' && this.recalibrateAt >= 0 && frame.t0 >= this.recalibrateAt) {
+    this.decodeStage(frame, truth, acquisitionMs);
+  }
+
+  /**
+   * A bin past the first calibration: it waits while a model is being fitted, is collected for a
+   * recalibration under way (and decoded by the current model meanwhile), or is decoded. Bins that
+   * waited for a model come back through here, so a replay takes the same path as the live session.
+   */
+  private decodeStage(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number): void {
+    if (this.phase === 'calibrating') {
+      this.pending.push({ frame, truth, acquisitionMs });
+      if (!this.options.offline && this.pending.length > MAX_PENDING) {
+        this.pending.shift();
+        this.droppedWhileCalibrating++;
+      }
+      return;
+    }
+    const from = this.recalibrations[0];
+    if (this.phase === 'decoding' && from !== undefined && frame.t0 >= from) {
       // Recalibration: collect the next calibrateS seconds while the current model goes on decoding.
-      const end = this.recalibrateAt + Math.round(this.options.calibrateS * this.options.sampleRateHz);
+      const end = from + Math.round(this.options.calibrateS * this.options.sampleRateHz);
       if (frame.t0 < end) {
         if (truth) {
           this.rows.push(Float64Array.from(frame.values));
@@ -162,16 +182,12 @@ export class SessionDecoder {
         this.decodeFrame(frame, truth, acquisitionMs);
         return;
       }
-      this.recalibrateAt = -1;
+      this.recalibrations.shift();
       this.startCalibration();
-    }
-    if (this.phase === 'calibrating') {
-      this.pending.push({ frame, truth, acquisitionMs });
-      if (!this.options.offline && this.pending.length > MAX_PENDING) {
-        this.pending.shift();
-        this.droppedWhileCalibrating++;
+      if ((this.phase as Phase) === 'calibrating') {
+        this.pending.push({ frame, truth, acquisitionMs });
+        return;
       }
-      return;
     }
     this.decodeFrame(frame, truth, acquisitionMs);
   }
@@ -185,7 +201,7 @@ export class SessionDecoder {
       case 'collecting':
         return `decoder kalman: calibrating on ${this.rows.length} bins (${this.options.calibrateS} s)`;
       case 'calibrating':
-        return `decoder kalman: fitting on ${this.calibrationBins} bins…${this.recalibrations > 0 ? ' (recalibration)' : ''}`;
+        return `decoder kalman: fitting on ${this.calibrationBins} bins…${this.recalibrated > 0 ? ' (recalibration)' : ''}`;
       case 'no-truth':
         return this.calibrationBins > 0
           ? `decoder: none (only ${this.calibrationBins} bins with kinematics in the calibration window; 50 needed)`
@@ -201,7 +217,7 @@ export class SessionDecoder {
               : 'R² —';
         const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.lagMs > 1 ? `, lag ${this.stats.lagMs.toFixed(1)} ms` : ''}${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
         const waited = this.droppedWhileCalibrating > 0 ? `, ${this.droppedWhileCalibrating} bins dropped while calibrating` : '';
-        const recalibrating = this.recalibrateAt >= 0 ? `, recalibrating on ${this.rows.length} bins (${this.options.calibrateS} s)` : '';
+        const recalibrating = this.recalibrations.length > 0 ? `, recalibrating on ${this.rows.length} bins (${this.options.calibrateS} s)` : '';
         const note = this.note ? `, ${this.note}` : '';
         return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}${waited}${recalibrating}${note}`;
       }
@@ -250,7 +266,7 @@ export class SessionDecoder {
       return;
     }
     this.calibrationBins = n;
-    if (recalibrating) this.recalibrations++;
+    if (recalibrating) this.recalibrated++;
     this.note = '';
     this.phase = 'calibrating';
     const F = this.names.length;
@@ -271,8 +287,9 @@ export class SessionDecoder {
           if (this.stopped) return;
         }
         this.start(new BuiltinDecoder(model), n);
-        if (recalibrating) this.note = `recalibrated ×${this.recalibrations}`;
-        for (const { frame, truth, acquisitionMs } of this.pending.splice(0)) this.decodeFrame(frame, truth, acquisitionMs);
+        if (recalibrating) this.note = `recalibrated ×${this.recalibrated}`;
+        // Through decodeStage: a recalibration asked meanwhile starts collecting at its own sample.
+        for (const { frame, truth, acquisitionMs } of this.pending.splice(0)) this.decodeStage(frame, truth, acquisitionMs);
       },
       (error: unknown) => {
         if (!this.stopped) this.fail(error);

@@ -1,5 +1,6 @@
 // Run by `npm test` before the suite: the device tests drive real pseudo-terminals made by socat,
-// and the EDF tests have MNE-Python (Debian's python3-mne, at /usr/bin/python3) read our files back.
+// the EDF tests have MNE-Python (Debian's python3-mne, at /usr/bin/python3) read our files back, and
+// the dashboard tests drive Debian's Chromium (never a downloaded browser) with playwright-core.
 import { execFileSync } from 'node:child_process';
 
 const missing = [];
@@ -17,6 +18,14 @@ try {
   missing.push(
     'MNE-Python is required at /usr/bin/python3 (the EDF/BDF tests check that MNE reads the files we write).\n' +
       '  Install it: Debian/Ubuntu `sudo apt-get install python3-mne python3-scipy`.',
+  );
+}
+try {
+  execFileSync('/usr/bin/chromium', ['--version'], { stdio: 'ignore' });
+} catch {
+  missing.push(
+    'Chromium is required at /usr/bin/chromium (the dashboard tests load the page in headless Chromium).\n' +
+      '  Install it: Debian/Ubuntu `sudo apt-get install chromium`.',
   );
 }
 if (missing.length > 0) {

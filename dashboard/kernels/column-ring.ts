@@ -22,6 +22,7 @@ export class ColumnRing {
   readonly columns: number;
   private readonly ring: Float32Array;
   private end = 0;
+  private start = -1;
 
   constructor(rows: number, columns: number) {
     this.rows = checkInteger('option', 'ColumnRing.rows', rows, { min: 1, max: 65535 });
@@ -32,6 +33,16 @@ export class ColumnRing {
   /** One past the newest column pushed (0 before any). */
   get endColumn(): number {
     return this.end;
+  }
+
+  /** The first column ever pushed (-1 before any). */
+  get startColumn(): number {
+    return this.start;
+  }
+
+  /** The oldest column worth sending: the window's first, or the first pushed if later. */
+  get oldestColumn(): number {
+    return Math.max(this.start, this.end - this.columns);
   }
 
   /** Writes column `column` (≥ every column pushed before) from `values[offset … offset + rows)`. */
@@ -47,6 +58,7 @@ export class ColumnRing {
     }
     const slot = column % C;
     for (let r = 0; r < this.rows; r++) this.ring[r * C + slot] = values[offset + r]!;
+    if (this.start < 0) this.start = column;
     this.end = column + 1;
   }
 

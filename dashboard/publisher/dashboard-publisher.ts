@@ -418,7 +418,7 @@ export class DashboardPublisher {
     const end = rate.ring.endColumn;
     if (end === 0 || state.rateNext === end) return;
     const reset = state.rateNext < 0 || end - state.rateNext > rate.ring.columns;
-    const from = reset ? Math.max(0, end - rate.ring.columns) : state.rateNext;
+    const from = reset ? rate.ring.oldestColumn : state.rateNext;
     const count = end - from;
     const draft = createDashboardFrame(FrameType.Rate, this.header(state, rate.channels, count, (end - 1) * rate.binS, rate.binS, from, reset));
     const out = draft.payloads[0]!;
@@ -434,7 +434,7 @@ export class DashboardPublisher {
     const end = intent.values.endColumn;
     if (end === 0 || state.intentNext === end) return;
     const reset = state.intentNext < 0 || end - state.intentNext > intent.values.columns;
-    const from = reset ? Math.max(0, end - intent.values.columns) : state.intentNext;
+    const from = reset ? intent.values.oldestColumn : state.intentNext;
     const count = end - from;
     const draft = createDashboardFrame(FrameType.Intent, this.header(state, intent.dims, count, (end - 1) * intent.binS, intent.binS, from, reset));
     intent.values.copyColumns(from, count, draft.payloads[0]!);

@@ -214,3 +214,44 @@ describe('MinMaxDecimator', () => {
     }
   });
 });
+
+describe('MinMaxDecimator.reduceColumns', () => {
+  it('equals a one-shot min/max over the samples each coarse column covers, for chosen channels', () => {
+    const channels = 3;
+    const rate = 1000;
+    const d = new MinMaxDecimator({ channels, sampleRateHz: rate, windowSeconds: 1, columns: 100 }); // 10 samples a base column
+    const total = 730;
+    const data = new Float32Array(channels * total).map((_, i) => Math.sin(i * 0.731) * 100 + (i % 17));
+    for (let at = 0, k = 0; at < total; k++) {
+      const n = Math.min([13, 1, 57, 9][k % 4]!, total - at);
+      const block = new Float32Array(channels * n);
+      for (let c = 0; c < channels; c++) block.set(data.subarray(c * total + at, c * total + at + n), c * n);
+      d.push(block, n, at);
+      at += n;
+    }
+    // Coarse columns of 3 base columns (30 samples), channels 2 then 0, from base column 24 (sample 240).
+    const factor = 3;
+    const count = 17; // to base column 75: the last one is partial (samples 720 … 729 of 720 … 749)
+    const outMin = new Float32Array(2 * count);
+    const outMax = new Float32Array(2 * count);
+    d.reduceColumns(24, count, factor, [2, 0], outMin, outMax);
+    [2, 0].forEach((c, i) => {
+      for (let j = 0; j < count; j++) {
+        const from = 240 + j * 30;
+        const to = Math.min(total, from + 30);
+        const slice = data.subarray(c * total + from, c * total + to);
+        expect(outMin[i * count + j], `ch ${c} col ${j}`).toBe(Math.min(...slice));
+        expect(outMax[i * count + j], `ch ${c} col ${j}`).toBe(Math.max(...slice));
+      }
+    });
+    // Columns beyond what has arrived, or older than the window, are empty.
+    const tail = new Float32Array(2);
+    const tailMax = new Float32Array(2);
+    d.reduceColumns(80, 2, 1, [1], tail, tailMax);
+    expect(Array.from(tail)).toEqual([NaN, NaN]);
+    d.reduceColumns(0, 2, 10, [1], tail, tailMax);
+    expect(Number.isNaN(tail[0]!)).toBe(false); // window is [-27, 73): base columns 0 … 9 are kept
+    expect(thrown(() => d.reduceColumns(0, 1, 1, [3], tail, tailMax))).toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => d.reduceColumns(0, 1, 0, [0], tail, tailMax))).toBeInstanceOf(InvalidOptionError);
+  });
+});

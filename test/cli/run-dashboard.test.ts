@@ -1,0 +1,187 @@
+/**
+ * The dashboard of `run` and `replay` from the command line: its flags and their errors, binding
+ * beyond loopback only with tokens, the operator's commands over the WebSocket (and what they
+ * refuse), and a recalibration asked live that a replay of the recording reproduces bit for bit.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openRecording } from '../../recordings/recording-reader.js';
+import { runCli } from '../helpers/cli.js';
+import { openClient, type TestClient } from '../dashboard/server/ws-clients.js';
+
+const NO_TOKENS = { NEUROSTREAM_VIEWER_TOKEN: '', NEUROSTREAM_OPERATOR_TOKEN: '' };
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ns-run-dashboard-'));
+}
+
+function wsFor(pageUrl: string): string {
+  const url = new URL(pageUrl);
+  return `ws://${url.host}/ws?token=${url.searchParams.get('token')}`;
+}
+
+/** Sends an operator command and resolves with its reply (ack or error). */
+async function command(client: TestClient, name: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const id = Math.floor(Math.random() * 1e9);
+  const reply = client.next((m) => (m['type'] === 'ack' || m['type'] === 'error') && m['id'] === id);
+  client.ws.send(JSON.stringify({ type: 'command', name, id, ...extra }));
+  return reply;
+}
+
+describe('neurostream run --dashboard', () => {
+  it('refuses a host beyond loopback without both tokens, before the device starts (exit 2)', async () => {
+    const r = await runCli(['run', '--duration', '1', '--dashboard-host', '0.0.0.0'], { env: NO_TOKENS });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--dashboard-host: expected a loopback address (127.0.0.1, ::1, localhost), or NEUROSTREAM_VIEWER_TOKEN and NEUROSTREAM_OPERATOR_TOKEN set');
+    expect(r.stdout).not.toContain('intracortical-simulator');
+  });
+
+  it('refuses a port out of range or taken, naming --dashboard (exit 2)', async () => {
+    const range = await runCli(['run', '--duration', '1', '--dashboard', '70000']);
+    expect(range.code).toBe(2);
+    expect(range.stderr).toContain('--dashboard: expected an integer from 0 to 65535, got 70000');
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const taken = await runCli(['run', '--duration', '1', '--dashboard', String(port)]);
+      expect(taken.code).toBe(2);
+      expect(taken.stderr).toContain(`--dashboard: expected a free port this process may bind, got ${port}`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('binds beyond loopback with the tokens from the environment, and never prints them', async () => {
+    const viewerToken = 'viewer-token-0123456789';
+    const operatorToken = 'operator-token-0123456789';
+    let hello: Record<string, unknown> | undefined;
+    const r = await runCli(['run', '--channels', '4', '--duration', '3', '--dashboard', '0', '--dashboard-host', '0.0.0.0', '--decoder', 'none'], {
+      env: { NEUROSTREAM_VIEWER_TOKEN: viewerToken, NEUROSTREAM_OPERATOR_TOKEN: operatorToken },
+      timeoutMs: 30_000,
+      onStdout: (text) => {
+        const m = /dashboard: http:\/\/0\.0\.0\.0:(\d+)\//.exec(text);
+        if (m && hello === undefined) {
+          hello = {};
+          void openClient(`ws://127.0.0.1:${m[1]}/ws?token=${viewerToken}`).then(async (client) => {
+            hello = await client.next((x) => x['type'] === 'hello');
+            client.ws.close();
+          });
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dashboard: http:\/\/0\.0\.0\.0:\d+\/ \(tokens from NEUROSTREAM_VIEWER_TOKEN \/ NEUROSTREAM_OPERATOR_TOKEN/);
+    expect(r.stdout).not.toContain(viewerToken);
+    expect(r.stdout).not.toContain(operatorToken);
+    expect(hello).toMatchObject({ type: 'hello', role: 'viewer' });
+  });
+
+  it('has no dashboard with --no-dashboard', async () => {
+    const r = await runCli(['run', '--channels', '4', '--duration', '0.5', '--no-dashboard']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('dashboard');
+  });
+
+  it('refuses operator commands that cannot be done, each with its reason', async () => {
+    const replies: Record<string, Record<string, unknown>> = {};
+    let connecting = false;
+    const r = await runCli(['run', '--channels', '16', '--duration', '4', '--calibrate-s', '2', '--dashboard', '0'], {
+      timeoutMs: 30_000,
+      onStdout: (text) => {
+        const m = /dashboard \(operator\): +(\S+)/.exec(text);
+        if (m && !connecting && text.includes('intracortical-simulator')) {
+          connecting = true;
+          void (async () => {
+            const client = await openClient(wsFor(m[1]!));
+            replies['recalibrate'] = await command(client, 'recalibrate'); // still calibrating
+            replies['stop'] = await command(client, 'stop-recording');
+            replies['long'] = await command(client, 'add-marker', { value: 'x'.repeat(201) });
+            replies['number'] = await command(client, 'add-marker', { value: 42 });
+            client.ws.close();
+          })();
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(replies['recalibrate']).toMatchObject({ type: 'error', code: 'command-failed', message: 'cannot recalibrate: the decoder is still calibrating' });
+    expect(replies['stop']).toMatchObject({ type: 'error', code: 'command-failed', message: 'not recording' });
+    expect(replies['long']).toMatchObject({ type: 'error', code: 'command-failed', message: 'value must be a text of 1 to 200 characters' });
+    expect(replies['number']).toMatchObject({ type: 'error', message: 'value must be a text of 1 to 200 characters' });
+  });
+
+  it('recalibrates live on an operator request, and a replay of the recording recalibrates at the same sample (intents bit for bit)', async () => {
+    const root = tempDir();
+    const live = join(root, 'live');
+    const replies: Record<string, Record<string, unknown>> = {};
+    let recalibrated: Record<string, unknown> | undefined;
+    let connecting = false;
+    const r = await runCli(['run', '--channels', '32', '--duration', '10', '--calibrate-s', '2', '--record', live, '--dashboard', '0'], {
+      timeoutMs: 60_000,
+      onStdout: (text) => {
+        const m = /dashboard \(operator\): +(\S+)/.exec(text);
+        if (m && !connecting && text.includes('intracortical-simulator')) {
+          connecting = true;
+          void (async () => {
+            const client = await openClient(wsFor(m[1]!));
+            const decoding = (s: Record<string, unknown>): string => String((s['decoder'] as { status?: string } | null)?.status ?? '');
+            await client.next((s) => s['type'] === 'status' && decoding(s).includes('R²'));
+            replies['recalibrate'] = await command(client, 'recalibrate');
+            replies['again'] = await command(client, 'recalibrate');
+            recalibrated = await client.next((s) => s['type'] === 'status' && decoding(s).includes('recalibrated ×1'));
+            client.ws.close();
+          })();
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(replies['recalibrate']).toMatchObject({ type: 'ack', name: 'recalibrate', result: { message: 'recalibrating on the next 2 s of the task; the current model decodes meanwhile' } });
+    expect(replies['again']).toMatchObject({ type: 'error', message: 'cannot recalibrate: a recalibration is already under way' });
+    expect(recalibrated).toBeDefined();
+    expect(r.stdout).toMatch(/asked for a recalibration at [\d.]+ s/);
+    const liveRecording = openRecording(live);
+    const requests = liveRecording.markers().filter((m) => m.type === 'recalibrate');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.sample).toBe((replies['recalibrate']!['result'] as { sample: number }).sample);
+    const liveIntents = liveRecording.intents();
+
+    const replayed = join(root, 'replayed');
+    const p = await runCli(['replay', live, '--speed', 'max', '--record', replayed, '--no-dashboard'], { timeoutMs: 60_000 });
+    expect(p.code, p.stderr).toBe(0);
+    const intents = openRecording(replayed).intents();
+    expect(intents.map((i) => i.bin)).toEqual(liveIntents.map((i) => i.bin));
+    intents.forEach((intent, i) => expect(Buffer.from(intent.values.buffer).equals(Buffer.from(liveIntents[i]!.values.buffer)), `bin ${intent.bin}`).toBe(true));
+    // And without the request the replay would have differed: the model did change after it.
+    expect(p.stdout).toMatch(/recalibrated ×1/);
+  }, 120_000);
+
+  it('serves the dashboard for a replay too', async () => {
+    const root = tempDir();
+    const rec = join(root, 'rec');
+    const made = await runCli(['run', '--channels', '8', '--duration', '2', '--fast', '--no-dsp', '--record', rec, '--no-dashboard'], { timeoutMs: 30_000 });
+    expect(made.code, made.stderr).toBe(0);
+    let hello: Record<string, unknown> | undefined;
+    let frames = 0;
+    let connecting = false;
+    const r = await runCli(['replay', rec, '--speed', '1', '--dashboard', '0'], {
+      timeoutMs: 30_000,
+      onStdout: (text) => {
+        const m = /dashboard \(viewer\): +(\S+)/.exec(text);
+        if (m && !connecting) {
+          connecting = true;
+          void openClient(wsFor(m[1]!)).then(async (client) => {
+            hello = await client.next((x) => x['type'] === 'hello' && x['stream'] !== null);
+            await new Promise((resolve) => setTimeout(resolve, 800));
+            frames = client.binaryFrames;
+          });
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(hello).toMatchObject({ role: 'viewer', stream: { sampleRateHz: 30_000 } });
+    expect((hello!['stream'] as { channels: string[] }).channels).toHaveLength(8);
+    expect(frames).toBeGreaterThan(10);
+  }, 60_000);
+});
