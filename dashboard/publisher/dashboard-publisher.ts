@@ -105,6 +105,16 @@ const BIN_RING = 1024;
 /** Operator/stream markers forwarded per tick at most (the rest are counted). */
 const MARKERS_PER_TICK = 20;
 
+/** Clients served per event-loop turn by the timer. */
+const CLIENTS_PER_TURN = 4;
+
+interface Round {
+  markers: object[];
+  session: DashboardSessionStatus | undefined;
+  status: object | undefined;
+  spectrumDue: boolean;
+}
+
 interface ClientState {
   readonly client: DashboardClient;
   /** Undefined until the stream has started. */
@@ -146,6 +156,8 @@ export class DashboardPublisher {
   private closed = false;
   private readonly latencyRow = new Float32Array(3);
   private lastSnapshot: ReturnType<StreamHealth['snapshot']> | undefined;
+  private spreading = false;
+  private cost = { turns: 0, totalMs: 0, maxTurnMs: 0 };
 
   constructor(
     server: DashboardServer,
@@ -160,7 +172,7 @@ export class DashboardPublisher {
       server.onView((request, client) => this.setView(client, request)),
     );
     if (options.timer !== false) {
-      this.timer = setInterval(() => this.tick(), 1000 / this.framesPerSecond);
+      this.timer = setInterval(() => this.timerTick(), 1000 / this.framesPerSecond);
       this.timer.unref();
     }
   }
@@ -238,9 +250,53 @@ export class DashboardPublisher {
     this.markers.push({ type: 'marker', source, sample: marker.sample, time: rate ? marker.sample / rate : null, markerType: marker.type, value });
   }
 
-  /** Sends what is due to every client (called by the timer; public for benchmarks and tests). */
+  /** Sends what is due to every client at once (the timer spreads this over event-loop turns; tests and benchmarks call it directly). */
   tick(): void {
     if (this.closed) return;
+    const round = this.prepareRound();
+    for (const state of [...this.clients.values()]) this.serve(state, round);
+  }
+
+  /**
+   * Time the publisher held the event loop since the last call: turns, total and longest (ms).
+   * The acquisition runs on the same thread; this is what the dashboard costs it.
+   */
+  takeCost(): { turns: number; totalMs: number; maxTurnMs: number } {
+    const cost = { ...this.cost };
+    this.cost = { turns: 0, totalMs: 0, maxTurnMs: 0 };
+    return cost;
+  }
+
+  /** The timer's round: shared work now, then a few clients per event-loop turn, so blocks are never held up for long. */
+  private timerTick(): void {
+    if (this.closed || this.spreading) return;
+    const started = performance.now();
+    const round = this.prepareRound();
+    const queue = [...this.clients.values()];
+    this.account(started);
+    if (queue.length === 0) return;
+    this.spreading = true;
+    const turn = (): void => {
+      const began = performance.now();
+      for (let k = 0; k < CLIENTS_PER_TURN && queue.length > 0; k++) {
+        if (!this.closed) this.serve(queue.shift()!, round);
+      }
+      this.account(began);
+      if (queue.length > 0 && !this.closed) setImmediate(turn);
+      else this.spreading = false;
+    };
+    turn();
+  }
+
+  private account(started: number): void {
+    const ms = performance.now() - started;
+    this.cost.turns += 1;
+    this.cost.totalMs += ms;
+    if (ms > this.cost.maxTurnMs) this.cost.maxTurnMs = ms;
+  }
+
+  /** The work shared by every client of a round: spectra, the health snapshot, markers and status. */
+  private prepareRound(): Round {
     this.ticks++;
     const statusDue = this.ticks % Math.max(1, Math.round(this.framesPerSecond / STATUS_PER_SECOND)) === 1 || this.framesPerSecond <= STATUS_PER_SECOND;
     const stream = this.stream;
@@ -251,32 +307,35 @@ export class DashboardPublisher {
     }
     const markers = this.markers.splice(0, MARKERS_PER_TICK);
     const session = statusDue ? this.options.status() : undefined;
-    const status = session ? this.statusMessage(session) : undefined;
-    for (const state of this.clients.values()) {
-      const client = state.client;
-      if (!client.open) {
-        this.clients.delete(client);
-        continue;
-      }
-      if (!client.ready()) {
-        client.countSkipped();
-        // Whatever it missed is sent as one whole window when it has drained.
-        state.traceNext = -1;
-        state.rateNext = -1;
-        state.intentNext = -1;
-        continue;
-      }
-      for (const m of markers) client.send(m);
-      if (status) client.send(status);
-      if (!stream) continue;
-      this.sendTraces(state, stream);
-      this.sendRates(state, stream);
-      this.sendIntents(state, stream);
-      if (state.spectrumVersion !== stream.spectrum.updates && this.ticks % this.framesPerSecond === 0) this.sendSpectrum(state, stream);
-      if (session) {
-        this.sendHealth(state, stream, session);
-        this.sendHistogram(state);
-      }
+    return { markers, session, status: session ? this.statusMessage(session) : undefined, spectrumDue: this.ticks % this.framesPerSecond === 0 };
+  }
+
+  /** Sends one client what is due in this round (nothing is built for a client that is behind). */
+  private serve(state: ClientState, round: Round): void {
+    const client = state.client;
+    if (!client.open) {
+      this.clients.delete(client);
+      return;
+    }
+    if (!client.ready()) {
+      client.countSkipped();
+      // Whatever it missed is sent as one whole window when it has drained.
+      state.traceNext = -1;
+      state.rateNext = -1;
+      state.intentNext = -1;
+      return;
+    }
+    for (const m of round.markers) client.send(m);
+    if (round.status) client.send(round.status);
+    const stream = this.stream;
+    if (!stream) return;
+    this.sendTraces(state, stream);
+    this.sendRates(state, stream);
+    this.sendIntents(state, stream);
+    if (state.spectrumVersion !== stream.spectrum.updates && round.spectrumDue) this.sendSpectrum(state, stream);
+    if (round.session) {
+      this.sendHealth(state, stream, round.session);
+      this.sendHistogram(state);
     }
   }
 

@@ -27,7 +27,10 @@ const sockets: (WebSocket | Socket)[] = [];
 afterEach(async () => {
   publisher?.close();
   publisher = undefined;
-  for (const s of sockets.splice(0)) s.destroy?.();
+  for (const s of sockets.splice(0)) {
+    if (s instanceof WebSocket) s.terminate();
+    else s.destroy();
+  }
   await server?.close();
   server = undefined;
 });
@@ -61,8 +64,8 @@ async function connect(token = VIEWER): Promise<Client> {
   return client;
 }
 
-/** Waits until the client has received everything sent so far (a round trip through the server). */
-async function settle(clients: Client[], publisherTick = false): Promise<void> {
+/** Lets what was sent so far reach the clients (loopback: a few ms), ticking the publisher first when asked. */
+async function settle(publisherTick = false): Promise<void> {
   if (publisherTick) publisher!.tick();
   await new Promise((r) => setTimeout(r, 30));
 }
@@ -89,25 +92,25 @@ describe('DashboardPublisher', () => {
   it('greets a client with hello, its view and the status; then sends its traces as a RESET frame', async () => {
     const p = await setup();
     const client = await connect(OPERATOR);
-    await settle([client]);
+    await settle();
     expect(client.texts.map((t) => t['type'])).toEqual(['hello', 'status']); // no stream yet: no view
     expect(client.texts[0]).toMatchObject({ role: 'operator', commands: ['start-recording', 'stop-recording', 'add-marker', 'recalibrate'], stream: null });
     const si = info(20, 1000);
     const s = stream(si, 5000);
     p.pushBlock(s.block(0, 100));
-    await settle([client]);
+    await settle();
     const hello = client.texts.find((t) => t['type'] === 'hello' && t['stream'] !== null)!;
     expect(hello['stream']).toMatchObject({ channels: si.channelNames, sampleRateHz: 1000 });
     expect(hello['traces']).toEqual({ baseColumnsPerSecond: 1000, maxWindowS: 10, maxViewChannels: 128 });
     expect(hello['healthMetrics']).toEqual([...HEALTH_METRICS]);
     const view = client.texts.find((t) => t['type'] === 'view')!;
     expect(view).toEqual({ type: 'view', channels: Array.from({ length: 16 }, (_, i) => i), windowS: 5, columns: 1000, step: 0.005 });
-    await settle([client], true);
+    await settle(true);
     const traces = client.frames.filter((f) => f.type === 1);
     expect(traces).toHaveLength(1);
     expect(traces[0]).toMatchObject({ channels: 16, columns: 20, firstColumn: 0, flags: FLAG_RESET, step: 0.005 });
     const viewer = await connect(VIEWER);
-    await settle([viewer]);
+    await settle();
     expect(viewer.texts[0]).toMatchObject({ type: 'hello', role: 'viewer', commands: [] });
   });
 
@@ -118,7 +121,7 @@ describe('DashboardPublisher', () => {
     const total = 2000 * 7;
     const s = stream(si, total);
     p.pushBlock(s.block(0, 10));
-    await settle([client]);
+    await settle();
     client.ws.send(JSON.stringify({ type: 'view', channels: [5, 2, 7], windowS: 2, columns: 150 })); // 13 base columns a column
     await waitFor(() => client.texts.some((t) => t['type'] === 'view' && (t['channels'] as number[]).length === 3));
     const layout = client.texts.filter((t) => t['type'] === 'view').at(-1)!;
@@ -133,7 +136,7 @@ describe('DashboardPublisher', () => {
       if (k % 2 === 0) p.tick();
     }
     p.tick();
-    await settle([client]);
+    await settle();
     for (const f of client.frames) {
       if (f.type === 1 && f.channels === 3) store.apply(f.firstColumn, f.columns, f.step, f.time, (f.flags & FLAG_RESET) !== 0, [f.min, f.max]);
     }
@@ -159,13 +162,13 @@ describe('DashboardPublisher', () => {
     const p = await setup();
     const client = await connect();
     p.pushBlock(stream(info(4, 1000), 100).block(0, 100));
-    await settle([client]);
+    await settle();
     client.ws.send(JSON.stringify({ type: 'view', channels: [0, 9], windowS: 5, columns: 500 }));
     await waitFor(() => client.texts.some((t) => t['type'] === 'error'));
     const error = client.texts.find((t) => t['type'] === 'error')!;
     expect(error).toMatchObject({ code: 'bad-message', message: 'view.channels[1]: expected a distinct channel index from 0 to 3, got 9' });
     p.tick();
-    await settle([client]);
+    await settle();
     expect(client.frames.find((f) => f.type === 1)).toMatchObject({ channels: 4 });
   });
 
@@ -181,7 +184,7 @@ describe('DashboardPublisher', () => {
     p.pushFeatures(createFeatureFrame({ bin: 2, t0: 40, values: Float32Array.of(0, 3, 9, 9), names, hostTime: 0 }), 0.02);
     p.pushIntent(createIntent({ bin: 2, kind: 'continuous', values: Float32Array.of(0.5, -1), latency: { acquisitionMs: 0.1, featuresMs: 0.2, decodeMs: 0.3 } }), 0.02);
     p.tick();
-    await settle([client]);
+    await settle();
     const rate = client.frames.find((f) => f.type === 2);
     expect(rate).toMatchObject({ channels: 2, columns: 3, firstColumn: 0, step: 0.02 });
     if (rate?.type === 2) expect(Array.from(rate.rates)).toEqual([50, NaN, 0, 100, NaN, 150]);
@@ -215,12 +218,12 @@ describe('DashboardPublisher', () => {
     const second = stream(si, 30_000);
     const block = (first: number): SampleBlock => createSampleBlock({ ...second.block(0, 30_000), first, hostTime: performance.now() });
     p.pushBlock(block(0));
-    await settle(clients);
+    await settle();
     // Every client (the stalled one too: its request is read before it stops reading) shows 64 channels.
     const request = JSON.stringify({ type: 'view', channels: Array.from({ length: 64 }, (_, i) => i), windowS: 1, columns: 1000 });
     for (const c of clients) c.ws.send(request);
     stalled.write(maskedText(request));
-    await settle(clients);
+    await settle();
     // A second of stream per tick: each frame is a whole window (64 × 1000 columns, 512 KB).
     const ticks = 40;
     for (let t = 1; t <= ticks; t++) {
