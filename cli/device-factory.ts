@@ -12,6 +12,10 @@ import { intanChannelName } from '../devices/protocols/intan/intan-constants.js'
 import type { Pacing } from '../devices/simulator-source.js';
 import { createSimulator, SIMULATOR_KINDS, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
 import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
+import type { CytonParserStats } from '../devices/protocols/cyton/cyton-parser.js';
+import type { FrameParserStats } from '../devices/protocols/frame/frame-parser.js';
+import type { IntanParserStats } from '../devices/protocols/intan/intan-waveform-parser.js';
+import { PacketCounter, type PacketCounts } from './packet-counter.js';
 
 export const DRIVER_NAMES = ['cyton', 'frame', 'intan'] as const;
 export const DEVICE_NAMES = [...SIMULATOR_KINDS, ...DRIVER_NAMES] as const;
@@ -35,6 +39,8 @@ export interface DeviceChoice {
   /** What the status line calls the device before its first block arrives. */
   label: string;
   source: Observable<SampleBlock>;
+  /** Packets the device's parser lost and rejected so far (real devices; simulators have none). */
+  packets?: () => PacketCounts;
 }
 
 const FLAG_OF_OPTION: Record<string, string> = {
@@ -79,13 +85,16 @@ export function deviceFromFlags(
     if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);
     const count = checkInteger('option', '--channels', flags.channels ?? 32, { min: 1, max: 1024 });
     const host = flags.host ?? '127.0.0.1';
+    // RHX's TCP stream has no packet counter: nothing is known lost; a block without its magic number is corrupt.
+    const counter = new PacketCounter<IntanParserStats>((s) => ({ lost: 0, corrupt: s.magicMismatches }));
     const source = intanSource({
       host,
+      onParser: counter.observe,
       channels: Array.from({ length: count }, (_, c) => intanChannelName(c)),
       ...(flags.commandPort !== undefined ? { commandPort: flags.commandPort } : {}),
       ...(flags.waveformPort !== undefined ? { waveformPort: flags.waveformPort } : {}),
     });
-    return { label: `Intan RHX at ${host}`, source };
+    return { label: `Intan RHX at ${host}`, source, packets: () => counter.totals() };
   }
   for (const [flag, value] of [['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort]] as const) {
     if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device intan uses it)`, value);
@@ -100,8 +109,13 @@ export function deviceFromFlags(
     }
     const commands = flags.settings?.split(',').map((c) => c.trim()).filter(Boolean) ?? [];
     let source: Observable<SampleBlock>;
+    const cyton = new PacketCounter<CytonParserStats>((s) => ({ lost: s.droppedPackets, corrupt: s.resyncs }));
+    const frame = new PacketCounter<FrameParserStats>((s) => ({ lost: s.lostFrames, corrupt: s.crcErrors + s.badHeaders }));
     try {
-      source = flags.device === 'cyton' ? cytonSource({ port: flags.port, commands }) : frameSource({ port: flags.port });
+      source =
+        flags.device === 'cyton'
+          ? cytonSource({ port: flags.port, commands, onParser: cyton.observe })
+          : frameSource({ port: flags.port, onParser: frame.observe });
     } catch (error) {
       // cytonSource names settings commands[i]: say which item of --settings was wrong.
       if (error instanceof InvalidOptionError && error.option.startsWith('commands[')) {
@@ -109,7 +123,8 @@ export function deviceFromFlags(
       }
       throw error;
     }
-    return { label: `${flags.device} on ${flags.port}`, source };
+    const counter = flags.device === 'cyton' ? cyton : frame;
+    return { label: `${flags.device} on ${flags.port}`, source, packets: () => counter.totals() };
   }
   if (flags.port !== undefined) throw new InvalidOptionError('--port', `no value for the ${flags.device} simulator`, flags.port);
   const spec = simulatorSpecFromFlags(flags);

@@ -17,7 +17,7 @@ import type { RecorderStatus } from '../../recordings/recorder.js';
 import { createMarker, type Marker } from '../../core/marker.js';
 import type { DashboardCommand } from '../../dashboard/server/dashboard-server.js';
 import type { DashboardSessionStatus } from '../../dashboard/publisher/dashboard-publisher.js';
-import { DEVICE_NAMES, type DeviceName, deviceFromFlags } from '../device-factory.js';
+import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 import { BIN_MS, SessionChain } from '../session-chain.js';
@@ -189,7 +189,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   // Simulators and replays end by themselves at --duration; real devices run until told.
   const simulated = input !== undefined || flags.device === 'intracortical' || flags.device === 'eeg';
-  const { label, source } =
+  const { label, source, packets }: { label: string; source: Observable<SampleBlock>; packets?: DeviceChoice['packets'] } =
     input ??
     deviceFromFlags(flags, {
       pacing: flags.fast ? 'fast' : 'realtime',
@@ -265,6 +265,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         ? { state: rec.state, dir: rec.dir, bytes: rec.bytesWritten, samples: rec.samplesWritten, droppedSamples: rec.droppedSamples, ...(rec.error ? { error: rec.error } : {}) }
         : null,
       decoder: decoder ? { ...decoder } : null,
+      ...(packets ? { packets: packets() } : {}),
     };
   };
   // The dashboard starts before the device: a taken port or a bad host fails fast, exit 2.

@@ -8,7 +8,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { HEALTH_METRICS, decodeDashboardFrame } from '../../dashboard/protocol/dashboard-frames.js';
 import { openRecording } from '../../recordings/recording-reader.js';
+import { startEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { openClient, type TestClient } from '../dashboard/server/ws-clients.js';
 
@@ -156,6 +159,39 @@ describe('neurostream run --dashboard', () => {
     // And without the request the replay would have differed: the model did change after it.
     expect(p.stdout).toMatch(/recalibrated ×1/);
   }, 120_000);
+
+  it("shows a real device's lost and corrupt packets in the health frames (frame protocol over a pty, with faults)", async () => {
+    const emulator = await startEmulator(['--protocol', 'frame', '--channels', '32', '--drop-rate', '0.02', '--bit-error-rate', '0.00001']);
+    const health: Record<string, number>[] = [];
+    let connecting = false;
+    try {
+      const r = await runCli(['run', '--device', 'frame', '--port', emulator.link, '--duration', '4', '--dashboard', '0', '--decoder', 'none'], {
+        timeoutMs: 30_000,
+        onStdout: (text) => {
+          const m = /dashboard \(viewer\): +(\S+)/.exec(text);
+          if (m && !connecting) {
+            connecting = true;
+            const ws = new WebSocket(wsFor(m[1]!));
+            ws.on('error', () => {});
+            ws.on('message', (data: Buffer, binary) => {
+              if (!binary) return;
+              const frame = decodeDashboardFrame(new Uint8Array(data));
+              if (frame.type === 5) health.push(Object.fromEntries(HEALTH_METRICS.map((name, row) => [name, frame.values[row]!])));
+            });
+          }
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      await emulator.stop();
+    }
+    const last = health.at(-1)!;
+    expect(health.length).toBeGreaterThan(3);
+    expect(last['lostPackets']).toBeGreaterThan(0);
+    expect(last['corruptPackets']).toBeGreaterThan(0);
+    expect(last['gapSamples']).toBeGreaterThan(0);
+    expect(last['sampleRateHz']).toBeGreaterThan(20_000);
+  }, 60_000);
 
   it('serves the dashboard for a replay too', async () => {
     const root = tempDir();
