@@ -13,11 +13,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createSampleBlock, createStreamInfo, type SampleBlock } from '../core/index.js';
+import { createSampleBlock, type SampleBlock } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
 import { DashboardPublisher } from '../dashboard/publisher/dashboard-publisher.js';
 import { startDashboardServer } from '../dashboard/server/dashboard-server.js';
-import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
+import { type BenchOptions, benchEnvironment, benchStreamInfo, finish, isMain, progress, resultPath } from './report.js';
 
 const CHANNELS = 64;
 const RATE = 30_000;
@@ -39,15 +39,7 @@ export async function runDashboardBench(options: BenchOptions): Promise<object> 
   const log = progress(options);
   const measureS = Number(process.env.BENCH_SECONDS ?? 10);
   const warmupS = 2;
-  const info = createStreamInfo({
-    id: 'bench',
-    device: { name: 'bench', model: '', serial: '' },
-    channelNames: Array.from({ length: CHANNELS }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`),
-    channelKinds: 'extracellular',
-    units: 'uV',
-    sampleRateHz: RATE,
-    startTime: '2026-01-01T00:00:00.000Z',
-  });
+  const info = benchStreamInfo(CHANNELS, RATE);
   const random = new Random(3);
   const blocksPerSecond = RATE / BLOCK;
   const blockData = Array.from({ length: blocksPerSecond }, () => {

@@ -17,13 +17,13 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'no
 import { join, resolve } from 'node:path';
 import { lastValueFrom, tap } from 'rxjs';
 import { intracorticalChain } from '../acquisition/chains.js';
-import { createSampleBlock, createStreamInfo, type SampleBlock } from '../core/index.js';
+import { createSampleBlock, type SampleBlock } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
 import { Recorder } from '../recordings/recorder.js';
 import { openRecording } from '../recordings/recording-reader.js';
 import { RecordingWriter } from '../recordings/recording-writer.js';
 import { replaySource } from '../recordings/replay-source.js';
-import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
+import { type BenchOptions, benchEnvironment, benchStreamInfo, finish, isMain, progress, resultPath } from './report.js';
 
 const CHANNELS = 256;
 const RATE = 30_000;
@@ -33,15 +33,7 @@ export async function runRecordingsBench(options: BenchOptions): Promise<object>
   const log = progress(options);
   const seconds = Number(process.env.BENCH_SECONDS ?? 20);
   const root = mkdtempSync(join(resolve(process.cwd()), '.bench-recordings-'));
-  const info = createStreamInfo({
-    id: 'bench',
-    device: { name: 'bench', model: '', serial: '' },
-    channelNames: Array.from({ length: CHANNELS }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`),
-    channelKinds: 'extracellular',
-    units: 'uV',
-    sampleRateHz: RATE,
-    startTime: '2026-01-01T00:00:00.000Z',
-  });
+  const info = benchStreamInfo(CHANNELS, RATE);
   // 1 s of noise with spikes of realistic size, reused block by block (the data's values do not
   // change the cost of writing them).
   const random = new Random(7);

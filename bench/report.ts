@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SOFTWARE_VERSION } from '../core/index.js';
+import { SOFTWARE_VERSION, createStreamInfo, type StreamInfo } from '../core/index.js';
 
 export interface BenchEnvironment {
   date: string;
@@ -72,4 +72,17 @@ export function isMain(url: string): boolean {
 /** Where a benchmark's JSON goes: bench/results/<name>.json under the current directory. */
 export function resultPath(name: string): string {
   return resolve(process.cwd(), 'bench', 'results', `${name}.json`);
+}
+
+/** The StreamInfo of a benchmark's synthetic extracellular stream (`ch0001` …, µV). */
+export function benchStreamInfo(channels: number, sampleRateHz: number): StreamInfo {
+  return createStreamInfo({
+    id: 'bench',
+    device: { name: 'bench', model: '', serial: '' },
+    channelNames: Array.from({ length: channels }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`),
+    channelKinds: 'extracellular',
+    units: 'uV',
+    sampleRateHz,
+    startTime: '2026-01-01T00:00:00.000Z',
+  });
 }

@@ -26,6 +26,22 @@ function wsFor(pageUrl: string): string {
   return `ws://${url.host}/ws?token=${url.searchParams.get('token')}`;
 }
 
+/**
+ * An `onStdout` for runCli that calls `use` once with the WebSocket URL of the printed dashboard
+ * URL for `role`, once the session's first status line is out (the stream has started).
+ */
+function onDashboard(role: 'viewer' | 'operator', use: (ws: string) => unknown, started = /\[ *\d+\.\d s\]/): (text: string) => void {
+  let done = false;
+  const pattern = new RegExp(`dashboard \\(${role}\\): +(\\S+)`);
+  return (text) => {
+    const m = pattern.exec(text);
+    if (m && !done && started.test(text)) {
+      done = true;
+      void use(wsFor(m[1]!));
+    }
+  };
+}
+
 /** Sends an operator command and resolves with its reply (ack or error). */
 async function command(client: TestClient, name: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const id = Math.floor(Math.random() * 1e9);
@@ -90,23 +106,16 @@ describe('neurostream run --dashboard', () => {
 
   it('refuses operator commands that cannot be done, each with its reason', async () => {
     const replies: Record<string, Record<string, unknown>> = {};
-    let connecting = false;
     const r = await runCli(['run', '--channels', '16', '--duration', '4', '--calibrate-s', '2', '--dashboard', '0'], {
       timeoutMs: 30_000,
-      onStdout: (text) => {
-        const m = /dashboard \(operator\): +(\S+)/.exec(text);
-        if (m && !connecting && text.includes('intracortical-simulator')) {
-          connecting = true;
-          void (async () => {
-            const client = await openClient(wsFor(m[1]!));
-            replies['recalibrate'] = await command(client, 'recalibrate'); // still calibrating
-            replies['stop'] = await command(client, 'stop-recording');
-            replies['long'] = await command(client, 'add-marker', { value: 'x'.repeat(201) });
-            replies['number'] = await command(client, 'add-marker', { value: 42 });
-            client.ws.close();
-          })();
-        }
-      },
+      onStdout: onDashboard('operator', async (url) => {
+        const client = await openClient(url);
+        replies['recalibrate'] = await command(client, 'recalibrate'); // still calibrating
+        replies['stop'] = await command(client, 'stop-recording');
+        replies['long'] = await command(client, 'add-marker', { value: 'x'.repeat(201) });
+        replies['number'] = await command(client, 'add-marker', { value: 42 });
+        client.ws.close();
+      }),
     });
     expect(r.code, r.stderr).toBe(0);
     expect(replies['recalibrate']).toMatchObject({ type: 'error', code: 'command-failed', message: 'cannot recalibrate: the decoder is still calibrating' });
@@ -120,24 +129,17 @@ describe('neurostream run --dashboard', () => {
     const live = join(root, 'live');
     const replies: Record<string, Record<string, unknown>> = {};
     let recalibrated: Record<string, unknown> | undefined;
-    let connecting = false;
     const r = await runCli(['run', '--channels', '32', '--duration', '10', '--calibrate-s', '2', '--record', live, '--dashboard', '0'], {
       timeoutMs: 60_000,
-      onStdout: (text) => {
-        const m = /dashboard \(operator\): +(\S+)/.exec(text);
-        if (m && !connecting && text.includes('intracortical-simulator')) {
-          connecting = true;
-          void (async () => {
-            const client = await openClient(wsFor(m[1]!));
-            const decoding = (s: Record<string, unknown>): string => String((s['decoder'] as { status?: string } | null)?.status ?? '');
-            await client.next((s) => s['type'] === 'status' && decoding(s).includes('R²'));
-            replies['recalibrate'] = await command(client, 'recalibrate');
-            replies['again'] = await command(client, 'recalibrate');
-            recalibrated = await client.next((s) => s['type'] === 'status' && decoding(s).includes('recalibrated ×1'));
-            client.ws.close();
-          })();
-        }
-      },
+      onStdout: onDashboard('operator', async (url) => {
+        const client = await openClient(url);
+        const decoding = (s: Record<string, unknown>): string => String((s['decoder'] as { status?: string } | null)?.status ?? '');
+        await client.next((s) => s['type'] === 'status' && decoding(s).includes('R²'));
+        replies['recalibrate'] = await command(client, 'recalibrate');
+        replies['again'] = await command(client, 'recalibrate');
+        recalibrated = await client.next((s) => s['type'] === 'status' && decoding(s).includes('recalibrated ×1'));
+        client.ws.close();
+      }),
     });
     expect(r.code, r.stderr).toBe(0);
     expect(replies['recalibrate']).toMatchObject({ type: 'ack', name: 'recalibrate', result: { message: 'recalibrating on the next 2 s of the task; the current model decodes meanwhile' } });
@@ -163,23 +165,22 @@ describe('neurostream run --dashboard', () => {
   it("shows a real device's lost and corrupt packets in the health frames (frame protocol over a pty, with faults)", async () => {
     const emulator = await startEmulator(['--protocol', 'frame', '--channels', '32', '--drop-rate', '0.02', '--bit-error-rate', '0.00001']);
     const health: Record<string, number>[] = [];
-    let connecting = false;
     try {
       const r = await runCli(['run', '--device', 'frame', '--port', emulator.link, '--duration', '4', '--dashboard', '0', '--decoder', 'none'], {
         timeoutMs: 30_000,
-        onStdout: (text) => {
-          const m = /dashboard \(viewer\): +(\S+)/.exec(text);
-          if (m && !connecting) {
-            connecting = true;
-            const ws = new WebSocket(wsFor(m[1]!));
+        onStdout: onDashboard(
+          'viewer',
+          (url) => {
+            const ws = new WebSocket(url);
             ws.on('error', () => {});
             ws.on('message', (data: Buffer, binary) => {
               if (!binary) return;
               const frame = decodeDashboardFrame(new Uint8Array(data));
               if (frame.type === 5) health.push(Object.fromEntries(HEALTH_METRICS.map((name, row) => [name, frame.values[row]!])));
             });
-          }
-        },
+          },
+          /dashboard \(operator\)/,
+        ),
       });
       expect(r.code, r.stderr).toBe(0);
     } finally {
@@ -200,20 +201,18 @@ describe('neurostream run --dashboard', () => {
     expect(made.code, made.stderr).toBe(0);
     let hello: Record<string, unknown> | undefined;
     let frames = 0;
-    let connecting = false;
     const r = await runCli(['replay', rec, '--speed', '1', '--dashboard', '0'], {
       timeoutMs: 30_000,
-      onStdout: (text) => {
-        const m = /dashboard \(viewer\): +(\S+)/.exec(text);
-        if (m && !connecting) {
-          connecting = true;
-          void openClient(wsFor(m[1]!)).then(async (client) => {
-            hello = await client.next((x) => x['type'] === 'hello' && x['stream'] !== null);
-            await new Promise((resolve) => setTimeout(resolve, 800));
-            frames = client.binaryFrames;
-          });
-        }
-      },
+      onStdout: onDashboard(
+        'viewer',
+        async (url) => {
+          const client = await openClient(url);
+          hello = await client.next((x) => x['type'] === 'hello' && x['stream'] !== null);
+          await new Promise((resolve) => setTimeout(resolve, 800));
+          frames = client.binaryFrames;
+        },
+        /dashboard \(operator\)/,
+      ),
     });
     expect(r.code, r.stderr).toBe(0);
     expect(hello).toMatchObject({ role: 'viewer', stream: { sampleRateHz: 30_000 } });
