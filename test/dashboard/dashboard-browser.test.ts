@@ -128,6 +128,34 @@ describe('dashboard in headless Chromium', () => {
     await page.close();
   });
 
+  it('follows its controls: channel selection, window and scale re-lay the view; pause stops drawing, not receiving', async () => {
+    const { page, problems } = await openPage(viewerUrl);
+    await until(page, (p) => p.frames['traces']! > 5, 'the first frames');
+    await page.fill('#channels', '5-8, 12');
+    await page.press('#channels', 'Enter');
+    await page.selectOption('#window', '1');
+    const relaid = await until(page, (p) => p.view?.channels.join(',') === '4,5,6,7,11' && (p.view as unknown as { windowS: number }).windowS === 1, 'the new view');
+    expect(relaid.view!.columns).toBeGreaterThan(500);
+    expect(await page.textContent('#traces-info')).toMatch(/^5 channels, 1 s, \d+ columns of 1(\.0)? ms, 200 µV apart$/);
+    await page.selectOption('#scale', '1000');
+    expect(await page.textContent('#traces-info')).toMatch(/1000 µV apart$/);
+    await page.click('#channels-next');
+    await until(page, (p) => p.view?.channels.join(',') === '9,10,11,12,13', 'the next page of channels (as many as shown)');
+    await page.click('#pause');
+    expect(await page.getAttribute('#pause', 'aria-pressed')).toBe('true');
+    await page.waitForTimeout(200);
+    const paused = await probe(page);
+    await page.waitForTimeout(1000);
+    const still = await probe(page);
+    expect(still.frames['traces']! - paused.frames['traces']!).toBeGreaterThan(15); // still receiving
+    expect(still.redraws['traces']).toBe(paused.redraws['traces']); // not drawing
+    expect(await page.textContent('#banner')).toContain('PAUSED');
+    await page.click('#pause');
+    await until(page, (p) => p.redraws['traces']! > still.redraws['traces']!, 'drawing to resume');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('lets an operator start a recording, add a marker into it and stop it', async () => {
     const { page, problems } = await openPage(operatorUrl);
     await until(page, (p) => p.status !== null && p.frames['traces']! > 0, 'the first frames');
