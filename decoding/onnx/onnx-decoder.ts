@@ -123,6 +123,13 @@ function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
 
+/** A tensor as model servers describe it (Open Inference Protocol model metadata). */
+export interface TensorSignature {
+  name: string;
+  datatype: 'FP32';
+  shape: number[];
+}
+
 export class OnnxDecoder implements Decoder {
   readonly name: string;
   readonly kind: IntentKind;
@@ -416,6 +423,75 @@ export class OnnxDecoder implements Decoder {
       throw new InvalidDataError(`${this.file} output "${this.outputTensor}"`, `${this.outputNames.length} values`, out);
     }
     return Float32Array.from(out);
+  }
+
+  /**
+   * The model's tensors as a model server describes them: name, float32, shape (`-1` for a
+   * symbolic dimension). Inputs are the data input then the state inputs; outputs likewise.
+   */
+  signature(): { inputs: TensorSignature[]; outputs: TensorSignature[] } {
+    const shape = (dims: readonly (number | string)[]): number[] => dims.map((d) => (typeof d === 'number' ? d : -1));
+    const byName = (list: readonly ort.InferenceSession.ValueMetadata[], name: string): TensorSignature => {
+      const m = list.find((x) => x.name === name)!;
+      return { name, datatype: 'FP32', shape: m.isTensor ? shape(m.shape) : [] };
+    };
+    return {
+      inputs: [this.inputTensor, ...this.states.map((s) => s.input)].map((n) => byName(this.session.inputMetadata, n)),
+      outputs: [this.outputTensor, ...this.states.map((s) => s.output)].map((n) => byName(this.session.outputMetadata, n)),
+    };
+  }
+
+  /**
+   * Runs the model once on the given tensors, statelessly (a model server's call: the caller
+   * carries any recurrent state as `<x>_in` inputs and gets `<x>_out` back). Every input must be
+   * given with its model shape (a symbolic dimension takes the size given); returns every output.
+   */
+  async run(inputs: ReadonlyMap<string, { data: Float32Array; shape: readonly number[] }>): Promise<Map<string, { data: Float32Array; shape: number[] }>> {
+    if (this.disposed) throw new InvalidOptionError(this.name, 'a decoder that has not been disposed', 'disposed');
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const m of this.session.inputMetadata) {
+      const given = inputs.get(m.name);
+      if (!given) throw new InvalidDataError(`input "${m.name}"`, `a tensor for each model input (${this.session.inputNames.join(', ')})`, 'none');
+      const dims = m.isTensor ? m.shape : [];
+      const ok = given.shape.length === dims.length && dims.every((d, i) => typeof d !== 'number' || d === given.shape[i]) && given.shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+      if (!ok) throw new InvalidDataError(`input "${m.name}" shape`, shapeText(dims), shapeText(given.shape));
+      const size = given.shape.reduce((a, b) => a * b, 1);
+      if (given.data.length !== size) throw new InvalidDataError(`input "${m.name}" data`, `${size} values (shape ${shapeText(given.shape)})`, given.data.length);
+      feeds[m.name] = new ort.Tensor('float32', given.data, [...given.shape]);
+    }
+    for (const name of inputs.keys()) {
+      if (!this.session.inputNames.includes(name)) throw new InvalidDataError('inputs', `the model's inputs (${this.session.inputNames.join(', ')})`, name);
+    }
+    const result = await this.session.run(feeds);
+    const out = new Map<string, { data: Float32Array; shape: number[] }>();
+    for (const name of this.session.outputNames) {
+      const t = result[name] as ort.Tensor;
+      out.set(name, { data: Float32Array.from(t.data as Float32Array), shape: [...t.dims] });
+    }
+    return out;
+  }
+
+  /** The recurrent state a sequence starts from (`neurostream.state_init` or zeros), by state input. */
+  initialState(): Map<string, Float32Array> {
+    return new Map(this.states.map((s) => [s.input, s.init.slice()]));
+  }
+
+  /** The recurrent state the next decode call will be fed (a copy), in call order. */
+  async getState(): Promise<Map<string, Float32Array>> {
+    await this.chain;
+    return new Map(this.states.map((s) => [s.input, Float32Array.from(this.current.get(s.input)!.data as Float32Array)]));
+  }
+
+  /** Replaces the recurrent state (e.g. carried over from a remote copy of this model), ordered with decode calls. */
+  setState(state: ReadonlyMap<string, Float32Array>): void {
+    for (const s of this.states) {
+      const v = state.get(s.input);
+      if (!v || v.length !== s.init.length) throw new InvalidDataError(`${this.file} state "${s.input}"`, `${s.init.length} values`, v?.length ?? 'none');
+    }
+    const copies = this.states.map((s) => [s, Float32Array.from(state.get(s.input)!)] as const);
+    this.chain = this.chain.then(() => {
+      for (const [s, v] of copies) this.current.set(s.input, new ort.Tensor('float32', v, s.dims));
+    });
   }
 
   /**

@@ -1,0 +1,356 @@
+/**
+ * A decoder that runs on a model server over the Open Inference Protocol (KServe v2 REST: Triton,
+ * KServe, MLServer, or `neurostream serve`), with a local decoder to fall back on.
+ *
+ * - At start: `/v2/health/ready`, the server's extensions (`binary_tensor_data` → binary tensors)
+ *   and the model's metadata (its data input `[1, F]`, output `[1, D]`, and recurrent state pairs
+ *   `<x>_in`/`<x>_out`) are checked; a local fallback must have the same input and output sizes.
+ * - Each bin is one `POST /v2/models/{model}/infer`, with a timeout. Requests go one at a time
+ *   (a recurrent model's state travels with each request and comes back with its answer), so at
+ *   most `maxInFlight` (1) is outstanding; the decode operator bounds the bins queued behind it.
+ * - When the server is unreachable, stalls past the timeout or answers an error, the bin — and
+ *   every bin after it — is decoded by the local fallback, carrying the recurrent state over when
+ *   the fallback is an ONNX copy of the model; the event is reported (`fallback`), never silent.
+ *   The server is probed (`/v2/health/ready` and the model's `/ready`) every `probeIntervalMs`; once
+ *   it answers, decoding moves back to it with the fallback's state and `recovered` is reported.
+ *   Without a fallback, a failed request fails the decode.
+ */
+import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
+import type { IntentKind } from '../../core/intent.js';
+import { checkInteger, checkString } from '../../core/validate.js';
+import type { Decoder } from '../decoder.js';
+import { OnnxDecoder } from '../onnx/onnx-decoder.js';
+import { HEADER_LENGTH, encodeInferRequest, parseInferResponse, type OipTensor } from './oip-codec.js';
+
+export type OipDecoderEvent =
+  | { type: 'connected'; url: string; model: string; binary: boolean }
+  | { type: 'fallback'; url: string; model: string; reason: string; fallback: string }
+  | { type: 'recovered'; url: string; model: string; afterMs: number; bins: number };
+
+export interface OipDecoderOptions {
+  /** The server's base URL, e.g. `http://gpu-server:8000`. */
+  url: string;
+  /** The model's name on the server. */
+  model: string;
+  /** Per-request timeout, ms (default 200). */
+  timeoutMs?: number;
+  /** Binary tensors (default: when the server lists `binary_tensor_data`); false forces JSON. */
+  binary?: boolean;
+  /** The local decoder used while the server cannot answer. */
+  fallback?: Decoder;
+  /** How often a server that failed is probed, ms (default 1000). */
+  probeIntervalMs?: number;
+  log?: (event: OipDecoderEvent) => void;
+}
+
+interface Remote {
+  kind: IntentKind;
+  inputName: string;
+  outputName: string;
+  features: number;
+  outputs: number;
+  inputNames: string[];
+  outputNames: string[];
+  states: { input: string; output: string; shape: number[]; init: Float32Array }[];
+  binary: boolean;
+}
+
+const STATE_IN = '_in';
+const STATE_OUT = '_out';
+
+class RemoteError extends Error {}
+
+async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const e = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new RemoteError(`no answer within ${timeoutMs} ms`);
+    throw new RemoteError(`unreachable (${e.cause?.code ?? e.cause?.message ?? e.message ?? String(error)})`);
+  }
+}
+
+async function errorOf(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  return errorText(response.status, Buffer.from(text, 'utf8'));
+}
+
+/** `HTTP 400: <the server's error message>` from an error answer's body. */
+function errorText(status: number, body: Buffer): string {
+  const text = body.toString('utf8');
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return `HTTP ${status}: ${body.error}`;
+  } catch {
+    // not JSON
+  }
+  return `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+}
+
+export class OipDecoder implements Decoder {
+  readonly name: string;
+  readonly kind: IntentKind;
+  readonly inputShape: readonly number[];
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Bins decoded remotely and by the fallback. */
+  readonly counts = { remote: 0, fallback: 0 };
+  private readonly base: string;
+  private state = new Map<string, Float32Array>();
+  private usingFallback = false;
+  private recovered = false;
+  private failedAt = 0;
+  private probe: ReturnType<typeof setTimeout> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private sequence = 0;
+
+  private constructor(
+    private readonly options: Required<Pick<OipDecoderOptions, 'url' | 'model' | 'timeoutMs' | 'probeIntervalMs'>> & OipDecoderOptions,
+    private readonly remote: Remote,
+  ) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.name = `oip:${options.model}@${new URL(this.base).host}`;
+    this.kind = remote.kind;
+    this.inputShape = [remote.features];
+    this.inputNames = remote.inputNames;
+    this.outputNames = remote.outputNames;
+    this.resetState();
+  }
+
+  /** Where bins are decoded now: `oip` (the server) or the fallback's provider, marked. */
+  get provider(): string {
+    return this.usingFallback ? `${this.options.fallback?.provider ?? 'none'} (fallback: server unreachable)` : 'oip';
+  }
+
+  /** True while the fallback decodes. */
+  get fallingBack(): boolean {
+    return this.usingFallback;
+  }
+
+  /** Checks the server and the model, and returns a decoder ready to call it. */
+  static async connect(options: OipDecoderOptions): Promise<OipDecoder> {
+    const url = checkString('option', 'oip url', options.url, { nonEmpty: true });
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      throw new InvalidOptionError('oip url', 'an http(s) URL such as http://127.0.0.1:8000', url);
+    }
+    const model = checkString('option', 'oip model', options.model, { nonEmpty: true });
+    const timeoutMs = checkInteger('option', 'oip timeoutMs', options.timeoutMs ?? 200, { min: 1, max: 60_000 });
+    const probeIntervalMs = checkInteger('option', 'oip probeIntervalMs', options.probeIntervalMs ?? 1000, { min: 10, max: 600_000 });
+    const base = url.replace(/\/+$/, '');
+    const where = `${base} model "${model}"`;
+    const startTimeout = Math.max(timeoutMs, 2000);
+    let ready: Response;
+    try {
+      ready = await fetchWithTimeout(`${base}/v2/health/ready`, {}, startTimeout);
+    } catch (error) {
+      throw new InvalidOptionError(`${base}/v2/health/ready`, 'a ready Open Inference Protocol server', (error as Error).message);
+    }
+    if (ready.status !== 200) throw new InvalidOptionError(`${base}/v2/health/ready`, 'HTTP 200 (server ready)', await errorOf(ready));
+    const server = await fetchWithTimeout(`${base}/v2`, {}, startTimeout).catch(() => undefined);
+    const extensions = server?.ok ? ((await server.json().catch(() => ({}))) as { extensions?: unknown }).extensions : undefined;
+    const binary = options.binary ?? (Array.isArray(extensions) && extensions.includes('binary_tensor_data'));
+    const metaResponse = await fetchWithTimeout(`${base}/v2/models/${encodeURIComponent(model)}`, {}, startTimeout).catch((error: Error) => {
+      throw new InvalidOptionError(`${where} metadata`, 'an answer', error.message);
+    });
+    if (metaResponse.status !== 200) throw new InvalidOptionError(`${where}`, 'a model the server knows (GET /v2/models/{name} → 200)', await errorOf(metaResponse));
+    const meta = (await metaResponse.json()) as Record<string, unknown>;
+    const remote = OipDecoder.describe(where, meta, binary, options.fallback);
+    const decoder = new OipDecoder({ ...options, url: base, model, timeoutMs, probeIntervalMs }, remote);
+    options.log?.({ type: 'connected', url: base, model, binary });
+    return decoder;
+  }
+
+  /** Reads the model metadata into what decoding needs; checks the fallback against it. */
+  private static describe(where: string, meta: Record<string, unknown>, binary: boolean, fallback: Decoder | undefined): Remote {
+    type Sig = { name: string; datatype: string; shape: number[] };
+    const list = (key: 'inputs' | 'outputs'): Sig[] => {
+      const v = meta[key];
+      if (!Array.isArray(v) || v.length === 0) throw new InvalidDataError(`${where} metadata ${key}`, 'a list of tensors', v);
+      return v as Sig[];
+    };
+    const inputs = list('inputs');
+    const outputs = list('outputs');
+    const outNames = new Set(outputs.map((o) => o.name));
+    const isState = (n: string): boolean => n.endsWith(STATE_IN) && outNames.has(n.slice(0, -STATE_IN.length) + STATE_OUT);
+    const data = inputs.filter((i) => !isState(i.name));
+    if (data.length !== 1) throw new InvalidDataError(`${where} inputs`, 'one data input besides <x>_in state inputs', inputs.map((i) => i.name));
+    const stateOuts = new Set(inputs.filter((i) => isState(i.name)).map((i) => i.name.slice(0, -STATE_IN.length) + STATE_OUT));
+    const dataOut = outputs.filter((o) => !stateOuts.has(o.name));
+    if (dataOut.length !== 1) throw new InvalidDataError(`${where} outputs`, 'one data output besides <x>_out state outputs', outputs.map((o) => o.name));
+    const input = data[0]!;
+    const output = dataOut[0]!;
+    for (const t of [...inputs, ...outputs]) if (t.datatype !== 'FP32') throw new InvalidDataError(`${where} tensor "${t.name}" datatype`, 'FP32', t.datatype);
+    const fixed = (t: Sig, rank: number): boolean => Array.isArray(t.shape) && t.shape.length === rank && (t.shape[0] === 1 || t.shape[0] === -1) && t.shape.slice(1).every((d) => d > 0);
+    if (!fixed(input, 2)) throw new InvalidDataError(`${where} input "${input.name}" shape`, '[1, F] (a feature vector; -1 allowed for the batch)', input.shape);
+    if (!fixed(output, 2)) throw new InvalidDataError(`${where} output "${output.name}" shape`, '[1, D]', output.shape);
+    const features = input.shape[1]!;
+    const D = output.shape[1]!;
+    const ns = (meta['neurostream'] ?? {}) as { kind?: unknown; input_names?: unknown; output_names?: unknown; state_init?: unknown };
+    const names = (v: unknown, n: number): string[] | undefined => (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+    if (fallback) {
+      if (fallback.inputShape.length !== 1 || fallback.inputShape[0] !== features || fallback.outputNames.length !== D) {
+        throw new InvalidOptionError(
+          `fallback ${fallback.name}`,
+          `a decoder of ${features} features → ${D} outputs, as ${where}`,
+          `${fallback.inputShape.join(' × ')} → ${fallback.outputNames.length}`,
+        );
+      }
+    }
+    const states = inputs
+      .filter((i) => isState(i.name))
+      .map((i) => {
+        if (!i.shape.every((d) => d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes', i.shape);
+        const size = i.shape.reduce((a, b) => a * b, 1);
+        // The initial state: the server's neurostream description, else zeros (the ONNX convention's default).
+        const given = (ns.state_init as Record<string, unknown> | undefined)?.[i.name];
+        const init = Array.isArray(given) && given.length === size && given.every((v) => typeof v === 'number') ? Float32Array.from(given as number[]) : new Float32Array(size);
+        return { input: i.name, output: i.name.slice(0, -STATE_IN.length) + STATE_OUT, shape: i.shape, init };
+      });
+    const kind = ns.kind === 'discrete' || ns.kind === 'continuous' ? ns.kind : (fallback?.kind ?? 'continuous');
+    return {
+      kind,
+      inputName: input.name,
+      outputName: output.name,
+      features,
+      outputs: D,
+      inputNames: names(ns.input_names, features) ?? (fallback ? [...fallback.inputNames] : Array.from({ length: features }, (_, i) => `input_${i}`)),
+      outputNames: names(ns.output_names, D) ?? (fallback ? [...fallback.outputNames] : Array.from({ length: D }, (_, i) => `output_${i}`)),
+      states,
+      binary,
+    };
+  }
+
+  decode(input: Float32Array): Promise<Float32Array> {
+    if (this.disposed) return Promise.reject(new InvalidOptionError(this.name, 'a decoder that has not been disposed', 'disposed'));
+    if (!(input instanceof Float32Array) || input.length !== this.remote.features) {
+      return Promise.reject(new InvalidDataError(`${this.name} input`, `${this.remote.features} values`, input));
+    }
+    const data = input.slice();
+    const run = this.chain.then(() => this.step(data));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async step(input: Float32Array): Promise<Float32Array> {
+    const fallback = this.options.fallback;
+    if (this.usingFallback && this.recovered) {
+      // The server is back: carry the fallback's state to it and decode there again.
+      if (fallback instanceof OnnxDecoder && this.remote.states.length > 0) this.state = await fallback.getState();
+      this.usingFallback = false;
+      this.recovered = false;
+      this.options.log?.({ type: 'recovered', url: this.base, model: this.options.model, afterMs: Date.now() - this.failedAt, bins: this.counts.fallback });
+    }
+    if (!this.usingFallback) {
+      try {
+        const out = await this.infer(input);
+        this.counts.remote++;
+        return out;
+      } catch (error) {
+        if (!(error instanceof RemoteError) || !fallback) throw error instanceof RemoteError ? new InvalidDataError(`${this.name}`, 'an answer from the model server', error.message) : error;
+        this.switchToFallback(error.message);
+      }
+    }
+    this.counts.fallback++;
+    return fallback!.decode(input);
+  }
+
+  private switchToFallback(reason: string): void {
+    const fallback = this.options.fallback!;
+    this.usingFallback = true;
+    this.failedAt = Date.now();
+    if (fallback instanceof OnnxDecoder && this.remote.states.length > 0) {
+      try {
+        fallback.setState(this.state);
+      } catch {
+        fallback.reset();
+      }
+    }
+    this.options.log?.({ type: 'fallback', url: this.base, model: this.options.model, reason, fallback: `${fallback.name} (${fallback.provider})` });
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    clearTimeout(this.probe);
+    this.probe = setTimeout(() => {
+      void this.isReady().then((ok) => {
+        if (this.disposed) return;
+        if (ok) this.recovered = true;
+        else this.scheduleProbe();
+      });
+    }, this.options.probeIntervalMs);
+    this.probe.unref();
+  }
+
+  private async isReady(): Promise<boolean> {
+    try {
+      const t = Math.max(this.options.timeoutMs, 500);
+      const [server, model] = await Promise.all([
+        fetchWithTimeout(`${this.base}/v2/health/ready`, {}, t),
+        fetchWithTimeout(`${this.base}/v2/models/${encodeURIComponent(this.options.model)}/ready`, {}, t),
+      ]);
+      await Promise.all([server.arrayBuffer(), model.arrayBuffer()]);
+      return server.status === 200 && model.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  private async infer(input: Float32Array): Promise<Float32Array> {
+    const r = this.remote;
+    const tensors: OipTensor[] = [{ name: r.inputName, shape: [1, r.features], data: input }];
+    for (const s of r.states) tensors.push({ name: s.input, shape: s.shape, data: this.state.get(s.input)! });
+    const { body, headers } = encodeInferRequest(tensors, { binary: r.binary, id: String(++this.sequence) });
+    const response = await fetchWithTimeout(
+      `${this.base}/v2/models/${encodeURIComponent(this.options.model)}/infer`,
+      { method: 'POST', headers, body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) },
+      this.options.timeoutMs,
+    );
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw new RemoteError(`the answer broke off (${(error as Error).message})`);
+    }
+    if (response.status !== 200) throw new RemoteError(errorText(response.status, bytes));
+    let parsed;
+    try {
+      parsed = parseInferResponse(bytes, response.headers.get(HEADER_LENGTH) ?? undefined);
+    } catch (error) {
+      throw new RemoteError(`a malformed answer (${(error as Error).message})`);
+    }
+    const byName = new Map(parsed.outputs.map((t) => [t.name, t]));
+    const out = byName.get(r.outputName);
+    if (!out || out.data.length !== r.outputs) throw new RemoteError(`output "${r.outputName}" missing or not ${r.outputs} values`);
+    for (const s of r.states) {
+      const next = byName.get(s.output);
+      if (!next || next.data.length !== s.init.length) throw new RemoteError(`state output "${s.output}" missing or of the wrong size`);
+      this.state.set(s.input, next.data);
+    }
+    return out.data;
+  }
+
+  private resetState(): void {
+    this.state = new Map(this.remote.states.map((s) => [s.input, s.init.slice()]));
+  }
+
+  reset(): void {
+    this.chain = this.chain.then(async () => {
+      const fallback = this.options.fallback;
+      fallback?.reset();
+      // The initial state of a local ONNX copy is the model's own (neurostream.state_init).
+      this.state = fallback instanceof OnnxDecoder && this.remote.states.length > 0 ? await fallback.getState() : new Map(this.remote.states.map((s) => [s.input, s.init.slice()]));
+    });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.probe);
+    await this.chain;
+    await this.options.fallback?.dispose();
+  }
+}
