@@ -18,6 +18,7 @@ import { infoCommand } from './commands/info.js';
 import { portsCommand } from './commands/ports.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('neurostream')
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), filterCommand(), benchCommand()]) {
+  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), filterCommand(), serveCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;

@@ -69,7 +69,8 @@ export class SessionDecoder {
   /** Where vel_x, vel_y are among the decoder's outputs and in the truth (none: no R²). */
   private velocityOutputs: number[] = [];
   private readonly velocityTruth = VELOCITY_NAMES.map((n) => (KINEMATICS_NAMES as readonly string[]).indexOf(n));
-  private provider = 'js';
+  /** The decoder that runs (its provider may change: a remote decoder falling back to a local one). */
+  private active: Decoder | undefined;
   private stats: DecodeStats | undefined;
   private decoderName = 'kalman';
   private stopped = false;
@@ -116,9 +117,13 @@ export class SessionDecoder {
     return undefined;
   }
 
+  private provider(): string {
+    return this.active?.provider ?? 'js';
+  }
+
   /** What the dashboard shows of the decoder. */
   describe(): { name: string; provider: string; kind?: 'continuous' | 'discrete'; outputs: readonly string[]; backlog: number } {
-    return { name: this.decoderName, provider: this.provider, ...(this.kind ? { kind: this.kind } : {}), outputs: this.outputs, backlog: this.backlog() };
+    return { name: this.decoderName, provider: this.provider(), ...(this.kind ? { kind: this.kind } : {}), outputs: this.outputs, backlog: this.backlog() };
   }
 
   /** Bins given and not yet decoded (waiting for the model or in the decode queue). */
@@ -219,7 +224,7 @@ export class SessionDecoder {
         const waited = this.droppedWhileCalibrating > 0 ? `, ${this.droppedWhileCalibrating} bins dropped while calibrating` : '';
         const recalibrating = this.recalibrations.length > 0 ? `, recalibrating on ${this.rows.length} bins (${this.options.calibrateS} s)` : '';
         const note = this.note ? `, ${this.note}` : '';
-        return `decoder ${this.decoderName} (${this.provider}): ${r2}${lag}${waited}${recalibrating}${note}`;
+        return `decoder ${this.decoderName} (${this.provider()}): ${r2}${lag}${waited}${recalibrating}${note}`;
       }
     }
   }
@@ -320,7 +325,7 @@ export class SessionDecoder {
       );
     }
     this.decoderName = decoder.name;
-    this.provider = decoder.provider;
+    this.active = decoder;
     this.outputs = decoder.outputNames;
     this.kind = decoder.kind;
     const outputs = VELOCITY_NAMES.map((n) => decoder.outputNames.indexOf(n));

@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { InvalidOptionError, NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
+import { OipDecoder } from '../../decoding/oip/oip-decoder.js';
 import { checkNewDirectory } from '../../recordings/new-directory.js';
 import type { RecorderStatus } from '../../recordings/recorder.js';
 import { createMarker, type Marker } from '../../core/marker.js';
@@ -50,6 +51,10 @@ export interface RunFlags extends Partial<DashboardFlags> {
   providers?: string;
   /** A replay: the model must be the file the session ran. */
   modelSha256?: string;
+  /** Decode on this Open Inference Protocol server (with --model as the local fallback). */
+  oip?: string;
+  oipModel?: string;
+  oipTimeoutMs?: number;
   /** Where recordings started from the dashboard go (a new timestamped directory each). */
   recordingsDir?: string;
 }
@@ -168,6 +173,9 @@ export function runCommand(): Command {
     .option('--calibrate-s <s>', 'seconds of the task the live decoder is calibrated on', numberFlag('--calibrate-s'), 20)
     .option('--model <file>', 'decode live with this ONNX model (e.g. from `neurostream calibrate`) instead of calibrating')
     .option('--providers <list>', `--model: execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
+    .option('--oip <url>', 'decode on this Open Inference Protocol server (Triton, KServe, MLServer, `neurostream serve`), falling back to --model locally when it cannot answer')
+    .option('--oip-model <name>', '--oip: the model\'s name on the server (default: --model\'s file name without .onnx)')
+    .option('--oip-timeout-ms <ms>', '--oip: how long a bin may wait for the server before the local model decodes it', integerFlag('--oip-timeout-ms'), 100)
     .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
@@ -186,7 +194,33 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   if (flags.providers !== undefined && flags.model === undefined) throw new InvalidOptionError('--providers', 'a --model to run on them', flags.providers);
   if (flags.model !== undefined && !flags.dsp) throw new InvalidOptionError('--model', 'the processing chain that makes its features (drop --no-dsp)', flags.model);
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
+  if (flags.oip !== undefined && flags.model === undefined) {
+    throw new InvalidOptionError('--oip', 'a --model to fall back on when the server cannot answer (the same model, run locally)', flags.oip);
+  }
+  if (flags.oip === undefined && flags.oipModel !== undefined) throw new InvalidOptionError('--oip-model', 'an --oip server to find it on', flags.oipModel);
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
+  // Remote decoding: checked (server ready, model known, same shape as the fallback) before the device starts.
+  const remote =
+    flags.oip !== undefined && model
+      ? await OipDecoder.connect({
+          url: flags.oip,
+          model: flags.oipModel ?? basename(model.path).replace(/\.onnx$/i, ''),
+          timeoutMs: flags.oipTimeoutMs ?? 100,
+          fallback: model.decoder,
+          log: (event) => {
+            if (event.type === 'connected') log.info(event, 'model server connected');
+            else log.warn(event, `model server ${event.type}`);
+            if (event.type === 'fallback') {
+              process.stderr.write(`neurostream run: WARNING: model server ${event.url} (${event.model}) ${event.reason}: decoding locally with ${event.fallback} until it answers again\n`);
+            } else if (event.type === 'recovered') {
+              process.stderr.write(`neurostream run: model server ${event.url} (${event.model}) answers again after ${(event.afterMs / 1000).toFixed(1)} s (${event.bins} bins decoded locally meanwhile)\n`);
+            }
+          },
+        }).catch(async (error: unknown) => {
+          await model.decoder.dispose();
+          throw error;
+        })
+      : undefined;
   // Simulators and replays end by themselves at --duration; real devices run until told.
   const simulated = input !== undefined || flags.device === 'intracortical' || flags.device === 'eeg';
   const { label, source, packets }: { label: string; source: Observable<SampleBlock>; packets?: DeviceChoice['packets'] } =
@@ -220,7 +254,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   let failChain: (error: unknown) => void = () => {};
   const decoding = flags.decoder === 'kalman' || model
     ? {
-        ...(model ? { decoder: model.decoder } : {}),
+        ...(model ? { decoder: remote ?? model.decoder } : {}),
         ...(input?.offline ? { offline: true } : {}),
         calibrateS: flags.calibrateS,
         onIntent: (intent: Intent) => {
@@ -272,7 +306,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   try {
     dashboard = await startSessionDashboard({ dashboard: flags.dashboard ?? true, ...(flags.dashboardHost !== undefined ? { dashboardHost: flags.dashboardHost } : {}) }, dashboardStatus);
   } catch (error) {
-    await model?.decoder.dispose();
+    await (remote ?? model?.decoder)?.dispose();
     throw error;
   }
   if (dashboard) process.stdout.write(`${dashboard.describe().join('\n')}\n`);
@@ -352,7 +386,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       // The recorders finalise their files before the process may exit (signals stay handled till then).
       ended = true;
       void recording.finish().then(async ({ statuses, failures }) => {
-        await model?.decoder.dispose();
+        await (remote ?? model?.decoder)?.dispose();
         await dashboard?.close(dashboardStatus());
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -1,0 +1,84 @@
+/**
+ * `neurostream serve MODEL.onnx…` — serves ONNX decoders over the Open Inference Protocol (KServe
+ * v2 REST), the protocol of the platform's model servers (Triton, KServe, MLServer): other
+ * services, or a session's `--oip` decoder, call them at /v2/models/{name}/infer. A model is
+ * served under its file name without `.onnx`, or under NAME with `NAME=FILE.onnx`. Runs until
+ * SIGINT/SIGTERM; then answers 503 to new requests, finishes the ones in flight and exits 0.
+ */
+import { basename, resolve } from 'node:path';
+import { Command } from 'commander';
+import { InvalidOptionError, checkOneOf } from '../../core/index.js';
+import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
+import { startOipServer } from '../../decoding/oip/oip-server.js';
+import { integerFlag } from '../parse-flag.js';
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  providers?: string;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve ONNX decoders over the Open Inference Protocol (KServe v2 REST: health, metadata, infer; JSON and binary tensors)')
+    .argument('<models...>', 'ONNX models, each FILE.onnx (served as FILE) or NAME=FILE.onnx')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'TCP port (0: any free one)', integerFlag('--port'), 8000)
+    .option('--providers <list>', `execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
+    .action(async (models: string[], flags: ServeFlags) => {
+      process.exitCode = await serve(models, flags);
+    });
+}
+
+async function serve(specs: string[], flags: ServeFlags): Promise<number> {
+  const providers = flags.providers?.split(',').map((p, i) => checkOneOf('option', `--providers[${i}]`, p.trim(), ONNX_PROVIDERS) as OnnxProvider);
+  const entries = specs.map((spec) => {
+    const at = spec.indexOf('=');
+    const file = at > 0 ? spec.slice(at + 1) : spec;
+    const name = at > 0 ? spec.slice(0, at) : basename(file).replace(/\.onnx$/i, '');
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new InvalidOptionError(`model name of ${spec}`, 'letters, digits, _ . - (it is a URL path segment); use NAME=FILE.onnx', name);
+    return { name, file: resolve(file) };
+  });
+  const names = entries.map((e) => e.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new InvalidOptionError('models', 'each name once (use NAME=FILE.onnx to rename one)', twice);
+  const loaded = new Map<string, OnnxDecoder>();
+  try {
+    for (const { name, file } of entries) {
+      const decoder = await OnnxDecoder.load(file, {
+        ...(providers ? { providers } : {}),
+        log: (event) => {
+          if (event.type === 'provider-unavailable') process.stderr.write(`neurostream serve: execution provider ${event.provider} unavailable for ${file}: ${event.reason.split('\n')[0]}; trying the next\n`);
+        },
+      });
+      loaded.set(name, decoder);
+    }
+  } catch (error) {
+    for (const d of loaded.values()) await d.dispose();
+    throw error;
+  }
+  const server = await startOipServer({ models: loaded, host: flags.host, port: flags.port }).catch(async (error: unknown) => {
+    for (const d of loaded.values()) await d.dispose();
+    throw error;
+  });
+  for (const [name, d] of loaded) {
+    const io = `${d.inputShape.join(' × ')} ${d.inputNames.length === 1 ? 'input' : 'inputs'} → ${d.outputNames.join(', ')}`;
+    process.stdout.write(`serving ${name} (${d.name} on ${d.provider}, ${d.kind}, ${io}${d.stateNames.length > 0 ? ', recurrent' : ''}) at ${server.url}/v2/models/${name}\n`);
+  }
+  process.stdout.write(`ready: ${server.url}/v2/health/ready\n`);
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stdout.write(`${signal}: finishing requests in flight…\n`);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  for (const d of loaded.values()) await d.dispose();
+  const counts = server.counts();
+  process.stdout.write(`stopped: ${Object.entries(counts).map(([status, n]) => `${n} × HTTP ${status}`).join(', ') || 'no requests'}\n`);
+  return 0;
+}

@@ -1,0 +1,121 @@
+/**
+ * `neurostream serve` and `run --oip` from the command line: a session decoding on a model server
+ * over the Open Inference Protocol gives the same intents as the same model run locally; the
+ * server's shutdown is graceful; a server that disappears mid-session hands decoding to the local
+ * model, loudly, and the session carries on.
+ */
+import { writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
+import { openRecording } from '../../recordings/recording-reader.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { randomKalman, TestRandom } from '../decoding/onnx/helpers.js';
+
+/** A Kalman filter over the 16-channel session's 32 features (crossings, then spike-band power). */
+function sessionModel(path: string): string {
+  const channels = Array.from({ length: 16 }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`);
+  const inputNames = [...channels.map((c) => `tc:${c}`), ...channels.map((c) => `sbp:${c}`)];
+  writeFileSync(path, exportOnnx({ ...randomKalman(new TestRandom(3), 32, 4, 4), inputNames }));
+  return path;
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ns-serve-'));
+}
+
+/** `neurostream serve ARGS` until `stop()`; `url` resolves with the server's base URL. */
+function serve(args: string[]): { url: Promise<string>; stop: () => void; result: Promise<CliResult> } {
+  let stop: () => void = () => {};
+  let found: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => (found = resolve));
+  const result = runCli(['serve', ...args, '--port', '0'], {
+    timeoutMs: 120_000,
+    onStdout: (text, child) => {
+      stop = () => child.kill('SIGINT');
+      const m = /ready: (http:\/\/\S+)\/v2\/health\/ready/.exec(text);
+      if (m) found(m[1]!);
+    },
+  });
+  void result.then((r) => found(`(serve exited ${r.code}: ${r.stderr})`));
+  return { url, stop: () => stop(), result };
+}
+
+describe('neurostream serve / run --oip', () => {
+  it('serves a model; a session decoding on it gives the intents the local model gives, bit for bit', async () => {
+    const root = tempDir();
+    const model = sessionModel(join(root, 'kalman.onnx'));
+    const server = serve([model]);
+    const url = await server.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const meta = (await (await fetch(`${url}/v2/models/kalman`)).json()) as { inputs: { name: string }[] };
+    expect(meta.inputs.map((i) => i.name)).toEqual(['input', 'state_in']);
+
+    const local = join(root, 'local');
+    const remote = join(root, 'remote');
+    const args = ['run', '--channels', '16', '--duration', '4', '--no-dashboard', '--providers', 'cpu'];
+    const [a, b] = [
+      await runCli([...args, '--model', model, '--record', local], { timeoutMs: 60_000 }),
+      await runCli([...args, '--model', model, '--oip', url, '--record', remote], { timeoutMs: 60_000 }),
+    ];
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toBe('');
+    expect(b.stdout).toMatch(/decoder oip:kalman@127\.0\.0\.1:\d+ \(oip\): /);
+    const ours = openRecording(remote).intents();
+    const theirs = openRecording(local).intents();
+    expect(ours.length).toBe(150); // 3 s after the thresholds' first second, 20 ms bins
+    expect(ours.map((i) => i.bin)).toEqual(theirs.map((i) => i.bin));
+    ours.forEach((intent, i) => expect(Buffer.from(intent.values.buffer).equals(Buffer.from(theirs[i]!.values.buffer)), `bin ${intent.bin}`).toBe(true));
+
+    server.stop();
+    const stopped = await server.result;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/SIGINT: finishing requests in flight…\nstopped: \d+ × HTTP 200/);
+  }, 180_000);
+
+  it('hands decoding to the local model when the server disappears mid-session, says so, and goes on', async () => {
+    const root = tempDir();
+    const model = sessionModel(join(root, 'kalman.onnx'));
+    const server = serve([model]);
+    const url = await server.url;
+    const rec = join(root, 'rec');
+    let killed = false;
+    const r = await runCli(['run', '--channels', '16', '--duration', '5', '--no-dashboard', '--providers', 'cpu', '--model', model, '--oip', url, '--record', rec], {
+      timeoutMs: 60_000,
+      onStdout: (text) => {
+        if (!killed && /\[ *2\.\d s\]/.test(text)) {
+          killed = true;
+          server.stop();
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/WARNING: model server http:\/\/127\.0\.0\.1:\d+ \(kalman\) (unreachable \(ECONNREFUSED\)|HTTP 503: .*shutting down|no answer within 100 ms): decoding locally with onnx:kalman\.onnx \(cpu\) until it answers again/);
+    expect(r.stdout).toMatch(/decoder oip:kalman@127\.0\.0\.1:\d+ \(cpu \(fallback: server unreachable\)\)/);
+    // No bin was lost to the switch.
+    const intents = openRecording(rec).intents();
+    expect(intents.length).toBe(200);
+    expect(intents.map((i) => i.bin)).toEqual(Array.from({ length: 200 }, (_, k) => 50 + k));
+    await server.result;
+  }, 120_000);
+
+  it('refuses what cannot work, before the device starts', async () => {
+    const root = tempDir();
+    const model = join(root, 'kalman.onnx');
+    writeFileSync(model, exportOnnx(randomKalman(new TestRandom(3), 32, 4, 4)));
+    const cases: [string[], RegExp][] = [
+      [['run', '--duration', '1', '--oip', 'http://127.0.0.1:1'], /--oip: expected a --model to fall back on when the server cannot answer/],
+      [['run', '--duration', '1', '--oip-model', 'x'], /--oip-model: expected an --oip server to find it on/],
+      [['serve', join(root, 'none.onnx'), '--port', '0'], /none\.onnx: expected a readable ONNX model file/],
+      [['serve', model, `kalman=${model}`, '--port', '0'], /models: expected each name once/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 60_000);
+});
