@@ -35,7 +35,7 @@ interface Status {
 }
 interface MarkerMessage { time: number | null; markerType: string; value: unknown; source: string }
 
-const FRAME_NAMES = ['', 'traces', 'rate', 'intent', 'spectrum', 'health', 'histogram'] as const;
+const FRAME_NAMES = ['', 'traces', 'rate', 'intent', 'spectrum', 'health', 'histogram', 'features'] as const;
 const probe = {
   frames: { traces: 0, rate: 0, intent: 0, spectrum: 0, health: 0, histogram: 0 } as Record<string, number>,
   redraws: { traces: 0, rate: 0, intent: 0, spectrum: 0, health: 0 } as Record<string, number>,

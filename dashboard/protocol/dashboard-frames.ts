@@ -9,7 +9,8 @@
  * |-------:|-----:|--------|--------------|--------------------------------------------------------------------|
  * |      0 |    4 | u8[4]  | magic        | ASCII "NSDB" (0x4E 0x53 0x44 0x42)                                 |
  * |      4 |    1 | u8     | version      | 1                                                                  |
- * |      5 |    1 | u8     | type         | 1 traces, 2 rate, 3 intent, 4 spectrum, 5 health, 6 histogram      |
+ * |      5 |    1 | u8     | type         | 1 traces, 2 rate, 3 intent, 4 spectrum, 5 health, 6 histogram,     |
+ * |        |      |        |              | 7 features (the stream API)                                        |
  * |      6 |    2 | u16    | flags        | bit 0 RESET: the frame is a whole window, the client clears its    |
  * |        |      |        |              | ring first; other bits 0                                           |
  * |      8 |    4 | u32    | sequence     | per-client frame counter (wraps at 2^32); a jump = dropped frames  |
@@ -36,6 +37,8 @@
  *               rows beyond the known metrics are allowed and ignored by older clients
  * - 6 histogram: counts [R × N]: row r = latency stage LATENCY_STAGES[r], column j = bin j whose
  *               edges (ms) are announced out of band (the hello message); step 0
+ * - 7 features: values [R × N]: R features (names announced out of band) for N consecutive bins,
+ *               bin firstColumn + j; step = bin width (s)
  *
  * Total frame length = 40 + payloadBytes exactly. `decodeDashboardFrame` returns Float32Array views
  * into the buffer (no copies; an unaligned Node Buffer slice is copied once into an aligned one).
@@ -56,9 +59,10 @@ export const FrameType = {
   Spectrum: 4,
   Health: 5,
   Histogram: 6,
+  Features: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-const TYPE_NAMES: Record<number, string> = { 1: 'traces', 2: 'rate', 3: 'intent', 4: 'spectrum', 5: 'health', 6: 'histogram' };
+const TYPE_NAMES: Record<number, string> = { 1: 'traces', 2: 'rate', 3: 'intent', 4: 'spectrum', 5: 'health', 6: 'histogram', 7: 'features' };
 
 /** Row order of a health frame (a contract: append only). */
 export const HEALTH_METRICS = [
@@ -144,7 +148,7 @@ export interface DashboardFrameDraft {
  */
 export function createDashboardFrame(type: FrameType, header: DashboardFrameHeader, out?: ArrayBuffer): DashboardFrameDraft {
   if (!LITTLE_ENDIAN_HOST) throw new InvalidOptionError('DashboardFrame', 'a little-endian host', 'a big-endian host');
-  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5, 6', type);
+  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5, 6, 7', type);
   const channels = uint('channels', header.channels, 0xffff, 1);
   const columns = uint('columns', header.columns, 0xffff);
   const flags = uint('flags', header.flags ?? 0, KNOWN_FLAGS);
@@ -249,13 +253,15 @@ export type DecodedIntentFrame = DecodedHeader & { type: 3; values: Float32Array
 export type DecodedSpectrumFrame = DecodedHeader & { type: 4; power: Float32Array };
 export type DecodedHealthFrame = DecodedHeader & { type: 5; values: Float32Array };
 export type DecodedHistogramFrame = DecodedHeader & { type: 6; counts: Float32Array };
+export type DecodedFeaturesFrame = DecodedHeader & { type: 7; values: Float32Array };
 export type DecodedDashboardFrame =
   | DecodedTracesFrame
   | DecodedRateFrame
   | DecodedIntentFrame
   | DecodedSpectrumFrame
   | DecodedHealthFrame
-  | DecodedHistogramFrame;
+  | DecodedHistogramFrame
+  | DecodedFeaturesFrame;
 
 function bad(field: string, expected: string, received: unknown): never {
   throw new InvalidDataError(`DashboardFrame.${field}`, expected, received);
@@ -297,7 +303,7 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
   const version = view.getUint8(4);
   if (version !== DASHBOARD_VERSION) bad('version', String(DASHBOARD_VERSION), version);
   const type = view.getUint8(5);
-  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum), 5 (health) or 6 (histogram)', type);
+  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum), 5 (health), 6 (histogram) or 7 (features)', type);
   const flags = view.getUint16(6, true);
   if ((flags & ~KNOWN_FLAGS) !== 0) bad('flags', `only bits in ${KNOWN_FLAGS} set`, flags);
   const channels = view.getUint16(12, true);
@@ -331,7 +337,9 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
       return { type: 4, ...head, power: p[0]! };
     case FrameType.Health:
       return { type: 5, ...head, values: p[0]! };
-    default:
+    case FrameType.Histogram:
       return { type: 6, ...head, counts: p[0]! };
+    default:
+      return { type: 7, ...head, values: p[0]! };
   }
 }

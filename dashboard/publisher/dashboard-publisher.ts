@@ -39,7 +39,8 @@ import {
   type DashboardFrameHeader,
 } from '../protocol/dashboard-frames.js';
 import { OPERATOR_COMMANDS } from '../server/command-protocol.js';
-import type { DashboardClient, DashboardServer } from '../server/dashboard-server.js';
+import { renderMetrics } from './prometheus-metrics.js';
+import type { DashboardClient, DashboardServer, StreamTopic } from '../server/dashboard-server.js';
 import { defaultTraceView, parseTraceView, type TraceView, type TraceViewLimits } from './trace-view.js';
 
 export interface DashboardRecordingStatus {
@@ -129,6 +130,16 @@ interface ClientState {
   spectrumVersion: number;
 }
 
+/** A stream API subscriber: what it asked for and what it missed while it was behind. */
+interface Subscriber {
+  readonly client: DashboardClient;
+  sequence: number;
+  /** Items not sent (the subscriber was behind), by topic; told once it keeps up again. */
+  readonly missed: Map<StreamTopic, number>;
+  /** The feature names were sent (they precede the first features frame). */
+  namesSent: boolean;
+}
+
 interface StreamState {
   readonly info: StreamInfo;
   readonly base: MinMaxDecimator;
@@ -140,8 +151,17 @@ interface StreamState {
   intent?: { values: ColumnRing; latency: ColumnRing; binS: number; kind: string; dims: number };
 }
 
+function sameNames(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
 export class DashboardPublisher {
   private readonly clients = new Map<DashboardClient, ClientState>();
+  private readonly subscribers = new Map<DashboardClient, Subscriber>();
+  /** Skipped frames of clients that have gone (for the metrics' running total). */
+  private skippedByGone = 0;
+  private featureNames: readonly string[] | undefined;
+  private featureBinS = 0;
   private readonly histogram = new LatencyHistogram(LATENCY_STAGES.length);
   private readonly now: () => number;
   private readonly framesPerSecond: number;
@@ -170,6 +190,7 @@ export class DashboardPublisher {
     this.removers.push(
       server.onConnection((client) => this.connect(client)),
       server.onView((request, client) => this.setView(client, request)),
+      server.onMetrics(() => this.metrics(server)),
     );
     if (options.timer !== false) {
       this.timer = setInterval(() => this.timerTick(), 1000 / this.framesPerSecond);
@@ -204,12 +225,26 @@ export class DashboardPublisher {
   pushFeatures(frame: FeatureFrame, binS: number): void {
     const stream = this.stream;
     if (this.closed || !stream) return;
+    if (this.featureNames !== frame.names && !sameNames(this.featureNames, frame.names)) {
+      this.featureNames = frame.names;
+      this.featureBinS = binS;
+      for (const sub of this.subscribers.values()) sub.namesSent = false;
+    }
+    this.publish('features', (sub) => {
+      if (!sub.namesSent) {
+        sub.client.send({ type: 'features', names: frame.names, binS });
+        sub.namesSent = true;
+      }
+      const draft = createDashboardFrame(FrameType.Features, this.subscriberHeader(sub, frame.values.length, 1, frame.t0 / stream.info.sampleRateHz, binS, frame.bin));
+      draft.payloads[0]!.set(frame.values);
+      return draft.bytes;
+    });
     if (!stream.rate) {
       let channels = 0;
       while (channels < frame.names.length && frame.names[channels]!.startsWith('tc:')) channels++;
       if (channels === 0 || !(binS > 0)) return;
       stream.rate = { ring: new ColumnRing(channels, BIN_RING), binS, channels };
-      this.helloAll();
+      this.helloAll(false);
     }
     if (frame.bin < stream.rate.ring.endColumn) return;
     stream.rate.ring.push(frame.bin, frame.values, 0);
@@ -226,6 +261,15 @@ export class DashboardPublisher {
       this.helloAll();
     }
     if (intent.bin < stream.intent.values.endColumn) return;
+    this.publish('intents', (sub) => {
+      const draft = createDashboardFrame(FrameType.Intent, this.subscriberHeader(sub, dims, 1, intent.bin * binS, binS, intent.bin));
+      draft.payloads[0]!.set(intent.values);
+      const l = draft.payloads[1]!;
+      l[0] = intent.latency.acquisitionMs;
+      l[1] = intent.latency.featuresMs;
+      l[2] = intent.latency.decodeMs;
+      return draft.bytes;
+    });
     const { acquisitionMs, featuresMs, decodeMs } = intent.latency;
     const row = this.latencyRow;
     row[0] = acquisitionMs;
@@ -247,13 +291,16 @@ export class DashboardPublisher {
     }
     const rate = this.stream?.info.sampleRateHz;
     const value = Array.isArray(marker.value) || ArrayBuffer.isView(marker.value) ? Array.from(marker.value as ArrayLike<number>).slice(0, 8) : marker.value;
-    this.markers.push({ type: 'marker', source, sample: marker.sample, time: rate ? marker.sample / rate : null, markerType: marker.type, value });
+    const message = { type: 'marker', source, sample: marker.sample, time: rate ? marker.sample / rate : null, markerType: marker.type, value };
+    this.markers.push(message);
+    this.publish('markers', () => message);
   }
 
   /** Sends what is due to every client at once (the timer spreads this over event-loop turns; tests and benchmarks call it directly). */
   tick(): void {
     if (this.closed) return;
     const round = this.prepareRound();
+    this.serveSubscribers(round);
     for (const state of [...this.clients.values()]) this.serve(state, round);
   }
 
@@ -272,6 +319,7 @@ export class DashboardPublisher {
     if (this.closed || this.spreading) return;
     const started = performance.now();
     const round = this.prepareRound();
+    this.serveSubscribers(round);
     const queue = [...this.clients.values()];
     this.account(started);
     if (queue.length === 0) return;
@@ -310,10 +358,97 @@ export class DashboardPublisher {
     return { markers, session, status: session ? this.statusMessage(session) : undefined, spectrumDue: this.ticks % this.framesPerSecond === 0 };
   }
 
+  /** Stream API subscribers of `health`: the status, health and histogram frames, twice a second. */
+  private serveSubscribers(round: Round): void {
+    for (const sub of [...this.subscribers.values()]) {
+      if (!sub.client.open) {
+        this.skippedByGone += sub.client.stats().skipped;
+        this.subscribers.delete(sub.client);
+      }
+    }
+    const stream = this.stream;
+    if (!round.session || !stream) return;
+    const status = round.status!;
+    this.publish('health', () => status);
+    this.publish('health', (sub) => this.healthFrame(() => this.subscriberHeader(sub, HEALTH_METRICS.length, 1, stream.base.nextSample / stream.info.sampleRateHz, 1 / STATUS_PER_SECOND, this.ticks), stream, round.session!, sub.client));
+    this.publish('health', (sub) => this.histogramFrame(() => this.subscriberHeader(sub, LATENCY_STAGES.length, LATENCY_BINS, 0, 0, 0, true)));
+  }
+
+  /**
+   * Sends each subscriber of `topic` what `build` makes for it, now (the stream API is not paced
+   * by frames). A subscriber that is behind gets nothing built; what it missed is counted and
+   * told to it (`{ type: 'dropped', topic, count }`) as soon as it keeps up again.
+   */
+  private publish(topic: StreamTopic, build: (sub: Subscriber) => Uint8Array | object): void {
+    for (const sub of this.subscribers.values()) {
+      if (!sub.client.topics.has(topic)) continue;
+      if (!sub.client.ready()) {
+        sub.client.countSkipped();
+        sub.missed.set(topic, (sub.missed.get(topic) ?? 0) + 1);
+        continue;
+      }
+      if (sub.missed.size > 0) {
+        for (const [t, count] of sub.missed) sub.client.send({ type: 'dropped', topic: t, count });
+        sub.missed.clear();
+      }
+      sub.client.send(build(sub));
+    }
+  }
+
+  private subscriberHeader(sub: Subscriber, channels: number, columns: number, time: number, step: number, firstColumn: number, reset = false): DashboardFrameHeader {
+    const sequence = sub.sequence;
+    sub.sequence = (sequence + 1) >>> 0;
+    return { sequence, channels, columns, time, step, firstColumn: firstColumn >>> 0, flags: reset ? FLAG_RESET : 0 };
+  }
+
+  private streamHello(client: DashboardClient): object {
+    const s = this.stream;
+    return {
+      type: 'hello',
+      api: 'neurostream.stream',
+      protocol: 1,
+      role: client.role,
+      topics: [...client.topics],
+      commands: client.role === 'operator' ? [...OPERATOR_COMMANDS] : [],
+      stream: s ? { device: s.info.device.name, channels: s.info.channelNames, kinds: s.info.channelKinds, units: s.info.units, sampleRateHz: s.info.sampleRateHz } : null,
+      intent: s?.intent ? { kind: s.intent.kind, dims: s.intent.dims, binS: s.intent.binS } : null,
+      histogram: { stages: LATENCY_STAGES, edgesMs: LATENCY_EDGES_MS },
+      healthMetrics: HEALTH_METRICS,
+    };
+  }
+
+  /** The `/metrics` text (Prometheus): the same figures as the health frames. */
+  private metrics(server: DashboardServer): string {
+    const session = this.options.status();
+    const snapshot = this.lastSnapshot;
+    const stream = this.stream;
+    const skipped = server.clients().reduce((a, c) => a + c.skipped, 0) + this.skippedByGone;
+    return renderMetrics({
+      samples: snapshot?.samples ?? 0,
+      gapSamples: snapshot?.droppedSamples ?? 0,
+      ...(session.packets ? { lostPackets: session.packets.lost, corruptPackets: session.packets.corrupt } : stream ? { lostPackets: stream.gaps } : {}),
+      sampleRateHz: snapshot?.achievedRateHz ?? 0,
+      nominalSampleRateHz: stream?.info.sampleRateHz ?? 0,
+      lagMs: snapshot?.lagMs ?? 0,
+      latency: LATENCY_STAGES.map((stage, k) => ({
+        stage: stage.replace(/Ms$/, ''),
+        p50: this.histogram.percentile(k, 0.5),
+        p99: this.histogram.percentile(k, 0.99),
+        count: this.histogram.total(k),
+      })),
+      ...(session.decoder ? { decoder: { name: session.decoder.name, provider: session.decoder.provider, backlog: session.decoder.backlog ?? 0 } } : {}),
+      ...(session.recording ? { recording: { state: session.recording.state, bytes: session.recording.bytes, droppedSamples: session.recording.droppedSamples } } : {}),
+      dashboardClients: this.clients.size,
+      streamSubscribers: this.subscribers.size,
+      framesSkipped: skipped,
+    });
+  }
+
   /** Sends one client what is due in this round (nothing is built for a client that is behind). */
   private serve(state: ClientState, round: Round): void {
     const client = state.client;
     if (!client.open) {
+      this.skippedByGone += client.stats().skipped;
       this.clients.delete(client);
       return;
     }
@@ -348,6 +483,7 @@ export class DashboardPublisher {
     for (const remove of this.removers) remove();
     const status = { type: 'status', ...(final ?? this.options.status()), state: 'ended' };
     for (const state of this.clients.values()) state.client.send(status);
+    for (const sub of this.subscribers.values()) if (sub.client.topics.has('health')) sub.client.send(status);
   }
 
   private startStream(info: StreamInfo): StreamState {
@@ -372,6 +508,16 @@ export class DashboardPublisher {
 
   private connect(client: DashboardClient): void {
     if (this.closed) return;
+    if (client.kind === 'stream') {
+      const sub: Subscriber = { client, sequence: 0, missed: new Map(), namesSent: false };
+      this.subscribers.set(client, sub);
+      client.send(this.streamHello(client));
+      if (this.featureNames && client.topics.has('features')) {
+        client.send({ type: 'features', names: this.featureNames, binS: this.featureBinS });
+        sub.namesSent = true;
+      }
+      return;
+    }
     const state: ClientState = {
       client,
       view: this.stream ? defaultTraceView(this.stream.limits) : undefined,
@@ -401,7 +547,9 @@ export class DashboardPublisher {
     return { type: 'view', channels: Array.from(view.channels), windowS: view.windowS, columns: view.columns, step: view.step };
   }
 
-  private helloAll(): void {
+  /** Re-describes the stream to the dashboard pages, and to the stream API's subscribers when `subscribers` (what they see changed). */
+  private helloAll(subscribers = true): void {
+    if (subscribers) for (const sub of this.subscribers.values()) sub.client.send(this.streamHello(sub.client));
     for (const state of this.clients.values()) {
       state.client.send(this.hello(state.client));
       if (this.stream) {
@@ -509,8 +657,20 @@ export class DashboardPublisher {
   }
 
   private sendHealth(state: ClientState, stream: StreamState, status: DashboardSessionStatus): void {
+    state.client.send(
+      this.healthFrame(
+        () => this.header(state, HEALTH_METRICS.length, 1, stream.base.nextSample / stream.info.sampleRateHz, 1 / STATUS_PER_SECOND, this.ticks, false),
+        stream,
+        status,
+        state.client,
+      ),
+    );
+  }
+
+  /** A health frame for `client` (its own skipped frames and queue). */
+  private healthFrame(header: () => DashboardFrameHeader, stream: StreamState, status: DashboardSessionStatus, client: DashboardClient): Uint8Array {
     const snapshot = this.lastSnapshot;
-    const stats = state.client.stats();
+    const stats = client.stats();
     const stage = this.histogram.total(3) > 0 ? 3 : 0;
     const values: Record<(typeof HEALTH_METRICS)[number], number> = {
       lostPackets: status.packets?.lost ?? stream.gaps,
@@ -527,18 +687,19 @@ export class DashboardPublisher {
       recordingDroppedSamples: status.recording?.droppedSamples ?? NaN,
       decoderBacklogBins: status.decoder?.backlog ?? NaN,
     };
-    const draft = createDashboardFrame(
-      FrameType.Health,
-      this.header(state, HEALTH_METRICS.length, 1, stream.base.nextSample / stream.info.sampleRateHz, 1 / STATUS_PER_SECOND, this.ticks, false),
-    );
+    const draft = createDashboardFrame(FrameType.Health, header());
     const out = draft.payloads[0]!;
     HEALTH_METRICS.forEach((name, r) => (out[r] = values[name]));
-    state.client.send(draft.bytes);
+    return draft.bytes;
   }
 
   private sendHistogram(state: ClientState): void {
-    const draft = createDashboardFrame(FrameType.Histogram, this.header(state, LATENCY_STAGES.length, LATENCY_BINS, 0, 0, 0, true));
+    state.client.send(this.histogramFrame(() => this.header(state, LATENCY_STAGES.length, LATENCY_BINS, 0, 0, 0, true)));
+  }
+
+  private histogramFrame(header: () => DashboardFrameHeader): Uint8Array {
+    const draft = createDashboardFrame(FrameType.Histogram, header());
     this.histogram.copyCounts(draft.payloads[0]!);
-    state.client.send(draft.bytes);
+    return draft.bytes;
   }
 }

@@ -33,9 +33,19 @@ export interface DashboardClientStats {
   readonly bufferedAmount: number;
 }
 
+/** A dashboard page (`/ws`) or a stream API subscriber (`/stream`). */
+export type ClientKind = 'dashboard' | 'stream';
+
+/** What a stream API subscriber may ask for (`/stream?topics=features,intents`). */
+export const STREAM_TOPICS = ['features', 'intents', 'markers', 'health'] as const;
+export type StreamTopic = (typeof STREAM_TOPICS)[number];
+
 /** A client as seen by command handlers and connection listeners. */
 export interface DashboardClient {
   readonly id: number;
+  readonly kind: ClientKind;
+  /** Stream API subscribers: the topics asked for (empty for dashboard pages). */
+  readonly topics: ReadonlySet<StreamTopic>;
   readonly role: DashboardRole;
   readonly remote: string;
   /** Sends one frame unless the client is behind; true when it was handed to the socket. */
@@ -59,6 +69,8 @@ export class ClientChannel implements DashboardClient {
     readonly remote: string,
     readonly socket: WebSocket,
     private readonly maxBufferedBytes: number,
+    readonly kind: ClientKind = 'dashboard',
+    readonly topics: ReadonlySet<StreamTopic> = new Set(),
   ) {}
 
   send(frame: DashboardFrame): boolean {

@@ -11,7 +11,10 @@ import { InvalidOptionError } from '../../core/errors.js';
 import { isLoopbackHost, roleForToken, urlHost } from './access-tokens.js';
 import {
   ClientChannel,
+  STREAM_TOPICS,
   encodeFrame,
+  type ClientKind,
+  type StreamTopic,
   type DashboardClient,
   type DashboardClientStats,
   type DashboardFrame,
@@ -22,7 +25,8 @@ import { sendText, serveStatic } from './static-files.js';
 import { TokenBucket } from './token-bucket.js';
 
 export type { DashboardServerOptions } from './server-options.js';
-export type { DashboardClient, DashboardClientStats, DashboardFrame } from './client-channel.js';
+export type { ClientKind, DashboardClient, DashboardClientStats, DashboardFrame, StreamTopic } from './client-channel.js';
+export { STREAM_TOPICS } from './client-channel.js';
 export type { DashboardCommand, DashboardCommandName, DashboardViewRequest } from './command-protocol.js';
 export type { DashboardRole } from './access-tokens.js';
 
@@ -38,6 +42,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   /** A missing or wrong token: the handshake completes so that a browser can read this reason. */
   BadToken: 4401,
+  /** A stream API request the server cannot serve (an unknown topic). */
+  BadRequest: 4400,
   TooManyMessages: 4429,
 } as const;
 
@@ -54,6 +60,8 @@ export interface DashboardServer {
   broadcast(frame: DashboardFrame): { sent: number; skipped: number };
   /** Registers the command handler (replacing any earlier one); returns a function that removes it. */
   onCommand(handler: CommandHandler): () => void;
+  /** Registers what `/metrics` answers (Prometheus text), replacing any earlier one; returns a function that removes it. */
+  onMetrics(render: () => string): () => void;
   /** Registers the view handler (replacing any earlier one); returns a function that removes it. */
   onView(handler: ViewHandler): () => void;
   /** Calls `listener` for each client that connects from now on; returns a function that removes it. */
@@ -114,6 +122,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   const connectionListeners = new Set<(client: DashboardClient) => void>();
   let commandHandler: CommandHandler | undefined;
   let viewHandler: ViewHandler | undefined;
+  let metricsRenderer: (() => string) | undefined;
   let nextClientId = 1;
   let origins = new Set<string>();
   let closing: Promise<void> | undefined;
@@ -132,6 +141,10 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       else sendText(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
+    if (pathname === '/metrics') {
+      serveMetrics(req, res);
+      return;
+    }
     serveStatic(config.mounts, req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error\n');
       else res.destroy();
@@ -148,8 +161,8 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       return;
     }
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    if (url.pathname !== '/ws') {
-      rejectUpgrade(socket, 404, 'Not Found', 'no WebSocket here; use /ws');
+    if (url.pathname !== '/ws' && url.pathname !== '/stream') {
+      rejectUpgrade(socket, 404, 'Not Found', 'no WebSocket here; use /ws (dashboard) or /stream (stream API)');
       return;
     }
     const origin = req.headers.origin;
@@ -170,12 +183,26 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       });
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, role));
+    if (url.pathname === '/stream') {
+      // Topics: a comma-separated list; all of them when absent. An unknown one is refused with its name.
+      const asked = (url.searchParams.get('topics') ?? STREAM_TOPICS.join(',')).split(',').map((t) => t.trim()).filter(Boolean);
+      const unknown = asked.find((t) => !(STREAM_TOPICS as readonly string[]).includes(t));
+      if (unknown !== undefined || asked.length === 0) {
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.on('error', () => {});
+          ws.close(CloseCode.BadRequest, `unknown topic "${(unknown ?? '').slice(0, 40)}"; topics: ${STREAM_TOPICS.join(', ')}`.slice(0, 120));
+        });
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, role, 'stream', new Set(asked as StreamTopic[])));
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, role, 'dashboard', new Set()));
   });
 
-  function accept(ws: WebSocket, req: IncomingMessage, role: 'viewer' | 'operator'): void {
+  function accept(ws: WebSocket, req: IncomingMessage, role: 'viewer' | 'operator', kind: ClientKind, topics: Set<StreamTopic>): void {
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    const channel = new ClientChannel(nextClientId++, role, remote, ws, config.maxBufferedBytes);
+    const channel = new ClientChannel(nextClientId++, role, remote, ws, config.maxBufferedBytes, kind, topics);
     const bucket = new TokenBucket(config.maxMessagesPerSecond, Math.max(1, config.maxMessagesPerSecond));
     channels.set(ws, channel);
     ws.on('error', () => {
@@ -235,6 +262,37 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       );
   }
 
+  /**
+   * Prometheus text format. Needs a token (viewer or operator) like everything but /healthz: as
+   * `Authorization: Bearer <token>` (Prometheus' `authorization` / `bearer_token` settings) or `?token=`.
+   */
+  function serveMetrics(req: IncomingMessage, res: import('node:http').ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
+      return;
+    }
+    const auth = req.headers.authorization;
+    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    const query = new URL(req.url ?? '/', 'http://dashboard.invalid').searchParams.get('token');
+    if (roleForToken(bearer ?? query, { viewer: config.viewerToken, operator: config.operatorToken }) === undefined) {
+      sendText(res, 401, 'bad or missing token\n', { 'WWW-Authenticate': 'Bearer' });
+      return;
+    }
+    const render = metricsRenderer;
+    if (!render) {
+      sendText(res, 404, 'no metrics in this session\n');
+      return;
+    }
+    let text: string;
+    try {
+      text = render();
+    } catch {
+      sendText(res, 500, 'metrics failed\n');
+      return;
+    }
+    sendText(res, 200, text, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+  }
+
   const port = await listen(http, config);
   origins = ownOrigins(config.host, port);
   const base = `http://${urlHost(config.host)}:${port}/`;
@@ -284,6 +342,12 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       commandHandler = handler;
       return () => {
         if (commandHandler === handler) commandHandler = undefined;
+      };
+    },
+    onMetrics(render) {
+      metricsRenderer = render;
+      return () => {
+        if (metricsRenderer === render) metricsRenderer = undefined;
       };
     },
     onView(handler) {

@@ -29,6 +29,7 @@ export function sendText(res: ServerResponse, status: number, text: string, head
   const body = Buffer.from(text, 'utf8');
   res.writeHead(status, {
     'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
     'Content-Length': String(body.length),
     'X-Content-Type-Options': 'nosniff',
     ...headers,
