@@ -17,7 +17,7 @@ import { progressBar } from '../progress.js';
 /** Bins a decoder may hold before the replay waits for it. */
 const MAX_DECODER_BACKLOG = 64;
 
-interface ReplayFlags {
+export interface ReplayFlags {
   speed: ReplaySpeed;
   dsp?: boolean;
   mains?: 50 | 60;

@@ -25,6 +25,8 @@ import { BIN_MS, SessionChain } from '../session-chain.js';
 import { RECALIBRATE_MARKER } from '../session-decoder.js';
 import { addDashboardFlags, startSessionDashboard, type DashboardFlags, type SessionDashboard } from '../session-dashboard.js';
 import { SessionRecording, timestampedDirectory } from '../session-recording.js';
+import { flagsFromConfig, loadSessionConfig } from '../session-config.js';
+import type { ReplayFlags } from './replay.js';
 import { formatStatus, formatSummary } from '../status-line.js';
 
 export interface RunFlags extends Partial<DashboardFlags> {
@@ -179,8 +181,38 @@ export function runCommand(): Command {
     .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
-    .action(async (flags: RunFlags) => {
-      process.exitCode = await runSession(flags);
+    .argument('[config]', 'a session file (YAML or JSON: device, stages, decoder, outputs; see docs/session-config.md); flags given here override it')
+    .action(async (configPath: string | undefined, flags: RunFlags, command: Command) => {
+      if (configPath === undefined) {
+        process.exitCode = await runSession(flags);
+        return;
+      }
+      const { file, config } = loadSessionConfig(configPath);
+      // The file's settings, then the flags actually typed on the command line.
+      const fromFile = flagsFromConfig(config);
+      const typed = Object.fromEntries(Object.entries(flags).filter(([key]) => command.getOptionValueSource(key) === 'cli'));
+      const merged: Record<string, unknown> = { ...flags, ...fromFile, ...typed };
+      if (config.device.type === 'replay') {
+        if (config.decoder !== undefined) {
+          throw new InvalidOptionError(`${file} decoder`, 'no decoder for a replay (it decodes as the recorded session did)', config.decoder.type);
+        }
+        const { replay } = await import('./replay.js');
+        const { speed, blockMs, dsp, mains, record, dashboard, dashboardHost, recordingsDir } = { ...fromFile, ...typed } as Partial<ReplayFlags>;
+        process.exitCode = await replay(config.device.recording, {
+          speed: speed ?? 1,
+          blockMs: blockMs ?? 10,
+          statusInterval: merged['statusInterval'] as number,
+          logLevel: merged['logLevel'] as LogLevel,
+          ...(dsp !== undefined ? { dsp } : {}),
+          ...(mains !== undefined ? { mains } : {}),
+          ...(record !== undefined ? { record } : {}),
+          ...(dashboard !== undefined ? { dashboard } : {}),
+          ...(dashboardHost !== undefined ? { dashboardHost } : {}),
+          ...(recordingsDir !== undefined ? { recordingsDir } : {}),
+        });
+        return;
+      }
+      process.exitCode = await runSession(merged as unknown as RunFlags);
     });
 }
 

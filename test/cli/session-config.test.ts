@@ -1,0 +1,100 @@
+/**
+ * Session files: every example reads; errors name the file, line, column, path, what was expected
+ * and what was seen; `run session.yaml` runs the session it describes (flags typed on the command
+ * line win), including a replay.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../../core/errors.js';
+import { flagsFromConfig, loadSessionConfig } from '../../cli/session-config.js';
+import { readManifest } from '../../recordings/session-manifest.js';
+import { runCli } from '../helpers/cli.js';
+import { thrown } from '../helpers/thrown.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ns-config-'));
+}
+
+function write(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('session files', () => {
+  it('reads every example, one per device, and resolves its paths against the file', () => {
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+    expect(files).toEqual(['cyton.yaml', 'eeg.yaml', 'frame.yaml', 'intan.yaml', 'intracortical.yaml', 'remote-decoder.yaml', 'replay.yaml']);
+    const devices = files.map((f) => loadSessionConfig(join(EXAMPLES, f)).config.device.type);
+    expect(new Set(devices)).toEqual(new Set(['cyton', 'eeg', 'frame', 'intan', 'intracortical', 'replay']));
+    expect(flagsFromConfig(loadSessionConfig(join(EXAMPLES, 'intracortical.yaml')).config)).toEqual({
+      device: 'intracortical',
+      channels: 96,
+      rate: 30000,
+      seed: 1,
+      dsp: true,
+      mains: 60,
+      decoder: 'kalman',
+      calibrateS: 20,
+      record: join(EXAMPLES, 'recordings', 'intracortical-session'),
+      dashboard: 8787,
+      duration: 120,
+    });
+    expect(flagsFromConfig(loadSessionConfig(join(EXAMPLES, 'cyton.yaml')).config)).toMatchObject({ device: 'cyton', port: '/dev/ttyUSB0', settings: expect.stringMatching(/^x1060110X,x2060110X,/) });
+    expect(flagsFromConfig(loadSessionConfig(join(EXAMPLES, 'remote-decoder.yaml')).config)).toMatchObject({
+      oip: 'http://127.0.0.1:8000',
+      oipModel: 'kalman',
+      model: join(EXAMPLES, 'models', 'kalman.onnx'),
+      oipTimeoutMs: 100,
+    });
+  });
+
+  it('names the file, line, column and path of what is wrong, what was expected and what was seen', () => {
+    const dir = tempDir();
+    const message = (text: string, name = 'session.yaml'): string => {
+      const error = thrown(() => loadSessionConfig(write(dir, name, text)));
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      return (error as Error).message.replace(`${dir}/`, '');
+    };
+    expect(message('device:\n  type: intracortical\n  channels: 2000\n')).toBe('session.yaml:3:13 device.channels: expected a number ≤ 1024, got 2000');
+    expect(message('device:\n  type: holodeck\n')).toBe('session.yaml:2:9 device.type: expected one of "intracortical", "eeg", "cyton", "frame", "intan", "replay", got "holodeck"');
+    expect(message('device:\n  type: cyton\n')).toBe('session.yaml:2:3 device.port: expected a string, got "nothing"');
+    expect(message('device: { type: eeg }\ndecoder:\n  type: onnx\n  model: 42\n')).toBe('session.yaml:4:10 decoder.model: expected a string, got 42');
+    expect(message('device: { type: eeg }\nstages:\n  mains: 55\n')).toBe('session.yaml:3:10 stages.mains: expected one of 50, 60, got 55');
+    expect(message('device: { type: eeg }\noutputs:\n  dashbord: false\n')).toBe('session.yaml:3:3 outputs.dashbord: expected a known setting (docs/session-config.md lists them), got "an unknown setting \\"dashbord\\""');
+    expect(message('device: { type: eeg }\noutputs:\n  dashboard: true\n')).toBe('session.yaml:3:14 outputs.dashboard: expected false (no dashboard), or { port, host } (the dashboard, the stream API and /metrics share it), got true');
+    expect(message('device: { type: eeg }\ndecoder: { type: oip, url: "http://x" }\n')).toMatch(/^session\.yaml:2:10 decoder\.fallback: expected a string, got "nothing"$/);
+    expect(message('device:\n  type: eeg\n   channels: 8\n')).toBe('session.yaml:2:9: expected valid YAML or JSON, got "Nested mappings are not allowed in compact mappings"');
+    expect(message('{"device": {"type": "eeg", "seed": 1.5}}', 'session.json')).toBe('session.json:1:36 device.seed: expected an integer, got 1.5');
+    expect(message('- just a list\n')).toBe("session.yaml:1:1 (the file): expected a mapping (key: value), got an array of 1");
+    expect((thrown(() => loadSessionConfig(join(dir, 'missing.yaml'))) as Error).message).toMatch(/^session config: expected a readable YAML or JSON file, got ".*missing\.yaml \(ENOENT\)"$/);
+  });
+
+  it('runs the session a file describes, flags typed on the command line winning; exit 2 for a bad file', async () => {
+    const dir = tempDir();
+    const config = write(
+      dir,
+      'session.yaml',
+      ['device:', '  type: intracortical', '  channels: 8', '  seed: 4', 'decoder:', '  type: none', 'outputs:', '  recording: rec', '  dashboard: false', 'duration: 30'].join('\n'),
+    );
+    const r = await runCli(['run', config, '--duration', '1.5'], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/stopped \(duration reached\) after 1\.50 s: 45000 samples\/ch/);
+    expect(r.stdout).not.toContain('dashboard');
+    expect(readManifest(join(dir, 'rec')).status).toBe('complete');
+    // The recording it made, replayed from a file of its own.
+    const replay = write(dir, 'replay.yaml', ['device:', '  type: replay', '  recording: rec', '  speed: max', 'outputs:', '  dashboard: false'].join('\n'));
+    const p = await runCli(['run', replay], { timeoutMs: 30_000 });
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/stopped \(end of recording\)/);
+    const bad = write(dir, 'bad.yaml', 'device:\n  type: intracortical\n  rate: -5\n');
+    const b = await runCli(['run', bad]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toBe(`neurostream: ${bad}:3:9 device.rate: expected a number > 0, got -5 [NS_INVALID_OPTION]\n`);
+  }, 60_000);
+});
