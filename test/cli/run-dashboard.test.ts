@@ -3,6 +3,7 @@
  * beyond loopback only with tokens, the operator's commands over the WebSocket (and what they
  * refuse), and a recalibration asked live that a replay of the recording reproduces bit for bit.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { HEALTH_METRICS, decodeDashboardFrame } from '../../dashboard/protocol/dashboard-frames.js';
 import { openRecording } from '../../recordings/recording-reader.js';
+import { readManifest } from '../../recordings/session-manifest.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
 import { openClient, type TestClient } from '../dashboard/server/ws-clients.js';
@@ -30,14 +32,14 @@ function wsFor(pageUrl: string): string {
  * An `onStdout` for runCli that calls `use` once with the WebSocket URL of the printed dashboard
  * URL for `role`, once the session's first status line is out (the stream has started).
  */
-function onDashboard(role: 'viewer' | 'operator', use: (ws: string) => unknown, started = /\[ *\d+\.\d s\]/): (text: string) => void {
+function onDashboard(role: 'viewer' | 'operator', use: (ws: string, child: ChildProcess) => unknown, started = /\[ *\d+\.\d s\]/): (text: string, child: ChildProcess) => void {
   let done = false;
   const pattern = new RegExp(`dashboard \\(${role}\\): +(\\S+)`);
-  return (text) => {
+  return (text, child) => {
     const m = pattern.exec(text);
     if (m && !done && started.test(text)) {
       done = true;
-      void use(wsFor(m[1]!));
+      void use(wsFor(m[1]!), child);
     }
   };
 }
@@ -193,6 +195,44 @@ describe('neurostream run --dashboard', () => {
     expect(last['gapSamples']).toBeGreaterThan(0);
     expect(last['sampleRateHz']).toBeGreaterThan(20_000);
   }, 60_000);
+
+  it('serves the stream API and /metrics from a live session, and on SIGTERM ends every part gracefully with files finalised', async () => {
+    const root = tempDir();
+    const rec = join(root, 'rec');
+    const frames: number[] = [];
+    const texts: Record<string, unknown>[] = [];
+    let closed: { code: number; reason: string } | undefined;
+    let metrics = '';
+    const r = await runCli(['run', '--channels', '8', '--duration', '60', '--calibrate-s', '1', '--dashboard', '0', '--record', rec], {
+      timeoutMs: 60_000,
+      onStdout: onDashboard('viewer', async (url, child) => {
+        const token = new URL(url).searchParams.get('token')!;
+        const base = url.replace(/^ws:/, 'http:').replace(/\/ws\?.*$/, '');
+        const ws = new WebSocket(url.replace('/ws?', '/stream?') + '&topics=features,intents,health');
+        ws.on('error', () => {});
+        ws.on('message', (data: Buffer, binary) => {
+          if (binary) frames.push(decodeDashboardFrame(new Uint8Array(data)).type);
+          else texts.push(JSON.parse(data.toString()) as Record<string, unknown>);
+        });
+        ws.on('close', (code, reason) => (closed = { code, reason: reason.toString() }));
+        // Once intents flow, read the metrics and stop the session as a service manager would.
+        while (!frames.includes(3)) await new Promise((resolve) => setTimeout(resolve, 50));
+        metrics = await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${token}` } })).text();
+        child.kill('SIGTERM');
+      }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/stopped \(SIGTERM\)/);
+    expect(r.stdout).toMatch(/recorded \d+ samples\/ch, [\d.]+ MB to /);
+    expect(readManifest(rec).status).toBe('complete');
+    expect(texts.find((t) => t['type'] === 'features')).toMatchObject({ names: expect.arrayContaining(['tc:ch0001', 'sbp:ch0008']) });
+    expect(frames).toContain(7);
+    expect(frames).toContain(5);
+    expect(metrics).toMatch(/neurostream_decoder_info\{name="kalman",provider="js"\} 1/);
+    expect(metrics).toMatch(/neurostream_recording_info\{state="recording"\} 1/);
+    expect(texts.at(-1)).toMatchObject({ type: 'status', state: 'ended' });
+    expect(closed).toEqual({ code: 1001, reason: 'server closing' });
+  }, 90_000);
 
   it('serves the dashboard for a replay too', async () => {
     const root = tempDir();
