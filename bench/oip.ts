@@ -1,13 +1,17 @@
 /**
  * Open Inference Protocol round trip per bin on loopback: the `oip` decoder calling a model served
- * by `startOipServer` (what `neurostream serve` runs), JSON against binary tensors, for a small
+ * by `neurostream serve` in another process (as a model server is), JSON against binary tensors, for a small
  * recurrent model (the 2 × 256 GRU: 256 features in, its 2 × 256 state out and back each bin) and
  * a wide one (a 1024-channel session's 2048 features into the same GRU shape), beside the same
  * model run locally. p50/p99/max over `BENCH_BINS` bins (default 2000) after 200 of warm-up.
  * Run: `neurostream bench oip [--json]` (writes bench/results/oip.json).
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OipDecoder } from '../decoding/oip/oip-decoder.js';
-import { startOipServer } from '../decoding/oip/oip-server.js';
 import { exportGru } from '../decoding/onnx/benchmark-models.js';
 import { OnnxDecoder } from '../decoding/onnx/onnx-decoder.js';
 import type { Decoder } from '../decoding/decoder.js';
@@ -30,10 +34,23 @@ export async function runOipBench(options: BenchOptions): Promise<object> {
     { name: 'gru-2048-features', features: 2048 },
   ];
   const results: Record<string, object> = {};
+  const dir = mkdtempSync(join(tmpdir(), 'ns-bench-oip-'));
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   for (const c of cases) {
     const bytes = exportGru({ inputSize: c.features, hiddenSize: 256, layers: 2, outputSize: 2, seed: 3 });
-    const served = await OnnxDecoder.load(bytes, { providers: ['cpu'], label: `${c.name}.onnx` });
-    const server = await startOipServer({ models: new Map([[c.name, served]]), port: 0 });
+    const file = join(dir, `${c.name}.onnx`);
+    writeFileSync(file, bytes);
+    const child = spawn(process.execPath, [cli, 'serve', file, '--port', '0', '--providers', 'cpu'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => {
+        out += t;
+        const m = /ready: (http:\/\/\S+)\/v2\/health\/ready/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`neurostream serve exited (${code}): ${out}`)));
+    });
+    const server = { url };
     const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: c.features }, () => random.normal()));
     const time = async (decoder: Decoder): Promise<ReturnType<typeof quantiles>> => {
       const ms: number[] = [];
@@ -61,15 +78,16 @@ export async function runOipBench(options: BenchOptions): Promise<object> {
       return `${k} p50 ${v.p50.toFixed(3)} / p99 ${v.p99.toFixed(3)} ms`;
     };
     log(`${c.name}: ${fmt('local')}; ${fmt('oipJson')}; ${fmt('oipBinary')}\n`);
-    await server.close();
-    await served.dispose();
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('close', resolve));
   }
+  rmSync(dir, { recursive: true, force: true });
   const report = {
     benchmark: 'oip',
     environment: benchEnvironment(),
     bins,
     warmup,
-    note: 'per-bin round trip of the oip decoder to a model served on loopback (startOipServer, as `neurostream serve`), one request in flight, recurrent state sent and returned each bin; local = the same model on onnxruntime in process',
+    note: 'per-bin round trip of the oip decoder to `neurostream serve` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process',
     models: results,
   };
   return finish(resultPath('oip'), report, options);
