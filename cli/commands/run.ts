@@ -183,37 +183,37 @@ export function runCommand(): Command {
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .argument('[config]', 'a session file (YAML or JSON: device, stages, decoder, outputs; see docs/session-config.md); flags given here override it')
     .action(async (configPath: string | undefined, flags: RunFlags, command: Command) => {
-      if (configPath === undefined) {
-        process.exitCode = await runSession(flags);
-        return;
-      }
-      const { file, config } = loadSessionConfig(configPath);
-      // The file's settings, then the flags actually typed on the command line.
-      const fromFile = flagsFromConfig(config);
-      const typed = Object.fromEntries(Object.entries(flags).filter(([key]) => command.getOptionValueSource(key) === 'cli'));
-      const merged: Record<string, unknown> = { ...flags, ...fromFile, ...typed };
-      if (config.device.type === 'replay') {
-        if (config.decoder !== undefined) {
-          throw new InvalidOptionError(`${file} decoder`, 'no decoder for a replay (it decodes as the recorded session did)', config.decoder.type);
-        }
-        const { replay } = await import('./replay.js');
-        const { speed, blockMs, dsp, mains, record, dashboard, dashboardHost, recordingsDir } = { ...fromFile, ...typed } as Partial<ReplayFlags>;
-        process.exitCode = await replay(config.device.recording, {
-          speed: speed ?? 1,
-          blockMs: blockMs ?? 10,
-          statusInterval: merged['statusInterval'] as number,
-          logLevel: merged['logLevel'] as LogLevel,
-          ...(dsp !== undefined ? { dsp } : {}),
-          ...(mains !== undefined ? { mains } : {}),
-          ...(record !== undefined ? { record } : {}),
-          ...(dashboard !== undefined ? { dashboard } : {}),
-          ...(dashboardHost !== undefined ? { dashboardHost } : {}),
-          ...(recordingsDir !== undefined ? { recordingsDir } : {}),
-        });
-        return;
-      }
-      process.exitCode = await runSession(merged as unknown as RunFlags);
+      process.exitCode = configPath === undefined ? await runSession(flags) : await runSessionFile(configPath, flags, command);
     });
+}
+
+/** `run session.yaml [flags]`: the file's session, with the flags typed on the command line winning. */
+async function runSessionFile(configPath: string, flags: RunFlags, command: Command): Promise<number> {
+  const { file, config } = loadSessionConfig(configPath);
+  // The file's settings, then the flags actually typed on the command line.
+  const fromFile = flagsFromConfig(config);
+  const typed = Object.fromEntries(Object.entries(flags).filter(([key]) => command.getOptionValueSource(key) === 'cli'));
+  const merged: Record<string, unknown> = { ...flags, ...fromFile, ...typed };
+  if (config.device.type === 'replay') {
+    if (config.decoder !== undefined) {
+      throw new InvalidOptionError(`${file} decoder`, 'no decoder for a replay (it decodes as the recorded session did)', config.decoder.type);
+    }
+    const { replay } = await import('./replay.js');
+    const { speed, blockMs, dsp, mains, record, dashboard, dashboardHost, recordingsDir } = { ...fromFile, ...typed } as Partial<ReplayFlags>;
+    return await replay(config.device.recording, {
+      speed: speed ?? 1,
+      blockMs: blockMs ?? 10,
+      statusInterval: merged['statusInterval'] as number,
+      logLevel: merged['logLevel'] as LogLevel,
+      ...(dsp !== undefined ? { dsp } : {}),
+      ...(mains !== undefined ? { mains } : {}),
+      ...(record !== undefined ? { record } : {}),
+      ...(dashboard !== undefined ? { dashboard } : {}),
+      ...(dashboardHost !== undefined ? { dashboardHost } : {}),
+      ...(recordingsDir !== undefined ? { recordingsDir } : {}),
+    });
+  }
+  return await runSession(merged as unknown as RunFlags);
 }
 
 export async function runSession(flags: RunFlags, input?: SessionInput): Promise<number> {
@@ -225,11 +225,11 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   const log = createLogger(flags.logLevel);
   if (flags.providers !== undefined && flags.model === undefined) throw new InvalidOptionError('--providers', 'a --model to run on them', flags.providers);
   if (flags.model !== undefined && !flags.dsp) throw new InvalidOptionError('--model', 'the processing chain that makes its features (drop --no-dsp)', flags.model);
-  // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   if (flags.oip !== undefined && flags.model === undefined) {
     throw new InvalidOptionError('--oip', 'a --model to fall back on when the server cannot answer (the same model, run locally)', flags.oip);
   }
   if (flags.oip === undefined && flags.oipModel !== undefined) throw new InvalidOptionError('--oip-model', 'an --oip server to find it on', flags.oipModel);
+  // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   // Remote decoding: checked (server ready, model known, same shape as the fallback) before the device starts.
   const remote =
