@@ -1,16 +1,24 @@
 /** `neurostream bench <name> [--json]` — the benchmarks under bench/, one command each. */
 import { Command } from 'commander';
-import { choiceFlag } from '../parse-flag.js';
+import { InvalidOptionError, checkNumber } from '../../core/index.js';
+import { choiceFlag, numberFlag } from '../parse-flag.js';
 
-export const BENCHMARKS = ['dsp', 'simulators', 'devices', 'recordings', 'decode', 'dashboard', 'oip'] as const;
+export const BENCHMARKS = ['dsp', 'simulators', 'devices', 'recordings', 'decode', 'dashboard', 'oip', 'pipeline'] as const;
 
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('run a benchmark: dsp (filters and chains vs fili), simulators, devices (parsers, frame protocol over a pty), recordings (record and replay throughput), decode (latency per bin: Kalman, GRU, MLP), dashboard (64 ch × 30 kHz to 1 and 20 clients, one stalled), oip (Open Inference Protocol round trip, JSON vs binary)')
+    .description('run a benchmark: dsp (filters and chains vs fili), simulators, devices (parsers, frame protocol over a pty), recordings (record and replay throughput), decode (latency per bin: Kalman, GRU, MLP), dashboard (64 ch × 30 kHz to 1 and 20 clients, one stalled), oip (Open Inference Protocol round trip, JSON vs binary), pipeline (bytes on a pty → intent latency at 96/256/1024 ch, and a soak)')
     .argument('<name>', BENCHMARKS.join(' | '), choiceFlag('benchmark', BENCHMARKS))
     .option('--json', 'print the JSON report instead of progress lines', false)
-    .action(async (name: (typeof BENCHMARKS)[number], flags: { json: boolean }) => {
+    .option('--duration <s>', 'pipeline: seconds of the soak (default 600)', numberFlag('--duration'))
+    .action(async (name: (typeof BENCHMARKS)[number], flags: { json: boolean; duration?: number }) => {
       const options = { json: flags.json };
+      if (flags.duration !== undefined && name !== 'pipeline') throw new InvalidOptionError('--duration', 'the pipeline benchmark (the others have fixed sizes; BENCH_SECONDS sets some)', name);
+      if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 1, max: 86_400 });
+      if (name === 'pipeline') {
+        await (await import('../../bench/pipeline.js')).runPipelineBench({ ...options, ...(flags.duration !== undefined ? { durationS: flags.duration } : {}) });
+        return;
+      }
       if (name === 'dsp') await (await import('../../bench/dsp.js')).runDspBench(options);
       else if (name === 'simulators') await (await import('../../bench/simulators.js')).runSimulatorsBench(options);
       else if (name === 'decode') await (await import('../../bench/decode.js')).runDecodeBench(options);
