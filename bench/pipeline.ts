@@ -20,13 +20,15 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Subject, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { intracorticalChain } from '../acquisition/chains.js';
 import { hostNowMs, type SampleBlock } from '../core/index.js';
 import { calibrateKalman } from '../decoding/calibration/kalman-calibration.js';
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import { decode, type DecodeStats } from '../decoding/operators/decode.js';
 import { frameSource } from '../devices/drivers/frame-source.js';
+import { intanSource } from '../devices/drivers/intan-source.js';
+import { intanChannelName } from '../devices/protocols/intan/intan-constants.js';
 import { Random } from '../devices/simulators/random.js';
 import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
 
@@ -74,24 +76,45 @@ function kalmanFor(features: number): BuiltinDecoder {
   return new BuiltinDecoder(calibrateKalman(X, Y, n, features, D, { featureNames: names, targetNames: ['pos_x', 'pos_y', 'vel_x', 'vel_y'] }));
 }
 
-async function startEmulator(channels: number, link: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'frame', '--channels', String(channels), '--rate', String(RATE), '--format', 'int16', '--frame-ms', '1', '--link', link], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** How the bytes arrive: the frame protocol over a pty (a serial device), or Intan RHX over loopback TCP. */
+export type Transport = 'pty' | 'tcp';
+
+/** Starts the emulator in another process; resolves with it and the source that reads it. */
+async function startDevice(channels: number, transport: Transport): Promise<{ emulator: ChildProcess; source: Observable<SampleBlock>; cleanup: () => void }> {
+  if (transport === 'pty') {
+    const link = join(tmpdir(), `ns-bench-pipeline-${process.pid}-${channels}`);
+    const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'frame', '--channels', String(channels), '--rate', String(RATE), '--format', 'int16', '--frame-ms', '1', '--link', link], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    for (let i = 0; i < 1000 && !existsSync(link); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!existsSync(link)) throw new Error(`the emulator did not create ${link} (is socat installed?)`);
+    return { emulator, source: frameSource({ port: link }), cleanup: () => rmSync(link, { force: true }) };
+  }
+  const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'intan', '--channels', String(channels), '--command-port', '0', '--waveform-port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  for (let i = 0; i < 1000 && !existsSync(link); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!existsSync(link)) throw new Error(`the emulator did not create ${link} (is socat installed?)`);
-  return child;
+  const ports = await new Promise<[number, number]>((resolve, reject) => {
+    let out = '';
+    emulator.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      out += t;
+      const m = /commands (\d+), waveforms (\d+)/.exec(out);
+      if (m) resolve([Number(m[1]), Number(m[2])]);
+    });
+    emulator.once('exit', (code) => reject(new Error(`the Intan emulator exited (${code}): ${out}`)));
+  });
+  const names = Array.from({ length: channels }, (_, c) => intanChannelName(c));
+  return { emulator, source: intanSource({ host: '127.0.0.1', commandPort: ports[0], waveformPort: ports[1], channels: names, commandGapMs: 0 }), cleanup: () => {} };
 }
 
 /** One live pipeline over the pty for `seconds`; `onSecond` sees each second's figures (the soak). */
 async function pipeline(
   channels: number,
+  transport: Transport,
   seconds: number,
   warmupS: number,
   onSecond?: (second: number, latencies: number[]) => void,
 ): Promise<{ total: Quantiles; withoutModel: Quantiles; model: Quantiles; bins: number; dropped: number; lostSamples: number; samples: number; cpuShare: number; seconds: number }> {
-  const link = join(tmpdir(), `ns-bench-pipeline-${process.pid}-${channels}`);
-  const emulator = await startEmulator(channels, link);
+  const { emulator, source: device, cleanup } = await startDevice(channels, transport);
   const decoder = kalmanFor(2 * channels);
   const totals: number[] = [];
   const withoutModel: number[] = [];
@@ -122,7 +145,7 @@ async function pipeline(
   );
   let second = 0;
   await new Promise<void>((resolve, reject) => {
-    const source = frameSource({ port: link }).subscribe({
+    const source = device.subscribe({
       next: (block) => {
         const now = hostNowMs();
         if (Number.isNaN(started)) started = now;
@@ -147,7 +170,11 @@ async function pipeline(
         }
         input.next(block);
       },
-      error: reject,
+      error: (error: unknown) => {
+        emulator.kill('SIGINT');
+        cleanup();
+        reject(error);
+      },
     });
     subscriptions.push(source);
   });
@@ -157,7 +184,7 @@ async function pipeline(
   input.complete();
   emulator.kill('SIGINT');
   await new Promise((r) => emulator.once('exit', r));
-  rmSync(link, { force: true });
+  cleanup();
   return {
     total: quantiles(totals),
     withoutModel: quantiles(withoutModel),
@@ -180,12 +207,29 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
   const phaseS = Number(process.env.BENCH_SECONDS ?? 20);
   const soakS = options.durationS ?? 600;
   const sizes: Record<string, object> = {};
-  for (const channels of [96, 256, 1024]) {
-    log(`${channels} ch × 30 kHz, 1 ms packets over a pty → chain → Kalman, ${phaseS} s…\n`);
-    const r = await pipeline(channels, phaseS, 3);
+  const runs: [number, Transport][] = [
+    [96, 'pty'],
+    [256, 'pty'],
+    [1024, 'pty'],
+    [1024, 'tcp'],
+  ];
+  for (const [channels, transport] of runs) {
+    const how = transport === 'pty' ? '1 ms frames over a pty (frame protocol)' : 'Intan RHX blocks over loopback TCP';
+    log(`${channels} ch × 30 kHz, ${how} → chain → Kalman, ${phaseS} s…\n`);
+    let r: Awaited<ReturnType<typeof pipeline>>;
+    try {
+      r = await pipeline(channels, transport, phaseS, 3);
+    } catch (error) {
+      // Reported, not hidden: e.g. 1024 ch × 30 kHz int16 is 61 MB/s, more than a pty carries here.
+      const message = error instanceof Error ? error.message : String(error);
+      sizes[`${channels}ch-${transport}`] = { channels, transport, failed: message };
+      log(`  failed: ${message}\n`);
+      continue;
+    }
     const expectedBins = Math.floor((r.seconds * 1000) / BIN_MS);
-    sizes[`${channels}ch`] = {
+    sizes[`${channels}ch-${transport}`] = {
       channels,
+      transport,
       latencyMs: { total: r.total, withoutModel: r.withoutModel, model: r.model },
       bins: r.bins,
       expectedBins,
@@ -207,7 +251,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
   const memory: { s: number; rssMB: number; heapMB: number }[] = [];
   const minutes: { minute: number; latency: Quantiles }[] = [];
   let minute: number[] = [];
-  const soak = await pipeline(256, soakS, 3, (second, latencies) => {
+  const soak = await pipeline(256, 'pty', soakS, 3, (second, latencies) => {
     const m = process.memoryUsage();
     memory.push({ s: second, rssMB: m.rss / 1e6, heapMB: m.heapUsed / 1e6 });
     minute.push(...latencies);
@@ -258,7 +302,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
   const report = {
     benchmark: 'pipeline',
     environment: benchEnvironment(),
-    method: 'emulator (another process) → socat pty → frameSource → intracortical chain → built-in Kalman; latency per intent from the arrival of the last byte of the packet that completed its bin to the intent’s emission',
+    method: 'emulator (another process) → socat pty → frameSource (or Intan RHX emulator → loopback TCP → intanSource) → intracortical chain → built-in Kalman; latency per intent from the arrival of the last byte of the packet that completed its bin to the intent’s emission',
     targets: { '256ch': 'p99 ≤ 2 ms without the model', '96ch': 'p99 ≤ 1 ms', '1024ch': 'sustained, no loss' },
     sizes,
     soak: soakReport,

@@ -10,13 +10,14 @@ import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
 import { hostNowMs, type FeatureFrame, type Intent, type Marker, type SampleBlock } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
-import { SessionDecoder } from './session-decoder.js';
+import { SessionDecoder, type DecoderValidation } from './session-decoder.js';
 
 export interface SessionDecoding {
   /** Seconds of bins the Kalman filter is calibrated on. */
   calibrateS: number;
   onIntent: (intent: Intent) => void;
   onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number; droppedWhileCalibrating?: number }) => void;
+  onValidation?: (validation: DecoderValidation) => void;
   /** A ready decoder (an ONNX model) instead of calibrating a Kalman filter. */
   decoder?: Decoder;
   /** An offline source (replay): lose no bin; the source holds back on `backlog()`. */
@@ -63,7 +64,7 @@ export class SessionChain {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
       if (this.decoding) {
-        const { calibrateS, onIntent, onReady, decoder, offline } = this.decoding;
+        const { calibrateS, onIntent, onReady, onValidation, decoder, offline } = this.decoding;
         this.decoder = new SessionDecoder({
           sampleRateHz: rate,
           binSamples: Math.round((BIN_MS * rate) / 1000),
@@ -72,6 +73,7 @@ export class SessionChain {
           onIntent,
           onError: this.onError,
           ...(onReady ? { onReady } : {}),
+          ...(onValidation ? { onValidation } : {}),
           ...(decoder ? { decoder } : {}),
           ...(offline ? { offline } : {}),
         });

@@ -37,6 +37,8 @@ export interface SessionDecoderOptions {
   onError: (error: unknown) => void;
   /** Told once the model is ready (to record which decoder ran). */
   onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number; droppedWhileCalibrating?: number }) => void;
+  /** Every VALIDATION_EVERY bins scored against the task's truth: the running R² (online validation). */
+  onValidation?: (validation: DecoderValidation) => void;
   /** A decoder ready to run (an ONNX model): no calibration, decoding from the first settled bin. */
   decoder?: Decoder;
   /**
@@ -44,6 +46,22 @@ export interface SessionDecoderOptions {
    * decoding; the source holds back on `backlog()` instead.
    */
   offline?: boolean;
+}
+
+/** Bins between two online-validation reports (1 s of 20 ms bins). */
+const VALIDATION_EVERY = 50;
+
+/** The decoder's running R² against the task's truth (vel_x, vel_y) over the last R2_WINDOW bins. */
+export interface DecoderValidation {
+  /** The bin it was computed at, and that bin's last sample. */
+  bin: number;
+  sample: number;
+  metric: 'r2';
+  /** All dimensions together, variance-weighted (defined while any dimension's truth varies); then each (NaN where its truth held still). */
+  value: number;
+  perDimension: number[];
+  dimensions: readonly string[];
+  windowS: number;
 }
 
 /** The marker an operator's "recalibrate" puts in the stream (recorded, so a replay recalibrates at the same sample). */
@@ -89,6 +107,8 @@ export class SessionDecoder {
   private note = '';
   private outputs: readonly string[] = [];
   private kind: 'continuous' | 'discrete' | undefined;
+  private scored = 0;
+  private validation: DecoderValidation | undefined;
 
   constructor(private readonly options: SessionDecoderOptions) {}
 
@@ -122,8 +142,15 @@ export class SessionDecoder {
   }
 
   /** What the dashboard shows of the decoder. */
-  describe(): { name: string; provider: string; kind?: 'continuous' | 'discrete'; outputs: readonly string[]; backlog: number } {
-    return { name: this.decoderName, provider: this.provider(), ...(this.kind ? { kind: this.kind } : {}), outputs: this.outputs, backlog: this.backlog() };
+  describe(): { name: string; provider: string; kind?: 'continuous' | 'discrete'; outputs: readonly string[]; backlog: number; validation?: DecoderValidation } {
+    return {
+      name: this.decoderName,
+      provider: this.provider(),
+      ...(this.kind ? { kind: this.kind } : {}),
+      outputs: this.outputs,
+      backlog: this.backlog(),
+      ...(this.validation ? { validation: this.validation } : {}),
+    };
   }
 
   /** Bins given and not yet decoded (waiting for the model or in the decode queue). */
@@ -346,6 +373,19 @@ export class SessionDecoder {
             this.velocityOutputs.map((k) => intent.values[k]!),
             this.velocityTruth.map((k) => truth[k]!),
           );
+          if (++this.scored % VALIDATION_EVERY === 0 && this.r2.size >= 2) {
+            const { binSamples, sampleRateHz } = this.options;
+            this.validation = {
+              bin: intent.bin,
+              sample: (intent.bin + 1) * binSamples - 1,
+              metric: 'r2',
+              value: this.r2.pooledR2(),
+              perDimension: VELOCITY_NAMES.map((_, d) => this.r2.r2(d)),
+              dimensions: VELOCITY_NAMES,
+              windowS: (this.r2.size * binSamples) / sampleRateHz,
+            };
+            this.options.onValidation?.(this.validation);
+          }
         }
         this.options.onIntent(intent);
       },

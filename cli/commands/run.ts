@@ -22,7 +22,10 @@ import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } fro
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 import { BIN_MS, SessionChain } from '../session-chain.js';
-import { RECALIBRATE_MARKER } from '../session-decoder.js';
+import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.js';
+
+/** The marker that carries the decoder's running R² in a recording (velocity, variance-weighted over vel_x and vel_y). */
+export const VALIDATION_MARKER = 'decoder-r2';
 import { addDashboardFlags, startSessionDashboard, type DashboardFlags, type SessionDashboard } from '../session-dashboard.js';
 import { SessionRecording, timestampedDirectory } from '../session-recording.js';
 import { flagsFromConfig, loadSessionConfig } from '../session-config.js';
@@ -296,6 +299,12 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         onReady: (decoder: Record<string, unknown>) => {
           log.info(decoder, 'decoder calibrated');
           recording.setDecoder(decoder);
+        },
+        // Online validation: the running R² goes into the recording as a `decoder-r2` marker each
+        // second (a replay carries the live ones over from its recording, and computes the same).
+        onValidation: (v: DecoderValidation) => {
+          // R² is undefined (NaN) while the truth does not vary at all: nothing to record then.
+          if (!input?.offline && Number.isFinite(v.value)) recording.writeMarkers([createMarker(v.sample, VALIDATION_MARKER, v.value)]);
         },
       }
     : undefined;

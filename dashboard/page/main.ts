@@ -30,7 +30,15 @@ interface Status {
   state: 'waiting' | 'running' | 'ended';
   detail?: string;
   recording: { state: string; dir: string; bytes: number; samples: number; droppedSamples: number; error?: string } | null;
-  decoder: { name: string; provider: string; status: string; kind?: string; outputs?: string[]; backlog?: number } | null;
+  decoder: {
+    name: string;
+    provider: string;
+    status: string;
+    kind?: string;
+    outputs?: string[];
+    backlog?: number;
+    validation?: { metric: string; value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number };
+  } | null;
   clients: number;
 }
 interface MarkerMessage { time: number | null; markerType: string; value: unknown; source: string }
@@ -572,6 +580,7 @@ function drawHealth(): void {
     tile('Frames skipped (this view)', fmt(dropped, 0), dropped > 0 ? 'warn' : 'ok'),
     tile('Recording', rec ? `${escapeHtml(rec.state)} ${(rec.bytes / 1e6).toFixed(1)} MB` : 'off', recKind),
     tile('Decoder', dec ? `${escapeHtml(dec.name)} on ${escapeHtml(dec.provider)}` : 'none', decKind),
+    ...(dec?.validation ? [validationTile(dec.validation)] : []),
   ].join('');
   if (dec) $('decoder-info').title = dec.status;
   // Status banner: the worst of what matters to a clinician.
@@ -591,6 +600,19 @@ function drawHealth(): void {
   }
   drawHistogram();
   probe.redraws['health']!++;
+}
+
+/** Online validation: the decoder's running R² against the task's truth (green ≥ 0.5, amber ≥ 0.2, red below). */
+function validationTile(v: { value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number }): string {
+  const value = v.value ?? NaN;
+  const kind = !(value === value) ? '' : value >= 0.5 ? 'ok' : value >= 0.2 ? 'warn' : 'bad';
+  const parts = v.dimensions.map((d, i) => `${escapeHtml(d)} ${fmtNullable(v.perDimension[i], 2)}`).join(', ');
+  return `<div class="tile ${kind}" id="validation"><span>Decoding R² (last ${v.windowS.toFixed(0)} s)</span><b>${fmt(value, 2)}</b><small>${parts}</small></div>`;
+}
+
+/** JSON turns NaN into null: show both as "—". */
+function fmtNullable(v: number | null | undefined, digits: number): string {
+  return v === null || v === undefined ? '—' : fmt(v, digits);
 }
 
 function drawHistogram(): void {

@@ -62,6 +62,8 @@ export interface DashboardDecoderStatus {
   outputs?: readonly string[];
   /** Bins waiting to be decoded. */
   backlog?: number;
+  /** Online validation against the task's truth: the running R² and over how long. */
+  validation?: { metric: string; value: number; perDimension: number[]; dimensions: readonly string[]; windowS: number };
 }
 
 /** What the session tells the dashboard about itself, asked twice a second. */
@@ -92,7 +94,7 @@ export interface DashboardPublisherOptions {
 }
 
 /** Marker types that are per-bin data rather than events: not forwarded. */
-const DATA_MARKER_TYPES = new Set(['kinematics']);
+const DATA_MARKER_TYPES = new Set(['kinematics', 'decoder-r2']);
 /** Base min/max columns kept per second of stream, at most (fewer for many channels). */
 const BASE_COLUMNS_PER_SECOND = 1000;
 /** Memory for the base min/max ring, bytes. */
@@ -436,7 +438,16 @@ export class DashboardPublisher {
         p99: this.histogram.percentile(k, 0.99),
         count: this.histogram.total(k),
       })),
-      ...(session.decoder ? { decoder: { name: session.decoder.name, provider: session.decoder.provider, backlog: session.decoder.backlog ?? 0 } } : {}),
+      ...(session.decoder
+        ? {
+            decoder: {
+              name: session.decoder.name,
+              provider: session.decoder.provider,
+              backlog: session.decoder.backlog ?? 0,
+              ...(session.decoder.validation ? { r2: session.decoder.validation.value } : {}),
+            },
+          }
+        : {}),
       ...(session.recording ? { recording: { state: session.recording.state, bytes: session.recording.bytes, droppedSamples: session.recording.droppedSamples } } : {}),
       dashboardClients: this.clients.size,
       streamSubscribers: this.subscribers.size,

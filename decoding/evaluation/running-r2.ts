@@ -57,6 +57,31 @@ export class RunningR2 {
     return total > 0 ? 1 - residual / total : Number.NaN;
   }
 
+  /**
+   * R² of all dimensions together, each weighted by the variance of its truth (scikit-learn's
+   * `multioutput='variance_weighted'`): 1 − ΣSS_res / ΣSS_tot. Defined as long as any dimension's
+   * truth varies in the window (a centre-out task holds one axis still for whole trials).
+   */
+  pooledR2(): number {
+    const n = this.count;
+    if (n < 2) return Number.NaN;
+    const D = this.dimensions;
+    let residual = 0;
+    let total = 0;
+    for (let d = 0; d < D; d++) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += this.truth[i * D + d]!;
+      mean /= n;
+      for (let i = 0; i < n; i++) {
+        const t = this.truth[i * D + d]!;
+        const e = t - this.predicted[i * D + d]!;
+        residual += e * e;
+        total += (t - mean) * (t - mean);
+      }
+    }
+    return total > 0 ? 1 - residual / total : Number.NaN;
+  }
+
   /** Mean R² over the dimensions. */
   meanR2(): number {
     let sum = 0;

@@ -48,6 +48,13 @@ describe('neurostream run --record / replay', () => {
     expect(liveIntents[0]!.bin).toBe(150);
     expect(liveIntents[0]!.values.length).toBe(4); // pos_x, pos_y, vel_x, vel_y
     expect(liveRecording.markers().some((m) => m.type === 'kinematics')).toBe(true);
+    // Online validation: the running R² against the task's truth, once a second of decoding.
+    const validation = liveRecording.markers().filter((m) => m.type === 'decoder-r2');
+    expect(validation.map((m) => m.sample)).toEqual([200, 250, 300].map((bin) => bin * 600 - 1)); // the last sample of bins 199, 249, 299
+    for (const m of validation) {
+      expect(typeof m.value).toBe('number'); // velocity R², variance-weighted over vel_x and vel_y
+      expect(m.value as number).toBeLessThanOrEqual(1);
+    }
 
     const replayed = join(root, 'replayed');
     const p = await runCli(['replay', live, '--speed', 'max', '--record', replayed], { timeoutMs: 60_000 });

@@ -119,6 +119,10 @@ describe('dashboard in headless Chromium', () => {
     // The rate heatmap and the spectrum arrive too; the decoder calibrates (3 s) and then decodes.
     const decoded = await until(page, (p) => p.frames['rate']! > 10 && p.redraws['spectrum']! > 0 && p.frames['intent']! > 10 && p.redraws['intent']! > 0, 'rates, spectra and intents', 20_000);
     expect(decoded.health['sampleRateHz']).toBeGreaterThan(25_000);
+    // Online validation: the decoder's running R² against the task's truth, as a tile.
+    await until(page, (p) => (p.status?.decoder as { validation?: unknown } | null)?.validation !== undefined, 'the running R²', 20_000);
+    await page.waitForSelector('#validation');
+    expect(await page.textContent('#validation')).toMatch(/^Decoding R² \(last \d+ s\)(-?\d+\.\d\d|—)vel_x (-?\d+\.\d\d|—), vel_y (-?\d+\.\d\d|—)$/);
     expect(decoded.status?.decoder?.name).toBe('kalman');
     expect(await page.textContent('#banner')).toMatch(/^Live/);
     mkdirSync(RESULTS, { recursive: true });

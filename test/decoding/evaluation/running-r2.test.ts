@@ -21,4 +21,14 @@ describe('RunningR2', () => {
     expect(r.size).toBe(4);
     expect(() => new RunningR2(1, 1)).toThrow(/RunningR2 window: expected an integer ≥ 2, got 1/);
   });
+
+  it('pools the dimensions weighted by the variance of their truth, defined while any of them varies', () => {
+    const r = new RunningR2(2, 10);
+    // Dimension 0 held still (a trial along y only): its own R² is undefined, the pooled one is not.
+    for (const y of [1, 2, 3, 4]) r.add([0.5, y + 0.5], [0, y]);
+    expect(r.r2(0)).toBeNaN();
+    // SS_res = 4 × 0.25 (dim 0) + 4 × 0.25 (dim 1) = 2; SS_tot = 0 + 5 → 1 − 2/5
+    expect(r.pooledR2()).toBeCloseTo(1 - 2 / 5, 12);
+    expect(new RunningR2(2, 10).pooledR2()).toBeNaN();
+  });
 });
