@@ -7,7 +7,10 @@
  * synthetic tuning) decodes each bin. For each intent: the time from the arrival of the last
  * byte of the packet that completed its bin to the intent's emission — in total, and without the
  * model's own compute — as p50, p99, p99.9 and max; bins, lost samples, throughput and the
- * process's CPU share, at 96, 256 and 1024 channels (`BENCH_SECONDS` each, default 20).
+ * process's CPU share, at 96, 256 and 1024 channels over the pty (`BENCH_SECONDS` each, default
+ * 20), and at 1024 channels from the Intan RHX emulator over loopback TCP — the transport such
+ * arrays use: 1024 ch × 30 kHz int16 is 61 MB/s, which a pseudo-terminal does not carry here (the
+ * attempt is made and its failure reported).
  *
  * Then a soak at 256 channels (`--duration`, default 600 s): memory (RSS, heap) every second and
  * its trend over the second half, latency by minute — steady memory shows no growth.
@@ -103,7 +106,7 @@ async function startDevice(channels: number, transport: Transport): Promise<{ em
     emulator.once('exit', (code) => reject(new Error(`the Intan emulator exited (${code}): ${out}`)));
   });
   const names = Array.from({ length: channels }, (_, c) => intanChannelName(c));
-  return { emulator, source: intanSource({ host: '127.0.0.1', commandPort: ports[0], waveformPort: ports[1], channels: names, commandGapMs: 0 }), cleanup: () => {} };
+  return { emulator, source: intanSource({ host: '127.0.0.1', commandPort: ports[0], waveformPort: ports[1], channels: names }), cleanup: () => {} };
 }
 
 /** One live pipeline over the pty for `seconds`; `onSecond` sees each second's figures (the soak). */

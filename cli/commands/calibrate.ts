@@ -37,6 +37,26 @@ export function calibrateCommand(): Command {
 export async function calibrate(inputs: readonly string[], flags: CalibrateFlags): Promise<void> {
   checkLags(flags.decoder, flags.lags);
   if (!flags.out.toLowerCase().endsWith('.onnx')) throw new InvalidOptionError('--out', 'a file name ending in .onnx', flags.out);
+  const { model, summary, notes } = await fitDecoder(inputs, flags);
+  for (const note of notes) process.stderr.write(`neurostream calibrate: note: ${note}\n`);
+  const bytes = exportOnnx(model, { docString: `neurostream calibrate ${flags.decoder} on ${inputs.join(' ')}` });
+  try {
+    writeFileSync(flags.out, bytes, { flag: 'wx' });
+  } catch (error) {
+    throw new InvalidOptionError(`--out ${flags.out}`, 'a new file (models are never overwritten)', (error as { code?: string }).code ?? (error as Error).message);
+  }
+  process.stdout.write(`calibrated ${flags.decoder} on ${summary}; wrote ${flags.out} (${(bytes.length / 1024).toFixed(1)} kB ONNX)\n`);
+}
+
+/**
+ * Fits a built-in decoder on all of the inputs; returns the model, a one-line summary, the
+ * inputs' notes, and the decoder's inputs (rows of features, or epochs) for timing it.
+ */
+export async function fitDecoder(
+  inputs: readonly string[],
+  flags: DecodingInputFlags & { decoder: DecoderName; lags: number },
+): Promise<{ model: DecoderModel; summary: string; notes: string[]; samples: Float32Array[] }> {
+  checkLags(flags.decoder, flags.lags);
   let model: DecoderModel;
   let summary: string;
   if (isContinuous(flags.decoder)) {
@@ -47,6 +67,8 @@ export async function calibrate(inputs: readonly string[], flags: CalibrateFlags
     const common = { featureNames: data.featureNames, targetNames: data.targetNames, ...(data.runStarts ? { runStarts: data.runStarts } : {}) };
     model = flags.decoder === 'ridge' ? calibrateRidge(data.X, data.Y, data.n, F, D, { ...common, lags: flags.lags - 1 }) : calibrateKalman(data.X, data.Y, data.n, F, D, common);
     summary = `${data.n} bins, ${F} features → ${data.targetNames.join(', ')}${model.type === 'ridge' ? `, ${model.lags + 1} bins of history, alpha ${model.alpha}` : ''}`;
+    const rows = Array.from({ length: Math.min(data.n, 2000) }, (_, i) => Float32Array.from(data.X.subarray(i * F, (i + 1) * F)));
+    return { model, summary, notes: [], samples: rows };
   } else {
     const set = readDiscreteInputs(inputs, flags);
     const common = { channelNames: set.channelNames, samples: set.samples, classes: set.classes };
@@ -59,13 +81,8 @@ export async function calibrate(inputs: readonly string[], flags: CalibrateFlags
       model = calibrateLda(X, set.epochs.length, C, set.labels, { shrinkage: 'auto', classes: set.classes, featureNames: set.channelNames.map((c) => `${c}:logpower`) });
     }
     summary = `${set.epochs.length} epochs of ${set.channelNames.length} ch × ${set.samples} samples (${set.filter}) → ${set.classes.join(', ')}`;
-    for (const note of set.notes) process.stderr.write(`neurostream calibrate: note: ${note}\n`);
+    const C = set.channelNames.length;
+    const samples = flags.decoder === 'csp-lda' ? set.epochs : set.epochs.map((epoch) => Float32Array.from(logPowerFeatures(epoch, C, set.samples)));
+    return { model, summary, notes: [...set.notes], samples };
   }
-  const bytes = exportOnnx(model, { docString: `neurostream calibrate ${flags.decoder} on ${inputs.join(' ')}` });
-  try {
-    writeFileSync(flags.out, bytes, { flag: 'wx' });
-  } catch (error) {
-    throw new InvalidOptionError(`--out ${flags.out}`, 'a new file (models are never overwritten)', (error as { code?: string }).code ?? (error as Error).message);
-  }
-  process.stdout.write(`calibrated ${flags.decoder} on ${summary}; wrote ${flags.out} (${(bytes.length / 1024).toFixed(1)} kB ONNX)\n`);
 }
