@@ -31,6 +31,7 @@ import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import { decode, type DecodeStats } from '../decoding/operators/decode.js';
 import { frameSource } from '../devices/drivers/frame-source.js';
 import { intanSource } from '../devices/drivers/intan-source.js';
+import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
 import { intanChannelName } from '../devices/protocols/intan/intan-constants.js';
 import { Random } from '../devices/simulators/random.js';
 import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
@@ -79,11 +80,18 @@ function kalmanFor(features: number): BuiltinDecoder {
   return new BuiltinDecoder(calibrateKalman(X, Y, n, features, D, { featureNames: names, targetNames: ['pos_x', 'pos_y', 'vel_x', 'vel_y'] }));
 }
 
-/** How the bytes arrive: the frame protocol over a pty (a serial device), or Intan RHX over loopback TCP. */
-export type Transport = 'pty' | 'tcp';
+/**
+ * How the samples arrive: the frame protocol over a pty (a serial device), Intan RHX over loopback
+ * TCP, or the simulator in a worker thread (no transport: what `run` does without a device).
+ */
+export type Transport = 'pty' | 'tcp' | 'worker';
 
 /** Starts the emulator in another process; resolves with it and the source that reads it. */
-async function startDevice(channels: number, transport: Transport): Promise<{ emulator: ChildProcess; source: Observable<SampleBlock>; cleanup: () => void }> {
+async function startDevice(channels: number, transport: Transport): Promise<{ emulator: ChildProcess | undefined; source: Observable<SampleBlock>; cleanup: () => void }> {
+  if (transport === 'worker') {
+    const spec = { kind: 'intracortical' as const, options: { channels, seed: 1, mainsHz: 60 as const, startTime: new Date().toISOString() } };
+    return { emulator: undefined, source: workerSimulatorSource(spec, { pacing: 'realtime', blockSamples: 30 }), cleanup: () => {} };
+  }
   if (transport === 'pty') {
     const link = join(tmpdir(), `ns-bench-pipeline-${process.pid}-${channels}`);
     const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'frame', '--channels', String(channels), '--rate', String(RATE), '--format', 'int16', '--frame-ms', '1', '--link', link], {
@@ -174,7 +182,7 @@ async function pipeline(
         input.next(block);
       },
       error: (error: unknown) => {
-        emulator.kill('SIGINT');
+        emulator?.kill('SIGINT');
         cleanup();
         reject(error);
       },
@@ -185,8 +193,10 @@ async function pipeline(
   const wall = (hostNowMs() - measureStart) / 1000;
   for (const s of subscriptions) s.unsubscribe();
   input.complete();
-  emulator.kill('SIGINT');
-  await new Promise((r) => emulator.once('exit', r));
+  if (emulator) {
+    emulator.kill('SIGINT');
+    await new Promise((r) => emulator.once('exit', r));
+  }
   cleanup();
   return {
     total: quantiles(totals),
@@ -215,9 +225,11 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
     [256, 'pty'],
     [1024, 'pty'],
     [1024, 'tcp'],
+    [1024, 'worker'],
   ];
   for (const [channels, transport] of runs) {
-    const how = transport === 'pty' ? '1 ms frames over a pty (frame protocol)' : 'Intan RHX blocks over loopback TCP';
+    const how =
+      transport === 'pty' ? '1 ms frames over a pty (frame protocol)' : transport === 'tcp' ? 'Intan RHX blocks over loopback TCP' : '1 ms blocks from the simulator in a worker thread';
     log(`${channels} ch × 30 kHz, ${how} → chain → Kalman, ${phaseS} s…\n`);
     let r: Awaited<ReturnType<typeof pipeline>>;
     try {

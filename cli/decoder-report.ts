@@ -67,14 +67,16 @@ function std(values: readonly number[]): number {
 export async function decoderReport(inputs: readonly string[], flags: DecoderReportFlags, log: (line: string) => void): Promise<{ dir: string; report: object }> {
   if (inputs.length === 0) throw new InvalidOptionError('bench decoders', 'the data to compare decoders on (recordings, EDF/BDF files with --classes, or a CSV table)', 'nothing');
   const kind = flags.classes !== undefined ? 'discrete' : 'continuous';
+  // What reads the data (features, targets, classes, window, band, lags), without the report's own options.
+  const { model: models = [], out, ...inputFlags } = flags;
   const builtins: DecoderName[] = kind === 'continuous' ? ['ridge', 'kalman'] : ['lda', 'csp-lda'];
   const rows: Row[] = [];
   let data: Record<string, unknown> = {};
   let samplesOf: Float32Array[] | undefined;
   for (const decoder of builtins) {
     log(`${decoder}: ${FOLDS} contiguous folds…\n`);
-    const r = (await evaluate(inputs, { ...flags, decoder, json: true, folds: FOLDS } as Parameters<typeof evaluate>[1])) as Record<string, unknown>;
-    const fit = await fitDecoder(inputs, { ...flags, decoder });
+    const r = (await evaluate(inputs, { ...inputFlags, decoder, json: true, folds: FOLDS } as Parameters<typeof evaluate>[1])) as Record<string, unknown>;
+    const fit = await fitDecoder(inputs, { ...inputFlags, decoder });
     samplesOf ??= fit.samples;
     const latency = await timeDecoder(new BuiltinDecoder(fit.model), fit.samples);
     const perFold = (r['perFold'] ?? r['perSplit']) as { meanR2?: number; accuracy?: number }[] | undefined;
@@ -95,9 +97,9 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
         : { epochs: r['epochs'], channels: r['channels'], samples: r['samples'], classes: r['classes'], filter: r['filter'] };
     log(`  ${kind === 'continuous' ? 'mean R²' : 'accuracy'} ${score.toFixed(3)}; ${latency.p50Ms.toFixed(3)} ms per call (p99 ${latency.p99Ms.toFixed(3)})\n`);
   }
-  for (const model of flags.model ?? []) {
+  for (const model of models) {
     log(`${model}: scored on all the data…\n`);
-    const r = (await evaluate(inputs, { ...flags, model, json: true } as Parameters<typeof evaluate>[1])) as Record<string, unknown>;
+    const r = (await evaluate(inputs, { ...inputFlags, model, json: true } as Parameters<typeof evaluate>[1])) as Record<string, unknown>;
     const decoder = await OnnxDecoder.load(model, { providers: ['cpu'] });
     try {
       const size = decoder.inputShape.reduce((a, b) => a * b, 1);
@@ -118,7 +120,7 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
     }
   }
 
-  const dir = resolve(flags.out ?? join('bench', 'results', 'decoders'));
+  const dir = resolve(out ?? join('bench', 'results', 'decoders'));
   mkdirSync(dir, { recursive: true });
   const metric = kind === 'continuous' ? 'mean R² (cross-validated)' : 'accuracy (cross-validated)';
   const report = {
