@@ -40,8 +40,14 @@ export class RunningR2 {
 
   /** R² of dimension `d` over the window. */
   r2(d: number): number {
+    if (this.count < 2) return Number.NaN;
+    const { residual, total } = this.sums(d);
+    return total > 0 ? 1 - residual / total : Number.NaN;
+  }
+
+  /** Σ(truth − predicted)² and Σ(truth − mean of the truth)² of dimension `d` over the window. */
+  private sums(d: number): { residual: number; total: number } {
     const n = this.count;
-    if (n < 2) return Number.NaN;
     const D = this.dimensions;
     let mean = 0;
     for (let i = 0; i < n; i++) mean += this.truth[i * D + d]!;
@@ -54,7 +60,7 @@ export class RunningR2 {
       residual += e * e;
       total += (t - mean) * (t - mean);
     }
-    return total > 0 ? 1 - residual / total : Number.NaN;
+    return { residual, total };
   }
 
   /**
@@ -63,21 +69,13 @@ export class RunningR2 {
    * truth varies in the window (a centre-out task holds one axis still for whole trials).
    */
   pooledR2(): number {
-    const n = this.count;
-    if (n < 2) return Number.NaN;
-    const D = this.dimensions;
+    if (this.count < 2) return Number.NaN;
     let residual = 0;
     let total = 0;
-    for (let d = 0; d < D; d++) {
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += this.truth[i * D + d]!;
-      mean /= n;
-      for (let i = 0; i < n; i++) {
-        const t = this.truth[i * D + d]!;
-        const e = t - this.predicted[i * D + d]!;
-        residual += e * e;
-        total += (t - mean) * (t - mean);
-      }
+    for (let d = 0; d < this.dimensions; d++) {
+      const s = this.sums(d);
+      residual += s.residual;
+      total += s.total;
     }
     return total > 0 ? 1 - residual / total : Number.NaN;
   }
