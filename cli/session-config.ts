@@ -53,6 +53,7 @@ const Decoder = z.discriminatedUnion('type', [
     fallback: z.string().min(1),
     providers: providers.optional(),
     timeoutMs: z.number().int().min(1).max(60_000).optional(),
+    required: z.boolean().optional(),
   }),
 ]);
 
@@ -205,6 +206,7 @@ export function flagsFromConfig(config: SessionConfig): Record<string, unknown> 
       ...(dec.model ? { oipModel: dec.model } : {}),
       ...(dec.providers ? { providers: dec.providers.join(',') } : {}),
       ...(dec.timeoutMs !== undefined ? { oipTimeoutMs: dec.timeoutMs } : {}),
+      ...(dec.required !== undefined ? { oipRequired: dec.required } : {}),
     });
   }
   const out = config.outputs;

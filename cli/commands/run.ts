@@ -60,6 +60,8 @@ export interface RunFlags extends Partial<DashboardFlags> {
   oip?: string;
   oipModel?: string;
   oipTimeoutMs?: number;
+  /** Refuse to start while the --oip server cannot answer (default: start on the local model). */
+  oipRequired?: boolean;
   /** Where recordings started from the dashboard go (a new timestamped directory each). */
   recordingsDir?: string;
 }
@@ -181,6 +183,7 @@ export function runCommand(): Command {
     .option('--oip <url>', 'decode on this Open Inference Protocol server (Triton, KServe, MLServer, `neurostream serve`), falling back to --model locally when it cannot answer')
     .option('--oip-model <name>', '--oip: the model\'s name on the server (default: --model\'s file name without .onnx)')
     .option('--oip-timeout-ms <ms>', '--oip: how long a bin may wait for the server before the local model decodes it', integerFlag('--oip-timeout-ms'), 100)
+    .option('--oip-required', '--oip: refuse to start while the server cannot answer (default: start on --model and move to the server once it answers)')
     .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
@@ -232,6 +235,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     throw new InvalidOptionError('--oip', 'a --model to fall back on when the server cannot answer (the same model, run locally)', flags.oip);
   }
   if (flags.oip === undefined && flags.oipModel !== undefined) throw new InvalidOptionError('--oip-model', 'an --oip server to find it on', flags.oipModel);
+  if (flags.oip === undefined && flags.oipRequired === true) throw new InvalidOptionError('--oip-required', 'an --oip server to require', 'no --oip');
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   // Remote decoding: checked (server ready, model known, same shape as the fallback) before the device starts.
@@ -242,6 +246,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
           model: flags.oipModel ?? basename(model.path).replace(/\.onnx$/i, ''),
           timeoutMs: flags.oipTimeoutMs ?? 100,
           fallback: model.decoder,
+          requireServer: flags.oipRequired === true,
           log: (event) => {
             if (event.type === 'connected') log.info(event, 'model server connected');
             else log.warn(event, `model server ${event.type}`);
@@ -249,6 +254,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
               process.stderr.write(`neurostream run: WARNING: model server ${event.url} (${event.model}) ${event.reason}: decoding locally with ${event.fallback} until it answers again\n`);
             } else if (event.type === 'recovered') {
               process.stderr.write(`neurostream run: model server ${event.url} (${event.model}) answers again after ${(event.afterMs / 1000).toFixed(1)} s (${event.bins} bins decoded locally meanwhile)\n`);
+            } else if (event.type === 'incompatible') {
+              process.stderr.write(`neurostream run: WARNING: model server ${event.url} (${event.model}) answers, but its model does not match --model (${event.reason}): decoding stays local for this session\n`);
             }
           },
         }).catch(async (error: unknown) => {

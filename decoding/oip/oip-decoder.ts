@@ -5,6 +5,11 @@
  * - At start: `/v2/health/ready`, the server's extensions (`binary_tensor_data` → binary tensors)
  *   and the model's metadata (its data input `[1, F]`, output `[1, D]`, and recurrent state pairs
  *   `<x>_in`/`<x>_out`) are checked; a local fallback must have the same input and output sizes.
+ *   A server that is unreachable or not ready at start does not stop the session: decoding starts
+ *   on the fallback (reported as `fallback`), the server is probed, and once it answers its model
+ *   is checked as above and decoding moves to it (`recovered`); a model that turns out not to match
+ *   the fallback is reported (`incompatible`) and decoding stays local. `requireServer` refuses to
+ *   start instead. A server that answers but does not know the model is a configuration error.
  * - Each bin is one `POST /v2/models/{model}/infer`, with a timeout. Requests go one at a time
  *   (a recurrent model's state travels with each request and comes back with its answer), so at
  *   most `maxInFlight` (1) is outstanding; the decode operator bounds the bins queued behind it.
@@ -21,11 +26,13 @@ import { checkInteger, checkString } from '../../core/validate.js';
 import type { Decoder } from '../decoder.js';
 import { OnnxDecoder } from '../onnx/onnx-decoder.js';
 import { HEADER_LENGTH, encodeInferRequest, parseInferResponse, type OipTensor } from './oip-codec.js';
+import { oipModelMetadata } from './oip-model-metadata.js';
 
 export type OipDecoderEvent =
   | { type: 'connected'; url: string; model: string; binary: boolean }
   | { type: 'fallback'; url: string; model: string; reason: string; fallback: string }
-  | { type: 'recovered'; url: string; model: string; afterMs: number; bins: number };
+  | { type: 'recovered'; url: string; model: string; afterMs: number; bins: number; binary: boolean }
+  | { type: 'incompatible'; url: string; model: string; reason: string };
 
 export interface OipDecoderOptions {
   /** The server's base URL, e.g. `http://gpu-server:8000`. */
@@ -40,6 +47,8 @@ export interface OipDecoderOptions {
   fallback?: Decoder;
   /** How often a server that failed is probed, ms (default 1000). */
   probeIntervalMs?: number;
+  /** Refuse to start when the server is unreachable or not ready (default false: start on the fallback). */
+  requireServer?: boolean;
   log?: (event: OipDecoderEvent) => void;
 }
 
@@ -97,6 +106,10 @@ export class OipDecoder implements Decoder {
   readonly counts = { remote: 0, fallback: 0 };
   private readonly base: string;
   private state = new Map<string, Float32Array>();
+  /** What decoding calls on the server; described from the fallback until the server has been seen. */
+  private remote: Remote;
+  /** True until the server's own metadata has been read (it was down at start). */
+  private provisional = false;
   private usingFallback = false;
   private recovered = false;
   private failedAt = 0;
@@ -107,8 +120,9 @@ export class OipDecoder implements Decoder {
 
   private constructor(
     private readonly options: Required<Pick<OipDecoderOptions, 'url' | 'model' | 'timeoutMs' | 'probeIntervalMs'>> & OipDecoderOptions,
-    private readonly remote: Remote,
+    remote: Remote,
   ) {
+    this.remote = remote;
     this.base = options.url.replace(/\/+$/, '');
     this.name = `oip:${options.model}@${new URL(this.base).host}`;
     this.kind = remote.kind;
@@ -141,27 +155,54 @@ export class OipDecoder implements Decoder {
     const timeoutMs = checkInteger('option', 'oip timeoutMs', options.timeoutMs ?? 200, { min: 1, max: 60_000 });
     const probeIntervalMs = checkInteger('option', 'oip probeIntervalMs', options.probeIntervalMs ?? 1000, { min: 10, max: 600_000 });
     const base = url.replace(/\/+$/, '');
-    const where = `${base} model "${model}"`;
+    const settings = { ...options, url: base, model, timeoutMs, probeIntervalMs };
     const startTimeout = Math.max(timeoutMs, 2000);
-    let ready: Response;
+    let remote: Remote | undefined;
+    let notReady: string | undefined;
     try {
-      ready = await fetchWithTimeout(`${base}/v2/health/ready`, {}, startTimeout);
+      const ready = await fetchWithTimeout(`${base}/v2/health/ready`, {}, startTimeout);
+      if (ready.status !== 200) notReady = `not ready (${await errorOf(ready)})`;
+      else await ready.arrayBuffer();
+      if (notReady === undefined) remote = await OipDecoder.fromServer(base, model, options.binary, options.fallback, startTimeout);
     } catch (error) {
-      throw new InvalidOptionError(`${base}/v2/health/ready`, 'a ready Open Inference Protocol server', (error as Error).message);
+      if (!(error instanceof RemoteError)) throw error; // a model it does not know, or one that does not fit
+      notReady = error.message;
     }
-    if (ready.status !== 200) throw new InvalidOptionError(`${base}/v2/health/ready`, 'HTTP 200 (server ready)', await errorOf(ready));
-    const server = await fetchWithTimeout(`${base}/v2`, {}, startTimeout).catch(() => undefined);
-    const extensions = server?.ok ? ((await server.json().catch(() => ({}))) as { extensions?: unknown }).extensions : undefined;
-    const binary = options.binary ?? (Array.isArray(extensions) && extensions.includes('binary_tensor_data'));
-    const metaResponse = await fetchWithTimeout(`${base}/v2/models/${encodeURIComponent(model)}`, {}, startTimeout).catch((error: Error) => {
-      throw new InvalidOptionError(`${where} metadata`, 'an answer', error.message);
-    });
-    if (metaResponse.status !== 200) throw new InvalidOptionError(`${where}`, 'a model the server knows (GET /v2/models/{name} → 200)', await errorOf(metaResponse));
-    const meta = (await metaResponse.json()) as Record<string, unknown>;
-    const remote = OipDecoder.describe(where, meta, binary, options.fallback);
-    const decoder = new OipDecoder({ ...options, url: base, model, timeoutMs, probeIntervalMs }, remote);
-    options.log?.({ type: 'connected', url: base, model, binary });
+    if (remote === undefined) {
+      if (!options.fallback || options.requireServer) {
+        throw new InvalidOptionError(`${base}/v2/health/ready`, 'a ready Open Inference Protocol server', notReady);
+      }
+      // Start locally; the server's model is checked when it answers.
+      const provisional = OipDecoder.describe(`fallback ${options.fallback.name}`, { ...oipModelMetadata(model, options.fallback) }, false, undefined);
+      const decoder = new OipDecoder(settings, provisional);
+      decoder.provisional = true;
+      decoder.switchToFallback(`${notReady ?? 'unreachable'} at start`);
+      return decoder;
+    }
+    const decoder = new OipDecoder(settings, remote);
+    options.log?.({ type: 'connected', url: base, model, binary: remote.binary });
     return decoder;
+  }
+
+  /**
+   * The server's extensions and the model's metadata, described (and checked against the fallback).
+   * A server that cannot be reached throws a RemoteError; a model it does not know, or one that does
+   * not fit, an InvalidOptionError or InvalidDataError.
+   */
+  private static async fromServer(base: string, model: string, binaryOption: boolean | undefined, fallback: Decoder | undefined, timeoutMs: number): Promise<Remote> {
+    const where = `${base} model "${model}"`;
+    const server = await fetchWithTimeout(`${base}/v2`, {}, timeoutMs).catch(() => undefined);
+    const extensions = server?.ok ? ((await server.json().catch(() => ({}))) as { extensions?: unknown }).extensions : undefined;
+    const binary = binaryOption ?? (Array.isArray(extensions) && extensions.includes('binary_tensor_data'));
+    const metaResponse = await fetchWithTimeout(`${base}/v2/models/${encodeURIComponent(model)}`, {}, timeoutMs);
+    if (metaResponse.status !== 200) throw new InvalidOptionError(`${where}`, 'a model the server knows (GET /v2/models/{name} → 200)', await errorOf(metaResponse));
+    let meta: Record<string, unknown>;
+    try {
+      meta = (await metaResponse.json()) as Record<string, unknown>;
+    } catch (error) {
+      throw new RemoteError(`metadata that is not JSON (${(error as Error).message})`);
+    }
+    return OipDecoder.describe(where, meta, binary, fallback);
   }
 
   /** Reads the model metadata into what decoding needs; checks the fallback against it. */
@@ -242,7 +283,7 @@ export class OipDecoder implements Decoder {
       if (fallback instanceof OnnxDecoder && this.remote.states.length > 0) this.state = await fallback.getState();
       this.usingFallback = false;
       this.recovered = false;
-      this.options.log?.({ type: 'recovered', url: this.base, model: this.options.model, afterMs: Date.now() - this.failedAt, bins: this.counts.fallback });
+      this.options.log?.({ type: 'recovered', url: this.base, model: this.options.model, afterMs: Date.now() - this.failedAt, bins: this.counts.fallback, binary: this.remote.binary });
     }
     if (!this.usingFallback) {
       try {
@@ -276,13 +317,43 @@ export class OipDecoder implements Decoder {
   private scheduleProbe(): void {
     clearTimeout(this.probe);
     this.probe = setTimeout(() => {
-      void this.isReady().then((ok) => {
+      void this.probeOnce().then((outcome) => {
         if (this.disposed) return;
-        if (ok) this.recovered = true;
-        else this.scheduleProbe();
+        if (outcome === 'ready') this.recovered = true;
+        else if (outcome === 'down') this.scheduleProbe();
+        // 'incompatible': reported; decoding stays local for the rest of the session.
       });
     }, this.options.probeIntervalMs);
     this.probe.unref();
+  }
+
+  /** Is the server back? The first time it answers, its model is read and checked against the fallback's. */
+  private async probeOnce(): Promise<'ready' | 'down' | 'incompatible'> {
+    if (!(await this.isReady())) return 'down';
+    if (!this.provisional) return 'ready';
+    const t = Math.max(this.options.timeoutMs, 500);
+    let remote: Remote;
+    try {
+      remote = await OipDecoder.fromServer(this.base, this.options.model, this.options.binary, this.options.fallback, t);
+    } catch (error) {
+      if (error instanceof RemoteError) return 'down';
+      this.reportIncompatible((error as Error).message);
+      return 'incompatible';
+    }
+    // The fallback's recurrent state must be the server's to carry it over.
+    const states = (r: Remote): string => JSON.stringify(r.states.map((x) => [x.input, x.output, x.shape]));
+    if (states(remote) !== states(this.remote)) {
+      this.reportIncompatible(`its recurrent state ${states(remote)} is not the fallback's ${states(this.remote)}`);
+      return 'incompatible';
+    }
+    if (this.disposed) return 'down';
+    this.remote = { ...remote, kind: this.remote.kind, inputNames: this.remote.inputNames, outputNames: this.remote.outputNames };
+    this.provisional = false;
+    return 'ready';
+  }
+
+  private reportIncompatible(reason: string): void {
+    this.options.log?.({ type: 'incompatible', url: this.base, model: this.options.model, reason });
   }
 
   private async isReady(): Promise<boolean> {

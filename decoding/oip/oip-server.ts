@@ -22,6 +22,7 @@ import { SOFTWARE_VERSION } from '../../core/version.js';
 import { checkInteger, checkString } from '../../core/validate.js';
 import type { OnnxDecoder } from '../onnx/onnx-decoder.js';
 import { HEADER_LENGTH, encodeInferResponse, parseInferRequest } from './oip-codec.js';
+import { oipModelMetadata } from './oip-model-metadata.js';
 
 export interface OipServerOptions {
   /** Models by the name they are served under. */
@@ -93,24 +94,6 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
   const counts: Record<number, number> = {};
   let closing = false;
 
-  const metadata = (name: string, model: OnnxDecoder): object => {
-    const { inputs, outputs } = model.signature();
-    return {
-      name,
-      versions: ['1'],
-      platform: 'onnxruntime_onnx',
-      inputs,
-      outputs,
-      neurostream: {
-        kind: model.kind,
-        input_names: model.inputNames,
-        output_names: model.outputNames,
-        provider: model.provider,
-        state_init: Object.fromEntries([...model.initialState()].map(([k, v]) => [k, Array.from(v)])),
-      },
-    };
-  };
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const method = req.method ?? 'GET';
@@ -145,7 +128,7 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
     }
     if (m[3] === undefined) {
       get();
-      sendJson(res, 200, metadata(name, model));
+      sendJson(res, 200, oipModelMetadata(name, model));
       return;
     }
     if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}; use POST`);

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
@@ -27,11 +28,11 @@ function tempDir(): string {
 }
 
 /** `neurostream serve ARGS` until `stop()`; `url` resolves with the server's base URL. */
-function serve(args: string[]): { url: Promise<string>; stop: () => void; result: Promise<CliResult> } {
+function serve(args: string[], port = 0): { url: Promise<string>; stop: () => void; result: Promise<CliResult> } {
   let stop: () => void = () => {};
   let found: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (found = resolve));
-  const result = runCli(['serve', ...args, '--port', '0'], {
+  const result = runCli(['serve', ...args, '--port', String(port)], {
     timeoutMs: 120_000,
     onStdout: (text, child) => {
       stop = () => child.kill('SIGINT');
@@ -41,6 +42,14 @@ function serve(args: string[]): { url: Promise<string>; stop: () => void; result
   });
   void result.then((r) => found(`(serve exited ${r.code}: ${r.stderr})`));
   return { url, stop: () => stop(), result };
+}
+
+/** A loopback port that nothing listens on (free a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 describe('neurostream serve / run --oip', () => {
@@ -102,6 +111,36 @@ describe('neurostream serve / run --oip', () => {
     await server.result;
   }, 120_000);
 
+  it('starts on the local model while the server is down, says so, and moves to the server when it comes up', async () => {
+    const root = tempDir();
+    const model = sessionModel(join(root, 'kalman.onnx'));
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}`;
+    const rec = join(root, 'rec');
+    let server: ReturnType<typeof serve> | undefined;
+    const r = await runCli(['run', '--channels', '16', '--duration', '6', '--no-dashboard', '--providers', 'cpu', '--model', model, '--oip', url, '--record', rec], {
+      timeoutMs: 60_000,
+      onStdout: (text) => {
+        if (!server && /\[ *1\.\d s\]/.test(text)) server = serve([model], port); // the platform's server comes up late
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`neurostream run: WARNING: model server ${url} (kalman) unreachable (ECONNREFUSED) at start: decoding locally with onnx:kalman.onnx (cpu) until it answers again\n`);
+    expect(r.stderr).toMatch(new RegExp(`neurostream run: model server ${url.replace(/\./g, '\\.')} \\(kalman\\) answers again after \\d+\\.\\d s \\(\\d+ bins decoded locally meanwhile\\)\n`));
+    expect(r.stdout).toMatch(/decoder oip:kalman@127\.0\.0\.1:\d+ \(cpu \(fallback: server unreachable\)\)/);
+    expect(r.stdout).toMatch(/decoder oip:kalman@127\.0\.0\.1:\d+ \(oip\)/);
+    // No bin was lost to either switch.
+    const intents = openRecording(rec).intents();
+    expect(intents.map((i) => i.bin)).toEqual(Array.from({ length: 250 }, (_, k) => 50 + k));
+    server!.stop();
+    expect((await server!.result).code).toBe(0);
+
+    // --oip-required: the same server down refuses to start.
+    const refused = await runCli(['run', '--channels', '16', '--duration', '1', '--no-dashboard', '--providers', 'cpu', '--model', model, '--oip', `http://127.0.0.1:${await closedPort()}`, '--oip-required']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/\/v2\/health\/ready: expected a ready Open Inference Protocol server, got "unreachable \(ECONNREFUSED\)"/);
+  }, 120_000);
+
   it('refuses what cannot work, before the device starts', async () => {
     const root = tempDir();
     const model = join(root, 'kalman.onnx');
@@ -109,6 +148,7 @@ describe('neurostream serve / run --oip', () => {
     const cases: [string[], RegExp][] = [
       [['run', '--duration', '1', '--oip', 'http://127.0.0.1:1'], /--oip: expected a --model to fall back on when the server cannot answer/],
       [['run', '--duration', '1', '--oip-model', 'x'], /--oip-model: expected an --oip server to find it on/],
+      [['run', '--duration', '1', '--oip-required'], /--oip-required: expected an --oip server to require, got "no --oip"/],
       [['serve', join(root, 'none.onnx'), '--port', '0'], /none\.onnx: expected a readable ONNX model file/],
       [['serve', model, `kalman=${model}`, '--port', '0'], /models: expected each name once/],
     ];

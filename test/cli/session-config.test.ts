@@ -52,6 +52,8 @@ describe('session files', () => {
       model: join(EXAMPLES, 'models', 'kalman.onnx'),
       oipTimeoutMs: 100,
     });
+    const required = flagsFromConfig(loadSessionConfig(write(tempDir(), 'r.yaml', 'device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: true }\n')).config);
+    expect(required).toMatchObject({ oip: 'http://x', oipRequired: true });
   });
 
   it('names the file, line, column and path of what is wrong, what was expected and what was seen', () => {
@@ -69,6 +71,7 @@ describe('session files', () => {
     expect(message('device: { type: eeg }\noutputs:\n  dashbord: false\n')).toBe('session.yaml:3:3 outputs.dashbord: expected a known setting (docs/session-config.md lists them), got "an unknown setting \\"dashbord\\""');
     expect(message('device: { type: eeg }\noutputs:\n  dashboard: true\n')).toBe('session.yaml:3:14 outputs.dashboard: expected false (no dashboard), or { port, host } (the dashboard, the stream API and /metrics share it), got true');
     expect(message('device: { type: eeg }\ndecoder: { type: oip, url: "http://x" }\n')).toMatch(/^session\.yaml:2:10 decoder\.fallback: expected a string, got "nothing"$/);
+    expect(message('device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: "yes" }\n')).toBe('session.yaml:2:68 decoder.required: expected true or false, got "yes"');
     expect(message('device:\n  type: eeg\n   channels: 8\n')).toBe('session.yaml:2:9: expected valid YAML or JSON, got "Nested mappings are not allowed in compact mappings"');
     expect(message('{"device": {"type": "eeg", "seed": 1.5}}', 'session.json')).toBe('session.json:1:36 device.seed: expected an integer, got 1.5');
     expect(message('- just a list\n')).toBe("session.yaml:1:1 (the file): expected a mapping (key: value), got an array of 1");

@@ -142,13 +142,21 @@ describe('the oip decoder', () => {
     await other.dispose();
   });
 
-  /** A server that proxies to the real one, except that `infer` does what `mode` says. */
-  async function faultyServer(mode: { infer: 'proxy' | 'error' | 'stall' }): Promise<{ url: string; close: () => Promise<void> }> {
+  type Mode = { infer: 'proxy' | 'error' | 'stall'; ready?: boolean };
+  /**
+   * A server that proxies to `target` (the real one), except that `infer` does what `mode` says,
+   * and while `mode.ready` is false the health and model readiness answer 503 (a server loading).
+   */
+  async function faultyServer(mode: Mode, target: () => string = () => server.url): Promise<{ url: string; close: () => Promise<void> }> {
     const sockets = new Set<import('node:net').Socket>();
     const proxy: Server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (mode.ready === false && (req.url === '/v2/health/ready' || req.url?.endsWith('/ready'))) {
+          res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'loading models' }));
+          return;
+        }
         if (req.url?.endsWith('/infer') && mode.infer === 'stall') return; // never answers
         if (req.url?.endsWith('/infer') && mode.infer === 'error') {
           res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'GPU out of memory' }));
@@ -156,7 +164,7 @@ describe('the oip decoder', () => {
         }
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
-        void fetch(`${server.url}${req.url}`, { method: req.method!, headers, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}) }).then(async (r) => {
+        void fetch(`${target()}${req.url}`, { method: req.method!, headers, ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}) }).then(async (r) => {
           const out: Record<string, string> = {};
           r.headers.forEach((v, k) => (out[k] = v));
           res.writeHead(r.status, out).end(Buffer.from(await r.arrayBuffer()));
@@ -217,5 +225,69 @@ describe('the oip decoder', () => {
     expect(outs.map(bits)).toEqual(reference.map(bits));
     await oip.dispose();
     if (fault !== 'disappear') await faulty.close();
+  });
+
+  it('starts on the fallback when the server is not ready at start, says so, and moves to it once it is, outputs exact', async () => {
+    const mode: Mode = { infer: 'proxy', ready: false };
+    const loading = await faultyServer(mode);
+    const events: OipDecoderEvent[] = [];
+    const oip = await OipDecoder.connect({ url: loading.url, model: 'kalman', timeoutMs: 150, probeIntervalMs: 50, fallback: await local(), log: (e) => events.push(e) });
+    expect(oip.fallingBack).toBe(true);
+    expect(events).toEqual([{ type: 'fallback', url: loading.url, model: 'kalman', reason: 'not ready (HTTP 503: loading models) at start', fallback: 'onnx:kalman.onnx (cpu)' }]);
+    const outs: Float32Array[] = [];
+    for (let i = 0; i < 30; i++) outs.push(await oip.decode(inputs[i]!));
+    await new Promise((r) => setTimeout(r, 150)); // probes find it still loading
+    for (let i = 30; i < 40; i++) outs.push(await oip.decode(inputs[i]!));
+    expect(oip.counts).toEqual({ remote: 0, fallback: 40 });
+    mode.ready = true;
+    await new Promise((r) => setTimeout(r, 200)); // a probe finds it ready and reads its model
+    for (let i = 40; i < inputs.length; i++) outs.push(await oip.decode(inputs[i]!));
+    expect(events.slice(1)).toEqual([{ type: 'recovered', url: loading.url, model: 'kalman', afterMs: expect.any(Number), bins: 40, binary: true }]);
+    expect(oip.fallingBack).toBe(false);
+    expect(oip.provider).toBe('oip');
+    expect(oip.counts).toEqual({ remote: inputs.length - 40, fallback: 40 });
+    // The local model's recurrent state went to the server: every output is the local decoder's.
+    expect(outs.map(bits)).toEqual(reference.map(bits));
+    await oip.dispose();
+    await loading.close();
+  });
+
+  it('starts locally when the server is unreachable at start, unless it is required; a model that turns out not to fit is reported and never used', async () => {
+    const probe = createServer();
+    const closedPort = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const url = `http://127.0.0.1:${closedPort}`;
+    const events: OipDecoderEvent[] = [];
+    const down = await OipDecoder.connect({ url, model: 'kalman', fallback: await local(), log: (e) => events.push(e) });
+    expect(events).toEqual([{ type: 'fallback', url, model: 'kalman', reason: 'unreachable (ECONNREFUSED) at start', fallback: 'onnx:kalman.onnx (cpu)' }]);
+    expect(down.provider).toBe('cpu (fallback: server unreachable)');
+    expect(bits(await down.decode(inputs[0]!))).toBe(bits(reference[0]!));
+    await down.dispose();
+    const fallback = await local();
+    const required = (await OipDecoder.connect({ url, model: 'kalman', fallback, requireServer: true }).catch((e: unknown) => e)) as Error;
+    expect(required).toBeInstanceOf(InvalidOptionError);
+    expect(required.message).toBe(`${url}/v2/health/ready: expected a ready Open Inference Protocol server, got "unreachable (ECONNREFUSED)"`);
+    await fallback.dispose();
+
+    // A server that comes up serving another model under the same name (8 features, not 24).
+    const other = await OnnxDecoder.load(exportOnnx(randomKalman(new TestRandom(2), 8, 4, 4)), { providers: ['cpu'] });
+    const otherServer = await startOipServer({ models: new Map([['kalman', other]]), port: 0 });
+    const mode: Mode = { infer: 'proxy', ready: false };
+    const wrong = await faultyServer(mode, () => otherServer.url);
+    const seen: OipDecoderEvent[] = [];
+    const oip = await OipDecoder.connect({ url: wrong.url, model: 'kalman', probeIntervalMs: 50, fallback: await local(), log: (e) => seen.push(e) });
+    const outs: Float32Array[] = [];
+    for (let i = 0; i < 20; i++) outs.push(await oip.decode(inputs[i]!));
+    mode.ready = true;
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 20; i < 40; i++) outs.push(await oip.decode(inputs[i]!));
+    expect(seen.map((e) => e.type)).toEqual(['fallback', 'incompatible']);
+    expect((seen[1] as { reason: string }).reason).toMatch(/^fallback onnx:kalman\.onnx: expected a decoder of 8 features → 4 outputs, as http:\/\/127\.0\.0\.1:\d+ model "kalman", got "24 → 4"$/);
+    expect(oip.counts).toEqual({ remote: 0, fallback: 40 });
+    expect(outs.map(bits)).toEqual(reference.slice(0, 40).map(bits));
+    await oip.dispose();
+    await wrong.close();
+    await otherServer.close();
+    await other.dispose();
   });
 });
