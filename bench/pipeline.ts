@@ -9,8 +9,10 @@
  * model's own compute — as p50, p99, p99.9 and max; bins, lost samples, throughput and the
  * process's CPU share, at 96, 256 and 1024 channels over the pty (`BENCH_SECONDS` each, default
  * 20), and at 1024 channels from the Intan RHX emulator over loopback TCP — the transport such
- * arrays use: 1024 ch × 30 kHz int16 is 61 MB/s, which a pseudo-terminal does not carry here (the
- * attempt is made and its failure reported).
+ * arrays use: 1024 ch × 30 kHz int16 is 61.6 MB/s, more than a pseudo-terminal carries here (the
+ * pair's own capacity is measured first and reported; the attempt is made and its shortfall
+ * reported). The Intan emulator plays a 2 s loop of the simulator (`emulate --loop-s 2`), so that,
+ * like acquisition hardware, it takes next to no CPU from the pipeline.
  *
  * Then a soak at 256 channels (`--duration`, default 600 s): memory (RSS, heap) every second and
  * its trend over the second half, latency by minute — steady memory shows no growth.
@@ -32,8 +34,10 @@ import { decode, type DecodeStats } from '../decoding/operators/decode.js';
 import { frameSource } from '../devices/drivers/frame-source.js';
 import { intanSource } from '../devices/drivers/intan-source.js';
 import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
-import { intanChannelName } from '../devices/protocols/intan/intan-constants.js';
+import { FrameFormat, frameBytes } from '../devices/protocols/frame/frame-constants.js';
+import { INTAN_FRAMES_PER_BLOCK, intanBlockBytes, intanChannelName } from '../devices/protocols/intan/intan-constants.js';
 import { Random } from '../devices/simulators/random.js';
+import { measurePtyCapacity } from './pty-capacity.js';
 import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
 
 export const ANCHORS = [
@@ -101,7 +105,8 @@ async function startDevice(channels: number, transport: Transport): Promise<{ em
     if (!existsSync(link)) throw new Error(`the emulator did not create ${link} (is socat installed?)`);
     return { emulator, source: frameSource({ port: link }), cleanup: () => rmSync(link, { force: true }) };
   }
-  const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'intan', '--channels', String(channels), '--command-port', '0', '--waveform-port', '0'], {
+  // A 2 s loop: the emulator (the acquisition hardware's stand-in) stays off the pipeline's CPU.
+  const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'intan', '--channels', String(channels), '--command-port', '0', '--waveform-port', '0', '--loop-s', '2'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ports = await new Promise<[number, number]>((resolve, reject) => {
@@ -118,7 +123,7 @@ async function startDevice(channels: number, transport: Transport): Promise<{ em
 }
 
 /** One live pipeline over the pty for `seconds`; `onSecond` sees each second's figures (the soak). */
-async function pipeline(
+export async function pipeline(
   channels: number,
   transport: Transport,
   seconds: number,
@@ -211,6 +216,13 @@ async function pipeline(
   };
 }
 
+/** Bytes per second a transport must carry for `channels` × 30 kHz: 1 ms int16 frames, or Intan RHX blocks; none for the worker. */
+function transportBytesPerS(channels: number, transport: Transport): number {
+  if (transport === 'pty') return frameBytes(FrameFormat.Int16, channels, RATE / 1000) * 1000;
+  if (transport === 'tcp') return (intanBlockBytes(channels) * RATE) / INTAN_FRAMES_PER_BLOCK;
+  return 0;
+}
+
 function fmt(q: Quantiles): string {
   return `p50 ${q.p50.toFixed(3)} / p99 ${q.p99.toFixed(3)} / p99.9 ${q.p999.toFixed(3)} / max ${q.max.toFixed(1)} ms`;
 }
@@ -220,6 +232,10 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
   const phaseS = Number(process.env.BENCH_SECONDS ?? 20);
   const soakS = options.durationS ?? 600;
   const sizes: Record<string, object> = {};
+  // What the pty pair itself carries here, so a loss at the transport is told apart from one in the pipeline.
+  log('the socat pty pair alone (node-serialport at both ends, 64 KiB writes), 3 s…\n');
+  const pty = await measurePtyCapacity(3);
+  log(`  ${pty.readMBPerS.toFixed(1)} MB/s (${pty.meanReadBytes.toFixed(0)} bytes per read)\n`);
   const runs: [number, Transport][] = [
     [96, 'pty'],
     [256, 'pty'],
@@ -245,6 +261,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
     sizes[`${channels}ch-${transport}`] = {
       channels,
       transport,
+      transportNeedsMBPerS: transportBytesPerS(channels, transport) / 1e6,
       latencyMs: { total: r.total, withoutModel: r.withoutModel, model: r.model },
       bins: r.bins,
       expectedBins,
@@ -258,7 +275,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
     log(
       `  bytes → intent ${fmt(r.total)}\n  without the model ${fmt(r.withoutModel)}; model ${fmt(r.model)}\n` +
         `  ${r.bins} bins (${expectedBins} expected), ${r.dropped} dropped, ${r.lostSamples} samples lost, ` +
-        `${(r.samples / r.seconds / RATE).toFixed(3)}× real time, CPU ${(100 * r.cpuShare).toFixed(0)} % of a core\n`,
+        `${(r.samples / r.seconds / RATE).toFixed(3)}× real time (the transport needs ${(transportBytesPerS(channels, transport) / 1e6).toFixed(1)} MB/s), CPU ${(100 * r.cpuShare).toFixed(0)} % of a core\n`,
     );
   }
 
@@ -319,6 +336,7 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
     environment: benchEnvironment(),
     method: 'emulator (another process) → socat pty → frameSource (or Intan RHX emulator → loopback TCP → intanSource) → intracortical chain → built-in Kalman; latency per intent from the arrival of the last byte of the packet that completed its bin to the intent’s emission',
     targets: { '256ch': 'p99 ≤ 2 ms without the model', '96ch': 'p99 ≤ 1 ms', '1024ch': 'sustained, no loss' },
+    ptyPairCapacity: pty,
     sizes,
     soak: soakReport,
     recordAndReplay: recordings,

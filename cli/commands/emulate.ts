@@ -34,6 +34,7 @@ interface EmulateFlags {
   duration?: number;
   commandPort: number;
   waveformPort: number;
+  loopS?: number;
 }
 
 /** Most bytes queued for a reader that is not reading before the emulator drops data, as a device would. */
@@ -59,6 +60,7 @@ export function emulateCommand(): Command {
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', numberFlag('--duration'))
     .option('--command-port <n>', 'intan: TCP command port on 127.0.0.1 (0: any free port)', integerFlag('--command-port'), 5000)
     .option('--waveform-port <n>', 'intan: TCP waveform port on 127.0.0.1 (0: any free port)', integerFlag('--waveform-port'), 5001)
+    .option('--loop-s <s>', 'intan: simulate this many seconds once per run and play them in a loop (a cheap emulator, for benchmarks)', numberFlag('--loop-s'))
     .action(async (flags: EmulateFlags) => {
       process.exitCode = await emulate(flags);
     });
@@ -133,6 +135,7 @@ async function emulateIntan(flags: EmulateFlags): Promise<number> {
     channels: checkInteger('option', '--channels', flags.channels ?? 64, { min: 1, max: 1024 }),
     sampleRateHz: checkNumber('option', '--rate', flags.rate ?? 30000, { min: 1000, max: 30000 }),
     seed: flags.seed,
+    ...(flags.loopS !== undefined ? { loopS: checkNumber('option', '--loop-s', flags.loopS, { min: 0.1, max: 60 }) } : {}),
   });
   const { commandPort, waveformPort } = await rhx.start();
   process.stdout.write(
@@ -157,6 +160,7 @@ async function emulateIntan(flags: EmulateFlags): Promise<number> {
 export async function emulate(flags: EmulateFlags): Promise<number> {
   if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 0, exclusiveMin: true });
   if (flags.protocol === 'intan') return emulateIntan(flags);
+  if (flags.loopS !== undefined) throw new InvalidOptionError('--loop-s', 'no value for --protocol ' + flags.protocol + ' (only intan plays a loop)', flags.loopS);
   if (flags.unplugAfter !== undefined) checkNumber('option', '--unplug-after', flags.unplugAfter, { min: 0, exclusiveMin: true });
   checkNumber('option', '--replug-after', flags.replugAfter, { min: 0 });
   const link = flags.link ?? `/tmp/neurostream-${flags.protocol}`;

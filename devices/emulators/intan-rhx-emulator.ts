@@ -8,6 +8,11 @@
  * Supported: `get runmode|sampleratehertz|type`, `set runmode run|stop`,
  * `set sampleratehertz N` (stopped only), `execute clearalldataoutputs`,
  * `set <channel>.tcpdataoutputenabled true|false`. Anything else gets RHX-style error text.
+ *
+ * `loopS` makes the emulator cheap, for benchmarks where it must not compete with the pipeline
+ * for the CPU (1024 ch × 30 kHz of simulation is half a core here): the first `loopS` seconds of
+ * each run are simulated and encoded once, for the channels enabled when the run starts, and
+ * played in a loop — the frame timestamps keep counting, the signals repeat.
  */
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { checkInteger, checkNumber, hostNowMs } from '../../core/index.js';
@@ -31,6 +36,8 @@ export interface IntanRhxEmulatorOptions {
   channels?: number;
   sampleRateHz?: number;
   seed?: number;
+  /** Simulate this many seconds once per run and play them in a loop (default: simulate live). */
+  loopS?: number;
 }
 
 
@@ -49,6 +56,9 @@ export class IntanRhxEmulator {
   private readonly commandClients = new Set<Socket>();
   private simulator: IntracorticalSimulator | undefined;
   private runStartMs = 0;
+  private readonly loopS: number | undefined;
+  /** The encoded blocks of the loop, and how many there are. */
+  private loop: { bytes: Uint8Array; blocks: number; blockBytes: number } | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: IntanRhxEmulatorOptions = {}) {
@@ -60,6 +70,7 @@ export class IntanRhxEmulator {
     this.channels = checkInteger('option', 'channels', options.channels ?? 64, { min: 1, max: 1024 });
     this.sampleRateHz = checkNumber('option', 'sampleRateHz', options.sampleRateHz ?? 30000, { min: 1000, max: 30000 });
     this.seed = options.seed ?? 1;
+    this.loopS = options.loopS === undefined ? undefined : checkNumber('option', 'loopS', options.loopS, { min: 0.1, max: 60 });
   }
 
   /** Starts both servers; resolves with the ports they listen on. */
@@ -163,32 +174,71 @@ export class IntanRhxEmulator {
   private startRun(): void {
     this.running = true;
     this.blocksSent = 0;
-    this.runStartMs = hostNowMs();
     this.simulator = new IntracorticalSimulator({ channels: this.channels, sampleRateHz: this.sampleRateHz, seed: this.seed });
+    this.loop = undefined;
+    if (this.loopS !== undefined && this.enabled.size > 0) {
+      const channels = this.enabledChannels();
+      const blocks = Math.max(1, Math.round((this.loopS * this.sampleRateHz) / INTAN_FRAMES_PER_BLOCK));
+      const blockBytes = intanBlockBytes(channels.length);
+      const bytes = new Uint8Array(blocks * blockBytes);
+      for (let b = 0; b < blocks; b++) this.encodeBlock(bytes.subarray(b * blockBytes, (b + 1) * blockBytes), channels);
+      this.loop = { bytes, blocks, blockBytes };
+    }
+    this.runStartMs = hostNowMs(); // after the loop is made: its blocks are due from now
+  }
+
+  private enabledChannels(): number[] {
+    return [...this.enabled].sort((a, b) => a - b);
+  }
+
+  /**
+   * The simulator's next block, encoded into `out` (intanBlockBytes(W) bytes): the magic, then 128
+   * frames of a uint32 timestamp and the W channels' uint16 counts (offset 32768), little-endian.
+   */
+  private encodeBlock(out: Uint8Array, channels: readonly number[]): void {
+    const block = this.simulator!.read(INTAN_FRAMES_PER_BLOCK, 0);
+    const W = channels.length;
+    const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    dv.setUint32(0, INTAN_WAVEFORM_MAGIC, true);
+    const frameBytes = 4 + 2 * W;
+    for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) dv.setUint32(4 + f * frameBytes, (block.first + f) >>> 0, true);
+    // Channel by channel (the simulator's layout), each a stride through the frames.
+    for (let k = 0; k < W; k++) {
+      const row = channels[k]! * INTAN_FRAMES_PER_BLOCK;
+      let p = 8 + 2 * k;
+      for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++, p += frameBytes) {
+        const u = Math.round(block.data[row + f]! / INTAN_AMPLIFIER_UV_PER_COUNT) + INTAN_AMPLIFIER_OFFSET;
+        dv.setUint16(p, u < 0 ? 0 : u > 65535 ? 65535 : u, true);
+      }
+    }
   }
 
   /** Sends every block due since the run started (time runs whether or not anyone listens). */
   private advance(): void {
     if (!this.running || !this.simulator) return;
     const due = Math.floor(((hostNowMs() - this.runStartMs) * this.sampleRateHz) / 1000 / INTAN_FRAMES_PER_BLOCK);
-    const channels = [...this.enabled].sort((a, b) => a - b);
-    const W = channels.length;
+    const loop = this.loop;
+    const channels = loop ? [] : this.enabledChannels();
+    const W = loop ? 1 : channels.length;
     for (; this.blocksSent < due; this.blocksSent++) {
-      const block = this.simulator.read(INTAN_FRAMES_PER_BLOCK, 0);
-      if (W === 0 || this.waveformClients.size === 0) continue;
-      const bytes = new Uint8Array(intanBlockBytes(W));
-      const dv = new DataView(bytes.buffer);
-      dv.setUint32(0, INTAN_WAVEFORM_MAGIC, true);
-      let p = 4;
-      for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) {
-        dv.setUint32(p, (block.first + f) >>> 0, true);
-        p += 4;
-        for (const c of channels) {
-          const u = Math.round(block.data[c * INTAN_FRAMES_PER_BLOCK + f]! / INTAN_AMPLIFIER_UV_PER_COUNT) + INTAN_AMPLIFIER_OFFSET;
-          dv.setUint16(p, u < 0 ? 0 : u > 65535 ? 65535 : u, true);
-          p += 2;
-        }
+      if (loop) {
+        if (this.waveformClients.size === 0) continue;
+        // A copy of the loop's block (the socket may still hold the last one), timestamps renumbered.
+        const at = (this.blocksSent % loop.blocks) * loop.blockBytes;
+        const bytes = loop.bytes.slice(at, at + loop.blockBytes);
+        const dv = new DataView(bytes.buffer);
+        const frameBytes = (loop.blockBytes - 4) / INTAN_FRAMES_PER_BLOCK;
+        const first = this.blocksSent * INTAN_FRAMES_PER_BLOCK;
+        for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) dv.setUint32(4 + f * frameBytes, (first + f) >>> 0, true);
+        for (const s of this.waveformClients) s.write(bytes);
+        continue;
       }
+      if (W === 0 || this.waveformClients.size === 0) {
+        this.simulator.read(INTAN_FRAMES_PER_BLOCK, 0);
+        continue;
+      }
+      const bytes = new Uint8Array(intanBlockBytes(W));
+      this.encodeBlock(bytes, channels);
       for (const s of this.waveformClients) s.write(bytes);
     }
   }

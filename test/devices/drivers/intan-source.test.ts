@@ -38,6 +38,28 @@ describe('intanSource against the RHX emulator on loopback', () => {
     });
   });
 
+  it('plays a loop of the simulator when asked (loopS): the clock keeps counting, the signals repeat', async () => {
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 160, sampleRateHz: 30000, seed: 4, loopS: 0.1 });
+    const ports = await rhx.start();
+    const blocks = await firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-000', 'B-001'] }).pipe(take(60), toArray(), timeout(20_000)));
+    const period = 23 * 128; // round(0.1 s × 30 kHz / 128) blocks
+    let next = blocks[0]!.first;
+    for (const b of blocks) {
+      expect(b.first).toBe(next);
+      next += 128;
+    }
+    expect(next).toBeGreaterThan(2 * period);
+    const truth = readAll(new IntracorticalSimulator({ channels: 160, sampleRateHz: 30000, seed: 4 }), period);
+    [0, 129].forEach((source, c) => {
+      for (const b of blocks) {
+        for (let i = 0; i < 128; i += 3) {
+          expect(Math.abs(b.data[c * 128 + i]! - truth.channel(source)[(b.first + i) % period]!)).toBeLessThan(1e-3);
+        }
+      }
+    });
+    expect(() => new IntanRhxEmulator({ loopS: 0 })).toThrow("loopS: expected a finite number from 0.1 to 60, got 0");
+  });
+
   it('ends the stream, rather than deliver misframed data, when another client changes the outputs', async () => {
     rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 16 });
     const ports = await rhx.start();
