@@ -11,8 +11,9 @@
  * 20), and at 1024 channels from the Intan RHX emulator over loopback TCP — the transport such
  * arrays use: 1024 ch × 30 kHz int16 is 61.6 MB/s, more than a pseudo-terminal carries here (the
  * pair's own capacity is measured first and reported; the attempt is made and its shortfall
- * reported). The Intan emulator plays a 2 s loop of the simulator (`emulate --loop-s 2`), so that,
- * like acquisition hardware, it takes next to no CPU from the pipeline.
+ * reported). The emulators play a 2 s loop of the simulator (`emulate --loop-s 2`), so that, like
+ * acquisition hardware, they take next to no CPU from the pipeline (here, on 2 cores, a live
+ * 256-channel simulation and encoding took over half a core and cost the pipeline samples).
  *
  * Then a soak at 256 channels (`--duration`, default 600 s): memory (RSS, heap) every second and
  * its trend over the second half, latency by minute — steady memory shows no growth.
@@ -47,6 +48,8 @@ export const ANCHORS = [
 
 const RATE = 30_000;
 const BIN_MS = 20;
+/** The emulators play a loop of this many seconds: like acquisition hardware, they stay off the pipeline's CPU. */
+const LOOP_S = 2;
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 export interface PipelineBenchOptions extends BenchOptions {
@@ -98,15 +101,14 @@ async function startDevice(channels: number, transport: Transport): Promise<{ em
   }
   if (transport === 'pty') {
     const link = join(tmpdir(), `ns-bench-pipeline-${process.pid}-${channels}`);
-    const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'frame', '--channels', String(channels), '--rate', String(RATE), '--format', 'int16', '--frame-ms', '1', '--link', link], {
+    const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'frame', '--channels', String(channels), '--rate', String(RATE), '--format', 'int16', '--frame-ms', '1', '--loop-s', String(LOOP_S), '--link', link], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     for (let i = 0; i < 1000 && !existsSync(link); i++) await new Promise((r) => setTimeout(r, 10));
     if (!existsSync(link)) throw new Error(`the emulator did not create ${link} (is socat installed?)`);
     return { emulator, source: frameSource({ port: link }), cleanup: () => rmSync(link, { force: true }) };
   }
-  // A 2 s loop: the emulator (the acquisition hardware's stand-in) stays off the pipeline's CPU.
-  const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'intan', '--channels', String(channels), '--command-port', '0', '--waveform-port', '0', '--loop-s', '2'], {
+  const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'intan', '--channels', String(channels), '--command-port', '0', '--waveform-port', '0', '--loop-s', String(LOOP_S)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ports = await new Promise<[number, number]>((resolve, reject) => {

@@ -60,7 +60,7 @@ export function emulateCommand(): Command {
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', numberFlag('--duration'))
     .option('--command-port <n>', 'intan: TCP command port on 127.0.0.1 (0: any free port)', integerFlag('--command-port'), 5000)
     .option('--waveform-port <n>', 'intan: TCP waveform port on 127.0.0.1 (0: any free port)', integerFlag('--waveform-port'), 5001)
-    .option('--loop-s <s>', 'intan: simulate this many seconds once per run and play them in a loop (a cheap emulator, for benchmarks)', numberFlag('--loop-s'))
+    .option('--loop-s <s>', 'frame, intan: simulate this many seconds once and play them in a loop, the clock counting on (a cheap emulator, for benchmarks)', numberFlag('--loop-s'))
     .action(async (flags: EmulateFlags) => {
       process.exitCode = await emulate(flags);
     });
@@ -112,7 +112,8 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
   const rate = checkNumber('option', '--rate', flags.rate ?? 30000, { min: 1000, max: 100000 });
   const frameScans = Math.round((checkNumber('option', '--frame-ms', flags.frameMs, { min: 0, exclusiveMin: true, max: 1000 }) * rate) / 1000);
   if (frameScans < 1 || frameScans > 4096) throw new InvalidOptionError('--frame-ms', 'a frame of 1 to 4096 scans at this rate', flags.frameMs);
-  const device = new FrameDevice({ channels, sampleRateHz: rate, format: FRAME_FORMAT_NAMES[flags.format], frameScans, seed: flags.seed, send, ...faults });
+  const loopS = flags.loopS === undefined ? undefined : checkNumber('option', '--loop-s', flags.loopS, { min: 0.1, max: 60 });
+  const device = new FrameDevice({ channels, sampleRateHz: rate, format: FRAME_FORMAT_NAMES[flags.format], frameScans, seed: flags.seed, send, ...faults, ...(loopS !== undefined ? { loopS } : {}) });
   return {
     advanceTo: (t) => device.advanceTo(t),
     // A USB-powered front-end loses power when unplugged: it comes back restarted.
@@ -160,7 +161,7 @@ async function emulateIntan(flags: EmulateFlags): Promise<number> {
 export async function emulate(flags: EmulateFlags): Promise<number> {
   if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 0, exclusiveMin: true });
   if (flags.protocol === 'intan') return emulateIntan(flags);
-  if (flags.loopS !== undefined) throw new InvalidOptionError('--loop-s', 'no value for --protocol ' + flags.protocol + ' (only intan plays a loop)', flags.loopS);
+  if (flags.loopS !== undefined && flags.protocol === 'cyton') throw new InvalidOptionError('--loop-s', 'no value for --protocol cyton (frame and intan play a loop)', flags.loopS);
   if (flags.unplugAfter !== undefined) checkNumber('option', '--unplug-after', flags.unplugAfter, { min: 0, exclusiveMin: true });
   checkNumber('option', '--replug-after', flags.replugAfter, { min: 0 });
   const link = flags.link ?? `/tmp/neurostream-${flags.protocol}`;

@@ -4,8 +4,14 @@
  * real time as the owner advances the clock. It streams from power-up and takes no commands.
  *
  * Faults: `dropRate` (frames never sent; the sequence number still advances) and `bitErrorRate`.
+ *
+ * `loopS` makes the device cheap, for benchmarks where it must not compete with the pipeline for
+ * the CPU: the first `loopS` seconds are simulated and encoded once (at power-up) and played in a
+ * loop — sequence numbers and timestamps keep counting (each frame's CRC recomputed), the signals
+ * repeat.
  */
 import { checkInteger, checkNumber } from '../../core/index.js';
+import { crc32c } from '../protocols/frame/crc32c.js';
 import { FrameFormat } from '../protocols/frame/frame-constants.js';
 import { FrameEncoder } from '../protocols/frame/frame-encoder.js';
 import { IntracorticalSimulator, type IntracorticalSimulatorOptions } from '../simulators/intracortical-simulator.js';
@@ -22,6 +28,8 @@ export interface FrameDeviceOptions {
   bitErrorRate?: number;
   send: (bytes: Uint8Array) => void;
   startTime?: string;
+  /** Simulate this many seconds once and play them in a loop (default: simulate live). */
+  loopS?: number;
 }
 
 /** µV per count the device reports for each integer format. */
@@ -40,6 +48,9 @@ export class FrameDevice {
   private readonly faults: Random;
   private startMs = NaN;
   private buffer = new Uint8Array(0);
+  private readonly loopS: number | undefined;
+  /** The loop's encoded frames (at power-up), and how many. */
+  private loop: { bytes: Uint8Array; frames: number } | undefined;
 
   constructor(options: FrameDeviceOptions) {
     this.frameScans = checkInteger('option', 'frameScans', options.frameScans, { min: 1, max: 4096 });
@@ -60,6 +71,25 @@ export class FrameDevice {
     });
     this.faults = new Random(options.seed ?? 1, 0xfa17);
     this.send = options.send;
+    this.loopS = options.loopS === undefined ? undefined : checkNumber('option', 'loopS', options.loopS, { min: 0.01, max: 60 });
+    this.makeLoop();
+  }
+
+  /** Simulates and encodes the loop (when asked for one) from the simulator's start. */
+  private makeLoop(): void {
+    if (this.loopS === undefined) return;
+    const frames = Math.max(1, Math.round((this.loopS * this.encoder.sampleRateHz) / this.frameScans));
+    const size = this.encoder.frameBytes(this.frameScans);
+    const bytes = new Uint8Array(frames * size);
+    for (let k = 0; k < frames; k++) {
+      const block = this.simulator.read(this.frameScans, 0);
+      this.encoder.write(bytes, k * size, block.data, this.frameScans, 0, this.frameScans, k, this.timestampUs(block.first));
+    }
+    this.loop = { bytes, frames };
+  }
+
+  private timestampUs(firstScan: number): bigint {
+    return BigInt(Math.round((firstScan * 1e6) / this.encoder.sampleRateHz));
   }
 
   /** Sends every frame due by `nowMs` (the first call starts the clock). */
@@ -70,15 +100,26 @@ export class FrameDevice {
     const size = this.encoder.frameBytes(this.frameScans);
     if (this.buffer.length < frames * size) this.buffer = new Uint8Array(frames * size);
     let at = 0;
+    const loop = this.loop;
     for (let k = 0; k < frames; k++) {
-      const block = this.simulator.read(this.frameScans, 0);
+      const block = loop ? undefined : this.simulator.read(this.frameScans, 0);
       const sequence = this.framesCounted++;
       if (this.dropRate > 0 && this.faults.uniform() < this.dropRate) {
         this.framesDropped++;
         continue;
       }
-      const timestampUs = BigInt(Math.round((block.first * 1e6) / this.encoder.sampleRateHz));
-      at += this.encoder.write(this.buffer, at, block.data, this.frameScans, 0, this.frameScans, sequence, timestampUs);
+      if (loop) {
+        // The loop's frame, renumbered: sequence, timestamp, and the CRC over both.
+        const from = (sequence % loop.frames) * size;
+        this.buffer.set(loop.bytes.subarray(from, from + size), at);
+        const view = new DataView(this.buffer.buffer, this.buffer.byteOffset + at, size);
+        view.setUint32(12, sequence >>> 0, true);
+        view.setBigUint64(16, this.timestampUs(sequence * this.frameScans), true);
+        view.setUint32(size - 4, crc32c(this.buffer, at, at + size - 4), true);
+        at += size;
+        continue;
+      }
+      at += this.encoder.write(this.buffer, at, block!.data, this.frameScans, 0, this.frameScans, sequence, this.timestampUs(block!.first));
     }
     if (at > 0) this.send(flipBits(this.buffer.slice(0, at), this.bitErrorRate, this.faults));
   }
@@ -90,7 +131,7 @@ export class FrameDevice {
   restart(): void {
     this.simulator = new IntracorticalSimulator(this.simulatorOptions);
     this.framesCounted = 0;
-    this.startMs = NaN;
+    this.startMs = NaN; // (a loop, when there is one, is the same signal from the start)
   }
 
   private due(nowMs: number): number {

@@ -80,7 +80,7 @@ describe('neurostream emulate', () => {
     [['--protocol', 'cyton', '--channels', '16'], '--channels: expected no value for --protocol cyton'],
     [['--protocol', 'usb'], '--protocol: expected one of cyton, frame, intan, got "usb"'],
     [['--drop-rate', '2'], '--drop-rate: expected a finite number from 0 to 1, got 2'],
-    [['--protocol', 'frame', '--loop-s', '2'], '--loop-s: expected no value for --protocol frame (only intan plays a loop), got 2'],
+    [['--protocol', 'cyton', '--loop-s', '2'], '--loop-s: expected no value for --protocol cyton (frame and intan play a loop), got 2'],
   ])('rejects %j with one line and exit 2', async (args, message) => {
     const r = await runCli(['emulate', ...args, '--link', '/tmp/ns-never-created']);
     expect(r.code).toBe(2);
