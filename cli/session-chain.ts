@@ -4,13 +4,15 @@
  *   - extracellular streams: the intracortical chain → FeatureFrames (crossings, spike-band power);
  *   - EEG streams: the EEG chain (1–40 Hz band-pass + mains notch) → filtered blocks.
  * With `decoding`, extracellular streams whose task provides kinematics also get a SessionDecoder
- * (a Kalman filter calibrated on the first seconds, then decoding every bin).
+ * (a Kalman filter calibrated on the first seconds, then decoding every bin); EEG streams given a
+ * trial decoder (a model with its epoch window) get a SessionTrialDecoder, which decodes each cue.
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import { hostNowMs, type FeatureFrame, type Intent, type Marker, type SampleBlock } from '../core/index.js';
+import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { SessionDecoder, type DecoderValidation } from './session-decoder.js';
+import { SessionTrialDecoder } from './session-trial-decoder.js';
 
 export interface SessionDecoding {
   /** Seconds of bins the Kalman filter is calibrated on. */
@@ -20,6 +22,8 @@ export interface SessionDecoding {
   onValidation?: (validation: DecoderValidation) => void;
   /** A ready decoder (an ONNX model) instead of calibrating a Kalman filter. */
   decoder?: Decoder;
+  /** The decoder is a trial decoder: its epochs (from the model's metadata). */
+  trial?: { windowS: readonly [number, number]; bandHz?: readonly [number, number] };
   /** An offline source (replay): lose no bin; the source holds back on `backlog()`. */
   offline?: boolean;
 }
@@ -38,6 +42,7 @@ export class SessionChain {
   private featureChannels = 0;
   private filteredBlocks = 0;
   private decoder: SessionDecoder | undefined;
+  private trials: SessionTrialDecoder | undefined;
   private acquisitionMs = 0;
 
   constructor(
@@ -52,6 +57,7 @@ export class SessionChain {
   push(block: SampleBlock): void {
     if (!this.input) this.start(block);
     this.decoder?.observeMarkers(block.markers);
+    this.trials?.push(block);
     // From the arrival of the block's last byte to its processing: the bins it completes inherit it.
     this.acquisitionMs = Math.max(0, hostNowMs() - block.hostTime);
     this.input!.next(block);
@@ -60,6 +66,10 @@ export class SessionChain {
   private start(block: SampleBlock): void {
     this.input = new Subject<SampleBlock>();
     const kinds = new Set(block.info.channelKinds);
+    if (this.decoding?.trial && kinds.has('extracellular')) {
+      this.onError(new InvalidOptionError(`--model ${this.decoding.decoder?.name ?? ''}`, 'a decoder of binned features for an extracellular stream', 'a trial decoder (epochs around cues: for EEG streams)'));
+      return;
+    }
     if (kinds.has('extracellular')) {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
@@ -91,6 +101,35 @@ export class SessionChain {
       });
     } else {
       this.description = `1–40 Hz, ${this.mainsHz} Hz notch`;
+      const decoding = this.decoding;
+      if (decoding?.decoder) {
+        if (!decoding.trial) {
+          this.onError(
+            new InvalidOptionError(
+              `--model ${decoding.decoder.name}`,
+              'a trial decoder for an EEG stream (from `neurostream calibrate --decoder lda|csp-lda`, which stores its epoch window)',
+              'a model without neurostream.epoch_window_s',
+            ),
+          );
+          return;
+        }
+        try {
+          this.trials = new SessionTrialDecoder({
+          info: block.info,
+          decoder: decoding.decoder,
+          windowS: decoding.trial.windowS,
+          ...(decoding.trial.bandHz ? { bandHz: decoding.trial.bandHz } : {}),
+          binMs: BIN_MS,
+          onIntent: decoding.onIntent,
+          ...(decoding.onValidation ? { onValidation: decoding.onValidation } : {}),
+          ...(decoding.onReady ? { onReady: decoding.onReady } : {}),
+          onError: this.onError,
+          });
+        } catch (error) {
+          this.onError(error);
+          return;
+        }
+      }
       this.subscription = this.input.pipe(eegChain({ notchHz: this.mainsHz })).subscribe({
         next: () => this.filteredBlocks++,
         error: this.onError,
@@ -106,12 +145,14 @@ export class SessionChain {
   /** Why a recalibration cannot be taken now (undefined: it can). */
   recalibrationRefusal(): string | undefined {
     if (!this.input) return 'the stream has not started';
+    if (this.trials) return 'the session decodes trials with a fixed model: nothing to recalibrate';
     if (!this.decoder) return 'this session has no decoder to recalibrate (an EEG stream, or --decoder none)';
     return this.decoder.recalibrationRefusal();
   }
 
   /** The decoder as the dashboard shows it (undefined without one). */
   describeDecoder(): (ReturnType<SessionDecoder['describe']> & { status: string }) | undefined {
+    if (this.trials) return { ...this.trials.describe(), status: this.trials.status() };
     return this.decoder ? { ...this.decoder.describe(), status: this.decoder.status() } : undefined;
   }
 
@@ -123,21 +164,24 @@ export class SessionChain {
       const features = `features ${this.bins} bins, ${perChannel.toFixed(1)} crossings/s/ch (${this.description})`;
       return this.decoder ? `${features} | ${this.decoder.status()}` : features;
     }
-    return `filtered ${this.filteredBlocks} blocks (${this.description})`;
+    const filtered = `filtered ${this.filteredBlocks} blocks (${this.description})`;
+    return this.trials ? `${filtered} | ${this.trials.status()}` : filtered;
   }
 
   /** Bins the decoder holds and has not decoded yet (0 without a decoder). */
   backlog(): number {
-    return this.decoder?.backlog() ?? 0;
+    return this.decoder?.backlog() ?? this.trials?.backlog() ?? 0;
   }
 
   /** Waits (at most `timeoutMs`) for the decoder to decode what it holds. */
   async drain(timeoutMs: number): Promise<void> {
     await this.decoder?.drain(timeoutMs);
+    await this.trials?.drain(timeoutMs);
   }
 
   stop(): void {
     this.decoder?.stop();
+    this.trials?.stop();
     this.subscription?.unsubscribe();
     this.input?.complete();
   }

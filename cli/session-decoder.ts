@@ -51,17 +51,24 @@ export interface SessionDecoderOptions {
 /** Bins between two online-validation reports (1 s of 20 ms bins). */
 const VALIDATION_EVERY = 50;
 
-/** The decoder's running R² against the task's truth (vel_x, vel_y) over the last R2_WINDOW bins. */
+/**
+ * Online validation against the task's truth: the decoder's running R² (vel_x, vel_y) over the
+ * last R2_WINDOW bins, or a trial decoder's running accuracy over its last trials against the cues.
+ */
 export interface DecoderValidation {
   /** The bin it was computed at, and that bin's last sample. */
   bin: number;
   sample: number;
-  metric: 'r2';
+  metric: 'r2' | 'accuracy';
   /** All dimensions together, variance-weighted (defined while any dimension's truth varies); then each (NaN where its truth held still). */
   value: number;
   perDimension: number[];
   dimensions: readonly string[];
+  /** Seconds it covers (r2: of bins; accuracy: from the oldest trial's end to the newest's). */
   windowS: number;
+  /** accuracy: the trials it covers, and the chance level (1 / classes). */
+  trials?: number;
+  chance?: number;
 }
 
 /** The marker an operator's "recalibrate" puts in the stream (recorded, so a replay recalibrates at the same sample). */

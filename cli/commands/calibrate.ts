@@ -37,9 +37,10 @@ export function calibrateCommand(): Command {
 export async function calibrate(inputs: readonly string[], flags: CalibrateFlags): Promise<void> {
   checkLags(flags.decoder, flags.lags);
   if (!flags.out.toLowerCase().endsWith('.onnx')) throw new InvalidOptionError('--out', 'a file name ending in .onnx', flags.out);
-  const { model, summary, notes } = await fitDecoder(inputs, flags);
+  const { model, summary, notes, epoch } = await fitDecoder(inputs, flags);
   for (const note of notes) process.stderr.write(`neurostream calibrate: note: ${note}\n`);
-  const bytes = exportOnnx(model, { docString: `neurostream calibrate ${flags.decoder} on ${inputs.join(' ')}` });
+  // A trial decoder carries its epochs' window and band, so that a live session cuts the same epochs.
+  const bytes = exportOnnx(model, { docString: `neurostream calibrate ${flags.decoder} on ${inputs.join(' ')}`, ...(epoch ? { epoch } : {}) });
   try {
     writeFileSync(flags.out, bytes, { flag: 'wx' });
   } catch (error) {
@@ -55,7 +56,7 @@ export async function calibrate(inputs: readonly string[], flags: CalibrateFlags
 export async function fitDecoder(
   inputs: readonly string[],
   flags: DecodingInputFlags & { decoder: DecoderName; lags: number },
-): Promise<{ model: DecoderModel; summary: string; notes: string[]; samples: Float32Array[] }> {
+): Promise<{ model: DecoderModel; summary: string; notes: string[]; samples: Float32Array[]; epoch?: { windowS: readonly [number, number]; bandHz: readonly [number, number] | null } }> {
   checkLags(flags.decoder, flags.lags);
   let model: DecoderModel;
   let summary: string;
@@ -83,6 +84,6 @@ export async function fitDecoder(
     summary = `${set.epochs.length} epochs of ${set.channelNames.length} ch × ${set.samples} samples (${set.filter}) → ${set.classes.join(', ')}`;
     const C = set.channelNames.length;
     const samples = flags.decoder === 'csp-lda' ? set.epochs : set.epochs.map((epoch) => Float32Array.from(logPowerFeatures(epoch, C, set.samples)));
-    return { model, summary, notes: [...set.notes], samples };
+    return { model, summary, notes: [...set.notes], samples, epoch: { windowS: set.windowS, bandHz: set.bandHz } };
   }
 }

@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { InvalidOptionError, NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
+import { readEpochMetadata, type EpochMetadata } from '../../decoding/onnx/onnx-convention.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { OipDecoder } from '../../decoding/oip/oip-decoder.js';
 import { checkNewDirectory } from '../../recordings/new-directory.js';
@@ -26,6 +27,8 @@ import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.j
 
 /** The marker that carries the decoder's running R² in a recording (velocity, variance-weighted over vel_x and vel_y). */
 export const VALIDATION_MARKER = 'decoder-r2';
+/** A trial decoder's running accuracy, recorded after each trial (online validation). */
+export const ACCURACY_MARKER = 'decoder-accuracy';
 import { addDashboardFlags, startSessionDashboard, type DashboardFlags, type SessionDashboard } from '../session-dashboard.js';
 import { SessionRecording, timestampedDirectory } from '../session-recording.js';
 import { flagsFromConfig, loadSessionConfig } from '../session-config.js';
@@ -238,6 +241,13 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   if (flags.oip === undefined && flags.oipRequired === true) throw new InvalidOptionError('--oip-required', 'an --oip server to require', 'no --oip');
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
+  let trialEpochs: EpochMetadata | undefined;
+  try {
+    trialEpochs = model ? readEpochMetadata(model.decoder.metadata, model.path) : undefined;
+  } catch (error) {
+    await model?.decoder.dispose();
+    throw error;
+  }
   // Remote decoding: checked (server ready, model known, same shape as the fallback) before the device starts.
   const remote =
     flags.oip !== undefined && model
@@ -297,6 +307,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   const decoding = flags.decoder === 'kalman' || model
     ? {
         ...(model ? { decoder: remote ?? model.decoder } : {}),
+        // A trial decoder (lda, csp-lda from `calibrate`) carries its epochs: it decodes an EEG stream's cues.
+        ...(model && trialEpochs ? { trial: trialEpochs } : {}),
         ...(input?.offline ? { offline: true } : {}),
         calibrateS: flags.calibrateS,
         onIntent: (intent: Intent) => {
@@ -311,7 +323,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         // second (a replay carries the live ones over from its recording, and computes the same).
         onValidation: (v: DecoderValidation) => {
           // R² is undefined (NaN) while the truth does not vary at all: nothing to record then.
-          if (!input?.offline && Number.isFinite(v.value)) recording.writeMarkers([createMarker(v.sample, VALIDATION_MARKER, v.value)]);
+          if (!input?.offline && Number.isFinite(v.value)) recording.writeMarkers([createMarker(v.sample, v.metric === 'accuracy' ? ACCURACY_MARKER : VALIDATION_MARKER, v.value)]);
         },
       }
     : undefined;

@@ -37,7 +37,7 @@ interface Status {
     kind?: string;
     outputs?: string[];
     backlog?: number;
-    validation?: { metric: string; value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number };
+    validation?: { metric: string; value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number; trials?: number; chance?: number };
   } | null;
   clients: number;
 }
@@ -602,9 +602,19 @@ function drawHealth(): void {
   probe.redraws['health']!++;
 }
 
-/** Online validation: the decoder's running R² against the task's truth (green ≥ 0.5, amber ≥ 0.2, red below). */
-function validationTile(v: { value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number }): string {
+/**
+ * Online validation: the decoder's running R² against the task's truth (green ≥ 0.5, amber ≥ 0.2,
+ * red below), or a trial decoder's running accuracy against the cues (green ≥ 0.7, amber above
+ * chance, red at or below it).
+ */
+function validationTile(v: { metric: string; value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number; trials?: number; chance?: number }): string {
   const value = v.value ?? NaN;
+  if (v.metric === 'accuracy') {
+    const chance = v.chance ?? 0;
+    const kind = !(value === value) ? '' : value >= 0.7 ? 'ok' : value > chance ? 'warn' : 'bad';
+    const trials = v.trials ?? 0;
+    return `<div class="tile ${kind}" id="validation"><span>Decoding accuracy (last ${trials} trials)</span><b>${fmt(value, 2)}</b><small>${Math.round(value * trials)}/${trials} correct, chance ${fmt(chance, 2)}</small></div>`;
+  }
   const kind = !(value === value) ? '' : value >= 0.5 ? 'ok' : value >= 0.2 ? 'warn' : 'bad';
   const parts = v.dimensions.map((d, i) => `${escapeHtml(d)} ${fmtNullable(v.perDimension[i], 2)}`).join(', ');
   return `<div class="tile ${kind}" id="validation"><span>Decoding R² (last ${v.windowS.toFixed(0)} s)</span><b>${fmt(value, 2)}</b><small>${parts}</small></div>`;

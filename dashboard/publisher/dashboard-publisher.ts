@@ -62,8 +62,8 @@ export interface DashboardDecoderStatus {
   outputs?: readonly string[];
   /** Bins waiting to be decoded. */
   backlog?: number;
-  /** Online validation against the task's truth: the running R² and over how long. */
-  validation?: { metric: string; value: number; perDimension: number[]; dimensions: readonly string[]; windowS: number };
+  /** Online validation against the task's truth: the running R² (or a trial decoder's accuracy) and over how long. */
+  validation?: { metric: string; value: number; perDimension: number[]; dimensions: readonly string[]; windowS: number; trials?: number; chance?: number };
 }
 
 /** What the session tells the dashboard about itself, asked twice a second. */
@@ -94,7 +94,7 @@ export interface DashboardPublisherOptions {
 }
 
 /** Marker types that are per-bin data rather than events: not forwarded. */
-const DATA_MARKER_TYPES = new Set(['kinematics', 'decoder-r2']);
+const DATA_MARKER_TYPES = new Set(['kinematics', 'decoder-r2', 'decoder-accuracy']);
 /** Base min/max columns kept per second of stream, at most (fewer for many channels). */
 const BASE_COLUMNS_PER_SECOND = 1000;
 /** Memory for the base min/max ring, bytes. */
@@ -444,7 +444,8 @@ export class DashboardPublisher {
               name: session.decoder.name,
               provider: session.decoder.provider,
               backlog: session.decoder.backlog ?? 0,
-              ...(session.decoder.validation ? { r2: session.decoder.validation.value } : {}),
+              ...(session.decoder.validation?.metric === 'r2' ? { r2: session.decoder.validation.value } : {}),
+              ...(session.decoder.validation?.metric === 'accuracy' ? { accuracy: session.decoder.validation.value } : {}),
             },
           }
         : {}),

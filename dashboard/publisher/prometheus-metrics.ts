@@ -15,7 +15,7 @@ export interface MetricsSnapshot {
   lagMs: number;
   /** Latency quantiles (ms) per stage over the recent values, and counts since the start. */
   latency: { stage: string; p50: number; p99: number; count: number }[];
-  decoder?: { name: string; provider: string; backlog: number; r2?: number };
+  decoder?: { name: string; provider: string; backlog: number; r2?: number; accuracy?: number };
   recording?: { state: string; bytes: number; droppedSamples: number };
   dashboardClients: number;
   streamSubscribers: number;
@@ -66,6 +66,7 @@ export function renderMetrics(m: MetricsSnapshot): string {
     metric('neurostream_decoder_info', 'gauge', 'The decoder that runs and where (its execution provider, or the model server).', [[{ name: m.decoder.name, provider: m.decoder.provider }, 1]]);
     metric('neurostream_decoder_backlog_bins', 'gauge', 'Bins waiting to be decoded.', [[{}, m.decoder.backlog]]);
     if (m.decoder.r2 !== undefined) metric('neurostream_decoder_r2', 'gauge', 'Running R² of the decoded velocity against the task\'s truth (online validation).', [[{}, m.decoder.r2]]);
+    if (m.decoder.accuracy !== undefined) metric('neurostream_decoder_accuracy', 'gauge', 'Running accuracy of a trial decoder against the cues, over its last trials (online validation).', [[{}, m.decoder.accuracy]]);
   }
   if (m.recording) {
     metric('neurostream_recording_info', 'gauge', 'The recording\'s state (recording, overflow, failed, …).', [[{ state: m.recording.state }, 1]]);

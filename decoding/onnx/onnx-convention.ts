@@ -2,6 +2,7 @@
  * The neurostream ONNX convention (decoding/decoder.ts, docs/onnx.md) as constants shared by the
  * exporter and OnnxDecoder: tensor names, the recurrent-state suffixes and the metadata_props keys.
  */
+import { InvalidDataError } from '../../core/errors.js';
 import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
 
 export const INPUT = 'input';
@@ -16,6 +17,13 @@ export const META_OUTPUT_NAMES = 'neurostream.output_names';
 export const META_DECODER = 'neurostream.decoder';
 /** JSON `{ "<x>_in": number[] }`; states not listed start at zeros. */
 export const META_STATE_INIT = 'neurostream.state_init';
+/**
+ * Trial (epoch) decoders: JSON `[tmin, tmax]`, the epoch's window in seconds after the cue, and
+ * JSON `[low, high]`, the band-pass in Hz applied before epoching (absent: none) — what a live
+ * session needs to cut the same epochs.
+ */
+export const META_EPOCH_WINDOW_S = 'neurostream.epoch_window_s';
+export const META_EPOCH_BAND_HZ = 'neurostream.epoch_band_hz';
 
 /** `history_in` → `history_out`. */
 export function stateOutputFor(stateInput: string): string {
@@ -42,4 +50,38 @@ export function writeConventionMetadata(
     for (const [k, v] of Object.entries(meta.stateInit)) init[k] = Array.from(v);
     g.meta(META_STATE_INIT, JSON.stringify(init));
   }
+}
+
+/** A trial decoder's epochs, as its metadata states them. */
+export interface EpochMetadata {
+  windowS: [number, number];
+  bandHz?: [number, number];
+}
+
+/**
+ * The epoch window and band of a trial decoder's metadata (`neurostream.epoch_window_s`,
+ * `neurostream.epoch_band_hz`); undefined when the model has none (not a trial decoder).
+ */
+export function readEpochMetadata(metadata: ReadonlyMap<string, string>, file: string): EpochMetadata | undefined {
+  const pair = (key: string, what: string): [number, number] | undefined => {
+    const text = metadata.get(key);
+    if (text === undefined) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v)) || !((value[0] as number) < (value[1] as number))) {
+      throw new InvalidDataError(`${file} metadata ${key}`, `a JSON pair of increasing numbers (${what})`, text);
+    }
+    return [value[0] as number, value[1] as number];
+  };
+  const windowS = pair(META_EPOCH_WINDOW_S, 'seconds after the cue');
+  const bandHz = pair(META_EPOCH_BAND_HZ, 'Hz');
+  if (windowS === undefined) {
+    if (bandHz !== undefined) throw new InvalidDataError(`${file} metadata ${META_EPOCH_WINDOW_S}`, `a window beside ${META_EPOCH_BAND_HZ}`, 'nothing');
+    return undefined;
+  }
+  return { windowS, ...(bandHz ? { bandHz } : {}) };
 }

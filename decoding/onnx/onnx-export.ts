@@ -17,7 +17,8 @@
 import { writeFile } from 'node:fs/promises';
 import { checkModel, type CspLdaModel, type DecoderModel, type KalmanModel, type LdaModel, type RidgeModel, type Standardizer } from '../models.js';
 import { int, ints, OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { INPUT, OUTPUT, writeConventionMetadata } from './onnx-convention.js';
+import { InvalidOptionError } from '../../core/errors.js';
+import { INPUT, META_EPOCH_BAND_HZ, META_EPOCH_WINDOW_S, OUTPUT, writeConventionMetadata } from './onnx-convention.js';
 
 export { exportGru, exportMlp, gruParameterCount, mlpParameterCount, type GruExportOptions, type MlpExportOptions } from './benchmark-models.js';
 
@@ -26,6 +27,8 @@ export interface ExportOnnxOptions {
   readonly graphName?: string;
   /** A free-text description stored as the model's doc_string. */
   readonly docString?: string;
+  /** A trial decoder's epochs (lda, csp-lda): the window after the cue and the band-pass, stored as metadata. */
+  readonly epoch?: { readonly windowS: readonly [number, number]; readonly bandHz: readonly [number, number] | null };
 }
 
 /** Transpose of a row-major [rows × cols] matrix, as [cols × rows]. */
@@ -144,6 +147,11 @@ export function exportOnnx(model: DecoderModel, options: ExportOnnxOptions = {})
     case 'csp-lda':
       exportCspLda(g, model);
       break;
+  }
+  if (options.epoch) {
+    if (model.type !== 'lda' && model.type !== 'csp-lda') throw new InvalidOptionError('epoch', 'a trial decoder (lda, csp-lda)', model.type);
+    g.meta(META_EPOCH_WINDOW_S, JSON.stringify(options.epoch.windowS));
+    if (options.epoch.bandHz) g.meta(META_EPOCH_BAND_HZ, JSON.stringify(options.epoch.bandHz));
   }
   return g.encode({ graphName: options.graphName ?? model.type, docString: options.docString });
 }

@@ -1,0 +1,145 @@
+/**
+ * SessionTrialDecoder on the EEG simulator's motor-imagery task: each left/right cue is decoded
+ * once its epoch has passed, from the stream band-passed causally — the decoder sees exactly the
+ * epoch an offline causal filter of the whole stream gives — and scored against the cue (the
+ * running accuracy of the last 20 trials). A gap skips the epochs it crosses; models that cannot
+ * decode the stream's trials are refused, naming why.
+ */
+import { describe, expect, it } from 'vitest';
+import { designButterworth } from '../../acquisition/filters/butterworth.js';
+import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.js';
+import { createSampleBlock, type Intent, type SampleBlock } from '../../core/index.js';
+import { ACCURACY_TRIALS, SessionTrialDecoder } from '../../cli/session-trial-decoder.js';
+import type { DecoderValidation } from '../../cli/session-decoder.js';
+import { calibrateKalman } from '../../decoding/calibration/kalman-calibration.js';
+import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
+import { BuiltinDecoder } from '../../decoding/decoders/builtin-decoder.js';
+import { logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
+import { EegSimulator } from '../../devices/simulators/eeg-simulator.js';
+
+const FS = 250;
+const WINDOW: [number, number] = [0.5, 2.5];
+const BAND: [number, number] = [8, 30];
+const LO = Math.round(WINDOW[0] * FS);
+const HI = Math.round(WINDOW[1] * FS);
+const T = HI - LO + 1;
+
+/** `seconds` of the 8-channel EEG simulator in 0.1 s blocks. */
+function simulate(seconds: number, seed: number): SampleBlock[] {
+  const sim = new EegSimulator({ channels: 8, sampleRateHz: FS, seed });
+  return Array.from({ length: seconds * 10 }, () => sim.read(FS / 10, 0));
+}
+
+/** The whole stream band-passed causally at once, its cues, and each left/right cue's log-power features. */
+function offline(blocks: readonly SampleBlock[]): { cues: { cue: number; label: string; features: Float32Array }[]; C: number } {
+  const C = blocks[0]!.info.channelNames.length;
+  const N = blocks.reduce((n, b) => n + b.length, 0);
+  const x = new Float32Array(C * N);
+  for (const b of blocks) for (let c = 0; c < C; c++) x.set(b.data.subarray(c * b.length, (c + 1) * b.length), c * N + b.first);
+  const sos = designButterworth({ type: 'bandpass', order: 4, cutoffHz: BAND, sampleRateHz: FS });
+  sosFilter(sos, createSosState(sos, C), x, x, C, N);
+  const cues: { cue: number; label: string; features: Float32Array }[] = [];
+  for (const m of blocks.flatMap((b) => b.markers ?? [])) {
+    if (m.type !== 'cue' || (m.value !== 'left' && m.value !== 'right') || m.sample + HI > N - 1) continue;
+    const epoch = new Float32Array(C * T);
+    for (let c = 0; c < C; c++) epoch.set(x.subarray(c * N + m.sample + LO, c * N + m.sample + HI + 1), c * T);
+    cues.push({ cue: m.sample, label: m.value, features: logPowerFeatures(epoch, C, T) as Float32Array });
+  }
+  return { cues, C };
+}
+
+function ldaOn(trials: readonly { label: string; features: Float32Array }[], names: readonly string[]): BuiltinDecoder {
+  const C = names.length;
+  const X = new Float64Array(trials.length * C);
+  trials.forEach((t, i) => X.set(t.features, i * C));
+  return new BuiltinDecoder(
+    calibrateLda(X, trials.length, C, trials.map((t) => t.label), { shrinkage: 'auto', classes: ['left', 'right'], featureNames: names.map((n) => `${n}:logpower`) }),
+  );
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('SessionTrialDecoder', () => {
+  it('decodes each cue from the epoch an offline causal filter gives, and scores it: the running accuracy of the last 20 trials', async () => {
+    const train = simulate(400, 11);
+    const names = train[0]!.info.channelNames;
+    const decoder = ldaOn(offline(train).cues, names);
+    const blocks = simulate(400, 12);
+    const reference = offline(blocks).cues;
+    expect(reference.length).toBeGreaterThan(40);
+    const intents: Intent[] = [];
+    const validations: DecoderValidation[] = [];
+    const trials = new SessionTrialDecoder({
+      info: blocks[0]!.info,
+      decoder,
+      windowS: WINDOW,
+      bandHz: BAND,
+      binMs: 20,
+      onIntent: (i) => intents.push(i),
+      onValidation: (v) => validations.push(v),
+      onError: (e) => {
+        throw e;
+      },
+    });
+    expect(trials.status()).toBe('decoder lda (js): waiting for a cue (left | right)');
+    for (const block of blocks) {
+      trials.push(block);
+      await settle();
+    }
+    await trials.drain(1000);
+    expect(intents.length).toBe(reference.length);
+    const hits: boolean[] = [];
+    for (let k = 0; k < reference.length; k++) {
+      const { cue, label, features } = reference[k]!;
+      const expected = await decoder.decode(features);
+      expect(Array.from(intents[k]!.values)).toEqual(Array.from(expected));
+      expect(intents[k]!.labels).toEqual(['left', 'right']);
+      expect(intents[k]!.bin).toBe(Math.floor(((cue + HI) * 1000) / FS / 20));
+      hits.push((expected[0]! > expected[1]! ? 'left' : 'right') === label);
+      const recent = hits.slice(-ACCURACY_TRIALS);
+      expect(validations[k]).toMatchObject({ metric: 'accuracy', sample: cue + HI, trials: recent.length, chance: 0.5 });
+      expect(validations[k]!.value).toBeCloseTo(recent.filter(Boolean).length / recent.length, 12);
+    }
+    // The simulator's imagery desynchronises the contralateral mu/beta: far above chance.
+    const accuracy = hits.filter(Boolean).length / hits.length;
+    expect(accuracy).toBeGreaterThan(0.8);
+    expect(trials.status()).toMatch(new RegExp(`^decoder lda \\(js\\): accuracy \\d\\.\\d\\d \\(\\d+/20 of the last trials, chance 0\\.50; ${hits.filter(Boolean).length}/${hits.length} in all\\), \\d+\\.\\d\\d ms/trial$`));
+    expect(trials.describe()).toMatchObject({ kind: 'discrete', outputs: ['left', 'right'], validation: { metric: 'accuracy' } });
+  });
+
+  it('skips an epoch that spans a gap in the stream, and says so', async () => {
+    const train = simulate(200, 11);
+    const decoder = ldaOn(offline(train).cues, train[0]!.info.channelNames);
+    const blocks = simulate(60, 12);
+    const cue = blocks.flatMap((b) => b.markers ?? []).find((m) => m.value === 'left' || m.value === 'right')!;
+    // Lose the block 1 s after that cue (its epoch is 0.5–2.5 s): the stream says so with a gap.
+    const at = blocks.findIndex((b) => b.first > cue.sample + FS);
+    const lossy = blocks.filter((_, i) => i !== at).map((b, i) => (i === at ? createSampleBlock({ ...b, gap: { missing: blocks[at]!.length } }) : b));
+    const intents: Intent[] = [];
+    const trials = new SessionTrialDecoder({ info: blocks[0]!.info, decoder, windowS: WINDOW, bandHz: BAND, binMs: 20, onIntent: (i) => intents.push(i), onError: (e) => { throw e; } });
+    for (const block of lossy) {
+      trials.push(block);
+      await settle();
+    }
+    await trials.drain(1000);
+    const all = offline(blocks).cues;
+    expect(intents.length).toBe(all.length - 1);
+    expect(intents.every((i) => i.bin !== Math.floor(((cue.sample + HI) * 1000) / FS / 20))).toBe(true);
+    expect(trials.status()).toMatch(/, 1 skipped \(gap\)$/);
+  });
+
+  it('refuses a model that cannot decode the stream’s trials, naming why', () => {
+    const info = simulate(1, 1)[0]!.info;
+    const names = info.channelNames;
+    const make = (decoder: BuiltinDecoder, windowS: readonly [number, number] = WINDOW) => () =>
+      new SessionTrialDecoder({ info, decoder, windowS, binMs: 20, onIntent: () => {}, onError: () => {} });
+    const continuous = new BuiltinDecoder(calibrateKalman(new Float64Array(100 * 8).map((_, i) => Math.sin(i)), new Float64Array(100 * 4).map((_, i) => Math.cos(i)), 100, 8, 4, { featureNames: names.map((n) => `${n}:logpower`), targetNames: ['pos_x', 'pos_y', 'vel_x', 'vel_y'] }));
+    expect(make(continuous)).toThrow('--model kalman: expected a discrete (trial) decoder for a stream of cues, got "a continuous decoder"');
+    const trials = offline(simulate(100, 3)).cues;
+    const elsewhere = ldaOn(trials, names.map((n) => (n === 'C3' ? 'Cz' : n)));
+    expect(make(elsewhere)).toThrow(/^--model lda channel "Cz": expected one of the stream's channels \(.*\), got "absent"$/);
+    expect(make(ldaOn(trials, names), [2, 1])).toThrow('--model lda epoch window: expected tmin < tmax, seconds after the cue');
+  });
+});
