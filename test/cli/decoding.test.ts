@@ -164,7 +164,8 @@ describe('neurostream evaluate / calibrate', () => {
     const epoch = join(root, 'epoch');
     const e = await runCli(['run', '--channels', '16', '--duration', '2', '--model', epochModel, '--providers', 'cpu', '--record', epoch], { timeoutMs: 60_000 });
     expect(e.code).toBe(1);
-    expect(e.stderr).toMatch(/--model onnx:csp\.onnx: expected a model of feature vectors \(input shape \[1, F\]\), got "input shape \[1, 64, 161\]/);
+    // A trial decoder (calibrate stores its epoch window) is for EEG streams' cues, not for binned features.
+    expect(e.stderr).toMatch(/--model onnx:csp\.onnx: expected a decoder of binned features for an extracellular stream, got "a trial decoder \(epochs around cues: for EEG streams\)"/);
     expect(readManifest(epoch).status).toBe('complete'); // the recording is finalised all the same
 
     // Replay runs the same model file, on the provider the session used, and refuses a changed one.
