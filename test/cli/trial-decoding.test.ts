@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { calibrateCspLda } from '../../decoding/calibration/csp-calibration.js';
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
 import { openRecording } from '../../recordings/recording-reader.js';
@@ -74,6 +75,15 @@ describe('live trial decoding (run --model on an EEG stream)', () => {
     const wrong = await runCli(['run', '--channels', '16', '--fast', '--no-dashboard', '--duration', '3', '--providers', 'cpu', '--model', lda]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/--model onnx:.*lda\.onnx: expected a decoder of binned features for an extracellular stream, got "a trial decoder \(epochs around cues: for EEG streams\)"/);
+    // An epoch model without its epoch window (made elsewhere) is not a trial decoder, nor a decoder of binned features.
+    const r = new TestRandom(9);
+    const epochs = Array.from({ length: 20 }, () => Float32Array.from({ length: 4 * 50 }, () => r.normal()));
+    const csp = calibrateCspLda(epochs, epochs.map((_, i) => (i % 2 ? 'a' : 'b')), { channelNames: ['ch0001', 'ch0002', 'ch0003', 'ch0004'], samples: 50, classes: ['a', 'b'], components: 2 });
+    const foreign = join(root, 'foreign.onnx');
+    writeFileSync(foreign, exportOnnx(csp));
+    const epochWithout = await runCli(['run', '--channels', '16', '--fast', '--no-dashboard', '--duration', '3', '--providers', 'cpu', '--model', foreign]);
+    expect(epochWithout.code).toBe(1);
+    expect(epochWithout.stderr).toMatch(/--model onnx:.*foreign\.onnx: expected a model of feature vectors \(input shape \[1, F\]\), got "input shape \[1, 4, 50\]/);
     const kalman = join(root, 'kalman.onnx');
     writeFileSync(kalman, exportOnnx(randomKalman(new TestRandom(3), 8, 4, 4)));
     const continuous = await runCli(['run', ...EEG, '--duration', '5', '--model', kalman]);
