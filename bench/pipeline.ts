@@ -102,8 +102,9 @@ async function startDevice(channels: number, transport: Transport): Promise<{ em
   if (transport === 'pty') {
     const link = join(tmpdir(), `ns-bench-pipeline-${process.pid}-${channels}`);
     const emulator = spawn(process.execPath, [CLI, 'emulate', '--protocol', 'frame', '--channels', String(channels), '--rate', String(RATE), '--format', 'int16', '--frame-ms', '1', '--loop-s', String(LOOP_S), '--link', link], {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
+    emulator.stdout!.setEncoding('utf8'); // pipeline() keeps its last line
     for (let i = 0; i < 1000 && !existsSync(link); i++) await new Promise((r) => setTimeout(r, 10));
     if (!existsSync(link)) throw new Error(`the emulator did not create ${link} (is socat installed?)`);
     return { emulator, source: frameSource({ port: link }), cleanup: () => rmSync(link, { force: true }) };
@@ -131,8 +132,24 @@ export async function pipeline(
   seconds: number,
   warmupS: number,
   onSecond?: (second: number, latencies: number[]) => void,
-): Promise<{ total: Quantiles; withoutModel: Quantiles; model: Quantiles; bins: number; dropped: number; lostSamples: number; samples: number; cpuShare: number; seconds: number }> {
+): Promise<{
+  total: Quantiles;
+  withoutModel: Quantiles;
+  model: Quantiles;
+  bins: number;
+  dropped: number;
+  lostSamples: number;
+  samples: number;
+  cpuShare: number;
+  seconds: number;
+  /** The emulator's last line (its count of frames sent and of bytes it dropped). */
+  emulator?: string;
+  gaps: { atS: number; missing: number }[];
+}> {
   const { emulator, source: device, cleanup } = await startDevice(channels, transport);
+  // The emulator's own account at exit (frames sent, bytes it dropped because the reader fell behind).
+  let emulatorOutput = '';
+  emulator?.stdout?.on('data', (t: string) => (emulatorOutput += t));
   const decoder = kalmanFor(2 * channels);
   const totals: number[] = [];
   const withoutModel: number[] = [];
@@ -141,6 +158,8 @@ export async function pipeline(
   let stats: DecodeStats | undefined;
   let samples = 0;
   let lost = 0;
+  /** Where samples were lost: seconds into the measurement, samples missing (the first 100 gaps). */
+  const gaps: { atS: number; missing: number }[] = [];
   let bins = 0;
   const input = new Subject<SampleBlock>();
   let started = NaN;
@@ -175,6 +194,7 @@ export async function pipeline(
         if (measuring) {
           samples += block.length;
           lost += block.gap?.missing ?? 0;
+          if (block.gap && gaps.length < 100) gaps.push({ atS: Math.round((now - measureStart) / 100) / 10, missing: block.gap.missing });
           const elapsed = (now - measureStart) / 1000;
           if (onSecond && elapsed >= second + 1) {
             onSecond(++second, perSecond);
@@ -205,7 +225,10 @@ export async function pipeline(
     await new Promise((r) => emulator.once('exit', r));
   }
   cleanup();
+  const summary = emulatorOutput.split('\n').find((line) => line.startsWith('emulator stopped'));
   return {
+    ...(summary ? { emulator: summary } : {}),
+    gaps,
     total: quantiles(totals),
     withoutModel: quantiles(withoutModel),
     model: quantiles(model),
@@ -269,6 +292,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
       expectedBins,
       decoderDropped: r.dropped,
       lostSamples: r.lostSamples,
+      ...(r.gaps.length > 0 ? { gaps: r.gaps } : {}),
+      ...(r.emulator ? { emulator: r.emulator } : {}),
       samplesPerChannel: r.samples,
       throughputMSamplesPerS: (r.samples * channels) / r.seconds / 1e6,
       realTime: r.samples / r.seconds / RATE,
@@ -312,6 +337,8 @@ export async function runPipelineBench(options: PipelineBenchOptions): Promise<o
     byMinute: minutes,
     bins: soak.bins,
     lostSamples: soak.lostSamples,
+    ...(soak.gaps.length > 0 ? { gaps: soak.gaps } : {}),
+    ...(soak.emulator ? { emulator: soak.emulator } : {}),
     decoderDropped: soak.dropped,
     memory: {
       rssMB: { first: memory[0]?.rssMB, last: memory.at(-1)?.rssMB, max: Math.max(...memory.map((m) => m.rssMB)) },
