@@ -115,15 +115,15 @@ export class SessionChain {
         }
         try {
           this.trials = new SessionTrialDecoder({
-          info: block.info,
-          decoder: decoding.decoder,
-          windowS: decoding.trial.windowS,
-          ...(decoding.trial.bandHz ? { bandHz: decoding.trial.bandHz } : {}),
-          binMs: BIN_MS,
-          onIntent: decoding.onIntent,
-          ...(decoding.onValidation ? { onValidation: decoding.onValidation } : {}),
-          ...(decoding.onReady ? { onReady: decoding.onReady } : {}),
-          onError: this.onError,
+            info: block.info,
+            decoder: decoding.decoder,
+            windowS: decoding.trial.windowS,
+            ...(decoding.trial.bandHz ? { bandHz: decoding.trial.bandHz } : {}),
+            binMs: BIN_MS,
+            onIntent: decoding.onIntent,
+            ...(decoding.onValidation ? { onValidation: decoding.onValidation } : {}),
+            ...(decoding.onReady ? { onReady: decoding.onReady } : {}),
+            onError: this.onError,
           });
         } catch (error) {
           this.onError(error);
