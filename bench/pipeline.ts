@@ -126,7 +126,7 @@ async function startDevice(channels: number, transport: Transport): Promise<{ em
 }
 
 /** One live pipeline over the pty for `seconds`; `onSecond` sees each second's figures (the soak). */
-export async function pipeline(
+async function pipeline(
   channels: number,
   transport: Transport,
   seconds: number,

@@ -129,8 +129,7 @@ export class SessionTrialDecoder {
     if (this.failed || this.stopped) return;
     const K = this.channels.length;
     const n = block.length;
-    if (block.gap || (this.end >= 0 && block.first !== this.end)) this.contiguousFrom = block.first;
-    if (this.end < 0) this.contiguousFrom = block.first;
+    if (this.end < 0 || block.gap || block.first !== this.end) this.contiguousFrom = block.first;
     if (this.scratch.length < K * n) this.scratch = new Float32Array(K * n);
     const x = this.scratch;
     for (let k = 0; k < K; k++) x.set(block.data.subarray(this.channels[k]! * n, (this.channels[k]! + 1) * n), k * n);
@@ -141,7 +140,7 @@ export class SessionTrialDecoder {
       for (let i = 0; i < n; i++) this.ring[row + ((block.first + i) % R)] = x[k * n + i]!;
     }
     this.end = block.first + n;
-    for (const marker of block.markers ?? []) this.cue(marker);
+    if (block.markers) for (const marker of block.markers) this.cue(marker);
     this.decodeDue(block.hostTime);
   }
 
@@ -164,8 +163,7 @@ export class SessionTrialDecoder {
       const input = this.mode === 'epoch' ? epoch : (logPowerFeatures(epoch, this.channels.length, this.samples) as Float32Array);
       const featuresMs = hostNowMs() - started;
       const acquisitionMs = Math.max(0, started - hostTime);
-      const fs = this.options.info.sampleRateHz;
-      const bin = Math.floor((last * 1000) / fs / this.options.binMs);
+      const bin = Math.floor((last * 1000) / this.options.info.sampleRateHz / this.options.binMs);
       this.queued++;
       this.chain = this.chain.then(() => this.decodeTrial(trial, input, bin, last, { acquisitionMs, featuresMs })).finally(() => this.queued--);
     }

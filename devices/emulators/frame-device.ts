@@ -11,7 +11,6 @@
  * repeat.
  */
 import { checkInteger, checkNumber } from '../../core/index.js';
-import { crc32c } from '../protocols/frame/crc32c.js';
 import { FrameFormat } from '../protocols/frame/frame-constants.js';
 import { FrameEncoder } from '../protocols/frame/frame-encoder.js';
 import { IntracorticalSimulator, type IntracorticalSimulatorOptions } from '../simulators/intracortical-simulator.js';
@@ -48,7 +47,6 @@ export class FrameDevice {
   private readonly faults: Random;
   private startMs = NaN;
   private buffer = new Uint8Array(0);
-  private readonly loopS: number | undefined;
   /** The loop's encoded frames (at power-up), and how many. */
   private loop: { bytes: Uint8Array; frames: number } | undefined;
 
@@ -71,14 +69,12 @@ export class FrameDevice {
     });
     this.faults = new Random(options.seed ?? 1, 0xfa17);
     this.send = options.send;
-    this.loopS = options.loopS === undefined ? undefined : checkNumber('option', 'loopS', options.loopS, { min: 0.01, max: 60 });
-    this.makeLoop();
+    if (options.loopS !== undefined) this.makeLoop(checkNumber('option', 'loopS', options.loopS, { min: 0.01, max: 60 }));
   }
 
-  /** Simulates and encodes the loop (when asked for one) from the simulator's start. */
-  private makeLoop(): void {
-    if (this.loopS === undefined) return;
-    const frames = Math.max(1, Math.round((this.loopS * this.encoder.sampleRateHz) / this.frameScans));
+  /** Simulates and encodes `loopS` seconds from the simulator's start: the loop. */
+  private makeLoop(loopS: number): void {
+    const frames = Math.max(1, Math.round((loopS * this.encoder.sampleRateHz) / this.frameScans));
     const size = this.encoder.frameBytes(this.frameScans);
     const bytes = new Uint8Array(frames * size);
     for (let k = 0; k < frames; k++) {
@@ -112,10 +108,7 @@ export class FrameDevice {
         // The loop's frame, renumbered: sequence, timestamp, and the CRC over both.
         const from = (sequence % loop.frames) * size;
         this.buffer.set(loop.bytes.subarray(from, from + size), at);
-        const view = new DataView(this.buffer.buffer, this.buffer.byteOffset + at, size);
-        view.setUint32(12, sequence >>> 0, true);
-        view.setBigUint64(16, this.timestampUs(sequence * this.frameScans), true);
-        view.setUint32(size - 4, crc32c(this.buffer, at, at + size - 4), true);
+        this.encoder.renumber(this.buffer, at, this.frameScans, sequence, this.timestampUs(sequence * this.frameScans));
         at += size;
         continue;
       }

@@ -200,8 +200,8 @@ export class IntanRhxEmulator {
     const W = channels.length;
     const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
     dv.setUint32(0, INTAN_WAVEFORM_MAGIC, true);
+    stampBlock(dv, W, block.first);
     const frameBytes = 4 + 2 * W;
-    for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) dv.setUint32(4 + f * frameBytes, (block.first + f) >>> 0, true);
     // Channel by channel (the simulator's layout), each a stride through the frames.
     for (let k = 0; k < W; k++) {
       const row = channels[k]! * INTAN_FRAMES_PER_BLOCK;
@@ -218,28 +218,33 @@ export class IntanRhxEmulator {
     if (!this.running || !this.simulator) return;
     const due = Math.floor(((hostNowMs() - this.runStartMs) * this.sampleRateHz) / 1000 / INTAN_FRAMES_PER_BLOCK);
     const loop = this.loop;
-    const channels = loop ? [] : this.enabledChannels();
-    const W = loop ? 1 : channels.length;
-    for (; this.blocksSent < due; this.blocksSent++) {
-      if (loop) {
+    if (loop) {
+      const W = (loop.blockBytes - intanBlockBytes(0)) / (2 * INTAN_FRAMES_PER_BLOCK);
+      for (; this.blocksSent < due; this.blocksSent++) {
         if (this.waveformClients.size === 0) continue;
         // A copy of the loop's block (the socket may still hold the last one), timestamps renumbered.
         const at = (this.blocksSent % loop.blocks) * loop.blockBytes;
         const bytes = loop.bytes.slice(at, at + loop.blockBytes);
-        const dv = new DataView(bytes.buffer);
-        const frameBytes = (loop.blockBytes - 4) / INTAN_FRAMES_PER_BLOCK;
-        const first = this.blocksSent * INTAN_FRAMES_PER_BLOCK;
-        for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) dv.setUint32(4 + f * frameBytes, (first + f) >>> 0, true);
+        stampBlock(new DataView(bytes.buffer), W, this.blocksSent * INTAN_FRAMES_PER_BLOCK);
         for (const s of this.waveformClients) s.write(bytes);
+      }
+      return;
+    }
+    const channels = this.enabledChannels();
+    for (; this.blocksSent < due; this.blocksSent++) {
+      if (channels.length === 0 || this.waveformClients.size === 0) {
+        this.simulator.read(INTAN_FRAMES_PER_BLOCK, 0); // time runs on
         continue;
       }
-      if (W === 0 || this.waveformClients.size === 0) {
-        this.simulator.read(INTAN_FRAMES_PER_BLOCK, 0);
-        continue;
-      }
-      const bytes = new Uint8Array(intanBlockBytes(W));
+      const bytes = new Uint8Array(intanBlockBytes(channels.length));
       this.encodeBlock(bytes, channels);
       for (const s of this.waveformClients) s.write(bytes);
     }
   }
+}
+
+/** Writes the 128 frame timestamps of a block of W channels, from `first`. */
+function stampBlock(dv: DataView, W: number, first: number): void {
+  const frameBytes = 4 + 2 * W;
+  for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) dv.setUint32(4 + f * frameBytes, (first + f) >>> 0, true);
 }

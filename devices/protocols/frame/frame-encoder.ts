@@ -100,4 +100,16 @@ export class FrameEncoder {
     view.setUint32(p - at, crc32c(out, at, p), true);
     return p + 4 - at;
   }
+
+  /**
+   * Gives the frame of `scans` scans at `at` in `out` (written by `write`) another sequence number
+   * and timestamp, and its CRC anew: a recorded frame sent again as a new one.
+   */
+  renumber(out: Uint8Array, at: number, scans: number, sequence: number, timestampUs: bigint): void {
+    const size = this.frameBytes(scans);
+    const view = new DataView(out.buffer, out.byteOffset + at, size);
+    view.setUint32(12, sequence >>> 0, true);
+    view.setBigUint64(16, timestampUs, true);
+    view.setUint32(size - 4, crc32c(out, at, at + size - 4), true);
+  }
 }
