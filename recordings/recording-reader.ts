@@ -114,7 +114,10 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
   const notes: string[] = [];
   const truncation: TruncatedFile[] = [];
   const complete = manifest.status === 'complete';
-  const cutText = `after ${complete ? 'the session had closed it and written session.json' : 'session.json last described it'} — a partial copy or a damaged disk?`;
+  const cutText =
+    manifest.status === 'failed'
+      ? `when the recording failed${manifest.error ? ` (${manifest.error})` : ''}, or since: session.json counted samples the file does not hold`
+      : `after ${complete ? 'the session had closed it and written session.json' : 'session.json last described it'} — a partial copy or a damaged disk?`;
   const streamInfos = manifest.streams.map((stream) => {
     const path = join(dir, stream.file);
     const reader = new ArrowStreamFileReader(path);
