@@ -6,10 +6,13 @@
  * per-bin (or per-epoch) latency, fitted on all the data. Written under DIR (default
  * bench/results/decoders): report.json, report.md and two SVG plots (scores, latency).
  * The same command on the same data gives the same scores; only the latencies are timings.
+ * DIR is new, empty, or holds an earlier decoders report (which is replaced); any other file in
+ * the way is refused before anything runs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InvalidOptionError } from '../core/index.js';
+import { checkNewOutputDirectory, checkWritableDirectory } from '../recordings/new-output.js';
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { OnnxDecoder } from '../decoding/onnx/onnx-decoder.js';
@@ -59,6 +62,30 @@ async function timeDecoder(decoder: Decoder, samples: readonly Float32Array[]): 
   return { p50Ms: q(0.5), p99Ms: q(0.99), calls };
 }
 
+const REPORT_FILES = ['report.json', 'report.md', 'scores.svg', 'latency.svg'];
+
+/** DIR may be new, empty, or an earlier decoders report's (replaced): nothing else is overwritten. */
+function checkReportDir(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return checkNewOutputDirectory(dir, '--out');
+    throw new InvalidOptionError(`--out ${dir}`, 'a directory for the report', (error as { code?: string }).code ?? (error as Error).message);
+  }
+  checkWritableDirectory(dir, `--out ${dir}`);
+  if (!entries.some((f) => REPORT_FILES.includes(f))) return;
+  let previous: unknown;
+  try {
+    previous = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+  } catch {
+    previous = undefined;
+  }
+  if ((previous as { benchmark?: unknown } | undefined)?.benchmark !== 'decoders') {
+    throw new InvalidOptionError(`--out ${dir}`, `a new directory, or one holding an earlier decoders report (${REPORT_FILES.join(', ')} are replaced)`, 'a directory with other files of those names');
+  }
+}
+
 function std(values: readonly number[]): number {
   const m = values.reduce((a, b) => a + b, 0) / values.length;
   return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, values.length - 1));
@@ -67,6 +94,7 @@ function std(values: readonly number[]): number {
 export async function decoderReport(inputs: readonly string[], flags: DecoderReportFlags, log: (line: string) => void): Promise<{ dir: string; report: object }> {
   if (inputs.length === 0) throw new InvalidOptionError('bench decoders', 'the data to compare decoders on (recordings, EDF/BDF files with --classes, or a CSV table)', 'nothing');
   const kind = flags.classes !== undefined ? 'discrete' : 'continuous';
+  checkReportDir(resolve(flags.out ?? join('bench', 'results', 'decoders')));
   // What reads the data (features, targets, classes, window, band, lags), without the report's own options.
   const { model: models = [], out, ...inputFlags } = flags;
   const builtins: DecoderName[] = kind === 'continuous' ? ['ridge', 'kalman'] : ['lda', 'csp-lda'];

@@ -26,6 +26,7 @@ export interface DecodingInputFlags {
   classes?: string;
   window?: string;
   band?: string;
+  allowTruncated?: boolean;
 }
 
 export function isContinuous(decoder: DecoderName): decoder is (typeof CONTINUOUS_DECODERS)[number] {
@@ -57,6 +58,7 @@ export function withDecodingInputOptions(command: Command): Command {
     .option('--classes <list>', 'discrete: cue texts, one class each, e.g. T1,T2')
     .option('--window <s>', 'discrete: epoch window after the cue, seconds, e.g. 1,2')
     .option('--band <hz>', 'discrete: band-pass before epoching, Hz, e.g. 7,30')
+    .option('--allow-truncated', 'read recordings whose files hold less than their session.json says (with a warning)')
 }
 
 function list(flag: string, raw: string): string[] {
@@ -74,7 +76,7 @@ function pair(flag: string, raw: string, what: string): [number, number] {
 }
 
 /** The continuous dataset of the inputs (one CSV table, or recordings). */
-export async function readContinuousInputs(inputs: readonly string[], flags: DecodingInputFlags): Promise<FeatureTable & { runStarts?: number[] }> {
+export async function readContinuousInputs(inputs: readonly string[], flags: DecodingInputFlags): Promise<FeatureTable & { runStarts?: number[]; notes?: string[] }> {
   const tables = inputs.filter((p) => extname(p).toLowerCase() === '.csv');
   if (tables.length > 0) {
     if (tables.length !== inputs.length || tables.length > 1) throw new InvalidOptionError('INPUT', 'one CSV table of binned features (or recording directories)', inputs.join(' '));
@@ -86,7 +88,7 @@ export async function readContinuousInputs(inputs: readonly string[], flags: Dec
   for (const input of inputs) {
     if (!isDirectory(input)) throw new InvalidOptionError(`INPUT ${input}`, 'a CSV table of binned features or a recording directory (continuous decoders)', 'neither');
   }
-  return readRecordingFeatures(inputs, flags.target !== undefined ? { target: list('--target', flags.target) } : {});
+  return readRecordingFeatures(inputs, { ...(flags.target !== undefined ? { target: list('--target', flags.target) } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
 }
 
 /** The epochs of the inputs (EDF/BDF files or recordings) around the cues of `--classes`. */
@@ -98,6 +100,7 @@ export function readDiscreteInputs(inputs: readonly string[], flags: DecodingInp
     classes: list('--classes', flags.classes),
     windowS: pair('--window', flags.window, '(seconds after the cue)'),
     ...(flags.band !== undefined ? { bandHz: pair('--band', flags.band, '(Hz)') } : {}),
+    ...(flags.allowTruncated ? { allowTruncated: true } : {}),
   });
 }
 

@@ -28,3 +28,17 @@ export function choiceFlag<T extends string>(flag: string, choices: readonly T[]
     return raw as T;
   };
 }
+
+/**
+ * A number that must be greater than 0 (durations, rates, scales): 0, negatives, NaN and ±∞ are
+ * refused with "a number greater than 0", at most `max` where one is given.
+ */
+export function positiveNumberFlag(flag: string, max?: number): (raw: string) => number {
+  return (raw) => {
+    const value = NUMBER.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isFinite(value) || value <= 0 || (max !== undefined && value > max)) {
+      throw new InvalidOptionError(flag, `a number greater than 0${max !== undefined ? ` and at most ${max}` : ''}`, raw);
+    }
+    return value;
+  };
+}

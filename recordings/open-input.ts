@@ -18,6 +18,8 @@ export type CaptureProtocol = 'cyton' | 'frame';
 export interface OpenInputOptions {
   /** Read the file as a raw byte capture of this device protocol. */
   protocol?: CaptureProtocol;
+  /** A recording directory holding less than its session.json says is read (and says so) instead of refused. */
+  allowTruncated?: boolean;
 }
 
 export interface OpenedInput extends ImportedRecording {
@@ -40,7 +42,7 @@ export function openInput(path: string, options: OpenInputOptions = {}): OpenedI
   }
   if (isDirectory) {
     if (!isRecordingDir(path)) throw new InvalidOptionError('input', `${INPUT_KINDS}; this directory has no session.json`, path);
-    return fromRecording(openRecording(path));
+    return fromRecording(openRecording(path, options.allowTruncated ? { allowTruncated: true } : {}));
   }
   if (options.protocol) return readDeviceCapture(path, { protocol: options.protocol });
   const extension = extname(path).toLowerCase();
@@ -54,7 +56,7 @@ export function fromRecording(recording: Recording): OpenedInput {
   const { manifest } = recording;
   return {
     source: recording.dir,
-    format: `neurostream recording${manifest.status === 'complete' ? '' : manifest.status === 'recording' ? ' (not finalised: the session was killed?)' : ' (failed)'}`,
+    format: `neurostream recording${manifest.status === 'complete' ? '' : manifest.status === 'recording' ? ' (not finalised: the session was killed?)' : ' (failed)'}${recording.truncation.length > 0 ? ' — TRUNCATED (files cut short after they were written)' : ''}`,
     streams: manifest.streams.map((stream, index) => ({
       info: recording.streamInfos[index]!,
       totalSamples: stream.endSample,

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import {
+  ErrorCode,
   InvalidDataError,
+  NeurostreamError,
   createFeatureFrame,
   createIntent,
   createMarker,
@@ -64,25 +66,97 @@ export interface Recording {
   intents(): Intent[];
   /** What reading found (files cut short, markers without samples …), in words. Filled as files are read. */
   readonly notes: string[];
+  /** Files holding less than session.json says was written (opened with `allowTruncated`); empty when whole. */
+  readonly truncation: readonly TruncatedFile[];
 }
 
-/** Opens a recording directory written by neurostream (or any tool following docs/recording-format.md). */
-export function openRecording(dir: string): Recording {
+/** A file of a recording cut short after session.json described it (a partial copy, a damaged disk). */
+export interface TruncatedFile {
+  /** The file's path. */
+  readonly path: string;
+  /** Samples session.json says the file holds, and what it holds (signal files). */
+  readonly manifestSamples?: number;
+  readonly fileSamples?: number;
+  /** Bytes of a message cut short at its end. */
+  readonly cutBytes: number;
+  /** The finding in words, starting `TRUNCATED:`. */
+  readonly text: string;
+}
+
+export interface OpenRecordingOptions {
+  /**
+   * Read a recording whose files hold less than session.json says (each such file is in
+   * `truncation` and `notes`) instead of refusing it with a TruncatedRecordingError.
+   */
+  allowTruncated?: boolean;
+}
+
+/** A recording whose files hold less than its session.json says: refused unless `allowTruncated`. */
+export class TruncatedRecordingError extends NeurostreamError {
+  readonly truncation: readonly TruncatedFile[];
+
+  constructor(truncation: readonly TruncatedFile[]) {
+    const more = truncation.length > 1 ? ` (and ${truncation.length - 1} more file${truncation.length > 2 ? 's' : ''} cut short)` : '';
+    super(ErrorCode.InvalidData, `${truncation[0]!.text}${more}; --allow-truncated reads what is there`);
+    this.truncation = truncation;
+  }
+}
+
+/**
+ * Opens a recording directory written by neurostream (or any tool following docs/recording-format.md).
+ * Each signal file's rows are counted (message headers only) against session.json, and the other
+ * files of a finalised recording checked for a cut-short end: a recording holding less than its
+ * manifest says is a TruncatedRecordingError unless `options.allowTruncated`.
+ */
+export function openRecording(dir: string, options: OpenRecordingOptions = {}): Recording {
   const manifest = readManifest(dir);
   if (manifest.streams.length === 0) throw new InvalidDataError(join(dir, 'session.json'), 'at least one stream', 'none');
   const notes: string[] = [];
+  const truncation: TruncatedFile[] = [];
+  const complete = manifest.status === 'complete';
+  const cutText =
+    manifest.status === 'failed'
+      ? `when the recording failed${manifest.error ? ` (${manifest.error})` : ''}, or since: session.json counted samples the file does not hold`
+      : `after ${complete ? 'the session had closed it and written session.json' : 'session.json last described it'} — a partial copy or a damaged disk?`;
   const streamInfos = manifest.streams.map((stream) => {
     const path = join(dir, stream.file);
     const reader = new ArrowStreamFileReader(path);
     try {
-      return checkSignalsSchema(path, reader.schema, stream.info);
+      const info = checkSignalsSchema(path, reader.schema, stream.info);
+      const held = reader.countRows();
+      if (held < stream.samples) {
+        const cut = reader.truncatedBytes > 0 ? `, ending in ${reader.truncatedBytes} bytes of a batch cut short` : '';
+        const text = `TRUNCATED: ${path}: session.json (${manifest.status}) says ${stream.samples} samples, the file holds ${held}${cut}; ${stream.samples - held} samples were lost when the file was cut ${cutText}`;
+        truncation.push({ path, manifestSamples: stream.samples, fileSamples: held, cutBytes: reader.truncatedBytes, text });
+      }
+      return info;
     } finally {
       reader.close();
     }
   });
+  if (complete) {
+    // A finalised recording closed every file: a message cut short at the end of one is rows lost since.
+    for (const file of [manifest.files.markers, manifest.files.features, manifest.files.intents]) {
+      if (!file) continue;
+      const path = join(dir, file);
+      const reader = new ArrowStreamFileReader(path);
+      try {
+        reader.countRows();
+        if (reader.truncatedBytes > 0) {
+          const text = `TRUNCATED: ${path}: session.json says the recording is complete, but the file ends in ${reader.truncatedBytes} bytes of a batch cut short: its last rows were lost when the file was cut ${cutText}`;
+          truncation.push({ path, cutBytes: reader.truncatedBytes, text });
+        }
+      } finally {
+        reader.close();
+      }
+    }
+  }
+  if (truncation.length > 0 && !options.allowTruncated) throw new TruncatedRecordingError(truncation);
+  notes.push(...truncation.map((t) => t.text));
   const noteTruncated = (path: string, bytes: number, what: string): void => {
     if (bytes > 0) {
-      const text = `${path}: the last ${bytes} bytes are a batch cut short (the session ended without closing the file); ${what}`;
+      const why = complete ? cutText : 'the session ended without closing the file';
+      const text = `${path}: the last ${bytes} bytes are a batch cut short (${why}); ${what}`;
       if (!notes.includes(text)) notes.push(text);
     }
   };
@@ -249,7 +323,7 @@ export function openRecording(dir: string): Recording {
     }
   }
 
-  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, markers, features, intents, notes };
+  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, markers, features, intents, notes, truncation };
 }
 
 /** The sample column as little-endian 32-bit word pairs (no BigInt per row). */

@@ -3,7 +3,6 @@
  * built-in decoder on all the data and writes it as an ONNX model (docs/onnx.md) that
  * `evaluate --model`, `serve` and any ONNX runtime run.
  */
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { InvalidOptionError } from '../../core/index.js';
 import { calibrateCspLda } from '../../decoding/calibration/csp-calibration.js';
@@ -15,6 +14,7 @@ import type { DecoderModel } from '../../decoding/models.js';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
 import { DECODER_NAMES, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { checkLagColumns, checkLags, withDecodingInputOptions } from '../decoding-inputs.js';
+import { checkNewFile, writeNewFile } from '../../recordings/new-output.js';
 import { choiceFlag } from '../parse-flag.js';
 
 interface CalibrateFlags extends DecodingInputFlags {
@@ -37,15 +37,12 @@ export function calibrateCommand(): Command {
 export async function calibrate(inputs: readonly string[], flags: CalibrateFlags): Promise<void> {
   checkLags(flags.decoder, flags.lags);
   if (!flags.out.toLowerCase().endsWith('.onnx')) throw new InvalidOptionError('--out', 'a file name ending in .onnx', flags.out);
+  checkNewFile(flags.out, '--out'); // before the fit: models are never overwritten
   const { model, summary, notes, epoch } = await fitDecoder(inputs, flags);
-  for (const note of notes) process.stderr.write(`neurostream calibrate: note: ${note}\n`);
+  for (const note of notes) process.stderr.write(`neurostream calibrate: ${note.startsWith('TRUNCATED:') ? 'WARNING' : 'note'}: ${note}\n`);
   // A trial decoder carries its epochs' window and band, so that a live session cuts the same epochs.
   const bytes = exportOnnx(model, { docString: `neurostream calibrate ${flags.decoder} on ${inputs.join(' ')}`, ...(epoch ? { epoch } : {}) });
-  try {
-    writeFileSync(flags.out, bytes, { flag: 'wx' });
-  } catch (error) {
-    throw new InvalidOptionError(`--out ${flags.out}`, 'a new file (models are never overwritten)', (error as { code?: string }).code ?? (error as Error).message);
-  }
+  writeNewFile(flags.out, bytes, '--out');
   process.stdout.write(`calibrated ${flags.decoder} on ${summary}; wrote ${flags.out} (${(bytes.length / 1024).toFixed(1)} kB ONNX)\n`);
 }
 
@@ -69,7 +66,7 @@ export async function fitDecoder(
     model = flags.decoder === 'ridge' ? calibrateRidge(data.X, data.Y, data.n, F, D, { ...common, lags: flags.lags - 1 }) : calibrateKalman(data.X, data.Y, data.n, F, D, common);
     summary = `${data.n} bins, ${F} features → ${data.targetNames.join(', ')}${model.type === 'ridge' ? `, ${model.lags + 1} bins of history, alpha ${model.alpha}` : ''}`;
     const rows = Array.from({ length: Math.min(data.n, 2000) }, (_, i) => Float32Array.from(data.X.subarray(i * F, (i + 1) * F)));
-    return { model, summary, notes: [], samples: rows };
+    return { model, summary, notes: [...(data.notes ?? [])], samples: rows };
   } else {
     const set = readDiscreteInputs(inputs, flags);
     const common = { channelNames: set.channelNames, samples: set.samples, classes: set.classes };

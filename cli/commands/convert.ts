@@ -4,21 +4,30 @@
  *     recording, OUT a new directory → a recording directory (session.json + Arrow files);
  *   - IN any of those, OUT ending in `.edf` or `.bdf` → an EDF+ or BDF+ file with the markers as
  *     annotations (physical/digital scaling: docs/edf.md).
- * Nothing existing is overwritten. A progress bar runs on a terminal.
+ * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
+ * any name a recording directory). A recording whose files hold less than its session.json says
+ * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
+ * partial output and exits 128 + the signal's number. A progress bar runs on a terminal.
  */
-import { existsSync } from 'node:fs';
-import { extname } from 'node:path';
+import { rmSync } from 'node:fs';
+import { extname, sep } from 'node:path';
 import { Command } from 'commander';
 import { InvalidOptionError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
 import { EdfWriter } from '../../recordings/edf/edf-writer.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
+import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
+import { BatchInterrupted, catchBatchInterrupts, type BatchInterrupt } from '../batch-interrupt.js';
 import { choiceFlag } from '../parse-flag.js';
 import { startProgress } from '../progress.js';
 
 interface ConvertFlags {
   protocol?: CaptureProtocol;
+  allowTruncated?: boolean;
 }
+
+/** What OUT may be: its extension says which format is written. */
+export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+) or a .bdf file (BDF+)';
 
 export function convertCommand(): Command {
   return new Command('convert')
@@ -26,17 +35,48 @@ export function convertCommand(): Command {
     .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, or raw capture (with --protocol)')
     .argument('<out>', 'a new directory (recording) or a new .edf/.bdf file')
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
-    .action((input: string, output: string, flags: ConvertFlags) => {
-      convert(input, output, flags);
+    .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
+    .action(async (input: string, output: string, flags: ConvertFlags) => {
+      await convert(input, output, flags);
     });
 }
 
-export function convert(input: string, output: string, flags: ConvertFlags): void {
-  if (existsSync(output)) throw new InvalidOptionError(`OUT ${output}`, 'a path that does not exist yet (nothing is overwritten)', 'an existing file or directory');
-  const opened = openInput(input, flags.protocol ? { protocol: flags.protocol } : {});
+/** The format OUT asks for, from its extension; anything else is refused, listing what is supported. */
+function outputKind(output: string): 'recording' | 'edf' | 'bdf' {
+  if (output.endsWith('/') || output.endsWith(sep)) return 'recording';
   const extension = extname(output).toLowerCase();
-  const summary = extension === '.edf' || extension === '.bdf' ? toEdf(opened, output, extension === '.edf' ? 'edf' : 'bdf') : toRecording(opened, output);
-  for (const note of summary.notes) process.stderr.write(`neurostream convert: note: ${note}\n`);
+  if (extension === '') return 'recording';
+  if (extension === '.edf' || extension === '.bdf') return extension === '.edf' ? 'edf' : 'bdf';
+  throw new InvalidOptionError(`OUT ${output}`, OUTPUT_KINDS, `a ${extension} name (not a format convert writes)`);
+}
+
+export async function convert(input: string, output: string, flags: ConvertFlags): Promise<void> {
+  const kind = outputKind(output);
+  if (kind === 'recording') checkNewOutputDirectory(output, 'OUT');
+  else checkNewFile(output, 'OUT');
+  const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
+  const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
+  for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
+  // From here OUT is ours: a signal removes what was written of it.
+  const removePartial = (): void => rmSync(output, { recursive: true, force: true });
+  const interrupt = catchBatchInterrupts((signal) => {
+    removePartial();
+    process.stderr.write(`neurostream convert: interrupted by ${signal} again: removed the partial output ${output}\n`);
+  });
+  let summary: { line: string; notes: string[] };
+  try {
+    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : await toEdf(opened, output, kind, interrupt);
+  } catch (error) {
+    if (!(error instanceof BatchInterrupted)) throw error;
+    removePartial();
+    process.stderr.write(`neurostream convert: ${error.message}: removed the partial output ${output}\n`);
+    process.exitCode = error.exitCode;
+    return;
+  } finally {
+    interrupt.dispose();
+  }
+  for (const note of summary.notes) if (!warnings.includes(note)) process.stderr.write(`neurostream convert: note: ${note}\n`);
+  if (warnings.length > 0) process.stderr.write(`neurostream convert: WARNING: ${output} holds what was left of a TRUNCATED recording (its notes say so)\n`);
   process.stdout.write(`${summary.line}\n`);
 }
 
@@ -44,7 +84,7 @@ function totalOf(opened: OpenedInput): number {
   return opened.streams.reduce((n, s) => n + s.totalSamples, 0);
 }
 
-function toRecording(opened: OpenedInput, output: string): { line: string; notes: string[] } {
+async function toRecording(opened: OpenedInput, output: string, interrupt: BatchInterrupt): Promise<{ line: string; notes: string[] }> {
   const [main, ...others] = opened.streams;
   if (!main) {
     throw new InvalidOptionError(`IN ${opened.source}`, `signals to record (it holds only ${opened.markers.length} annotations; \`neurostream info\` lists them)`, 'no signals');
@@ -60,19 +100,20 @@ function toRecording(opened: OpenedInput, output: string): { line: string; notes
     for (const stream of others) writer.addStream(stream.info);
     writer.writeMarkers(opened.markers); // the markers once: the blocks' copies are left out below
     let done = 0;
-    opened.streams.forEach((stream, index) => {
+    for (const [index, stream] of opened.streams.entries()) {
       for (const block of stream.blocks()) {
         writer.writeBlock(block.markers ? withoutMarkers(block) : block, index);
-        if (writer.failed) return;
+        if (writer.failed) break;
         done += block.length + (block.gap?.missing ?? 0);
         progress.update(done);
+        await interrupt.checkpoint();
       }
-    });
+    }
     for (const frame of opened.recording?.features() ?? []) writer.writeFeatures(frame);
     for (const intent of opened.recording?.intents() ?? []) writer.writeIntent(intent);
   } catch (error) {
     // The input broke part-way: what was converted is kept, ended properly, and marked failed.
-    writer.abort(error instanceof Error ? error.message : String(error));
+    writer.abort(error instanceof Error ? error.message : String(error)); // (an interrupted one is then removed)
     throw error;
   } finally {
     progress.stop();
@@ -87,7 +128,7 @@ function toRecording(opened: OpenedInput, output: string): { line: string; notes
   };
 }
 
-function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf'): { line: string; notes: string[] } {
+async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf', interrupt: BatchInterrupt): Promise<{ line: string; notes: string[] }> {
   const [main, ...others] = opened.streams;
   if (!main) throw new InvalidOptionError(`IN ${opened.source}`, 'signals to export', 'no signals');
   const notes: string[] = [...opened.notes];
@@ -109,6 +150,7 @@ function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf'): { li
       writer.write(block.markers ? withoutMarkers(block) : block); // markers were given to mark() above
       done += block.length + (block.gap?.missing ?? 0);
       progress.update(done);
+      await interrupt.checkpoint();
     }
   } finally {
     stats = writer.close(); // an input that broke part-way still leaves a valid, shorter file

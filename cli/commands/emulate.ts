@@ -3,6 +3,7 @@
  * socat makes a linked pseudo-terminal pair, the emulator plays one end in real time, and
  * `--link PATH` is the other end, opened like any serial device.
  */
+import { lstatSync } from 'node:fs';
 import { Command } from 'commander';
 import { SerialPort } from 'serialport';
 import { InvalidOptionError, checkInteger, checkNumber, hostNowMs } from '../../core/index.js';
@@ -158,6 +159,20 @@ async function emulateIntan(flags: EmulateFlags): Promise<number> {
   });
 }
 
+/**
+ * socat replaces whatever is at --link with its link, and removes it on exit: only a link (an
+ * earlier emulator's, left by a kill) may be there — never a file or directory of the user's.
+ */
+function checkLinkPath(link: string): void {
+  let stat;
+  try {
+    stat = lstatSync(link);
+  } catch {
+    return; // nothing there
+  }
+  if (!stat.isSymbolicLink()) throw new InvalidOptionError(`--link ${link}`, 'a path that is free or an earlier emulator\'s link (socat replaces it, then removes it)', stat.isDirectory() ? 'an existing directory' : 'an existing file');
+}
+
 export async function emulate(flags: EmulateFlags): Promise<number> {
   if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 0, exclusiveMin: true });
   if (flags.protocol === 'intan') return emulateIntan(flags);
@@ -165,6 +180,7 @@ export async function emulate(flags: EmulateFlags): Promise<number> {
   if (flags.unplugAfter !== undefined) checkNumber('option', '--unplug-after', flags.unplugAfter, { min: 0, exclusiveMin: true });
   checkNumber('option', '--replug-after', flags.replugAfter, { min: 0 });
   const link = flags.link ?? `/tmp/neurostream-${flags.protocol}`;
+  checkLinkPath(link);
   let port: SerialPort | undefined;
   let overflowBytes = 0;
   const send = (bytes: Uint8Array): void => {

@@ -43,7 +43,11 @@ export function evaluateCommand(): Command {
     .option('--seed <s>', 'with --splits: seed (default 42)', integerFlag('--seed'))
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const report = await evaluate(inputs, flags);
-      if (!flags.json) for (const note of (report.notes as string[] | undefined) ?? []) process.stderr.write(`neurostream evaluate: note: ${note}\n`);
+      // Inputs accepted though truncated (--allow-truncated) are a warning even with --json.
+      for (const note of (report.notes as string[] | undefined) ?? []) {
+        if (note.startsWith('TRUNCATED:')) process.stderr.write(`neurostream evaluate: WARNING: ${note}\n`);
+        else if (!flags.json) process.stderr.write(`neurostream evaluate: note: ${note}\n`);
+      }
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     });
 }
@@ -97,6 +101,7 @@ export async function evaluate(inputs: readonly string[], flags: EvaluateFlags):
       correlation: named(data.targetNames, result.correlation),
       meanCorrelation: result.meanCorrelation,
       perFold: result.perFold,
+      ...(data.notes && data.notes.length > 0 ? { notes: data.notes } : {}),
     };
   }
   const set = readDiscreteInputs(inputs, flags);
@@ -152,7 +157,7 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
         take.forEach((k, d) => (predicted[i * D + d] = out[k]!));
       }
       const scores = regressionScores(data.Y, predicted, data.n, D);
-      return { kind: 'continuous', model: path, provider: decoder.provider, inputs: [...inputs], bins: data.n, features: F, targets: data.targetNames, protocol: { fitted: false }, r2: named(data.targetNames, scores.r2), meanR2: scores.meanR2, correlation: named(data.targetNames, scores.correlation), meanCorrelation: scores.meanCorrelation };
+      return { kind: 'continuous', model: path, provider: decoder.provider, inputs: [...inputs], bins: data.n, features: F, targets: data.targetNames, protocol: { fitted: false }, r2: named(data.targetNames, scores.r2), meanR2: scores.meanR2, correlation: named(data.targetNames, scores.correlation), meanCorrelation: scores.meanCorrelation, ...(data.notes && data.notes.length > 0 ? { notes: data.notes } : {}) };
     } finally {
       await decoder.dispose();
     }

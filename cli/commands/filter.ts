@@ -6,7 +6,7 @@
  * an `info.json` beside it (`sample_rate`, `shape: [-1, channels]`, `dtype`, as the tridesclous
  * datasets ship). OUT is float32 little-endian, interleaved, in µV, with OUT.json describing it.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { designButterworth, type Sos } from '../../acquisition/filters/butterworth.js';
@@ -15,7 +15,8 @@ import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.
 import { sosFiltFilt } from '../../acquisition/filters/zero-phase.js';
 import { commonAverageReference, createReferenceLayout } from '../../acquisition/kernels/re-reference.js';
 import { InvalidOptionError, NeurostreamError, ErrorCode, checkInteger, checkNumber } from '../../core/index.js';
-import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
+import { checkNewFile, removeQuietly, writeNewFile } from '../../recordings/new-output.js';
+import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
 
 interface FilterFlags {
   bandpass?: [string, string];
@@ -39,16 +40,16 @@ export function filterCommand(): Command {
   return new Command('filter')
     .description('filter a raw interleaved file offline (band-pass, notch, common-average reference; causal or zero-phase)')
     .argument('<in>', 'raw interleaved samples (int16 or float32, little-endian)')
-    .argument('<out>', 'output: float32 µV, interleaved; OUT.json describes it')
+    .argument('<out>', 'output: a new file (never overwritten), float32 µV, interleaved; OUT.json describes it')
     .option('--bandpass <hz...>', 'band-pass LO HI in Hz (Butterworth)')
     .option('--order <n>', 'band-pass order', integerFlag('--order'), 4)
     .option('--notch <hz>', 'notch mains at this frequency and its harmonics', numberFlag('--notch'))
     .option('--car', 'common-average reference over all channels', false)
     .option('--zero-phase', 'filter forward and backward (no phase shift; offline only)', false)
     .option('--channels <n>', 'channels in IN (default: from info.json beside it)', integerFlag('--channels'))
-    .option('--rate <hz>', 'sample rate of IN (default: from info.json)', numberFlag('--rate'))
+    .option('--rate <hz>', 'sample rate of IN (default: from info.json)', positiveNumberFlag('--rate'))
     .option('--format <type>', 'int16 | float32 (default: from info.json)', choiceFlag('--format', ['int16', 'float32'] as const))
-    .option('--scale <uv>', 'µV per count for int16 input', numberFlag('--scale'), 1)
+    .option('--scale <uv>', 'µV per count for int16 input', positiveNumberFlag('--scale'), 1)
     .action((input: string, output: string, flags: FilterFlags) => {
       filterFile(input, output, flags);
     });
@@ -77,10 +78,20 @@ function missing(flag: string, infoPath: string): never {
 }
 
 export function filterFile(input: string, output: string, flags: FilterFlags): void {
-  if (!existsSync(input)) throw new InputFileError(`${input}: no such file`);
+  let size: number;
+  try {
+    const stat = statSync(input);
+    if (!stat.isFile()) throw new InputFileError(`${input}: expected a file of samples, got ${stat.isDirectory() ? 'a directory' : 'something else'}`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof NeurostreamError) throw error;
+    throw new InputFileError(`${input}: expected a file of samples, got ${(error as { code?: string }).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  // Both outputs are new files in a writable directory — never the input, never anything existing.
+  checkNewFile(output, 'OUT');
+  checkNewFile(`${output}.json`, 'OUT.json');
   const { channels, rate, format } = describeInput(input, flags);
   const bytesPer = format === 'int16' ? 2 : 4;
-  const size = statSync(input).size;
   if (size % (bytesPer * channels) !== 0) {
     throw new InputFileError(`${input}: expected a whole number of ${channels}-channel ${format} samples (${bytesPer * channels} bytes each), got ${size} bytes`);
   }
@@ -96,7 +107,12 @@ export function filterFile(input: string, output: string, flags: FilterFlags): v
   }
   if (flags.notch !== undefined) parts.push(designMainsNotch(flags.notch, rate, { harmonics: 3 }));
   // Channel-major µV.
-  const raw = readFileSync(input);
+  let raw: Buffer;
+  try {
+    raw = readFileSync(input);
+  } catch (error) {
+    throw new InputFileError(`${input}: expected a readable file of samples, got ${(error as { code?: string }).code ?? (error as Error).message}`);
+  }
   const data = new Float32Array(channels * length);
   const view = format === 'int16' ? new Int16Array(raw.buffer, raw.byteOffset, channels * length) : new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + size));
   for (let i = 0; i < length; i++) for (let c = 0; c < channels; c++) data[c * length + i] = view[i * channels + c]! * (format === 'int16' ? flags.scale : 1);
@@ -115,7 +131,7 @@ export function filterFile(input: string, output: string, flags: FilterFlags): v
   }
   const out = new Float32Array(channels * length);
   for (let i = 0; i < length; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = x[c * length + i]!;
-  writeFileSync(output, Buffer.from(out.buffer));
+  writeNewFile(output, new Uint8Array(out.buffer), 'OUT');
   const description = {
     sample_rate: rate,
     shape: [-1, channels],
@@ -124,6 +140,11 @@ export function filterFile(input: string, output: string, flags: FilterFlags): v
     source: input,
     filters: { bandpassHz: flags.bandpass?.map(Number) ?? null, order: flags.bandpass ? flags.order : null, notchHz: flags.notch ?? null, car: flags.car, zeroPhase: flags.zeroPhase },
   };
-  writeFileSync(`${output}.json`, `${JSON.stringify(description, null, 2)}\n`);
+  try {
+    writeNewFile(`${output}.json`, `${JSON.stringify(description, null, 2)}\n`, 'OUT.json');
+  } catch (error) {
+    removeQuietly(output); // no data without its description
+    throw error;
+  }
   process.stdout.write(`filtered ${length} samples × ${channels} channels at ${rate} Hz → ${output} (+ ${output}.json)\n`);
 }

@@ -49,6 +49,8 @@ export interface InfoReport {
   files?: Record<string, string>;
   pipeline?: Record<string, unknown>;
   notes: string[];
+  /** Files holding less than session.json says (samples as the manifest says and as read); absent when whole. */
+  truncated?: { file: string; manifestSamples?: number; fileSamples?: number; cutBytes: number }[];
 }
 
 export function infoCommand(): Command {
@@ -58,7 +60,8 @@ export function infoCommand(): Command {
     .option('--json', 'print JSON (keys in docs/recording-format.md)', false)
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
     .action((input: string, flags: InfoFlags) => {
-      const report = describeInput(openInput(input, flags.protocol ? { protocol: flags.protocol } : {}));
+      // A recording cut short is described as it is, and says so (TRUNCATED), never refused here.
+      const report = describeInput(openInput(input, { allowTruncated: true, ...(flags.protocol ? { protocol: flags.protocol } : {}) }));
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
     });
 }
@@ -80,7 +83,9 @@ function scanStream(blocks: Iterable<SampleBlock>): { first: number; end: number
 
 export function describeInput(opened: OpenedInput): InfoReport {
   const manifest = opened.recording?.manifest;
-  const trusted = manifest?.status === 'complete';
+  const truncation = opened.recording?.truncation ?? [];
+  // A finalised recording's manifest is trusted unless its files hold less: then the files are read.
+  const trusted = manifest?.status === 'complete' && truncation.length === 0;
   const streams = opened.streams.map((stream, index): InfoStream => {
     const recorded = manifest?.streams[index];
     const scan = trusted && recorded
@@ -131,6 +136,9 @@ export function describeInput(opened: OpenedInput): InfoReport {
       first: markers.slice(0, 10).map((m) => ({ sample: m.sample, type: m.type, value: m.value })),
     },
     notes: [...opened.notes],
+    ...(truncation.length > 0
+      ? { truncated: truncation.map((t) => ({ file: t.path, ...(t.manifestSamples !== undefined ? { manifestSamples: t.manifestSamples, fileSamples: t.fileSamples } : {}), cutBytes: t.cutBytes })) }
+      : {}),
   };
 }
 
@@ -146,6 +154,9 @@ function counts(values: readonly string[]): string {
 
 export function formatInfo(report: InfoReport): string {
   const lines = [`${report.path}`, `  format: ${report.format}${report.sessionId ? `, session ${report.sessionId}` : ''}`];
+  for (const t of report.truncated ?? []) {
+    lines.push(`  TRUNCATED: ${t.file}: ${t.manifestSamples !== undefined ? `manifest says ${t.manifestSamples} samples, file holds ${t.fileSamples}` : `ends in ${t.cutBytes} bytes of a batch cut short`} (the figures below are what the files hold)`);
+  }
   if (report.streams.length === 0) lines.push('  streams: none (annotations only)');
   for (const s of report.streams) {
     lines.push(

@@ -5,11 +5,11 @@
  * to reproduce the live session's features bit for bit.
  */
 import { Command } from 'commander';
-import { InvalidOptionError } from '../../core/index.js';
+import { InvalidOptionError, checkNumber } from '../../core/index.js';
 import { openRecording } from '../../recordings/recording-reader.js';
 import { checkReplaySpeed, replaySource, type ReplaySpeed } from '../../recordings/replay-source.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
-import { choiceFlag, numberFlag } from '../parse-flag.js';
+import { choiceFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
 import { addDashboardFlags } from '../session-dashboard.js';
 import { runSession, type SessionPipeline } from './run.js';
 import { progressBar } from '../progress.js';
@@ -28,6 +28,7 @@ export interface ReplayFlags {
   dashboard?: boolean | number;
   dashboardHost?: string;
   recordingsDir?: string;
+  allowTruncated?: boolean;
 }
 
 function speedFlag(raw: string): ReplaySpeed {
@@ -44,8 +45,9 @@ export function replayCommand(): Command {
     .option('--mains <hz>', 'mains frequency, 50 | 60 (default: as recorded)', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60)
     .option('--record <dir>', 'record the replayed session into this new directory')
     .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
-    .option('--block-ms <ms>', 'block duration when paced', numberFlag('--block-ms'), 10)
+    .option('--block-ms <ms>', 'block duration when paced', positiveNumberFlag('--block-ms', 10_000), 10)
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
+    .option('--allow-truncated', 'replay a recording whose files hold less than its session.json says (with a warning)')
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .action(async (dir: string, flags: ReplayFlags) => {
       process.exitCode = await replay(dir, flags);
@@ -53,7 +55,9 @@ export function replayCommand(): Command {
 }
 
 export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
-  const recording = openRecording(dir);
+  checkNumber('option', '--block-ms', flags.blockMs, { min: 0, exclusiveMin: true, max: 10_000 }); // (from a session file)
+  const recording = openRecording(dir, flags.allowTruncated ? { allowTruncated: true } : {});
+  const warnings = recording.truncation.map((t) => t.text);
   const recorded = recording.manifest.pipeline as Partial<SessionPipeline> | undefined;
   const mains = flags.mains ?? recorded?.mainsHz ?? 60;
   if (mains !== 50 && mains !== 60) throw new InvalidOptionError(`${dir}/session.json pipeline.mainsHz`, '50 or 60', mains);
@@ -75,7 +79,7 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
   });
   // What opening found now (a session not finalised); what reading finds (files cut short) at the end.
   const noted = recording.notes.length;
-  for (const note of recording.notes) process.stderr.write(`neurostream replay: note: ${note}\n`);
+  for (const note of recording.notes) process.stderr.write(`neurostream replay: ${warnings.includes(note) ? 'WARNING' : 'note'}: ${note}\n`);
   const code = await runSession(
     {
       device: 'intracortical', // not used: the input below replaces the device

@@ -21,7 +21,7 @@ import type { DashboardCommand } from '../../dashboard/server/dashboard-server.j
 import type { DashboardSessionStatus } from '../../dashboard/publisher/dashboard-publisher.js';
 import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
-import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
+import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
 import { BIN_MS, SessionChain } from '../session-chain.js';
 import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.js';
 
@@ -175,7 +175,7 @@ export function runCommand(): Command {
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', numberFlag('--duration'))
     .option('--seed <n>', 'simulators: seed of the simulation', integerFlag('--seed'), 1)
     .option('--mains <hz>', 'simulators: mains frequency, 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
-    .option('--block-ms <ms>', 'simulators: block duration in ms (at least one sample)', numberFlag('--block-ms'), 1)
+    .option('--block-ms <ms>', 'simulators: block duration in ms (at least one sample)', positiveNumberFlag('--block-ms', 10_000), 1)
     .option('--fast', 'simulators: generate as fast as possible instead of in real time', false)
     .option('--no-dsp', 'stream only: no filters or features')
     .option('--record <dir>', 'record the session (signals, markers, features, intents) into this new directory')

@@ -59,6 +59,8 @@ export interface ReadEpochsOptions {
   order?: number;
   /** Channels by name, in this order; default every neural channel. */
   channels?: readonly string[];
+  /** Read recordings holding less than their session.json says (noted) instead of refusing them. */
+  allowTruncated?: boolean;
 }
 
 /** Where an epoch came from. */
@@ -102,9 +104,11 @@ interface Source {
   info: StreamInfo;
   blocks: () => Iterable<SampleBlock>;
   markers: readonly Marker[];
+  /** What is wrong with the input that the caller accepted (a truncated recording). */
+  warnings: readonly string[];
 }
 
-function openInput(input: string | URL): Source {
+function openInput(input: string | URL, allowTruncated = false): Source {
   const path = input instanceof URL ? fileURLToPath(input) : input;
   let directory: boolean;
   try {
@@ -113,13 +117,13 @@ function openInput(input: string | URL): Source {
     throw new InvalidOptionError('inputs', 'an EDF/BDF file or a recording directory that exists', path);
   }
   if (directory) {
-    const recording = openRecording(path);
-    return { path, info: recording.info, blocks: () => recording.blocks({ markers: false }), markers: recording.markers() };
+    const recording = openRecording(path, allowTruncated ? { allowTruncated } : {});
+    return { path, info: recording.info, blocks: () => recording.blocks({ markers: false }), markers: recording.markers(), warnings: recording.truncation.map((t) => t.text) };
   }
   const imported = readEdf(path);
   const stream = imported.streams[0];
   if (!stream) throw new InvalidDataError(path, 'a file with signals', 'annotations only');
-  return { path, info: stream.info, blocks: () => stream.blocks(), markers: imported.markers };
+  return { path, info: stream.info, blocks: () => stream.blocks(), markers: imported.markers, warnings: [] };
 }
 
 function selectChannels(source: Source, wanted: readonly string[] | undefined): number[] {
@@ -198,7 +202,8 @@ export function readEpochs(inputs: readonly (string | URL)[], options: ReadEpoch
   let samples = 0;
 
   for (const input of inputs) {
-    const source = openInput(input);
+    const source = openInput(input, options.allowTruncated);
+    notes.push(...source.warnings);
     const picks = selectChannels(source, options.channels);
     const names = picks.map((i) => source.info.channelNames[i]!);
     const fs = source.info.sampleRateHz;

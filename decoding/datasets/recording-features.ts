@@ -14,9 +14,11 @@ export interface RecordingFeaturesOptions {
   target?: readonly string[];
   /** Seconds at the start left out while spike thresholds settle (default 1). */
   settleS?: number;
+  /** Read recordings holding less than their session.json says (in `notes`) instead of refusing them. */
+  allowTruncated?: boolean;
 }
 
-export function readRecordingFeatures(dirs: readonly string[], options: RecordingFeaturesOptions = {}): FeatureTable & { runStarts: number[] } {
+export function readRecordingFeatures(dirs: readonly string[], options: RecordingFeaturesOptions = {}): FeatureTable & { runStarts: number[]; notes: string[] } {
   const targets = options.target && options.target.length > 0 ? [...options.target] : ['vel_x', 'vel_y'];
   const columns = targets.map((t) => {
     const index = (KINEMATICS_NAMES as readonly string[]).indexOf(t);
@@ -26,9 +28,11 @@ export function readRecordingFeatures(dirs: readonly string[], options: Recordin
   const rowsX: Float32Array[] = [];
   const rowsY: number[][] = [];
   const runStarts: number[] = [];
+  const notes: string[] = [];
   let featureNames: readonly string[] | undefined;
   for (const dir of dirs) {
-    const recording = openRecording(dir);
+    const recording = openRecording(dir, options.allowTruncated ? { allowTruncated: true } : {});
+    notes.push(...recording.truncation.map((t) => t.text));
     const frames = recording.features();
     if (frames.length === 0) throw new InvalidOptionError(`input ${dir}`, 'a recording with features (features.arrows: record a session that ran the intracortical chain)', 'no features');
     if (featureNames && (featureNames.length !== frames[0]!.names.length || featureNames.some((n, i) => n !== frames[0]!.names[i]))) {
@@ -55,5 +59,5 @@ export function readRecordingFeatures(dirs: readonly string[], options: Recordin
   const Y = new Float64Array(n * targets.length);
   rowsX.forEach((row, i) => X.set(row, i * F));
   rowsY.forEach((row, i) => Y.set(row, i * targets.length));
-  return { X, Y, n, featureNames: [...featureNames!], targetNames: targets, runStarts };
+  return { X, Y, n, featureNames: [...featureNames!], targetNames: targets, runStarts, notes };
 }

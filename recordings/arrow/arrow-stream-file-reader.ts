@@ -54,7 +54,9 @@ export class ArrowStreamFileReader {
       throw new InvalidDataError(path, 'a readable Arrow IPC stream file', (error as Error).message);
     }
     try {
-      this.size = fstatSync(this.fd).size;
+      const stat = fstatSync(this.fd);
+      if (!stat.isFile()) throw new InvalidDataError(path, 'a readable Arrow IPC stream file', stat.isDirectory() ? 'a directory' : 'not a regular file');
+      this.size = stat.size;
       const first = this.readMessage();
       if (!first || first.message.headerType !== MessageHeader.Schema) {
         throw new InvalidDataError(`${path} at byte 0`, 'an Arrow IPC stream starting with a schema message', first ? `message type ${first.message.headerType}` : 'an empty or cut-short file');
@@ -112,6 +114,19 @@ export class ArrowStreamFileReader {
       const next = this.readMessage(false);
       if (!next) return false;
       if (next.message.headerType === MessageHeader.RecordBatch) return true;
+    }
+  }
+
+  /**
+   * Steps over every remaining record batch without reading bodies and returns their rows: what
+   * the file holds, cheaply (a recording's check against its manifest).
+   */
+  countRows(): number {
+    let rows = 0;
+    for (;;) {
+      const next = this.readMessage(false);
+      if (!next) return rows;
+      if (next.message.headerType === MessageHeader.RecordBatch) rows += (next.message.header() as unknown as BatchMetadata).length;
     }
   }
 

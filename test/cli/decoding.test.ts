@@ -101,7 +101,7 @@ describe('neurostream evaluate / calibrate', () => {
     expect(shuffled.stderr).toMatch(/kalman\.onnx metadata neurostream\.input_names\[0\]: expected "unit_171" \(the expected features, in order\), got "unit_001"/);
     const again = await runCli(['calibrate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--out', kalman]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/--out .*kalman\.onnx: expected a new file \(models are never overwritten\), got "EEXIST"/);
+    expect(again.stderr).toMatch(/--out .*kalman\.onnx: expected a new file \(nothing is overwritten\), got "an existing file"/);
   }, 240_000);
 
   it('says what is missing or contradictory, with exit code 2', async () => {

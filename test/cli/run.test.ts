@@ -55,7 +55,7 @@ describe('neurostream run', () => {
     [['--duration', '-1'], '--duration: expected a finite number > 0, got -1'],
     [['--rate', '10'], '--rate: expected a finite number from 1000 to 100000, got 10'],
     [['--mains', '55'], '--mains: expected one of 50, 60, got "55"'],
-    [['--block-ms', '0'], '--block-ms: expected a finite number > 0 and ≤ 10000, got 0'],
+    [['--block-ms', '0'], '--block-ms: expected a number greater than 0 and at most 10000, got "0"'],
     [['--frobnicate'], "unknown option '--frobnicate'"],
   ])('rejects %j with one line and exit 2', async (args, message) => {
     const r = await runCli(['run', ...args]);

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFeatureFrame, createIntent, createMarker, createSampleBlock, type SampleBlock } from '../../core/index.js';
-import { openRecording } from '../../recordings/recording-reader.js';
+import { TruncatedRecordingError, openRecording } from '../../recordings/recording-reader.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { testStreamInfo } from '../helpers/stream-info.js';
@@ -95,21 +95,47 @@ describe('RecordingWriter → openRecording', () => {
     }
   });
 
-  it('reads a file cut short up to its last complete batch and says so', () => {
+  it('refuses a finalised file cut short, unless allowed: then reads it up to its last complete batch and says so', () => {
     const dir = tempDir();
     const writer = new RecordingWriter(dir, { info, batchMs: 100 });
     for (const block of makeBlocks()) writer.writeBlock(block);
     writer.close();
+    const total = makeBlocks().reduce((n, b) => n + b.length, 0);
     const signals = join(dir, 'signals.arrows');
     const size = statSync(signals).size;
     truncateSync(signals, size - 8 - 1000); // drop the end-of-stream marker and part of the last batch
-    const recording = openRecording(dir);
+    expect(() => openRecording(dir)).toThrow(new RegExp(`^TRUNCATED: .*signals\\.arrows: session\\.json \\(complete\\) says ${total} samples, the file holds \\d+, ending in \\d+ bytes of a batch cut short`));
+    expect(() => openRecording(dir)).toThrow(TruncatedRecordingError);
+    const recording = openRecording(dir, { allowTruncated: true });
     const read = [...recording.blocks()];
     const samples = read.reduce((n, b) => n + b.length, 0);
     expect(samples).toBeGreaterThan(1000);
-    expect(samples).toBeLessThan(makeBlocks().reduce((n, b) => n + b.length, 0));
+    expect(samples).toBeLessThan(total);
     expect(samples % 100).toBe(0); // whole 100-sample batches
-    expect(recording.notes.join('\n')).toMatch(/signals\.arrows: the last \d+ bytes are a batch cut short/);
+    expect(recording.truncation).toMatchObject([{ path: signals, manifestSamples: total, fileSamples: samples }]);
+    expect(recording.notes[0]).toMatch(/^TRUNCATED: /);
+    expect(recording.notes.join('\n')).toMatch(/signals\.arrows: the last \d+ bytes are a batch cut short \(after the session had closed it/);
+  });
+
+  it('refuses a finalised markers file cut short (its last rows are lost), unless allowed', () => {
+    const dir = tempDir();
+    const writer = new RecordingWriter(dir, { info, batchMs: 100 });
+    for (const block of makeBlocks()) writer.writeBlock(block);
+    writer.writeMarkers([createMarker(5, 'cue', 'go'), createMarker(50, 'cue', 'stop')]);
+    writer.close();
+    const markers = join(dir, 'markers.arrows');
+    truncateSync(markers, statSync(markers).size - 8 - 16);
+    expect(() => openRecording(dir)).toThrow(/^TRUNCATED: .*markers\.arrows: session\.json says the recording is complete, but the file ends in \d+ bytes of a batch cut short/);
+    expect(openRecording(dir, { allowTruncated: true }).truncation).toHaveLength(1);
+  });
+
+  it('names a signals file that is a directory in one error', () => {
+    const dir = tempDir();
+    new RecordingWriter(dir, { info }).close();
+    const signals = join(dir, 'signals.arrows');
+    rmSync(signals);
+    mkdirSync(signals);
+    expect(() => openRecording(dir)).toThrow(`${signals}: expected a readable Arrow IPC stream file, got "a directory"`);
   });
 
   it('never overwrites a recording', () => {
