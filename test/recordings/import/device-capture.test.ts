@@ -110,7 +110,7 @@ describe('readDeviceCapture: Cyton', () => {
 
     const notes = rec.notes.join('\n');
     expect(notes).toMatch(/board banner in the capture: Cyton/);
-    expect(notes).toMatch(/1694 packets; 50 samples lost by the packet counter \(50 packets, counted modulo 256/);
+    expect(notes).toMatch(/1694 packets; 50 samples lost by the packet counter \(49 packets lost, 1 received corrupt; counted modulo 256/);
     expect(notes).toMatch(/bytes outside packets skipped/);
     expect(notes).toMatch(/board text repl/);
     expect(notes).toMatch(/gains not in the capture: 24/);
