@@ -172,10 +172,12 @@ export class CytonParser {
   }
 
   /**
-   * Forget the sample counter (call when streaming restarts: the board resets it on `b`). A packet
-   * still held is dropped uncounted: its counter belongs to the old stream.
+   * Forget the sample counter (the link was lost, or streaming restarts: the board resets it on
+   * `b`). A packet still held for its counter is dropped and counted corrupt: nothing will
+   * confirm its counter now.
    */
   resetCounter(): void {
+    if (this.holding) this.stats.corruptPackets++;
     this.lastCounter = -1;
     this.lastPair = -1;
     this.lowerValid = false;
