@@ -300,7 +300,7 @@ describe('CytonParser: a flipped bit in the sample counter', () => {
     for (let k = 1; k < n - 1; k++) {
       for (let bit = 0; bit < 8; bit++) {
         const damaged = bytes.slice();
-        damaged[33 * k + 1] ^= 1 << bit;
+        damaged[33 * k + 1]! ^= 1 << bit;
         const { samples, at, end, parser } = parse(damaged);
         expect(samples.map((s) => s.counts)).toEqual(counts);
         expect(at).toEqual([...Array(n).keys()]);
@@ -314,8 +314,8 @@ describe('CytonParser: a flipped bit in the sample counter', () => {
   it('gives the same answer for any chunking of the damaged bytes (property)', () => {
     const { bytes } = stream(40, 100);
     const damaged = bytes.slice();
-    damaged[33 * 7 + 1] ^= 0x80;
-    damaged[33 * 20 + 1] ^= 0x04;
+    damaged[33 * 7 + 1]! ^= 0x80;
+    damaged[33 * 20 + 1]! ^= 0x04;
     const whole = parse(damaged);
     expect(whole.end).toBe(40);
     fc.assert(
@@ -350,7 +350,7 @@ describe('CytonParser: a flipped bit in the sample counter', () => {
     // Packet 6 lost on the link, packet 5's counter corrupt: 5 lies in slot 5 or 6 — unknown.
     const { bytes, counts } = stream(12);
     const kept = new Uint8Array([...bytes.subarray(0, 33 * 6), ...bytes.subarray(33 * 7)]);
-    kept[33 * 5 + 1] ^= 0x40;
+    kept[33 * 5 + 1]! ^= 0x40;
     const { samples, at, end, parser } = parse(kept);
     expect(samples.map((s) => s.counts)).toEqual([...counts.slice(0, 5), ...counts.slice(7)]);
     expect(at).toEqual([0, 1, 2, 3, 4, 7, 8, 9, 10, 11]);
@@ -371,7 +371,7 @@ describe('CytonParser: a flipped bit in the sample counter', () => {
   it('counts a packet whose header was flipped as corrupt, not lost, and leaves its slot empty', () => {
     const { bytes, counts } = stream(10);
     const damaged = bytes.slice();
-    damaged[33 * 4] ^= 0x01;
+    damaged[33 * 4]! ^= 0x01;
     const { samples, at, parser } = parse(damaged);
     expect(samples.map((s) => s.counts)).toEqual([...counts.slice(0, 4), ...counts.slice(5)]);
     expect(at).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
@@ -385,8 +385,8 @@ describe('CytonParser: a flipped bit in the sample counter', () => {
       chunks.push(cytonPacket({ counter, counts: Array.from({ length: 8 }, (_, c) => base + c) }));
     }
     const bytes = new Uint8Array(chunks.flatMap((c) => [...c]));
-    bytes[33 * 8 + 1] ^= 0x20; // counter 9 reads 41
-    bytes[33 * 13 + 1] ^= 0x01; // counter 14 reads 15
+    bytes[33 * 8 + 1]! ^= 0x20; // counter 9 reads 41
+    bytes[33 * 13 + 1]! ^= 0x01; // counter 14 reads 15
     const { samples, at, parser } = parse(bytes, { daisy: true });
     expect(samples).toHaveLength(20);
     expect(at).toEqual([...Array(20).keys()]);
