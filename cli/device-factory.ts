@@ -117,7 +117,7 @@ export function deviceFromFlags(
     const onLink = (state: DeviceLinkState): void => {
       link = state;
     };
-    const frame = new PacketCounter<FrameParserStats>((s) => ({ lost: s.lostFrames, corrupt: s.crcErrors + s.badHeaders }));
+    const frame = new PacketCounter<FrameParserStats>((s) => ({ lost: s.lostFrames, corrupt: s.corruptFrames }));
     try {
       source =
         flags.device === 'cyton'

@@ -209,7 +209,7 @@ function readFrameCapture(path: string, options: DeviceCaptureOptions, searchByt
   }
   const totalSamples = scan.samples;
   notes.push(`frames: ${describeShape(shape)}; sample 0 is the device's sample ${scan.origin}`);
-  notes.push(`${s.frames} frames; ${s.lostFrames} lost by the sequence number (gaps from the frame timestamps)`);
+  notes.push(`${s.frames} frames; ${s.lostFrames + s.corruptFrames} missing by the sequence number (${s.lostFrames} lost, ${s.corruptFrames} received corrupt; gaps from the frame timestamps)`);
   if (s.skippedBytes > 0 || s.crcErrors > 0 || s.badHeaders > 0) {
     notes.push(`${s.skippedBytes} bytes skipped, ${s.crcErrors} CRC errors, ${s.badHeaders} bad headers`);
   }

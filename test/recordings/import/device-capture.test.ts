@@ -225,7 +225,7 @@ describe('readDeviceCapture: frame protocol', () => {
       }
       const notes = rec.notes.join('\n');
       expect(notes).toMatch(/sample 0 is the device's sample 5000/);
-      expect(notes).toMatch(/26 frames; 4 lost by the sequence number/);
+      expect(notes).toMatch(/26 frames; 4 missing by the sequence number \(3 lost, 1 received corrupt;/);
       expect(notes).toMatch(/1 CRC errors/);
     });
   }
