@@ -15,6 +15,7 @@ import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
 import type { CytonParserStats } from '../devices/protocols/cyton/cyton-parser.js';
 import type { FrameParserStats } from '../devices/protocols/frame/frame-parser.js';
 import type { IntanParserStats } from '../devices/protocols/intan/intan-waveform-parser.js';
+import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
 import { PacketCounter, type PacketCounts } from './packet-counter.js';
 
 export const DRIVER_NAMES = ['cyton', 'frame', 'intan'] as const;
@@ -41,6 +42,8 @@ export interface DeviceChoice {
   source: Observable<SampleBlock>;
   /** Packets the device's parser lost and rejected so far (real devices; simulators have none). */
   packets?: () => PacketCounts;
+  /** Where the link to a serial device stands (undefined until it was first lost). */
+  link?: () => DeviceLinkState | undefined;
 }
 
 const FLAG_OF_OPTION: Record<string, string> = {
@@ -109,13 +112,17 @@ export function deviceFromFlags(
     }
     const commands = flags.settings?.split(',').map((c) => c.trim()).filter(Boolean) ?? [];
     let source: Observable<SampleBlock>;
-    const cyton = new PacketCounter<CytonParserStats>((s) => ({ lost: s.droppedPackets, corrupt: s.resyncs }));
-    const frame = new PacketCounter<FrameParserStats>((s) => ({ lost: s.lostFrames, corrupt: s.crcErrors + s.badHeaders }));
+    const cyton = new PacketCounter<CytonParserStats>((s) => ({ lost: s.droppedPackets, corrupt: s.corruptPackets }));
+    let link: DeviceLinkState | undefined;
+    const onLink = (state: DeviceLinkState): void => {
+      link = state;
+    };
+    const frame = new PacketCounter<FrameParserStats>((s) => ({ lost: s.lostFrames, corrupt: s.corruptFrames }));
     try {
       source =
         flags.device === 'cyton'
-          ? cytonSource({ port: flags.port, commands, onParser: cyton.observe })
-          : frameSource({ port: flags.port, onParser: frame.observe });
+          ? cytonSource({ port: flags.port, commands, onParser: cyton.observe, onLink })
+          : frameSource({ port: flags.port, onParser: frame.observe, onLink });
     } catch (error) {
       // cytonSource names settings commands[i]: say which item of --settings was wrong.
       if (error instanceof InvalidOptionError && error.option.startsWith('commands[')) {
@@ -124,7 +131,7 @@ export function deviceFromFlags(
       throw error;
     }
     const counter = flags.device === 'cyton' ? cyton : frame;
-    return { label: `${flags.device} on ${flags.port}`, source, packets: () => counter.totals() };
+    return { label: `${flags.device} on ${flags.port}`, source, packets: () => counter.totals(), link: () => link };
   }
   if (flags.port !== undefined) throw new InvalidOptionError('--port', `no value for the ${flags.device} simulator`, flags.port);
   const spec = simulatorSpecFromFlags(flags);

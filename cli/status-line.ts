@@ -3,6 +3,7 @@
  */
 import type { HealthSnapshot } from '../acquisition/health/stream-health.js';
 import { channelCount, type StreamInfo } from '../core/index.js';
+import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
 
 function rateText(hz: number): string {
   return hz >= 1000 ? `${(hz / 1000).toFixed(hz % 1000 === 0 ? 0 : 1)} kHz` : `${hz} Hz`;
@@ -12,10 +13,12 @@ function samplesPerSecond(v: number): string {
   return v >= 1000 ? `${(v / 1000).toFixed(1)} kS/s` : `${v.toFixed(1)} S/s`;
 }
 
-export function formatStatus(info: StreamInfo, h: HealthSnapshot): string {
+/** `link`: a serial device's connection; while it is lost the line says so after the device. */
+export function formatStatus(info: StreamInfo, h: HealthSnapshot, link?: DeviceLinkState): string {
   const pct = (100 * h.achievedRateHz) / info.sampleRateHz;
   return [
     `[${(h.elapsedMs / 1000).toFixed(1).padStart(6)} s] ${info.device.name} ${channelCount(info)} ch @ ${rateText(info.sampleRateHz)}`,
+    ...(link?.state === 'lost' ? [`device lost, reconnecting (attempt ${link.attempt})`] : []),
     `${samplesPerSecond(h.achievedRateHz)}/ch (${pct.toFixed(1)}%)`,
     `blocks ${h.blocks}`,
     `dropped ${h.droppedSamples}`,

@@ -104,7 +104,9 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
       replug: (t) => board.skipTo(t),
       receive: (b, t) => board.receive(b, t),
       describe: () => `OpenBCI ${flags.daisy ? 'Cyton+Daisy (16 ch @ 125 Hz)' : 'Cyton (8 ch @ 250 Hz)'}`,
-      summary: () => `${board.packetsCounted} packets counted since the last 'b', ${board.packetsDropped} dropped on purpose`,
+      summary: () =>
+        `${board.packetsCounted} packets counted since the last 'b', ${board.packetsDropped} dropped on purpose, ` +
+        `${board.packetsCorrupted} corrupted by bit errors (${board.packetsUnframeable} unframeable: header or stop byte; ${board.countersCorrupted} with a wrong sample counter)`,
       tickMs: 4,
       baudRate: CYTON_BAUD_RATE,
     };

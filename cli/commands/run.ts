@@ -275,7 +275,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       : undefined;
   // Simulators and replays end by themselves at --duration; real devices run until told.
   const simulated = input !== undefined || flags.device === 'intracortical' || flags.device === 'eeg';
-  const { label, source, packets }: { label: string; source: Observable<SampleBlock>; packets?: DeviceChoice['packets'] } =
+  const { label, source, packets, link }: { label: string; source: Observable<SampleBlock>; packets?: DeviceChoice['packets']; link?: DeviceChoice['link'] } =
     input ??
     deviceFromFlags(flags, {
       pacing: flags.fast ? 'fast' : 'realtime',
@@ -340,7 +340,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
     const rec = recording.status();
     const extra = [chain?.status(snapshot.elapsedMs / 1000), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
-    const line = formatStatus(info, snapshot);
+    const line = formatStatus(info, snapshot, link?.());
     return extra ? `${line} | ${extra}` : line;
   };
   const writeStatus = (line: string): void => {

@@ -3,11 +3,16 @@
  * SampleBlocks: 8 or 16 EEG channels in µV, then AccelX/Y/Z in g (held between the board's 25 Hz
  * updates), at 250 Hz (125 Hz with a Daisy).
  *
- * On every (re)connection: `s`, then `v` and the banner up to `$$$` (which tells whether a Daisy is
- * attached), then the configured channel-setting commands one by one (each must be answered
- * `Success…`), then `b`. Bytes → CytonParser → µV with each channel's tracked gain. Samples lost
- * on the radio link (from the packet counter) and while the device was away (from the time it was
- * gone) are reported as gaps on the stream's sample clock, never papered over.
+ * On every (re)connection, from a clean slate (nothing read on an earlier connection or attempt
+ * carries over): `s`, then `v` and the banner up to `$$$` (which tells whether a Daisy is
+ * attached; a garbled banner — the link has no checksum — is asked for again, up to
+ * `bannerTries` times), then the configured channel-setting commands one by one (each must be
+ * answered `Success…`), then `b`, and a new CytonParser for the stream. A board that comes back
+ * as another kind (with or without a Daisy) ends the stream with an error naming both: it is not
+ * the stream that was being recorded. Bytes → CytonParser → µV with each channel's tracked gain.
+ * Samples lost on the radio link (from the packet counter) and while the device was away (from
+ * the time it was gone) are reported as gaps on the stream's sample clock, never papered over;
+ * a packet whose counter alone was corrupted keeps its place (see CytonParser).
  *
  * Each incoming chunk of bytes becomes one block (split where a gap falls), stamped with the
  * chunk's arrival time.
@@ -23,9 +28,11 @@ import {
   utcNowIso,
 } from '../../core/index.js';
 import { CYTON_ACCEL_G_PER_COUNT, CYTON_BAUD_RATE, CYTON_SAMPLE_RATE_HZ, microvoltsPerCount } from '../protocols/cyton/cyton-constants.js';
+import { parseCytonBanner } from '../protocols/cyton/cyton-banner.js';
 import { CytonGainTracker } from '../protocols/cyton/cyton-gain-tracker.js';
 import { CytonParser, type CytonParserStats, type CytonSample } from '../protocols/cyton/cyton-parser.js';
-import { DeviceError, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
+import { deviceStreamId } from '../transport/device-id.js';
+import { DeviceError, type DeviceLinkState, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
 
 export interface CytonSourceOptions {
   port: string;
@@ -33,17 +40,25 @@ export interface CytonSourceOptions {
   commands?: readonly string[];
   /** How long to wait for the banner after `v`. Default 5000 ms. */
   bannerTimeoutMs?: number;
+  /** How many times `v` is sent on one connection while the banner comes back garbled or not at all. Default 3. */
+  bannerTries?: number;
   /** How long to wait for each command's reply. Default 2000 ms. */
   replyTimeoutMs?: number;
   /** Silence while streaming after which the link is reopened. Default 2000 ms. */
   stallTimeoutMs?: number;
   reconnect?: ReconnectOptions | false;
+  /** Stream id. Default `cyton-<port name>`, e.g. `cyton-ttyUSB0`. */
   id?: string;
   /** Called once, with the stream's info, when the board has identified itself. */
   onInfo?: (info: StreamInfo) => void;
-  /** Live counters of the byte parser (updated in place). */
+  /** Live counters of the byte parser (updated in place; a new parser on each reconnection). */
   onParser?: (stats: Readonly<CytonParserStats>) => void;
+  /** Called when the device is lost, at each attempt to reconnect it, and when it streams again. */
+  onLink?: (state: DeviceLinkState) => void;
 }
+
+/** What a Cyton is, in words, for errors. */
+const boardKind = (daisy: boolean): string => (daisy ? 'OpenBCI Cyton+Daisy (16 ch @ 125 Hz)' : 'OpenBCI Cyton (8 ch @ 250 Hz)');
 
 type Phase = { kind: 'banner' } | { kind: 'command'; index: number } | { kind: 'streaming' } | { kind: 'away' };
 
@@ -51,6 +66,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
   const bannerTimeoutMs = checkInteger('option', 'bannerTimeoutMs', options.bannerTimeoutMs ?? 5000, { min: 10 });
   const replyTimeoutMs = checkInteger('option', 'replyTimeoutMs', options.replyTimeoutMs ?? 2000, { min: 10 });
   const stallTimeoutMs = checkInteger('option', 'stallTimeoutMs', options.stallTimeoutMs ?? 2000, { min: 10 });
+  const bannerTries = checkInteger('option', 'bannerTries', options.bannerTries ?? 3, { min: 1, max: 100 });
   const commands = options.commands ?? [];
   commands.forEach((c, i) => {
     if (!/^x[1-8QWERTYUI][01][0-6][0-7][01][01][01]X$/.test(c)) {
@@ -69,6 +85,10 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     let timer: ReturnType<typeof setTimeout> | undefined;
     let text = '';
     let handshakeBytes = 0;
+    /** `v` sent on this connection so far. */
+    let bannerTry = 0;
+    /** The link while the device is away: lost since when, which reconnection attempt. */
+    let away: Extract<DeviceLinkState, { state: 'lost' }> | undefined;
     let gains: CytonGainTracker | undefined;
     let streamParser: CytonParser | undefined;
     // Block building.
@@ -95,6 +115,10 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     const setTimer = (ms: number, what: string): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
+        if (phase.kind === 'banner' && bannerTry < bannerTries) {
+          askBanner(); // the banner (or its `$$$`) may have been lost to bit errors: ask again
+          return;
+        }
         if (streamedBefore && reconnect) {
           reconnect(`no reply to ${what}`);
           return;
@@ -110,17 +134,28 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       timer = setTimeout(() => reconnect?.(`no data for ${stallTimeoutMs} ms`), stallTimeoutMs);
     };
 
-    const textParser = new CytonParser({ onSample: () => {}, onText: (t) => onText(t) });
+    /** Reads the handshake's text; a new one for each `v`, so no text of an earlier try or connection carries over. */
+    let textParser = new CytonParser({ onSample: () => {}, onText: (t) => onText(t) });
 
     const send = (data: string): void => {
       write?.(data).catch(fail);
+    };
+
+    /** Sends `v` with a clean text state and waits for the banner. */
+    const askBanner = (): void => {
+      bannerTry++;
+      text = '';
+      textParser = new CytonParser({ onSample: () => {}, onText: (t) => onText(t) });
+      setTimer(bannerTimeoutMs, "'v' (soft reset)");
+      send('v');
     };
 
     const startStreaming = (): void => {
       watch();
       streamedBefore = true;
       phase = { kind: 'streaming' };
-      streamParser!.resetCounter();
+      // A new parser per stream: no bytes, text or counter of the last connection carry over.
+      streamParser = new CytonParser({ daisy: daisy!, onSample });
       send('b');
     };
 
@@ -139,16 +174,23 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       text = reply;
       if (phase.kind === 'banner') {
         if (!/OpenBCI/.test(reply)) return; // stray text: keep waiting for the banner
-        const detected = (reply.match(/ADS1299 Device ID/g) ?? []).length >= 2 || /Daisy/.test(reply);
+        const banner = parseCytonBanner(reply);
+        if (!banner) {
+          // Garbled (bit errors, or a lost `$$$` ran two replies together): never guess the board from it.
+          if (bannerTry < bannerTries) askBanner();
+          else if (streamedBefore && reconnect) reconnect(`garbled banner ${JSON.stringify(reply.slice(-120))}`);
+          else fail(new DeviceError(path, `the reply to 'v' (soft reset) is not an OpenBCI Cyton banner after ${bannerTries} tries: ${JSON.stringify(reply.slice(-160))}`));
+          return;
+        }
+        const detected = banner.daisy;
         if (daisy !== undefined && detected !== daisy) {
-          fail(new DeviceError(path, `the board came back ${detected ? 'with' : 'without'} a Daisy: a different device?`));
+          fail(new DeviceError(path, `the board changed kind on reconnection: it was an ${boardKind(daisy)}, it came back as an ${boardKind(detected)}; not continuing the stream with a different device`));
           return;
         }
         if (daisy === undefined) {
           daisy = detected;
-          info = buildInfo(daisy, options.id ?? `cyton-${path}`, path);
+          info = buildInfo(daisy, options.id ?? deviceStreamId('cyton', path), path);
           gains = new CytonGainTracker(daisy ? 16 : 8);
-          streamParser = new CytonParser({ daisy, onSample });
           counterPeriod = daisy ? 128 : 256;
           const C = info.channelNames.length;
           scales = new Float64Array(C);
@@ -193,6 +235,10 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       const C = eeg + 3;
       let missed = s.missedBefore;
       const elapsed = Number.isNaN(lastSampleHostTime) ? 0 : Math.round(((chunkTime - lastSampleHostTime) * info!.sampleRateHz) / 1000) - 1;
+      if (away) {
+        away = undefined;
+        options.onLink?.({ state: 'connected' });
+      }
       if (!Number.isNaN(awaySince)) {
         // Back after the device was away: the samples it made meanwhile are lost.
         missed += Math.max(0, elapsed);
@@ -235,18 +281,35 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
         if (event.type === 'open') {
           write = event.write;
           reconnect = event.reconnect;
+          // A new connection starts from a clean slate: no text, bytes or replies of the last one.
           phase = { kind: 'banner' };
           handshakeBytes = 0;
-          setTimer(bannerTimeoutMs, "'v' (soft reset)");
+          bannerTry = 0;
           send('s');
-          send('v');
+          askBanner();
         } else if (event.type === 'lost') {
           clearTimeout(timer);
           write = undefined;
           reconnect = undefined;
-          if (phase.kind === 'streaming') awaySince = event.hostTime;
+          if (phase.kind === 'streaming') {
+            awaySince = event.hostTime;
+            // A packet held for its counter is dropped and counted corrupt: nothing will confirm
+            // it now, and the time the device is away covers its slot.
+            streamParser?.resetCounter();
+            if (streamParser) options.onParser?.(streamParser.stats);
+            away = { state: 'lost', reason: event.reason, attempt: 1, sinceMs: event.hostTime };
+          } else if (away) {
+            // The device came back but did not get to streaming: the next attempt follows.
+            away = { ...away, attempt: away.attempt + 1 };
+          }
           phase = { kind: 'away' };
           flush();
+          if (away) options.onLink?.(away);
+        } else if (event.type === 'retrying') {
+          if (away) {
+            away = { ...away, attempt: away.attempt + 1 };
+            options.onLink?.(away);
+          }
         } else if (phase.kind === 'streaming') {
           watch();
           chunkTime = event.hostTime;

@@ -14,7 +14,8 @@
 import { Observable } from 'rxjs';
 import { type SampleBlock, type StreamInfo, createSampleBlock, createStreamInfo } from '../../core/index.js';
 import { FrameParser, type FrameParserStats, type FrameView, decodeFrame } from '../protocols/frame/frame-parser.js';
-import { DeviceError, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
+import { deviceStreamId } from '../transport/device-id.js';
+import { DeviceError, type DeviceLinkState, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
 
 export interface FrameSourceOptions {
   port: string;
@@ -25,9 +26,12 @@ export interface FrameSourceOptions {
   stallTimeoutMs?: number;
   /** How long the first connection may go without a valid frame before it is an error. Default 5000 ms. */
   firstFrameTimeoutMs?: number;
+  /** Stream id. Default `frame-<port name>`, e.g. `frame-ttyACM0`. */
   id?: string;
   onInfo?: (info: StreamInfo) => void;
   onParser?: (stats: Readonly<FrameParserStats>) => void;
+  /** Called when the device is lost, at each attempt to reconnect it, and when frames arrive again. */
+  onLink?: (state: DeviceLinkState) => void;
 }
 
 export function frameSource(options: FrameSourceOptions): Observable<SampleBlock> {
@@ -45,6 +49,8 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
     let bytesSeen = 0;
     let stall: ReturnType<typeof setTimeout> | undefined;
     let currentReconnect: ((reason: string) => void) | undefined;
+    let away: Extract<DeviceLinkState, { state: 'lost' }> | undefined;
+    let framesBefore = 0;
 
     const fail = (message: string): void => {
       if (!subscriber.closed) subscriber.error(new DeviceError(path, message));
@@ -63,7 +69,7 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
         // Sample 0 of the stream is the device's sample 0: set the start time back to it.
         const startMs = Date.now() - (deviceSample * 1000) / f.sampleRateHz;
         info = createStreamInfo({
-          id: options.id ?? `frame-${path}`,
+          id: options.id ?? deviceStreamId('frame', path),
           device: { name: 'frame', model: 'neurostream frame protocol v1', serial: path },
           channelNames: Array.from({ length: f.channels }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`),
           channelKinds: 'extracellular',
@@ -123,6 +129,16 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
           clearTimeout(stall);
           currentReconnect = undefined;
           parser.reset();
+          // Lost while streaming (or again, while coming back): say so, counting the attempts.
+          away = away ? { ...away, attempt: away.attempt + 1 } : info ? { state: 'lost', reason: event.reason, attempt: 1, sinceMs: event.hostTime } : undefined;
+          if (away) options.onLink?.(away);
+          return;
+        }
+        if (event.type === 'retrying') {
+          if (away) {
+            away = { ...away, attempt: away.attempt + 1 };
+            options.onLink?.(away);
+          }
           return;
         }
         if (event.type === 'open') currentReconnect = event.reconnect;
@@ -139,6 +155,11 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
             return;
           }
           options.onParser?.(parser.stats);
+          if (away && parser.stats.frames > framesBefore) {
+            away = undefined;
+            options.onLink?.({ state: 'connected' });
+          }
+          framesBefore = parser.stats.frames;
         }
       },
       error: (e: unknown) => subscriber.error(e),

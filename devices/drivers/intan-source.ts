@@ -34,6 +34,7 @@ import {
   intanChannelIndex,
 } from '../protocols/intan/intan-constants.js';
 import { IntanWaveformParser, type IntanParserStats } from '../protocols/intan/intan-waveform-parser.js';
+import { deviceStreamId } from '../transport/device-id.js';
 import { DeviceError } from '../transport/serial-connection.js';
 
 export interface IntanSourceOptions {
@@ -197,7 +198,7 @@ export function intanSource(options: IntanSourceOptions): Observable<SampleBlock
           const first = wraps * 0x100000000 + raw;
           if (!info) {
             info = createStreamInfo({
-              id: options.id ?? `intan-${host}`,
+              id: options.id ?? deviceStreamId('intan', host),
               device: { name: 'intan', model: 'Intan RHX (TCP waveform output)', serial: where },
               channelNames: channels,
               channelKinds: 'extracellular',

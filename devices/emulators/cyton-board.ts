@@ -15,7 +15,7 @@ import { CYTON_CHANNEL_LETTERS, CYTON_DEFAULT_GAIN, CYTON_GAINS, CYTON_PACKET_BY
 import { countsFromMicrovolts, writeCytonPacket } from '../protocols/cyton/cyton-encoder.js';
 import { EegSimulator, type EegSimulatorOptions } from '../simulators/eeg-simulator.js';
 import { Random } from '../simulators/random.js';
-import { flipBits } from './fault-injection.js';
+import { BitErrorChannel } from './fault-injection.js';
 
 export interface CytonBoardOptions {
   daisy?: boolean;
@@ -52,12 +52,20 @@ export class CytonBoard {
   /** Packets the board counted (sent or dropped) since the last `b`. */
   packetsCounted = 0;
   packetsDropped = 0;
+  /**
+   * The board's account of bit errors in the packets it sent since the last `b`: packets with any
+   * bit flipped; of those, packets no receiver can frame (header or stop byte broken); and packets
+   * framed intact but with a different sample counter.
+   */
+  packetsCorrupted = 0;
+  packetsUnframeable = 0;
+  countersCorrupted = 0;
   streaming = false;
 
   private readonly send: (bytes: Uint8Array) => void;
   private readonly dropRate: number;
   private readonly dropout: { atMs: number; forMs: number } | undefined;
-  private readonly bitErrorRate: number;
+  private readonly bitErrors: BitErrorChannel;
   private readonly faults: Random;
   private readonly simulatorOptions: EegSimulatorOptions;
   private simulator: EegSimulator;
@@ -74,10 +82,12 @@ export class CytonBoard {
     this.channels = this.daisy ? 16 : 8;
     this.send = options.send;
     this.dropRate = checkNumber('option', 'dropRate', options.dropRate ?? 0, { min: 0, max: 1 });
-    this.bitErrorRate = checkNumber('option', 'bitErrorRate', options.bitErrorRate ?? 0, { min: 0, max: 0.5 });
+    const bitErrorRate = checkNumber('option', 'bitErrorRate', options.bitErrorRate ?? 0, { min: 0, max: 0.5 });
     this.dropout = options.dropout;
     const seed = options.seed ?? 1;
     this.faults = new Random(seed, 0xfa17);
+    // Bit errors from their own random stream: where they fall depends on the seed alone.
+    this.bitErrors = new BitErrorChannel(bitErrorRate, new Random(seed, 0xb17e));
     this.simulatorOptions = simulatorOptions(options);
     this.simulator = new EegSimulator(this.simulatorOptions);
     this.gains = new Array<number>(this.channels).fill(CYTON_DEFAULT_GAIN);
@@ -125,6 +135,9 @@ export class CytonBoard {
         this.counter = 0;
         this.packetsCounted = 0;
         this.packetsDropped = 0;
+        this.packetsCorrupted = 0;
+        this.packetsUnframeable = 0;
+        this.countersCorrupted = 0;
         this.simulator = new EegSimulator(this.simulatorOptions);
         this.currentIndex = -1;
         return;
@@ -191,7 +204,22 @@ export class CytonBoard {
       writeCytonPacket(out, at, { counter, counts, accel });
       at += CYTON_PACKET_BYTES;
     }
-    this.emit(out.subarray(0, at));
+    if (at === 0) return;
+    const sent = out.subarray(0, at);
+    let lastHit = -1;
+    const hit: number[] = [];
+    const received = this.bitErrors.apply(sent, (i) => {
+      const packet = Math.floor(i / CYTON_PACKET_BYTES);
+      if (packet !== lastHit) hit.push((lastHit = packet));
+    });
+    for (const packet of hit) {
+      const o = packet * CYTON_PACKET_BYTES;
+      this.packetsCorrupted++;
+      const stop = received[o + CYTON_PACKET_BYTES - 1]!;
+      if (received[o] !== sent[o] || stop < 0xc0 || stop > 0xcf) this.packetsUnframeable++;
+      else if (received[o + 1] !== sent[o + 1]) this.countersCorrupted++;
+    }
+    this.send(received);
   }
 
   /** ADC counts of the 8 channels a packet carries. */
@@ -220,7 +248,7 @@ export class CytonBoard {
   }
 
   private emit(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.send(flipBits(bytes, this.bitErrorRate, this.faults));
+    if (bytes.length > 0) this.send(this.bitErrors.apply(bytes));
   }
 
   /**

@@ -3,7 +3,8 @@
  * events, reconnecting with exponential back-off when the device disappears.
  *
  * Events: `open` (with a `write` function for this connection), `data` (bytes and their arrival
- * time), `lost` (the device went away; a reconnect follows). The first open must succeed — a port
+ * time), `lost` (the device went away; a reconnect follows), `retrying` (an attempt to reopen it
+ * failed; another follows). The first open must succeed — a port
  * that cannot be opened at start is an error naming the path and the system's reason; after that,
  * the connection keeps trying until unsubscribed. Bytes are passed on as they arrive; nothing here
  * parses them.
@@ -36,7 +37,14 @@ export type ConnectionEvent =
       hostTime: number;
     }
   | { type: 'data'; bytes: Uint8Array; hostTime: number }
-  | { type: 'lost'; reason: string; hostTime: number };
+  | { type: 'lost'; reason: string; hostTime: number }
+  | { type: 'retrying'; attempt: number; reason: string; hostTime: number };
+
+/**
+ * Where a driver stands with its device, for status displays: streaming, or lost since `sinceMs`
+ * (host time) with attempt `attempt` at reconnecting it under way.
+ */
+export type DeviceLinkState = { state: 'connected' } | { state: 'lost'; reason: string; attempt: number; sinceMs: number };
 
 /** A device that cannot be opened or fails while open. */
 export class DeviceError extends NeurostreamError {
@@ -90,6 +98,7 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
           if (!everOpened || !reconnect) {
             subscriber.error(new DeviceError(path, `cannot open serial port: ${systemReason(error, path)}`, { cause: error }));
           } else {
+            subscriber.next({ type: 'retrying', attempt, reason: systemReason(error, path), hostTime: hostNowMs() });
             scheduleRetry();
           }
           return;

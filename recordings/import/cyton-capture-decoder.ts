@@ -8,7 +8,8 @@
  * counter periods cannot be seen.
  *
  * At the end of the input the parser may hold a last packet that only the next packet's header
- * would confirm (after a counter jump or at the start); `end()` confirms it on its stop byte.
+ * would confirm (after a counter jump or at the start), or one held for a counter that broke the
+ * sequence; `end()` has the parser decide them (CytonParser.end).
  */
 import { CYTON_ACCEL_G_PER_COUNT, microvoltsPerCount } from '../../devices/protocols/cyton/cyton-constants.js';
 import { CytonParser, type CytonSample } from '../../devices/protocols/cyton/cyton-parser.js';
@@ -25,13 +26,11 @@ export interface CytonCaptureSettings {
 export class CytonCaptureDecoder {
   readonly parser: CytonParser;
   private readonly assembler: BlockAssembler;
-  private readonly header: number;
   private readonly scales: Float64Array;
   private readonly accel = new Float64Array(3);
 
   constructor(settings: CytonCaptureSettings, assembler: BlockAssembler, onText?: (text: string) => void) {
     this.assembler = assembler;
-    this.header = settings.header;
     this.scales = Float64Array.from(settings.gains, (g) => microvoltsPerCount(g));
     this.parser = new CytonParser({
       daisy: settings.daisy,
@@ -47,7 +46,7 @@ export class CytonCaptureDecoder {
 
   /** The input is complete: confirms a held last packet (see above), flushes the last block. */
   end(): void {
-    this.parser.push(Uint8Array.of(this.header));
+    this.parser.end();
     this.assembler.flush();
   }
 

@@ -138,7 +138,7 @@ function readCytonCapture(path: string, options: DeviceCaptureOptions, searchByt
   const s = scan.parser.stats;
   const totalSamples = counter.next;
   notes.push(
-    `${s.packets} packets; ${s.droppedSamples} samples lost by the packet counter (${s.droppedPackets} packets, counted modulo ${daisy ? '128 pairs' : '256'} — a longer loss is undercounted by whole periods: a capture has no times to tell)`,
+    `${s.packets} packets; ${s.droppedSamples} samples lost by the packet counter (${s.droppedPackets} packets lost, ${s.corruptPackets} received corrupt; counted modulo ${daisy ? '128 pairs' : '256'} — a longer loss is undercounted by whole periods: a capture has no times to tell)`,
   );
   if (s.skippedBytes > 0) notes.push(`${s.skippedBytes} bytes outside packets skipped (${s.resyncs} candidate packets rejected)`);
   if (replies.length > 0) notes.push(`${replies.length} board text repl${replies.length > 1 ? 'ies' : 'y'} skipped, first: ${JSON.stringify(replies[0]!.slice(0, 80))}`);
@@ -209,7 +209,7 @@ function readFrameCapture(path: string, options: DeviceCaptureOptions, searchByt
   }
   const totalSamples = scan.samples;
   notes.push(`frames: ${describeShape(shape)}; sample 0 is the device's sample ${scan.origin}`);
-  notes.push(`${s.frames} frames; ${s.lostFrames} lost by the sequence number (gaps from the frame timestamps)`);
+  notes.push(`${s.frames} frames; ${s.lostFrames + s.corruptFrames} missing by the sequence number (${s.lostFrames} lost, ${s.corruptFrames} received corrupt; gaps from the frame timestamps)`);
   if (s.skippedBytes > 0 || s.crcErrors > 0 || s.badHeaders > 0) {
     notes.push(`${s.skippedBytes} bytes skipped, ${s.crcErrors} CRC errors, ${s.badHeaders} bad headers`);
   }

@@ -24,6 +24,32 @@ describe('neurostream run with real serial devices', () => {
     expect(samples).toBeGreaterThan(rate * 1.5);
   });
 
+  it('says in the status line that a serial device is away and which reconnection attempt is under way; records under a clean session id', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    emulator = await startEmulator(['--protocol', 'cyton', '--unplug-after', '4', '--replug-after', '2.5']);
+    const dir = mkdtempSync(join(tmpdir(), 'ns-away-'));
+    try {
+      const r = await runCli(['run', '--device', 'cyton', '--port', emulator.link, '--duration', '10', '--status-interval', '0.25', '--no-dashboard', '--record', join(dir, 'rec')], { timeoutMs: 30_000 });
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n');
+      const away = lines.filter((l) => /cyton 11 ch @ 250 Hz \| device lost, reconnecting \(attempt \d+\) \|/.test(l));
+      expect(away.length).toBeGreaterThanOrEqual(3);
+      // Attempts count up while it is away (the port is gone: each reopen fails)…
+      const attempts = away.map((l) => Number(/attempt (\d+)/.exec(l)![1]));
+      expect(Math.max(...attempts)).toBeGreaterThan(1);
+      // …and once it streams again the line no longer says so.
+      const lastAway = lines.lastIndexOf(away.at(-1)!);
+      expect(lines.slice(lastAway + 1).some((l) => /cyton 11 ch/.test(l) && !/device lost/.test(l))).toBe(true);
+      const manifest = JSON.parse(readFileSync(join(dir, 'rec', 'session.json'), 'utf8')) as { sessionId: string };
+      expect(manifest.sessionId).toMatch(new RegExp(`^cyton-${emulator.link.split('/').at(-1)}-\\d`));
+      expect(manifest.sessionId).not.toContain('/');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('acquires from the Intan RHX emulator over loopback TCP', async () => {
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('../helpers/cli.js');

@@ -11,10 +11,25 @@
  * Bytes outside packets are counted as skipped and collected as text; text ending in `$$$` (the
  * board's end-of-reply marker) is handed to `onText`.
  *
- * Counting: the 8-bit sample counter tells exactly how many packets were lost between two
- * received ones (modulo 256). With a Daisy, odd packets carry channels 1–8 and the following even
- * packet channels 9–16; the pair makes one 16-channel sample (OpenBCI's JS SDK pairing, closest in
- * time); a packet without its partner is dropped and the lost 16-channel samples are counted.
+ * Counting: the 8-bit sample counter tells how many packets are missing between two received ones
+ * (modulo 256). The counter has no checksum, so a packet whose counter breaks the sequence is held
+ * until the next packet decides (one packet of latency, only for such packets; `end()` decides a
+ * packet still held at the end of the input from its counter alone):
+ *  - the next packet follows the held one: the link lost packets before it — a gap of that size;
+ *  - the next packet is in sequence with the packet *before* the held one (it comes no further
+ *    than the held counter claims): the held counter is corrupt — one flipped bit would otherwise
+ *    read as a loss of up to 255 packets and stretch the timeline. The packet is counted corrupt.
+ *    If exactly one slot lies between its neighbours, the packet was received in that slot: its
+ *    sample is kept there (its channel data are no less trustworthy than any other packet's — the
+ *    protocol has no checksum for them either). If there is no slot (a phantom packet) or more
+ *    than one (which one it filled is unknown) it is dropped: never placed where it may not belong,
+ *    never adding a sample, and the gap of the next packet covers its slot.
+ * Missing packets are told apart: a packet whose bytes arrived but could not be framed (about 33
+ * bytes skipped in its place: a flipped header or stop byte, a truncated packet) is counted
+ * corrupt; the rest were never received and are counted dropped. Either way its sample is a gap.
+ * With a Daisy, odd packets carry channels 1–8 and the following even packet channels 9–16; the
+ * pair makes one 16-channel sample (OpenBCI's JS SDK pairing, closest in time); a packet without
+ * its partner is dropped and the lost 16-channel samples are counted.
  *
  * Memory: fixed buffers only; the text buffer is bounded (`maxTextBytes`).
  */
@@ -70,9 +85,14 @@ export interface CytonParserStats {
   packets: number;
   /** Bytes that were not part of an accepted packet. */
   skippedBytes: number;
-  /** Packets lost according to the sample counter. */
+  /** Packets never received, according to the sample counter (less those counted corrupt). */
   droppedPackets: number;
-  /** Samples lost (packets for a Cyton; 16-channel pairs for a Daisy). */
+  /**
+   * Packets received damaged: a counter that broke the sequence once (kept in its slot or
+   * dropped, see above), or bytes in a packet's place that could not be framed.
+   */
+  corruptPackets: number;
+  /** Samples missing from the output, dropped or corrupt (packets for a Cyton; 16-channel pairs for a Daisy). */
   droppedSamples: number;
   /** Candidate packets rejected for a bad stop byte or a missing next header. */
   resyncs: number;
@@ -93,7 +113,7 @@ function int16(b: Uint8Array, o: number): number {
 export class CytonParser {
   readonly daisy: boolean;
   readonly channels: number;
-  readonly stats: CytonParserStats = { packets: 0, skippedBytes: 0, droppedPackets: 0, droppedSamples: 0, resyncs: 0 };
+  readonly stats: CytonParserStats = { packets: 0, skippedBytes: 0, droppedPackets: 0, corruptPackets: 0, droppedSamples: 0, resyncs: 0 };
 
   private readonly header: number;
   private readonly onSample: (sample: CytonSample) => void;
@@ -111,6 +131,15 @@ export class CytonParser {
   private pendingEnd = 0;
 
   private lastCounter = -1;
+  /** A framed packet whose counter broke the sequence, until the next packet decides. */
+  private readonly held = new Uint8Array(CYTON_PACKET_BYTES);
+  private holding = false;
+  /** Bytes skipped before the held packet. */
+  private heldSkipped = 0;
+  /** Bytes skipped since the last framed packet. */
+  private skippedRun = 0;
+  /** Slots since the last decoded packet taken by corrupt packets that were dropped (already counted corrupt). */
+  private corruptSlots = 0;
   private lastPair = -1;
   private lowerValid = false;
   private lowerCounter = 0;
@@ -142,11 +171,37 @@ export class CytonParser {
     };
   }
 
-  /** Forget the sample counter (call when streaming restarts: the board resets it on `b`). */
+  /**
+   * Forget the sample counter (the link was lost, or streaming restarts: the board resets it on
+   * `b`). A packet still held for its counter is dropped and counted corrupt: nothing will
+   * confirm its counter now.
+   */
   resetCounter(): void {
+    if (this.holding) this.stats.corruptPackets++;
     this.lastCounter = -1;
     this.lastPair = -1;
     this.lowerValid = false;
+    this.holding = false;
+    this.corruptSlots = 0;
+    this.skippedRun = 0;
+  }
+
+  /**
+   * The input ended: a last packet waiting for the next header is accepted, and a packet held for
+   * its counter is decided from its counter alone (nothing follows that could contradict it).
+   */
+  end(): void {
+    this.push(Uint8Array.of(this.header));
+    if (this.have === 1) this.have = 0; // the header pushed here, not a packet
+    if (this.holding) {
+      this.holding = false;
+      this.decode(this.held, this.held[1]!, this.heldSkipped);
+    }
+  }
+
+  /** Packets held for their counter (0 or 1). */
+  get heldPackets(): number {
+    return this.holding ? 1 : 0;
   }
 
   /** Feeds bytes; samples and text replies are delivered through the callbacks. */
@@ -215,6 +270,7 @@ export class CytonParser {
 
   private skip(b: number): void {
     this.stats.skippedBytes++;
+    this.skippedRun++;
     if (b === 0x24 /* $ */) {
       if (++this.dollars === 3) {
         this.dollars = 0;
@@ -234,17 +290,59 @@ export class CytonParser {
     this.text.push(b);
   }
 
-  /** Decodes the packet in buf[0..33). */
+  /** A framed packet in buf[0..33): checks its counter against the sequence (see the class comment). */
   private accept(): void {
     const buf = this.buf;
-    const s = this.stats;
-    s.packets++;
+    this.stats.packets++;
+    let skipped = this.skippedRun;
+    this.skippedRun = 0;
     const counter = buf[1]!;
-    const type = buf[CYTON_PACKET_BYTES - 1]! & 0x0f;
+    if (this.holding) {
+      this.holding = false;
+      const prev = this.lastCounter;
+      const c = this.held[1]!;
+      /** Slots from counter a to counter b, 1–256 (256: the same counter again). */
+      const span = (a: number, b: number): number => ((b - a - 1) & 0xff) + 1;
+      const viaHeld = span(prev, c);
+      const direct = span(prev, counter);
+      if (span(c, counter) !== 1 && direct <= viaHeld) {
+        // The held counter is corrupt: this packet continues the sequence from before it.
+        this.stats.corruptPackets++;
+        if (direct === 2) {
+          this.decode(this.held, (prev + 1) & 0xff, this.heldSkipped);
+        } else {
+          // No slot for it, or more than one: drop it rather than guess where it belongs.
+          if (direct > 2) this.corruptSlots++;
+          skipped += this.heldSkipped;
+        }
+      } else {
+        this.decode(this.held, c, this.heldSkipped);
+      }
+    }
+    if (this.lastCounter < 0 || counter === ((this.lastCounter + 1) & 0xff)) {
+      this.decode(buf, counter, skipped);
+    } else {
+      this.held.set(buf.subarray(0, CYTON_PACKET_BYTES));
+      this.heldSkipped = skipped;
+      this.holding = true;
+    }
+  }
+
+  /** Decodes the packet in src[0..33) as the one with sample counter `counter`. */
+  private decode(src: Uint8Array, counter: number, skipped: number): void {
+    const s = this.stats;
+    // Slots between the last decoded packet and this one: taken by corrupt packets dropped
+    // (counted already), by packets whose bytes came but could not be framed (~33 skipped bytes
+    // each), or lost on the link.
     let lostPackets = 0;
     if (this.lastCounter >= 0) lostPackets = (counter - this.lastCounter - 1) & 0xff;
+    const droppedCorrupt = Math.min(lostPackets, this.corruptSlots);
+    const unframed = Math.min(lostPackets - droppedCorrupt, Math.round(skipped / CYTON_PACKET_BYTES));
+    s.corruptPackets += unframed;
+    s.droppedPackets += lostPackets - droppedCorrupt - unframed;
+    this.corruptSlots = 0;
     this.lastCounter = counter;
-    s.droppedPackets += lostPackets;
+    const type = src[CYTON_PACKET_BYTES - 1]! & 0x0f;
 
     const sample = this.sample;
     // Aux bytes → accelerometer / board time, per packet type.
@@ -254,30 +352,30 @@ export class CytonParser {
     ax.fill(0);
     if (type === CytonPacketType.Accel) {
       for (let k = 0; k < 3; k++) {
-        ax[k] = int16(buf, 26 + 2 * k);
+        ax[k] = int16(src, 26 + 2 * k);
         if (ax[k] !== 0) accelMask = 0b111;
       }
     } else if (type === CytonPacketType.AccelTimeSet || type === CytonPacketType.AccelTime) {
       const axis = counter % 10;
       if (axis >= 7) {
-        ax[axis - 7] = int16(buf, 26);
+        ax[axis - 7] = int16(src, 26);
         accelMask = 1 << (axis - 7);
       }
-      boardTimeMs = ((buf[28]! << 24) >>> 0) + ((buf[29]! << 16) | (buf[30]! << 8) | buf[31]!);
+      boardTimeMs = ((src[28]! << 24) >>> 0) + ((src[29]! << 16) | (src[30]! << 8) | src[31]!);
     } else if (type === CytonPacketType.RawAuxTimeSet || type === CytonPacketType.RawAuxTime) {
-      boardTimeMs = ((buf[28]! << 24) >>> 0) + ((buf[29]! << 16) | (buf[30]! << 8) | buf[31]!);
+      boardTimeMs = ((src[28]! << 24) >>> 0) + ((src[29]! << 16) | (src[30]! << 8) | src[31]!);
     }
 
     if (!this.daisy) {
-      for (let c = 0; c < CYTON_CHANNELS; c++) sample.counts[c] = int24(buf, 2 + 3 * c);
+      for (let c = 0; c < CYTON_CHANNELS; c++) sample.counts[c] = int24(src, 2 + 3 * c);
       s.droppedSamples += lostPackets;
-      this.emit(counter, type, ax, accelMask, boardTimeMs, lostPackets);
+      this.emit(src, counter, type, ax, accelMask, boardTimeMs, lostPackets);
       return;
     }
 
     if (counter % 2 === 1) {
       // Channels 1–8: hold until the even partner arrives (a held half left unpaired is lost).
-      for (let c = 0; c < CYTON_CHANNELS; c++) this.lowerCounts[c] = int24(buf, 2 + 3 * c);
+      for (let c = 0; c < CYTON_CHANNELS; c++) this.lowerCounts[c] = int24(src, 2 + 3 * c);
       this.lowerAccel.set(ax);
       this.lowerAccelMask = accelMask;
       this.lowerCounter = counter;
@@ -297,7 +395,7 @@ export class CytonParser {
     s.droppedSamples += missed;
     for (let c = 0; c < CYTON_CHANNELS; c++) {
       sample.counts[c] = this.lowerCounts[c]!;
-      sample.counts[CYTON_CHANNELS + c] = int24(buf, 2 + 3 * c);
+      sample.counts[CYTON_CHANNELS + c] = int24(src, 2 + 3 * c);
     }
     // Accelerometer data lands in whichever packet of the pair was current.
     for (let k = 0; k < 3; k++) {
@@ -305,7 +403,7 @@ export class CytonParser {
         if (!(accelMask & (1 << k))) ax[k] = this.lowerAccel[k]!;
       }
     }
-    this.emit(counter, type, ax, accelMask | this.lowerAccelMask, boardTimeMs, missed);
+    this.emit(src, counter, type, ax, accelMask | this.lowerAccelMask, boardTimeMs, missed);
   }
 
   /** Pairs not emitted between the last emitted pair and `pair` (= even counter / 2, mod 128). */
@@ -313,14 +411,14 @@ export class CytonParser {
     return this.lastPair < 0 ? 0 : (pair - this.lastPair - 1) & 0x7f;
   }
 
-  private emit(counter: number, type: number, ax: Int16Array, accelMask: number, boardTimeMs: number, missed: number): void {
+  private emit(src: Uint8Array, counter: number, type: number, ax: Int16Array, accelMask: number, boardTimeMs: number, missed: number): void {
     const sample = this.sample;
     sample.sampleNumber = counter;
     sample.packetType = type;
     sample.accel.set(ax);
     sample.accelMask = accelMask;
     sample.boardTimeMs = boardTimeMs;
-    sample.aux.set(this.buf.subarray(26, 32));
+    sample.aux.set(src.subarray(26, 32));
     sample.missedBefore = missed;
     this.onSample(sample);
   }

@@ -5,8 +5,12 @@
  * States: SYNC (matching the 4-byte sync word) → HEADER (32 bytes, checked field by field) →
  * BODY (payload and CRC, copied in bulk). A bad header or CRC rejects the candidate: its first
  * byte is skipped and every byte after it is scanned again, so a good frame that began inside a
- * damaged one is found. Skipped bytes, CRC errors, bad headers and frames lost (from the
- * sequence number) are counted in `stats`.
+ * damaged one is found. Skipped bytes, CRC errors, bad headers and frames missing (from the
+ * sequence number) are counted in `stats`. The sequence number is covered by the CRC, so it is
+ * never taken from a damaged frame: a corrupt frame is rejected whole (its samples are a gap).
+ * Frames missing between two good ones are told apart: where about a frame's worth of bytes
+ * arrived but was skipped (a damaged frame), it is counted corrupt; the rest never arrived and
+ * are counted lost.
  *
  * `onFrame` receives a reused FrameView: read or decode it inside the callback.
  */
@@ -43,7 +47,10 @@ export interface FrameParserStats {
   skippedBytes: number;
   crcErrors: number;
   badHeaders: number;
+  /** Frames that never arrived, from the sequence number (less those counted corrupt). */
   lostFrames: number;
+  /** Frames missing from the sequence whose bytes arrived damaged (rejected or unrecognisable). */
+  corruptFrames: number;
   /** Times the sequence number went backwards (a device restart). */
   sequenceRestarts: number;
 }
@@ -61,7 +68,7 @@ const enum State {
 }
 
 export class FrameParser {
-  readonly stats: FrameParserStats = { frames: 0, skippedBytes: 0, crcErrors: 0, badHeaders: 0, lostFrames: 0, sequenceRestarts: 0 };
+  readonly stats: FrameParserStats = { frames: 0, skippedBytes: 0, crcErrors: 0, badHeaders: 0, lostFrames: 0, corruptFrames: 0, sequenceRestarts: 0 };
   private readonly onFrame: (frame: FrameView) => void;
   private readonly maxFrameBytes: number;
   private state = State.Sync;
@@ -71,6 +78,9 @@ export class FrameParser {
   private frameLength = 0;
   private replay: Uint8Array | null = null;
   private lastSequence = -1;
+  /** Length of the last good frame, and the skipped-byte count when it ended. */
+  private lastFrameBytes = 0;
+  private skippedAtLastFrame = 0;
   private readonly view: FrameView = {
     sequence: 0,
     timestampUs: 0n,
@@ -99,6 +109,7 @@ export class FrameParser {
   /** Forget the sequence number and any partial frame (the link was reopened: a new byte stream). */
   reset(): void {
     this.lastSequence = -1;
+    this.skippedAtLastFrame = this.stats.skippedBytes;
     this.state = State.Sync;
     this.matched = 0;
     this.have = 0;
@@ -226,7 +237,12 @@ export class FrameParser {
     }
     this.lastSequence = sequence;
     this.stats.frames++;
-    this.stats.lostFrames += lost;
+    // Bytes skipped since the last good frame: about one frame's worth per damaged frame.
+    const damaged = this.lastFrameBytes > 0 ? Math.min(lost, Math.round((this.stats.skippedBytes - this.skippedAtLastFrame) / this.lastFrameBytes)) : 0;
+    this.stats.corruptFrames += damaged;
+    this.stats.lostFrames += lost - damaged;
+    this.lastFrameBytes = this.frameLength;
+    this.skippedAtLastFrame = this.stats.skippedBytes;
     v.sequence = sequence;
     v.timestampUs = dv.getBigUint64(16, true);
     v.format = f[5]! as FrameFormat;

@@ -1,9 +1,12 @@
-import { firstValueFrom, takeWhile, timeout, toArray } from 'rxjs';
+import { SerialPort } from 'serialport';
+import { firstValueFrom, takeUntil, takeWhile, timeout, timer, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SampleBlock } from '../../../core/index.js';
+import { type SampleBlock, hostNowMs } from '../../../core/index.js';
 import { cytonSource } from '../../../devices/drivers/cyton-source.js';
 import { CytonBoard } from '../../../devices/emulators/cyton-board.js';
-import { startPtyPair } from '../../../devices/emulators/pty-pair.js';
+import { type PtyPair, startPtyPair } from '../../../devices/emulators/pty-pair.js';
+import type { CytonParserStats } from '../../../devices/protocols/cyton/cyton-parser.js';
+import type { DeviceLinkState } from '../../../devices/transport/serial-connection.js';
 import { readAll } from '../../helpers/read-all.js';
 import { type RunningEmulator, startEmulator } from '../../helpers/emulator.js';
 
@@ -163,5 +166,156 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
 
   it('rejects malformed channel-setting commands before opening anything', () => {
     expect(() => cytonSource({ port: '/dev/null', commands: ['x1060110'] })).toThrow('commands[0]: expected a channel setting like x1060110X, got "x1060110"');
+  });
+});
+
+describe('cytonSource with bit errors on the link (emulate --bit-error-rate)', () => {
+  it('reads a flipped counter bit as one corrupt packet: 10 s at 1e-4 keep their timeline, losses match the emulator’s account', async () => {
+    // Seed 5: the emulator's bit errors (from their own seeded stream, placed by position in the
+    // bytes sent) hit four sample counters and three headers/stop bytes in the first 10 s.
+    emulator = await startEmulator(['--protocol', 'cyton', '--seed', '5', '--bit-error-rate', '1e-4']);
+    let stats: CytonParserStats | undefined;
+    const blocks = await firstValueFrom(
+      cytonSource({ port: emulator.link, onParser: (s) => (stats = s) }).pipe(takeUntil(timer(10_000)), toArray()),
+    );
+    const out = await emulator.stop();
+    const account = /(\d+) packets counted since the last 'b', (\d+) dropped on purpose, (\d+) corrupted by bit errors \((\d+) unframeable: header or stop byte; (\d+) with a wrong sample counter\)/.exec(out);
+    expect(account, out).not.toBeNull();
+    const [sent, dropped, , unframeable, wrongCounter] = account!.slice(1).map(Number) as [number, number, number, number, number];
+    expect(wrongCounter).toBeGreaterThanOrEqual(2); // the fault this test is about did happen
+    expect(dropped).toBe(0);
+
+    const received = blocks.reduce((n, b) => n + b.length, 0);
+    const gaps = blocks.reduce((n, b) => n + (b.gap?.missing ?? 0), 0);
+    const last = blocks.at(-1)!;
+    expect(received + gaps).toBe(last.first + last.length);
+    // The timeline is not stretched: samples received + gaps = packets the board sent (less the
+    // few still in flight when the driver stopped the board) — not ~254 more per flipped counter.
+    expect(received + gaps).toBeLessThanOrEqual(sent);
+    expect(received + gaps).toBeGreaterThan(sent - 25);
+    // Nothing was dropped on the link; the unframeable packets are the gaps, counted corrupt
+    // together with those whose counter was wrong (a packet in flight at the end may be missed).
+    expect(stats!.droppedPackets).toBe(dropped);
+    expect(gaps).toBeLessThanOrEqual(unframeable);
+    expect(gaps).toBeGreaterThanOrEqual(unframeable - 1);
+    expect(stats!.corruptPackets).toBeLessThanOrEqual(unframeable + wrongCounter);
+    expect(stats!.corruptPackets).toBeGreaterThanOrEqual(unframeable + wrongCounter - 1);
+    // Every sample received is where the board put it: compare with the simulated signal
+    // (a packet may also carry flipped data bits — the protocol has no checksum — so allow a few).
+    const truth = readAll(CytonBoard.simulatorFor({ seed: 5 }), last.first + last.length);
+    const got = channelAt(blocks, 0, last.first + last.length);
+    let off = 0;
+    for (let i = 0; i < got.length; i++) if (!Number.isNaN(got[i]!) && Math.abs(got[i]! - truth.channel(0)[i]!) > 1e-3) off++;
+    expect(off).toBeLessThan(20);
+  }, 60_000);
+});
+
+/**
+ * A Cyton played in this process on a real pseudo-terminal, for faults the emulator cannot be
+ * told to make at an exact moment: `boards[n]` answers the n-th connection, and `garbleFirstBanner`
+ * damages the `$$$` of that connection's first banner (as one flipped bit does: `$$$` → `$$%`).
+ * `unplug()` makes the device disappear; `replug()` brings it back with the next board.
+ */
+async function scriptedCyton(link: string, boards: readonly { daisy: boolean; garbleFirstBanner?: boolean }[]) {
+  let pair: PtyPair | undefined;
+  let port: SerialPort | undefined;
+  let board: CytonBoard | undefined;
+  let connection = -1;
+  const ticker = setInterval(() => board?.advanceTo(hostNowMs()), 4);
+  const plug = async (): Promise<void> => {
+    connection++;
+    const spec = boards[Math.min(connection, boards.length - 1)]!;
+    let garble = spec.garbleFirstBanner ?? false;
+    pair = await startPtyPair(link);
+    const p = await new Promise<SerialPort>((resolve, reject) => {
+      const opened = new SerialPort({ path: pair!.inner, baudRate: 115200 }, (e) => (e ? reject(e) : resolve(opened)));
+    });
+    p.on('error', () => {});
+    port = p;
+    const thisBoard = new CytonBoard({
+      daisy: spec.daisy,
+      seed: 4,
+      send: (bytes) => {
+        let out = bytes;
+        if (garble && !thisBoard.streaming && Buffer.from(bytes).toString('latin1').endsWith('$$$')) {
+          garble = false;
+          out = bytes.slice();
+          out[out.length - 1]! ^= 0x01;
+        }
+        if (p.isOpen) p.write(Buffer.from(out));
+      },
+    });
+    board = thisBoard;
+    p.on('data', (chunk: Buffer) => thisBoard.receive(new Uint8Array(chunk), hostNowMs()));
+  };
+  const unplug = async (): Promise<void> => {
+    board = undefined;
+    const p = port;
+    port = undefined;
+    if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
+    await pair?.stop();
+  };
+  await plug();
+  return {
+    unplug,
+    replug: plug,
+    stop: async () => {
+      clearInterval(ticker);
+      await unplug();
+    },
+  };
+}
+
+describe('cytonSource across reconnections', () => {
+  const link = `/tmp/ns-scripted-${process.pid}`;
+
+  it('starts each connection from a clean handshake: a banner garbled after a replug is asked again, not run into the next', async () => {
+    const device = await scriptedCyton(link, [{ daisy: false }, { daisy: false, garbleFirstBanner: true }]);
+    const links: DeviceLinkState[] = [];
+    try {
+      const source = cytonSource({ port: link, bannerTimeoutMs: 400, reconnect: { initialDelayMs: 50, maxDelayMs: 100 }, onLink: (l) => links.push(l) });
+      const done = firstValueFrom(source.pipe(covering(250 * 4), toArray(), timeout(30_000)));
+      await new Promise((r) => setTimeout(r, 1000));
+      await device.unplug();
+      await new Promise((r) => setTimeout(r, 500));
+      await device.replug();
+      const blocks = await done;
+      // Still the 8-channel Cyton at 250 Hz, one stream, every block the same info.
+      expect(new Set(blocks.map((b) => b.info))).toHaveProperty('size', 1);
+      expect(blocks[0]!.info.channelNames).toHaveLength(11);
+      expect(blocks[0]!.info.sampleRateHz).toBe(250);
+      expect(blocks.filter((b) => b.gap).length).toBeGreaterThanOrEqual(1);
+      // The link was reported lost, with attempts counted, then connected again.
+      expect(links[0]).toMatchObject({ state: 'lost', attempt: 1 });
+      expect(links.some((l) => l.state === 'lost' && l.attempt > 1)).toBe(true);
+      expect(links.at(-1)).toEqual({ state: 'connected' });
+    } finally {
+      await device.stop();
+    }
+  }, 60_000);
+
+  it('stops with an error naming the port and both kinds when the board comes back as another kind', async () => {
+    const device = await scriptedCyton(link, [{ daisy: false }, { daisy: true }]);
+    try {
+      const source = cytonSource({ port: link, reconnect: { initialDelayMs: 50, maxDelayMs: 100 } });
+      const done = firstValueFrom(source.pipe(toArray(), timeout(30_000)));
+      await new Promise((r) => setTimeout(r, 1000));
+      await device.unplug();
+      await new Promise((r) => setTimeout(r, 300));
+      await device.replug();
+      await expect(done).rejects.toMatchObject({
+        code: 'NS_DEVICE_FAILURE',
+        message: `${link}: the board changed kind on reconnection: it was an OpenBCI Cyton (8 ch @ 250 Hz), it came back as an OpenBCI Cyton+Daisy (16 ch @ 125 Hz); not continuing the stream with a different device`,
+      });
+    } finally {
+      await device.stop();
+    }
+  }, 60_000);
+
+  it('names the stream after the port without its directories', async () => {
+    emulator = await startEmulator(['--protocol', 'cyton']);
+    const blocks = await collect(emulator.link, 10);
+    expect(blocks[0]!.info.id).toBe(`cyton-${emulator.link.split('/').at(-1)}`);
+    expect(blocks[0]!.info.id).not.toContain('/');
   });
 });

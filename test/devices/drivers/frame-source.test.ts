@@ -74,7 +74,7 @@ describe('frameSource over a real pseudo-terminal (emulate → socat → driver)
   it('counts frames lost to drops and corruption as gaps, and never delivers a corrupt frame', async () => {
     emulator = await startEmulator(['--protocol', 'frame', '--channels', '8', '--drop-rate', '0.02', '--bit-error-rate', '0.00002', '--seed', '2']);
     const total = 60000; // 2 s of 1 ms frames
-    let stats: { crcErrors: number; lostFrames: number } | undefined;
+    let stats: { crcErrors: number; lostFrames: number; corruptFrames: number } | undefined;
     const blocks = await firstValueFrom(
       frameSource({ port: emulator.link, onParser: (s) => (stats = s) }).pipe(take(total / 30), toArray(), timeout(30_000)),
     );
@@ -83,8 +83,10 @@ describe('frameSource over a real pseudo-terminal (emulate → socat → driver)
     const last = blocks.at(-1)!;
     expect(blocks[0]!.first + received + gaps).toBe(last.first + last.length);
     expect(gaps).toBeGreaterThan(0);
-    expect(stats!.lostFrames * 30).toBe(gaps);
+    // Every missing frame is a gap, counted lost (never arrived) or corrupt (arrived damaged).
+    expect((stats!.lostFrames + stats!.corruptFrames) * 30).toBe(gaps);
     expect(stats!.crcErrors).toBeGreaterThan(0);
+    expect(stats!.corruptFrames).toBeGreaterThan(0);
     const truth = readAll(new IntracorticalSimulator({ channels: 8, sampleRateHz: 30000, seed: 2 }), last.first + last.length);
     for (const b of blocks) {
       for (let i = 0; i < b.length; i += 7) {

@@ -110,7 +110,7 @@ describe('readDeviceCapture: Cyton', () => {
 
     const notes = rec.notes.join('\n');
     expect(notes).toMatch(/board banner in the capture: Cyton/);
-    expect(notes).toMatch(/1694 packets; 50 samples lost by the packet counter \(50 packets, counted modulo 256/);
+    expect(notes).toMatch(/1694 packets; 50 samples lost by the packet counter \(49 packets lost, 1 received corrupt; counted modulo 256/);
     expect(notes).toMatch(/bytes outside packets skipped/);
     expect(notes).toMatch(/board text repl/);
     expect(notes).toMatch(/gains not in the capture: 24/);
@@ -225,7 +225,7 @@ describe('readDeviceCapture: frame protocol', () => {
       }
       const notes = rec.notes.join('\n');
       expect(notes).toMatch(/sample 0 is the device's sample 5000/);
-      expect(notes).toMatch(/26 frames; 4 lost by the sequence number/);
+      expect(notes).toMatch(/26 frames; 4 missing by the sequence number \(3 lost, 1 received corrupt;/);
       expect(notes).toMatch(/1 CRC errors/);
     });
   }

@@ -135,7 +135,10 @@ describe('CytonParser: counting and resynchronisation', () => {
     for (let k = 0; k < 300; k++) if (!removed.has(k)) kept.push(bytes.subarray(33 * k, 33 * k + 33));
     const { parser, samples } = collect();
     for (const p of kept) parser.push(p);
+    // The last packet follows a loss: held until the next packet (or the end) confirms its counter.
     parser.push(hex('A0'));
+    expect(parser.stats.droppedPackets).toBe(4);
+    parser.end();
     expect(parser.stats.droppedPackets).toBe(5);
     expect(parser.stats.droppedSamples).toBe(5);
     expect(samples.find((s) => s.sampleNumber === ((200 + 13) & 0xff))?.missedBefore).toBe(3);
@@ -169,7 +172,10 @@ describe('CytonParser: counting and resynchronisation', () => {
     parser.push(bytes.subarray(33 * 11));
     parser.push(hex('A0'));
     expect(samples.map((s) => s.sampleNumber)).toEqual([...Array(30).keys()].filter((k) => k !== 10));
-    expect(parser.stats.droppedPackets).toBe(1);
+    // Packet 10 arrived (28 of its bytes) but could not be framed: corrupt, not lost on the link.
+    expect(parser.stats.droppedPackets).toBe(0);
+    expect(parser.stats.corruptPackets).toBe(1);
+    expect(parser.stats.droppedSamples).toBe(1);
     expect(parser.stats.skippedBytes).toBe(7 + 28);
   });
 
@@ -269,5 +275,123 @@ describe('CytonParser: Daisy', () => {
     expect(parser.stats.droppedSamples).toBe(3);
     expect(parser.stats.droppedPackets).toBe(4);
     expect(samples.reduce((n, s) => n + s.missedBefore, 0)).toBe(3);
+  });
+});
+
+describe('CytonParser: a flipped bit in the sample counter', () => {
+  /** Parses `bytes` (ending with end()) and returns the samples, their positions and the stats. */
+  function parse(bytes: Uint8Array, options: { daisy?: boolean } = {}) {
+    const p = collect(options);
+    p.parser.push(bytes);
+    p.parser.end();
+    /** Sample positions on the stream's clock (what a driver builds from missedBefore). */
+    const at: number[] = [];
+    let next = 0;
+    for (const s of p.samples) {
+      next += s.missedBefore;
+      at.push(next++);
+    }
+    return { ...p, at, end: next };
+  }
+
+  it('is one corrupt packet kept in its slot, not a gap of 64–255 samples, for every counter and bit', () => {
+    const n = 12;
+    const { bytes, counts } = stream(n, 250); // counters 250..255, 0..5: across the wrap
+    for (let k = 1; k < n - 1; k++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const damaged = bytes.slice();
+        damaged[33 * k + 1]! ^= 1 << bit;
+        const { samples, at, end, parser } = parse(damaged);
+        expect(samples.map((s) => s.counts)).toEqual(counts);
+        expect(at).toEqual([...Array(n).keys()]);
+        expect(end).toBe(n); // the timeline is not stretched
+        expect(samples[k]!.sampleNumber).toBe((250 + k) & 0xff);
+        expect(parser.stats).toMatchObject({ packets: n, droppedPackets: 0, corruptPackets: 1, droppedSamples: 0 });
+      }
+    }
+  });
+
+  it('gives the same answer for any chunking of the damaged bytes (property)', () => {
+    const { bytes } = stream(40, 100);
+    const damaged = bytes.slice();
+    damaged[33 * 7 + 1]! ^= 0x80;
+    damaged[33 * 20 + 1]! ^= 0x04;
+    const whole = parse(damaged);
+    expect(whole.end).toBe(40);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 80 }), { minLength: 1, maxLength: 30 }), (sizes) => {
+        const p = collect();
+        let at = 0;
+        let k = 0;
+        while (at < damaged.length) {
+          const n = sizes[k++ % sizes.length]!;
+          p.parser.push(damaged.subarray(at, at + n));
+          at += n;
+        }
+        p.parser.end();
+        expect(p.samples).toEqual(whole.samples);
+        expect(p.parser.stats).toEqual(whole.parser.stats);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('still reads a real loss as a gap: the packet after the jump follows the jumped counter', () => {
+    const { bytes, counts } = stream(20);
+    const kept = new Uint8Array([...bytes.subarray(0, 33 * 5), ...bytes.subarray(33 * 9)]); // packets 5–8 lost
+    const { samples, at, end, parser } = parse(kept);
+    expect(samples.map((s) => s.counts)).toEqual([...counts.slice(0, 5), ...counts.slice(9)]);
+    expect(at).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 11 }, (_, i) => 9 + i)]);
+    expect(end).toBe(20);
+    expect(parser.stats).toMatchObject({ droppedPackets: 4, corruptPackets: 0, droppedSamples: 4 });
+  });
+
+  it('drops a corrupt packet whose slot is uncertain, and counts the rest of the gap as lost', () => {
+    // Packet 6 lost on the link, packet 5's counter corrupt: 5 lies in slot 5 or 6 — unknown.
+    const { bytes, counts } = stream(12);
+    const kept = new Uint8Array([...bytes.subarray(0, 33 * 6), ...bytes.subarray(33 * 7)]);
+    kept[33 * 5 + 1]! ^= 0x40;
+    const { samples, at, end, parser } = parse(kept);
+    expect(samples.map((s) => s.counts)).toEqual([...counts.slice(0, 5), ...counts.slice(7)]);
+    expect(at).toEqual([0, 1, 2, 3, 4, 7, 8, 9, 10, 11]);
+    expect(end).toBe(12);
+    expect(parser.stats).toMatchObject({ droppedPackets: 1, corruptPackets: 1, droppedSamples: 2 });
+  });
+
+  it('drops a packet that has no slot between its neighbours (its counter matches neither)', () => {
+    const { bytes, counts } = stream(8);
+    const phantom = cytonPacket({ counter: 200, counts: [1, 2, 3, 4, 5, 6, 7, 8] });
+    const input = new Uint8Array([...bytes.subarray(0, 33 * 4), ...phantom, ...bytes.subarray(33 * 4)]);
+    const { samples, at, parser } = parse(input);
+    expect(samples.map((s) => s.counts)).toEqual(counts);
+    expect(at).toEqual([...Array(8).keys()]);
+    expect(parser.stats).toMatchObject({ droppedPackets: 0, corruptPackets: 1, droppedSamples: 0 });
+  });
+
+  it('counts a packet whose header was flipped as corrupt, not lost, and leaves its slot empty', () => {
+    const { bytes, counts } = stream(10);
+    const damaged = bytes.slice();
+    damaged[33 * 4]! ^= 0x01;
+    const { samples, at, parser } = parse(damaged);
+    expect(samples.map((s) => s.counts)).toEqual([...counts.slice(0, 4), ...counts.slice(5)]);
+    expect(at).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+    expect(parser.stats).toMatchObject({ droppedPackets: 0, corruptPackets: 1, droppedSamples: 1 });
+  });
+
+  it('keeps Daisy pairs together when a counter bit flips (the counter decides odd or even)', () => {
+    const chunks: Uint8Array[] = [];
+    for (let counter = 1; counter <= 40; counter++) {
+      const base = counter % 2 === 1 ? 1000 * counter : -1000 * counter;
+      chunks.push(cytonPacket({ counter, counts: Array.from({ length: 8 }, (_, c) => base + c) }));
+    }
+    const bytes = new Uint8Array(chunks.flatMap((c) => [...c]));
+    bytes[33 * 8 + 1]! ^= 0x20; // counter 9 reads 41
+    bytes[33 * 13 + 1]! ^= 0x01; // counter 14 reads 15
+    const { samples, at, parser } = parse(bytes, { daisy: true });
+    expect(samples).toHaveLength(20);
+    expect(at).toEqual([...Array(20).keys()]);
+    expect(samples[4]!.counts.slice(0, 9)).toEqual([9000, 9001, 9002, 9003, 9004, 9005, 9006, 9007, -10000]);
+    expect(samples[6]!.counts[8]).toBe(-14000);
+    expect(parser.stats).toMatchObject({ droppedPackets: 0, corruptPackets: 2, droppedSamples: 0 });
   });
 });

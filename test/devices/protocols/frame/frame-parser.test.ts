@@ -110,6 +110,22 @@ describe('FrameParser', () => {
     expect(parser.stats.sequenceRestarts).toBe(0);
   });
 
+  it('never takes a sequence number from a damaged frame: a flipped bit in it (or in the sync word) is one corrupt frame, not a jump', () => {
+    for (const at of [0, 2, 12, 13, 15, 40]) {
+      for (const bit of [0, 7]) {
+        const { parts, values } = frames(6);
+        const bytes = new Uint8Array(parts.flatMap((p) => [...p]));
+        bytes[parts[0]!.length * 2 + at]! ^= 1 << bit; // frame 2: sync word, sequence number or payload
+        const { parser, frames: got } = collect();
+        parser.push(bytes);
+        expect(got.map((f) => f.sequence)).toEqual([0, 1, 3, 4, 5]);
+        expect(got.map((f) => f.values)).toEqual([values[0], values[1], values[3], values[4], values[5]]);
+        expect(got.map((f) => f.lostBefore)).toEqual([0, 0, 1, 0, 0]); // its samples are a gap
+        expect(parser.stats).toMatchObject({ lostFrames: 0, corruptFrames: 1 });
+      }
+    }
+  });
+
   it('rejects a frame with a bad CRC and finds the good frame that began inside it', () => {
     const { parts, values } = frames(4);
     const damaged = parts[1]!.slice(0, 20); // frame 1 cut short…
