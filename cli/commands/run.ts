@@ -21,6 +21,7 @@ import type { DashboardCommand } from '../../dashboard/server/dashboard-server.j
 import type { DashboardSessionStatus } from '../../dashboard/publisher/dashboard-publisher.js';
 import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
+import { writeTerminalControl } from '../terminal-output.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 import { BIN_MS, SessionChain } from '../session-chain.js';
 import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.js';
@@ -344,7 +345,12 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     return extra ? `${line} | ${extra}` : line;
   };
   const writeStatus = (line: string): void => {
-    process.stdout.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    if (!tty) process.stdout.write(`${line}\n`);
+    else {
+      writeTerminalControl(process.stdout, '\r');
+      process.stdout.write(line);
+      writeTerminalControl(process.stdout, '\x1b[K');
+    }
   };
   /** What the dashboard shows of the session (asked twice a second). */
   const dashboardStatus = (): DashboardSessionStatus => {
