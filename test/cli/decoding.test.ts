@@ -64,6 +64,28 @@ describe('neurostream evaluate / calibrate', () => {
     expect(report.perFold as unknown[]).toHaveLength(5);
   }, 120_000);
 
+  it('a target without variance (M1 with vel_y held at 0.3) has R² undefined, and says why', async () => {
+    const lines = readFileSync(M1, 'utf8').trimEnd().split('\n');
+    const header = lines[0]!.split(',');
+    const column = header.indexOf('vel_y');
+    expect(column).toBeGreaterThan(0);
+    const constant = lines.map((line, i) => (i === 0 ? line : line.split(',').map((v, c) => (c === column ? '0.3' : v)).join(',')));
+    const table = join(tempDir(), 'm1-still-y.csv');
+    writeFileSync(table, `${constant.join('\n')}\n`);
+    const args = ['evaluate', table, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--folds', '5'];
+    const report = await json(args);
+    expect(report.r2).toMatchObject({ vel_y: null });
+    expect((report.r2 as Record<string, number>).vel_x).toBeGreaterThan(0.3);
+    expect(report.meanR2).toBe((report.r2 as Record<string, number>).vel_x);
+    expect(report.correlation).toMatchObject({ vel_y: null });
+    expect(report.notes).toEqual(['R² undefined: target vel_y has no variance in any fold']);
+    for (const fold of report.perFold as { r2: (number | null)[] }[]) expect(fold.r2[1]).toBeNull();
+    const text = await runCli(args, { timeoutMs: 240_000 });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/R²: +vel_x 0\.\d{3}, vel_y undefined; mean 0\.\d{3} \(of vel_x\)/);
+    expect(text.stderr).toBe('neurostream evaluate: note: R² undefined: target vel_y has no variance in any fold\n');
+  }, 240_000);
+
   it('--lags N gives the ridge decoder the current bin and the N − 1 before it', async () => {
     const table = join(tempDir(), 'lagged.csv');
     laggedTable(table);
