@@ -38,6 +38,8 @@ export class SessionChain {
   private subscription: Subscription | undefined;
   private description = '';
   private bins = 0;
+  /** Seconds of signal one feature bin covers. */
+  private binS = BIN_MS / 1000;
   private crossings = 0;
   private featureChannels = 0;
   private filteredBlocks = 0;
@@ -73,6 +75,7 @@ export class SessionChain {
     if (kinds.has('extracellular')) {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
+      this.binS = Math.round((BIN_MS * rate) / 1000) / rate;
       if (this.decoding) {
         const { calibrateS, onIntent, onReady, onValidation, decoder, offline } = this.decoding;
         this.decoder = new SessionDecoder({
@@ -156,11 +159,16 @@ export class SessionChain {
     return this.decoder ? { ...this.decoder.describe(), status: this.decoder.status() } : undefined;
   }
 
-  /** A short text for the status line, e.g. `features 500 bins, 21.3 crossings/s/ch`. */
-  status(elapsedS: number): string {
+  /**
+   * A short text for the status line, e.g. `features 500 bins, 21.3 crossings/s/ch`: event rates
+   * per second of signal (the bins' span), not of wall time — a `--fast` or replayed stream runs
+   * faster than real time, its neurons do not.
+   */
+  status(): string {
     if (!this.input) return '';
     if (this.bins > 0 || this.featureChannels > 0) {
-      const perChannel = elapsedS > 0 && this.featureChannels > 0 ? this.crossings / this.featureChannels / elapsedS : 0;
+      const signalS = this.bins * this.binS;
+      const perChannel = signalS > 0 && this.featureChannels > 0 ? this.crossings / this.featureChannels / signalS : 0;
       const features = `features ${this.bins} bins, ${perChannel.toFixed(1)} crossings/s/ch (${this.description})`;
       return this.decoder ? `${features} | ${this.decoder.status()}` : features;
     }

@@ -340,7 +340,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     if (!info || !health) return `waiting for data from ${label}…`;
     const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
     const rec = recording.status();
-    const extra = [chain?.status(snapshot.elapsedMs / 1000), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
+    const extra = [chain?.status(), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
     const line = formatStatus(info, snapshot);
     return extra ? `${line} | ${extra}` : line;
   };
@@ -443,7 +443,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     const end = (reason: string, code: number, snapshot: ReturnType<StreamHealth['snapshot']> | undefined): void => {
       if (tty) process.stdout.write('\n');
       if (info && snapshot) {
-        const extra = chain?.status(snapshot.elapsedMs / 1000);
+        const extra = chain?.status();
         process.stdout.write(`${formatSummary(info, snapshot, reason)}${extra ? `; ${extra}` : ''}\n`);
         log.info({ reason, ...snapshot }, 'session stopped');
       } else {
