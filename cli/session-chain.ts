@@ -9,7 +9,7 @@
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock } from '../core/index.js';
+import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { SessionDecoder, type DecoderValidation } from './session-decoder.js';
 import { SessionTrialDecoder } from './session-trial-decoder.js';
@@ -32,6 +32,14 @@ export interface SessionDecoding {
 export const BIN_MS = 20;
 /** The spike thresholds' calibration (the chain's default), s. */
 const THRESHOLD_SETTLE_S = 1;
+
+/**
+ * The chain a stream gets: an extracellular stream the intracortical chain (binned features, and
+ * a decoder of them), any other (EEG) the EEG filters (and only a trial decoder).
+ */
+export function chainFor(info: StreamInfo): 'intracortical' | 'eeg' {
+  return info.channelKinds.includes('extracellular') ? 'intracortical' : 'eeg';
+}
 
 export class SessionChain {
   private input: Subject<SampleBlock> | undefined;
@@ -67,12 +75,12 @@ export class SessionChain {
 
   private start(block: SampleBlock): void {
     this.input = new Subject<SampleBlock>();
-    const kinds = new Set(block.info.channelKinds);
-    if (this.decoding?.trial && kinds.has('extracellular')) {
+    const intracortical = chainFor(block.info) === 'intracortical';
+    if (this.decoding?.trial && intracortical) {
       this.onError(new InvalidOptionError(`--model ${this.decoding.decoder?.name ?? ''}`, 'a decoder of binned features for an extracellular stream', 'a trial decoder (epochs around cues: for EEG streams)'));
       return;
     }
-    if (kinds.has('extracellular')) {
+    if (intracortical) {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
       this.binS = Math.round((BIN_MS * rate) / 1000) / rate;

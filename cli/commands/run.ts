@@ -23,7 +23,7 @@ import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } fro
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { writeTerminalControl } from '../terminal-output.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
-import { BIN_MS, SessionChain } from '../session-chain.js';
+import { BIN_MS, SessionChain, chainFor } from '../session-chain.js';
 import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.js';
 
 /** The marker that carries the decoder's running R² in a recording (velocity, variance-weighted over vel_x and vel_y). */
@@ -132,8 +132,10 @@ async function loadSessionModel(
 export interface SessionPipeline {
   dsp: boolean;
   mainsHz: 50 | 60;
-  decoder: SessionDecoderName;
-  calibrateS: number;
+  /** The decoder that ran on the stream: a Kalman filter calibrated live, the ONNX `model` below, or none. */
+  decoder: SessionDecoderName | 'onnx';
+  /** kalman: the seconds it calibrated on. */
+  calibrateS?: number;
   /** The ONNX model that decoded live (instead of a calibrated Kalman filter): absolute path, hash, provider used. */
   model?: string;
   modelSha256?: string;
@@ -283,16 +285,20 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       blockMs: flags.blockMs,
       ...(flags.duration !== undefined && simulated ? { durationS: flags.duration } : {}),
     });
-  const pipeline: SessionPipeline = {
-    dsp: flags.dsp,
-    mainsHz: flags.mains,
-    decoder: flags.decoder,
-    calibrateS: flags.calibrateS,
-    ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
+  /** What runs on a stream of `info` (the stream decides the chain): recorded as it is, never what was merely asked for. */
+  const pipelineOf = (streamInfo: StreamInfo): SessionPipeline => {
+    const kalman = flags.dsp && !model && flags.decoder === 'kalman' && chainFor(streamInfo) === 'intracortical';
+    return {
+      dsp: flags.dsp,
+      mainsHz: flags.mains,
+      decoder: model ? 'onnx' : kalman ? 'kalman' : 'none',
+      ...(kalman ? { calibrateS: flags.calibrateS } : {}),
+      ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
+    };
   };
   const tty = process.stdout.isTTY === true;
   const recording = new SessionRecording({
-    pipeline: { ...pipeline },
+    pipeline: (streamInfo) => ({ ...pipelineOf(streamInfo) }),
     onEvent: (event, dir) => {
       log.error({ recording: dir, event: event.type }, event.message);
       process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
