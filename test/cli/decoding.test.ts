@@ -126,6 +126,16 @@ describe('neurostream evaluate / calibrate', () => {
     expect(again.stderr).toMatch(/--out .*kalman\.onnx: expected a new file \(models are never overwritten\), got "EEXIST"/);
   }, 240_000);
 
+  it("the README's example: a model fitted on runs 06 and 10 scores on held-out run 14 of the same task", async () => {
+    const model = join(tempDir(), 'mi.onnx');
+    const c = await runCli(['calibrate', RUNS[0]!, RUNS[1]!, '--decoder', 'csp-lda', ...MI, '--out', model], { timeoutMs: 120_000 });
+    expect(c.code, c.stderr).toBe(0);
+    const report = await json(['evaluate', RUNS[2]!, '--model', model, ...MI]);
+    expect(report).toMatchObject({ kind: 'discrete', epochs: 15, protocol: { fitted: false } });
+    expect(report.accuracy as number).toBeGreaterThanOrEqual(0.85); // the README quotes 0.933 (14 of 15)
+    expect(report.chance as number).toBeCloseTo(8 / 15, 6);
+  }, 240_000);
+
   it('says what is missing or contradictory, with exit code 2', async () => {
     const cases: [string[], RegExp][] = [
       [['evaluate', M1, '--features', 'unit_*', '--target', 'vel_x'], /--decoder\/--model: expected exactly one of --decoder NAME or --model FILE\.onnx/],
