@@ -99,6 +99,8 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
   const { model: models = [], out, ...inputFlags } = flags;
   const builtins: DecoderName[] = kind === 'continuous' ? ['ridge', 'kalman'] : ['lda', 'csp-lda'];
   const rows: Row[] = [];
+  /** What the scores leave out and why (an R² undefined for a target without variance), once each. */
+  const notes = new Set<string>();
   let data: Record<string, unknown> = {};
   let samplesOf: Float32Array[] | undefined;
   for (const decoder of builtins) {
@@ -108,8 +110,9 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
     samplesOf ??= fit.samples;
     const latency = await timeDecoder(new BuiltinDecoder(fit.model), fit.samples);
     const perFold = (r['perFold'] ?? r['perSplit']) as { meanR2?: number; accuracy?: number }[] | undefined;
-    const foldScores = perFold?.map((f) => (kind === 'continuous' ? f.meanR2 : f.accuracy)).filter((v): v is number => typeof v === 'number') ?? [];
+    const foldScores = perFold?.map((f) => (kind === 'continuous' ? f.meanR2 : f.accuracy)).filter((v): v is number => typeof v === 'number' && !Number.isNaN(v)) ?? [];
     const score = (kind === 'continuous' ? r['meanR2'] : r['accuracy']) as number;
+    if (kind === 'continuous') for (const note of (r['notes'] as string[] | undefined) ?? []) notes.add(note);
     rows.push({
       decoder,
       provider: 'js',
@@ -123,7 +126,7 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
       kind === 'continuous'
         ? { bins: r['bins'], features: r['features'], targets: r['targets'] }
         : { epochs: r['epochs'], channels: r['channels'], samples: r['samples'], classes: r['classes'], filter: r['filter'] };
-    log(`  ${kind === 'continuous' ? 'mean R²' : 'accuracy'} ${score.toFixed(3)}; ${latency.p50Ms.toFixed(3)} ms per call (p99 ${latency.p99Ms.toFixed(3)})\n`);
+    log(`  ${kind === 'continuous' ? 'mean R²' : 'accuracy'} ${Number.isNaN(score) ? 'undefined' : score.toFixed(3)}; ${latency.p50Ms.toFixed(3)} ms per call (p99 ${latency.p99Ms.toFixed(3)})\n`);
   }
   for (const model of models) {
     log(`${model}: scored on all the data…\n`);
@@ -134,6 +137,7 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
       const samples = samplesOf?.filter((s) => s.length === size) ?? [];
       const latency = samples.length > 0 ? await timeDecoder(decoder, samples) : { p50Ms: NaN, p99Ms: NaN, calls: 0 };
       const score = (kind === 'continuous' ? r['meanR2'] : r['accuracy']) as number;
+      for (const note of (r['notes'] as string[] | undefined) ?? []) if (kind === 'continuous') notes.add(note);
       rows.push({
         decoder: `onnx:${basename(model)}`,
         provider: decoder.provider,
@@ -142,7 +146,7 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
         metrics: kind === 'continuous' ? { r2: r['r2'], correlation: r['correlation'], meanCorrelation: r['meanCorrelation'] } : { accuracy: r['accuracy'], chance: r['chance'], kappa: r['kappa'], itrBitsPerMin: r['itrBitsPerMin'] },
         latency,
       });
-      log(`  ${kind === 'continuous' ? 'mean R²' : 'accuracy'} ${score.toFixed(3)}; ${latency.p50Ms.toFixed(3)} ms per call\n`);
+      log(`  ${kind === 'continuous' ? 'mean R²' : 'accuracy'} ${Number.isNaN(score) ? 'undefined' : score.toFixed(3)}; ${latency.p50Ms.toFixed(3)} ms per call\n`);
     } finally {
       await decoder.dispose();
     }
@@ -160,6 +164,7 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
     protocol: { builtins: `${FOLDS} contiguous folds, in time order (no shuffling)`, models: 'scored on all the data as given (no fitting)', latency: 'fitted on all the data; per call after 100 warm-up calls, ≥ 500 calls, single thread' },
     metric,
     decoders: rows,
+    notes: [...notes],
   };
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'scores.svg'), barChartSvg(`${metric}${kind === 'discrete' ? ` — chance ${Number((rows[0]?.metrics['chance'] as number) ?? NaN).toFixed(2)}` : ''}`, kind === 'continuous' ? 'R²' : 'accuracy', rows.map((r) => ({ label: r.decoder, value: r.score, ...(r.scoreStd !== undefined ? { error: r.scoreStd } : {}) })), kind === 'continuous' ? {} : { min: 0, max: 1 }));
@@ -168,7 +173,7 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
   return { dir, report };
 }
 
-function markdown(report: { environment: object; inputs: string[]; data: Record<string, unknown>; protocol: Record<string, string>; metric: string }, rows: Row[], kind: string): string {
+function markdown(report: { environment: object; inputs: string[]; data: Record<string, unknown>; protocol: Record<string, string>; metric: string; notes: string[] }, rows: Row[], kind: string): string {
   const f = (x: unknown, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
   const env = report.environment as Record<string, unknown>;
   const lines = [
@@ -193,6 +198,7 @@ function markdown(report: { environment: object; inputs: string[]; data: Record<
       return `| ${r.decoder} | ${r.fitted} | ${f(r.score)} | ${f(r.scoreStd)} | ${f(r.metrics['chance'])} | ${f(r.metrics['kappa'])} | ${f(r.metrics['itrBitsPerMin'], 1)} | ${lat} | ${r.provider} |`;
     }),
     '',
+    ...(report.notes.length > 0 ? [...report.notes.map((n) => `Note: ${n} (— in the table; means are over the targets where R² is defined).`), ''] : []),
     '![scores](scores.svg) ![latency](latency.svg)',
     '',
     'Rerun: the same command on the same data gives the same scores (the folds are fixed); latencies are timings of this machine.',

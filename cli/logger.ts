@@ -3,10 +3,13 @@
  * stays clean. Level from `--log-level` (default `warn`).
  */
 import { pino, type Logger } from 'pino';
+import { printable } from '../core/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function createLogger(level: LogLevel): Logger {
-  return pino({ name: 'neurostream', level }, pino.destination({ fd: 2, sync: true }));
+  const destination = pino.destination({ fd: 2, sync: true });
+  // JSON lines: C0 controls are escaped by JSON already; DEL and C1 become JSON's own \u00XX.
+  return pino({ name: 'neurostream', level }, { write: (line: string) => destination.write(printable(line)) });
 }

@@ -19,6 +19,7 @@ import { portsCommand } from './commands/ports.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
+import { guardTerminalOutput } from './terminal-output.js';
 
 export function buildProgram(): Command {
   const program = new Command('neurostream')
@@ -34,6 +35,9 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Texts from files reach the terminal with their control characters made visible.
+  guardTerminalOutput(process.stdout);
+  guardTerminalOutput(process.stderr);
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

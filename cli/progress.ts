@@ -4,6 +4,8 @@
  * closing summary is enough and no control characters are written.
  */
 import cliProgress from 'cli-progress';
+import { printable } from '../core/index.js';
+import { rawTerminalStream } from './terminal-output.js';
 
 const WIDTH = 20;
 
@@ -25,7 +27,7 @@ export interface Progress {
 export function startProgress(label: string, total: number, unit = 'samples'): Progress {
   if (!process.stderr.isTTY || total <= 0) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | eta {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+    { format: `${printable(label)} [{bar}] {percentage}% | {value}/{total} ${printable(unit)} | eta {eta_formatted}`, stream: rawTerminalStream(process.stderr), hideCursor: true, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);

@@ -9,7 +9,7 @@
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock } from '../core/index.js';
+import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { SessionDecoder, type DecoderValidation } from './session-decoder.js';
 import { SessionTrialDecoder } from './session-trial-decoder.js';
@@ -33,11 +33,21 @@ export const BIN_MS = 20;
 /** The spike thresholds' calibration (the chain's default), s. */
 const THRESHOLD_SETTLE_S = 1;
 
+/**
+ * The chain a stream gets: an extracellular stream the intracortical chain (binned features, and
+ * a decoder of them), any other (EEG) the EEG filters (and only a trial decoder).
+ */
+export function chainFor(info: StreamInfo): 'intracortical' | 'eeg' {
+  return info.channelKinds.includes('extracellular') ? 'intracortical' : 'eeg';
+}
+
 export class SessionChain {
   private input: Subject<SampleBlock> | undefined;
   private subscription: Subscription | undefined;
   private description = '';
   private bins = 0;
+  /** Seconds of signal one feature bin covers. */
+  private binS = BIN_MS / 1000;
   private crossings = 0;
   private featureChannels = 0;
   private filteredBlocks = 0;
@@ -65,14 +75,15 @@ export class SessionChain {
 
   private start(block: SampleBlock): void {
     this.input = new Subject<SampleBlock>();
-    const kinds = new Set(block.info.channelKinds);
-    if (this.decoding?.trial && kinds.has('extracellular')) {
+    const intracortical = chainFor(block.info) === 'intracortical';
+    if (this.decoding?.trial && intracortical) {
       this.onError(new InvalidOptionError(`--model ${this.decoding.decoder?.name ?? ''}`, 'a decoder of binned features for an extracellular stream', 'a trial decoder (epochs around cues: for EEG streams)'));
       return;
     }
-    if (kinds.has('extracellular')) {
+    if (intracortical) {
       this.description = 'spike band 300–3000 Hz, CAR, 20 ms bins';
       const rate = block.info.sampleRateHz;
+      this.binS = Math.round((BIN_MS * rate) / 1000) / rate;
       if (this.decoding) {
         const { calibrateS, onIntent, onReady, onValidation, decoder, offline } = this.decoding;
         this.decoder = new SessionDecoder({
@@ -156,11 +167,16 @@ export class SessionChain {
     return this.decoder ? { ...this.decoder.describe(), status: this.decoder.status() } : undefined;
   }
 
-  /** A short text for the status line, e.g. `features 500 bins, 21.3 crossings/s/ch`. */
-  status(elapsedS: number): string {
+  /**
+   * A short text for the status line, e.g. `features 500 bins, 21.3 crossings/s/ch`: event rates
+   * per second of signal (the bins' span), not of wall time — a `--fast` or replayed stream runs
+   * faster than real time, its neurons do not.
+   */
+  status(): string {
     if (!this.input) return '';
     if (this.bins > 0 || this.featureChannels > 0) {
-      const perChannel = elapsedS > 0 && this.featureChannels > 0 ? this.crossings / this.featureChannels / elapsedS : 0;
+      const signalS = this.bins * this.binS;
+      const perChannel = signalS > 0 && this.featureChannels > 0 ? this.crossings / this.featureChannels / signalS : 0;
       const features = `features ${this.bins} bins, ${perChannel.toFixed(1)} crossings/s/ch (${this.description})`;
       return this.decoder ? `${features} | ${this.decoder.status()}` : features;
     }

@@ -116,6 +116,9 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** How many copies an alias (`*name`) of a session file may expand to (yaml's `maxAliasCount`). */
+export const MAX_ALIAS_EXPANSIONS = 50;
+
 /** Reads, parses and checks a session file (YAML, or JSON which YAML reads too). */
 export function loadSessionConfig(path: string): LoadedSessionConfig {
   const file = resolve(path);
@@ -132,7 +135,16 @@ export function loadSessionConfig(path: string): LoadedSessionConfig {
     const at = lines.linePos(e.pos[0]);
     throw new InvalidOptionError(`${file}:${at.line}:${at.col}`, 'valid YAML or JSON', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    // An alias bomb ("billion laughs") stops here, before it expands: a session file needs few aliases.
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    const reason = (error as Error).message.startsWith('Excessive alias count')
+      ? `aliases that expand further (an alias bomb?)`
+      : (error as Error).message.split('\n')[0]!;
+    throw new InvalidOptionError(file, `YAML whose aliases (*name) expand to at most ${MAX_ALIAS_EXPANSIONS} copies`, reason);
+  }
   const parsed = SessionConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -252,7 +252,7 @@ export class SessionDecoder {
           this.velocityOutputs.length === 0
             ? 'no velocity outputs to score'
             : this.r2.size >= 2
-              ? `R² ${fmt(this.r2.meanR2())} (vx ${fmt(this.r2.r2(0))}, vy ${fmt(this.r2.r2(1))}, last ${((this.r2.size * this.options.binSamples) / this.options.sampleRateHz).toFixed(0)} s)`
+              ? `R² ${fmt(this.r2.meanR2())} (vx ${fmtR2(this.r2.r2(0))}, vy ${fmtR2(this.r2.r2(1))}, last ${((this.r2.size * this.options.binSamples) / this.options.sampleRateHz).toFixed(0)} s)`
               : 'R² —';
         const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.lagMs > 1 ? `, lag ${this.stats.lagMs.toFixed(1)} ms` : ''}${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
         const waited = this.droppedWhileCalibrating > 0 ? `, ${this.droppedWhileCalibrating} bins dropped while calibrating` : '';
@@ -440,4 +440,9 @@ function takeUpTo<T>(map: Map<number, T>, bin: number): T | undefined {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(2) : '—';
+}
+
+/** A dimension's running R²: undefined (NaN) once scored only where its truth is still. */
+function fmtR2(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : '— (no variance)';
 }

@@ -10,8 +10,8 @@ import { checkNewDirectory } from '../recordings/new-directory.js';
 import { Recorder, type RecorderEvent, type RecorderStatus } from '../recordings/recorder.js';
 
 export interface SessionRecordingOptions {
-  /** The processing the session runs (the manifest's `pipeline`). */
-  pipeline: Record<string, unknown>;
+  /** The processing the session runs on a stream of `info` (the manifest's `pipeline`). */
+  pipeline: (info: StreamInfo) => Record<string, unknown>;
   onEvent: (event: RecorderEvent, dir: string) => void;
 }
 
@@ -39,7 +39,7 @@ export class SessionRecording {
   start(dir: string, info: StreamInfo): Recorder {
     if (this.recorder) throw new Error(`already recording to ${this.recorder.dir}: stop it first`);
     const recorder = new Recorder(dir, info, {
-      pipeline: { ...this.options.pipeline },
+      pipeline: { ...this.options.pipeline(info) },
       onEvent: (event) => {
         if (event.type === 'failed') this.failedDirs.add(dir);
         this.options.onEvent(event, dir);

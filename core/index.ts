@@ -8,3 +8,4 @@ export * from './sample-block.js';
 export * from './marker.js';
 export * from './feature-frame.js';
 export * from './intent.js';
+export * from './printable.js';

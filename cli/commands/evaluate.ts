@@ -14,7 +14,7 @@ import { crossValidateContinuous } from '../../decoding/evaluation/continuous-ev
 import { contiguousFolds, shuffleSplits, type Split } from '../../decoding/evaluation/cross-validation.js';
 import { accuracy, chanceLevel, cohensKappa, confusionMatrix, itrBitsPerMinute, itrBitsPerTrial, type ConfusionMatrix } from '../../decoding/evaluation/classification-metrics.js';
 import { crossValidateDiscrete, logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
-import { regressionScores } from '../../decoding/evaluation/regression-metrics.js';
+import { regressionScores, truthVaries, undefinedR2Notes } from '../../decoding/evaluation/regression-metrics.js';
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
 import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, withDecodingInputOptions, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
@@ -101,7 +101,7 @@ export async function evaluate(inputs: readonly string[], flags: EvaluateFlags):
       correlation: named(data.targetNames, result.correlation),
       meanCorrelation: result.meanCorrelation,
       perFold: result.perFold,
-      ...(data.notes && data.notes.length > 0 ? { notes: data.notes } : {}),
+      notes: [...(data.notes ?? []), ...result.notes],
     };
   }
   const set = readDiscreteInputs(inputs, flags);
@@ -157,7 +157,8 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
         take.forEach((k, d) => (predicted[i * D + d] = out[k]!));
       }
       const scores = regressionScores(data.Y, predicted, data.n, D);
-      return { kind: 'continuous', model: path, provider: decoder.provider, inputs: [...inputs], bins: data.n, features: F, targets: data.targetNames, protocol: { fitted: false }, r2: named(data.targetNames, scores.r2), meanR2: scores.meanR2, correlation: named(data.targetNames, scores.correlation), meanCorrelation: scores.meanCorrelation, ...(data.notes && data.notes.length > 0 ? { notes: data.notes } : {}) };
+      const notes = [...(data.notes ?? []), ...undefinedR2Notes(data.targetNames, [truthVaries(data.Y, data.n, D)])];
+      return { kind: 'continuous', model: path, provider: decoder.provider, inputs: [...inputs], bins: data.n, features: F, targets: data.targetNames, protocol: { fitted: false }, r2: named(data.targetNames, scores.r2), meanR2: scores.meanR2, correlation: named(data.targetNames, scores.correlation), meanCorrelation: scores.meanCorrelation, notes };
     } finally {
       await decoder.dispose();
     }
@@ -217,6 +218,17 @@ function f3(x: unknown): string {
   return typeof x === 'number' ? x.toFixed(3) : String(x);
 }
 
+/** A score that may be undefined (NaN: an R² of a target without variance, a correlation with a constant). */
+function score3(x: unknown): string {
+  return typeof x === 'number' && Number.isNaN(x) ? 'undefined' : f3(x);
+}
+
+/** " (of vel_x)" when a mean leaves out targets whose score is undefined. */
+function meanOver(scores: Record<string, number>): string {
+  const defined = Object.keys(scores).filter((k) => !Number.isNaN(scores[k]));
+  return defined.length > 0 && defined.length < Object.keys(scores).length ? ` (of ${defined.join(', ')})` : '';
+}
+
 export function formatReport(r: Report): string {
   const what = r.decoder ?? `model ${String(r.model)} (${String(r.provider)})`;
   const protocolText = Object.entries(r.protocol as Record<string, unknown>).map(([k, v]) => `${k} ${String(v)}`).join(', ');
@@ -225,8 +237,8 @@ export function formatReport(r: Report): string {
     const corr = r.correlation as Record<string, number>;
     return [
       `${String(what)}: ${String(r.bins)} bins, ${String(r.features)} features → ${(r.targets as string[]).join(', ')} (${protocolText})`,
-      `  R²:          ${Object.entries(r2).map(([k, v]) => `${k} ${f3(v)}`).join(', ')}; mean ${f3(r.meanR2)}`,
-      `  correlation: ${Object.entries(corr).map(([k, v]) => `${k} ${f3(v)}`).join(', ')}; mean ${f3(r.meanCorrelation)}`,
+      `  R²:          ${Object.entries(r2).map(([k, v]) => `${k} ${score3(v)}`).join(', ')}; mean ${score3(r.meanR2)}${meanOver(r2)}`,
+      `  correlation: ${Object.entries(corr).map(([k, v]) => `${k} ${score3(v)}`).join(', ')}; mean ${score3(r.meanCorrelation)}${meanOver(corr)}`,
       '',
     ].join('\n');
   }

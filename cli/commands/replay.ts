@@ -62,7 +62,8 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
   const mains = flags.mains ?? recorded?.mainsHz ?? 60;
   if (mains !== 50 && mains !== 60) throw new InvalidOptionError(`${dir}/session.json pipeline.mainsHz`, '50 or 60', mains);
   const dsp = flags.dsp ?? recorded?.dsp ?? true;
-  const decoder = recorded?.decoder ?? 'none';
+  // The Kalman filter calibrates again on the replayed stream; a model (`onnx`) is given below.
+  const decoder = recorded?.decoder === 'kalman' ? 'kalman' : 'none';
   const calibrateS = recorded?.calibrateS ?? 20;
   const stream = recording.streams[0]!;
   const total = stream.endSample;

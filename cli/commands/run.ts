@@ -21,8 +21,9 @@ import type { DashboardCommand } from '../../dashboard/server/dashboard-server.j
 import type { DashboardSessionStatus } from '../../dashboard/publisher/dashboard-publisher.js';
 import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
+import { writeTerminalControl } from '../terminal-output.js';
 import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
-import { BIN_MS, SessionChain } from '../session-chain.js';
+import { BIN_MS, SessionChain, chainFor } from '../session-chain.js';
 import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.js';
 
 /** The marker that carries the decoder's running R² in a recording (velocity, variance-weighted over vel_x and vel_y). */
@@ -131,8 +132,10 @@ async function loadSessionModel(
 export interface SessionPipeline {
   dsp: boolean;
   mainsHz: 50 | 60;
-  decoder: SessionDecoderName;
-  calibrateS: number;
+  /** The decoder that ran on the stream: a Kalman filter calibrated live, the ONNX `model` below, or none. */
+  decoder: SessionDecoderName | 'onnx';
+  /** kalman: the seconds it calibrated on. */
+  calibrateS?: number;
   /** The ONNX model that decoded live (instead of a calibrated Kalman filter): absolute path, hash, provider used. */
   model?: string;
   modelSha256?: string;
@@ -282,16 +285,20 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       blockMs: flags.blockMs,
       ...(flags.duration !== undefined && simulated ? { durationS: flags.duration } : {}),
     });
-  const pipeline: SessionPipeline = {
-    dsp: flags.dsp,
-    mainsHz: flags.mains,
-    decoder: flags.decoder,
-    calibrateS: flags.calibrateS,
-    ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
+  /** What runs on a stream of `info` (the stream decides the chain): recorded as it is, never what was merely asked for. */
+  const pipelineOf = (streamInfo: StreamInfo): SessionPipeline => {
+    const kalman = flags.dsp && !model && flags.decoder === 'kalman' && chainFor(streamInfo) === 'intracortical';
+    return {
+      dsp: flags.dsp,
+      mainsHz: flags.mains,
+      decoder: model ? 'onnx' : kalman ? 'kalman' : 'none',
+      ...(kalman ? { calibrateS: flags.calibrateS } : {}),
+      ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
+    };
   };
   const tty = process.stdout.isTTY === true;
   const recording = new SessionRecording({
-    pipeline: { ...pipeline },
+    pipeline: (streamInfo) => ({ ...pipelineOf(streamInfo) }),
     onEvent: (event, dir) => {
       log.error({ recording: dir, event: event.type }, event.message);
       process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
@@ -339,12 +346,17 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     if (!info || !health) return `waiting for data from ${label}…`;
     const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
     const rec = recording.status();
-    const extra = [chain?.status(snapshot.elapsedMs / 1000), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
+    const extra = [chain?.status(), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
     const line = formatStatus(info, snapshot, link?.());
     return extra ? `${line} | ${extra}` : line;
   };
   const writeStatus = (line: string): void => {
-    process.stdout.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    if (!tty) process.stdout.write(`${line}\n`);
+    else {
+      writeTerminalControl(process.stdout, '\r');
+      process.stdout.write(line);
+      writeTerminalControl(process.stdout, '\x1b[K');
+    }
   };
   /** What the dashboard shows of the session (asked twice a second). */
   const dashboardStatus = (): DashboardSessionStatus => {
@@ -437,7 +449,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     const end = (reason: string, code: number, snapshot: ReturnType<StreamHealth['snapshot']> | undefined): void => {
       if (tty) process.stdout.write('\n');
       if (info && snapshot) {
-        const extra = chain?.status(snapshot.elapsedMs / 1000);
+        const extra = chain?.status();
         process.stdout.write(`${formatSummary(info, snapshot, reason)}${extra ? `; ${extra}` : ''}\n`);
         log.info({ reason, ...snapshot }, 'session stopped');
       } else {

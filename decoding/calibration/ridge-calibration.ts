@@ -11,7 +11,8 @@
  *      bins of a test fold see zeros and later bins see the fold's own previous bins — exactly
  *      what a live session does after calibration, and what evaluation measures;
  *   3. alpha chosen from `alphas` by inner contiguous K-fold CV (KFold without shuffle on the
- *      lagged training rows; score = R² averaged over targets, then over inner folds; the first
+ *      lagged training rows; score = R² averaged over targets (those with variance in the inner
+ *      fold: a constant target has no R²), then over inner folds; the first
  *      best wins, as GridSearchCV);
  *   4. fit with an intercept: X and Y centred on the training rows, no penalty on the bias,
  *      (XᶜᵀXᶜ + αI) w = XᶜᵀYᶜ solved by Cholesky (ml-matrix), b = ȳ − x̄ᵀw.
@@ -215,8 +216,9 @@ export function calibrateRidge(X: Float64Array, Y: Float64Array, n: number, F: n
         });
       }
       predicted.forEach((p, a) => {
-        const r2 = r2Scores(truth, p, rows.length, D);
-        scores[a] = scores[a]! + r2.reduce((x, y) => x + y, 0) / D / blockSplits.length;
+        // A target without variance in this block has no R² and says nothing about alpha.
+        const r2 = r2Scores(truth, p, rows.length, D).filter((v) => !Number.isNaN(v));
+        if (r2.length > 0) scores[a] = scores[a]! + r2.reduce((x, y) => x + y, 0) / r2.length / blockSplits.length;
       });
     });
     let best = 0;

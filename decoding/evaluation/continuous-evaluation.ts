@@ -16,7 +16,7 @@ import { calibrateRidge } from '../calibration/ridge-calibration.js';
 import { BuiltinDecoder } from '../decoders/builtin-decoder.js';
 import type { KalmanModel, RidgeModel } from '../models.js';
 import { type Split, contiguousFolds, shuffleSplits } from './cross-validation.js';
-import { mean, regressionScores } from './regression-metrics.js';
+import { definedMean, regressionScores, truthVaries, undefinedR2Notes } from './regression-metrics.js';
 
 export interface ContinuousData {
   /** [n × F] row-major */
@@ -63,11 +63,14 @@ export interface ContinuousEvaluation {
   readonly decoder: 'ridge' | 'kalman';
   readonly targetNames: readonly string[];
   readonly perFold: FoldResult[];
-  /** Means over folds, per dimension. */
+  /** Means over folds, per dimension (over the folds where defined; NaN where none is). */
   readonly r2: number[];
   readonly correlation: number[];
+  /** Means over the dimensions where defined. */
   readonly meanR2: number;
   readonly meanCorrelation: number;
+  /** Why an R² is undefined (a target without variance), one note per target concerned. */
+  readonly notes: string[];
 }
 
 /** Rows of a [n × width] matrix, gathered. */
@@ -97,6 +100,7 @@ export function crossValidateContinuous(data: ContinuousData, options: Continuou
 
   const inputStarts = new Set(data.runStarts ?? [0]);
   const perFold: FoldResult[] = [];
+  const varies: boolean[][] = [];
   splits.forEach((split, fold) => {
     const trainX = gather(X, F, split.train);
     const trainY = gather(Y, D, split.train);
@@ -124,6 +128,7 @@ export function crossValidateContinuous(data: ContinuousData, options: Continuou
       predicted.set(live.decode(input), i * D);
     }
     const scores = regressionScores(truth, predicted, m, D);
+    varies.push(truthVaries(truth, m, D));
     const result: FoldResult = {
       fold,
       trainSize: split.train.length,
@@ -135,7 +140,8 @@ export function crossValidateContinuous(data: ContinuousData, options: Continuou
     options.onFold?.(result);
   });
 
-  const r2 = data.targetNames.map((_, d) => mean(perFold.map((f) => f.r2[d]!)));
-  const correlation = data.targetNames.map((_, d) => mean(perFold.map((f) => f.correlation[d]!)));
-  return { decoder, targetNames: data.targetNames, perFold, r2, correlation, meanR2: mean(r2), meanCorrelation: mean(correlation) };
+  const r2 = data.targetNames.map((_, d) => definedMean(perFold.map((f) => f.r2[d]!)));
+  const correlation = data.targetNames.map((_, d) => definedMean(perFold.map((f) => f.correlation[d]!)));
+  const notes = undefinedR2Notes(data.targetNames, varies);
+  return { decoder, targetNames: data.targetNames, perFold, r2, correlation, meanR2: definedMean(r2), meanCorrelation: definedMean(correlation), notes };
 }

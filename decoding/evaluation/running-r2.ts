@@ -2,10 +2,13 @@
  * RunningR2 — the coefficient of determination of live predictions against the truth the task
  * provides (e.g. the simulator's cursor velocity), over the last `window` bins: what a clinician
  * watches to see whether decoding holds up. R² per dimension is 1 − SS_res/SS_tot about the
- * window's mean of the truth (as scikit-learn's r2_score); NaN until the window holds 2 bins.
+ * window's mean of the truth (as scikit-learn's r2_score); NaN until the window holds 2 bins, and
+ * NaN (undefined) for a dimension whose truth has no variance in the window (within rounding:
+ * `variesBeyondRounding`), never the huge negative number that rounding noise would give.
  * Ring buffers, no allocation per bin.
  */
 import { InvalidOptionError } from '../../core/index.js';
+import { variesBeyondRounding } from './regression-metrics.js';
 
 export class RunningR2 {
   private readonly predicted: Float64Array;
@@ -41,12 +44,12 @@ export class RunningR2 {
   /** R² of dimension `d` over the window. */
   r2(d: number): number {
     if (this.count < 2) return Number.NaN;
-    const { residual, total } = this.sums(d);
-    return total > 0 ? 1 - residual / total : Number.NaN;
+    const { residual, total, maxAbs } = this.sums(d);
+    return variesBeyondRounding(total, this.count, maxAbs) ? 1 - residual / total : Number.NaN;
   }
 
-  /** Σ(truth − predicted)² and Σ(truth − mean of the truth)² of dimension `d` over the window. */
-  private sums(d: number): { residual: number; total: number } {
+  /** Σ(truth − predicted)², Σ(truth − mean of the truth)² and max |truth| of dimension `d` over the window. */
+  private sums(d: number): { residual: number; total: number; maxAbs: number } {
     const n = this.count;
     const D = this.dimensions;
     let mean = 0;
@@ -54,36 +57,47 @@ export class RunningR2 {
     mean /= n;
     let residual = 0;
     let total = 0;
+    let maxAbs = 0;
     for (let i = 0; i < n; i++) {
       const t = this.truth[i * D + d]!;
       const e = t - this.predicted[i * D + d]!;
       residual += e * e;
       total += (t - mean) * (t - mean);
+      maxAbs = Math.max(maxAbs, Math.abs(t));
     }
-    return { residual, total };
+    return { residual, total, maxAbs };
   }
 
   /**
-   * R² of all dimensions together, each weighted by the variance of its truth (scikit-learn's
-   * `multioutput='variance_weighted'`): 1 − ΣSS_res / ΣSS_tot. Defined as long as any dimension's
-   * truth varies in the window (a centre-out task holds one axis still for whole trials).
+   * R² of all dimensions together, each weighted by the variance of its truth (as scikit-learn's
+   * `multioutput='variance_weighted'`, except that the error on a dimension held still counts):
+   * 1 − ΣSS_res / ΣSS_tot. Defined as long as any dimension's truth varies in the window (a
+   * centre-out task holds one axis still for whole trials); NaN when none does.
    */
   pooledR2(): number {
     if (this.count < 2) return Number.NaN;
     let residual = 0;
     let total = 0;
+    let maxAbs = 0;
     for (let d = 0; d < this.dimensions; d++) {
       const s = this.sums(d);
       residual += s.residual;
       total += s.total;
+      maxAbs = Math.max(maxAbs, s.maxAbs);
     }
-    return total > 0 ? 1 - residual / total : Number.NaN;
+    return variesBeyondRounding(total, this.count, maxAbs) ? 1 - residual / total : Number.NaN;
   }
 
-  /** Mean R² over the dimensions. */
+  /** Mean R² over the dimensions where it is defined; NaN when none is. */
   meanR2(): number {
     let sum = 0;
-    for (let d = 0; d < this.dimensions; d++) sum += this.r2(d);
-    return sum / this.dimensions;
+    let defined = 0;
+    for (let d = 0; d < this.dimensions; d++) {
+      const r2 = this.r2(d);
+      if (Number.isNaN(r2)) continue;
+      sum += r2;
+      defined++;
+    }
+    return defined > 0 ? sum / defined : Number.NaN;
   }
 }

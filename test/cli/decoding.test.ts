@@ -64,6 +64,28 @@ describe('neurostream evaluate / calibrate', () => {
     expect(report.perFold as unknown[]).toHaveLength(5);
   }, 120_000);
 
+  it('a target without variance (M1 with vel_y held at 0.3) has R² undefined, and says why', async () => {
+    const lines = readFileSync(M1, 'utf8').trimEnd().split('\n');
+    const header = lines[0]!.split(',');
+    const column = header.indexOf('vel_y');
+    expect(column).toBeGreaterThan(0);
+    const constant = lines.map((line, i) => (i === 0 ? line : line.split(',').map((v, c) => (c === column ? '0.3' : v)).join(',')));
+    const table = join(tempDir(), 'm1-still-y.csv');
+    writeFileSync(table, `${constant.join('\n')}\n`);
+    const args = ['evaluate', table, '--decoder', 'ridge', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--folds', '5'];
+    const report = await json(args);
+    expect(report.r2).toMatchObject({ vel_y: null });
+    expect((report.r2 as Record<string, number>).vel_x).toBeGreaterThan(0.3);
+    expect(report.meanR2).toBe((report.r2 as Record<string, number>).vel_x);
+    expect(report.correlation).toMatchObject({ vel_y: null });
+    expect(report.notes).toEqual(['R² undefined: target vel_y has no variance in any fold']);
+    for (const fold of report.perFold as { r2: (number | null)[] }[]) expect(fold.r2[1]).toBeNull();
+    const text = await runCli(args, { timeoutMs: 240_000 });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/R²: +vel_x 0\.\d{3}, vel_y undefined; mean 0\.\d{3} \(of vel_x\)/);
+    expect(text.stderr).toBe('neurostream evaluate: note: R² undefined: target vel_y has no variance in any fold\n');
+  }, 240_000);
+
   it('--lags N gives the ridge decoder the current bin and the N − 1 before it', async () => {
     const table = join(tempDir(), 'lagged.csv');
     laggedTable(table);
@@ -102,6 +124,16 @@ describe('neurostream evaluate / calibrate', () => {
     const again = await runCli(['calibrate', M1, '--decoder', 'kalman', '--features', 'unit_*', '--target', 'vel_x,vel_y', '--out', kalman]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/--out .*kalman\.onnx: expected a new file \(nothing is overwritten\), got "an existing file"/);
+  }, 240_000);
+
+  it("the README's example: a model fitted on runs 06 and 10 scores on held-out run 14 of the same task", async () => {
+    const model = join(tempDir(), 'mi.onnx');
+    const c = await runCli(['calibrate', RUNS[0]!, RUNS[1]!, '--decoder', 'csp-lda', ...MI, '--out', model], { timeoutMs: 120_000 });
+    expect(c.code, c.stderr).toBe(0);
+    const report = await json(['evaluate', RUNS[2]!, '--model', model, ...MI]);
+    expect(report).toMatchObject({ kind: 'discrete', epochs: 15, protocol: { fitted: false } });
+    expect(report.accuracy as number).toBeGreaterThanOrEqual(0.85); // the README quotes 0.933 (14 of 15)
+    expect(report.chance as number).toBeCloseTo(8 / 15, 6);
   }, 240_000);
 
   it('says what is missing or contradictory, with exit code 2', async () => {

@@ -24,6 +24,21 @@ describe('neurostream run', () => {
     expect(rate).toBeLessThan(60);
   });
 
+  it('reports event rates per second of signal: a --fast run gives the rate of the same session in real time', async () => {
+    const args = ['run', '--channels', '8', '--seed', '5', '--duration', '3', '--decoder', 'none', '--no-dashboard'];
+    const rateOf = (stdout: string): number => Number(/features 150 bins, ([\d.]+) crossings\/s\/ch/.exec(stdout.trim().split('\n').at(-1)!)![1]);
+    const fast = await runCli([...args, '--fast']);
+    expect(fast.code, fast.stderr).toBe(0);
+    // Generated far faster than real time (the summary's own figure), the signal is the same.
+    expect(Number(/ ([\d.]+)% of 30 kHz\)/.exec(fast.stdout)![1])).toBeGreaterThan(150);
+    const live = await runCli(args);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stdout).toMatch(/90000 samples\/ch in 3000 blocks .*, 0 dropped/);
+    expect(rateOf(fast.stdout)).toBe(rateOf(live.stdout));
+    expect(rateOf(fast.stdout)).toBeGreaterThan(3);
+    expect(rateOf(fast.stdout)).toBeLessThan(60);
+  }, 30_000);
+
   it('runs the EEG simulator with the flags given', async () => {
     const r = await runCli(['run', '--device', 'eeg', '--channels', '16', '--duration', '1', '--fast', '--seed', '3']);
     expect(r.code).toBe(0);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../core/errors.js';
-import { flagsFromConfig, loadSessionConfig } from '../../cli/session-config.js';
+import { MAX_ALIAS_EXPANSIONS, flagsFromConfig, loadSessionConfig } from '../../cli/session-config.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { thrown } from '../helpers/thrown.js';
@@ -76,6 +76,22 @@ describe('session files', () => {
     expect(message('{"device": {"type": "eeg", "seed": 1.5}}', 'session.json')).toBe('session.json:1:36 device.seed: expected an integer, got 1.5');
     expect(message('- just a list\n')).toBe("session.yaml:1:1 (the file): expected a mapping (key: value), got an array of 1");
     expect((thrown(() => loadSessionConfig(join(dir, 'missing.yaml'))) as Error).message).toMatch(/^session config: expected a readable YAML or JSON file, got ".*missing\.yaml \(ENOENT\)"$/);
+  });
+
+  it('refuses a YAML alias bomb in one line with exit 2, and reads a file with a few aliases', async () => {
+    const dir = tempDir();
+    // "Billion laughs": nine levels of nine aliases each expand to 9^9 strings.
+    const levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+    const names = 'abcdefghi';
+    for (let i = 1; i < names.length; i++) levels.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+    const bomb = write(dir, 'bomb.yaml', `${levels.join('\n')}\ndevice: { type: eeg }\nduration: *i\n`);
+    const r = await runCli(['run', bomb], { timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`neurostream: ${bomb}: expected YAML whose aliases (*name) expand to at most ${MAX_ALIAS_EXPANSIONS} copies, got "aliases that expand further (an alias bomb?)" [NS_INVALID_OPTION]\n`);
+
+    const ok = write(dir, 'ok.yaml', 'device: { type: eeg, seed: &s 7 }\nduration: *s\n');
+    expect(loadSessionConfig(ok).config).toMatchObject({ device: { type: 'eeg', seed: 7 }, duration: 7 });
   });
 
   it('runs the session a file describes, flags typed on the command line winning; exit 2 for a bad file', async () => {

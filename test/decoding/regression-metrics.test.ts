@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidDataError } from '../../core/index.js';
-import { pearsonCorrelations, r2Scores, regressionScores } from '../../decoding/evaluation/regression-metrics.js';
+import { pearsonCorrelations, r2Scores, regressionScores, truthVaries, undefinedR2Notes } from '../../decoding/evaluation/regression-metrics.js';
 
 describe('regression metrics', () => {
   const truth = Float64Array.from([1, 10, 2, 20, 4, 5, 3, 30]); // n 4 × D 2
@@ -27,9 +27,34 @@ describe('regression metrics', () => {
     expect(r2Scores(t, pred, 4, 2)[0]).toBeCloseTo(1 - 1.5 / 5, 14);
     // r = Σab / √(Σa² Σb²): a = [-1.5, -.5, 1.5, .5], b = [-1, -.5, .5, 1] → 3 / √(5 · 2.5)
     expect(pearsonCorrelations(t, pred, 4, 2)[0]).toBeCloseTo(3 / Math.sqrt(5 * 2.5), 14);
-    // a constant truth: R² 1 when exact, 0 otherwise (force_finite); correlation undefined
-    expect(r2Scores(t, pred, 4, 2)[1]).toBe(1);
+    // a constant truth: R² and correlation undefined, even when predicted exactly
+    expect(r2Scores(t, pred, 4, 2)[1]).toBeNaN();
     expect(pearsonCorrelations(t, pred, 4, 2)[1]).toBeNaN();
+  });
+
+  it('a truth constant up to rounding has no R² or correlation (not −1e13), and the means leave it out', () => {
+    // 0.3 repeated: the computed mean is off by rounding, so SS_tot is tiny but not zero.
+    const n = 15_000;
+    const t = new Float64Array(n * 2);
+    const pred = new Float64Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      t[i * 2] = Math.sin(i / 10);
+      pred[i * 2] = Math.sin(i / 10) + 0.1 * Math.cos(i / 7);
+      t[i * 2 + 1] = 0.3;
+      pred[i * 2 + 1] = 0.3 + 0.01 * Math.sin(i);
+    }
+    const s = regressionScores(t, pred, n, 2);
+    expect(s.r2[0]).toBeGreaterThan(0.9);
+    expect(s.r2[1]).toBeNaN();
+    expect(s.correlation[1]).toBeNaN();
+    expect(s.meanR2).toBe(s.r2[0]);
+    expect(s.meanCorrelation).toBe(s.correlation[0]);
+    expect(truthVaries(t, n, 2)).toEqual([true, false]);
+    expect(undefinedR2Notes(['vel_x', 'vel_y'], [[true, false]])).toEqual(['R² undefined: target vel_y has no variance']);
+    expect(undefinedR2Notes(['vel_x', 'vel_y'], [[true, true], [true, false], [true, true]])).toEqual(['R² of vel_y: mean over 2 of 3 folds; undefined in fold 1 (target vel_y has no variance there)']);
+    // A small but real variation (1e-6 of the scale) is variance.
+    for (let i = 0; i < n; i++) t[i * 2 + 1] = 0.3 + 3e-7 * Math.sin(i);
+    expect(Number.isFinite(r2Scores(t, pred, n, 2)[1])).toBe(true);
   });
 
   it('rejects mismatched shapes', () => {

@@ -31,4 +31,17 @@ describe('RunningR2', () => {
     expect(r.pooledR2()).toBeCloseTo(1 - 2 / 5, 12);
     expect(new RunningR2(2, 10).pooledR2()).toBeNaN();
   });
+
+  it('a dimension whose truth is constant up to rounding has no R², and the mean leaves it out', () => {
+    const r = new RunningR2(2, 500);
+    for (let i = 0; i < 500; i++) r.add([Math.sin(i / 10) + 0.1, 0.3 + 0.01 * Math.cos(i)], [Math.sin(i / 10), 0.3]);
+    expect(r.r2(0)).toBeGreaterThan(0.9);
+    expect(r.r2(1)).toBeNaN();
+    expect(r.meanR2()).toBe(r.r2(0));
+    const still = new RunningR2(1, 500);
+    for (let i = 0; i < 500; i++) still.add([0.31], [0.3]);
+    expect(still.r2(0)).toBeNaN();
+    expect(still.pooledR2()).toBeNaN();
+    expect(still.meanR2()).toBeNaN();
+  });
 });
