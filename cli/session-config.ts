@@ -54,6 +54,8 @@ const Decoder = z.discriminatedUnion('type', [
     providers: providers.optional(),
     timeoutMs: z.number().int().min(1).max(60_000).optional(),
     required: z.boolean().optional(),
+    /** The environment variable holding the server's bearer token (or give it in the url: http://:TOKEN@host). */
+    tokenEnv: z.string().min(1).optional(),
   }),
 ]);
 
@@ -219,6 +221,7 @@ export function flagsFromConfig(config: SessionConfig): Record<string, unknown> 
       ...(dec.providers ? { providers: dec.providers.join(',') } : {}),
       ...(dec.timeoutMs !== undefined ? { oipTimeoutMs: dec.timeoutMs } : {}),
       ...(dec.required !== undefined ? { oipRequired: dec.required } : {}),
+      ...(dec.tokenEnv !== undefined ? { oipTokenEnv: dec.tokenEnv } : {}),
     });
   }
   const out = config.outputs;

@@ -35,6 +35,7 @@ import { SessionRecording, timestampedDirectory } from '../session-recording.js'
 import { flagsFromConfig, loadSessionConfig } from '../session-config.js';
 import type { ReplayFlags } from './replay.js';
 import { formatStatus, formatSummary } from '../status-line.js';
+import { oipTokenFromEnv, oipTokenOption, refuseTypedUrlCredentials } from '../oip-token.js';
 
 export interface RunFlags extends Partial<DashboardFlags> {
   device: DeviceName;
@@ -66,6 +67,8 @@ export interface RunFlags extends Partial<DashboardFlags> {
   oipTimeoutMs?: number;
   /** Refuse to start while the --oip server cannot answer (default: start on the local model). */
   oipRequired?: boolean;
+  /** The environment variable holding the --oip server's bearer token. */
+  oipTokenEnv?: string;
   /** Where recordings started from the dashboard go (a new timestamped directory each). */
   recordingsDir?: string;
 }
@@ -112,6 +115,7 @@ async function loadSessionModel(
     throw new InvalidOptionError('--model', 'a readable ONNX file', `${absolute} (${(error as { code?: string }).code ?? (error as Error).message})`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const unavailable: string[] = [];
   if (expectSha256 !== undefined && sha256 !== expectSha256) {
     throw new InvalidOptionError(`--model ${absolute}`, `the model the session ran (sha256 ${expectSha256.slice(0, 12)}…)`, `a file that changed since (sha256 ${sha256.slice(0, 12)}…)`);
   }
@@ -121,8 +125,13 @@ async function loadSessionModel(
     log: (event) => {
       if (event.type === 'provider-unavailable') {
         log.info({ provider: event.provider, reason: event.reason }, 'execution provider unavailable');
-        process.stderr.write(`neurostream run: execution provider ${event.provider} unavailable for ${path}: ${event.reason.split('\n')[0]}; trying the next\n`);
-      } else log.info({ provider: event.provider }, 'execution provider selected');
+        // Asked for by name: a warning. The default list's CUDA probe is reported with the choice.
+        if (list) process.stderr.write(`neurostream run: execution provider ${event.provider} unavailable for ${path}: ${event.reason.split('\n')[0]}; trying the next\n`);
+        else unavailable.push(`${event.provider} unavailable: ${event.reason.split('\n')[0]}`);
+      } else {
+        log.info({ provider: event.provider }, 'execution provider selected');
+        process.stdout.write(`model ${basename(absolute)} runs on ${event.provider}${unavailable.length > 0 ? ` (${unavailable.join('; ')})` : ''}\n`);
+      }
     },
   });
   return { decoder, path: absolute, sha256 };
@@ -190,11 +199,14 @@ export function runCommand(): Command {
     .option('--oip-model <name>', '--oip: the model\'s name on the server (default: --model\'s file name without .onnx)')
     .option('--oip-timeout-ms <ms>', '--oip: how long a bin may wait for the server before the local model decodes it', integerFlag('--oip-timeout-ms'), 100)
     .option('--oip-required', '--oip: refuse to start while the server cannot answer (default: start on --model and move to the server once it answers)')
+    .option('--oip-token-env <name>', '--oip: the environment variable holding the bearer token the server requires (never the token itself: ps shows the command line)')
+    .addOption(oipTokenOption())
     .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--log-level <level>', `log level on stderr: ${LOG_LEVELS.join(' | ')}`, choiceFlag('--log-level', LOG_LEVELS), 'warn')
     .argument('[config]', 'a session file (YAML or JSON: device, stages, decoder, outputs; see docs/session-config.md); flags given here override it')
     .action(async (configPath: string | undefined, flags: RunFlags, command: Command) => {
+      if (command.getOptionValueSource('oip') === 'cli') refuseTypedUrlCredentials(flags.oip);
       process.exitCode = configPath === undefined ? await runSession(flags) : await runSessionFile(configPath, flags, command);
     });
 }
@@ -242,6 +254,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   }
   if (flags.oip === undefined && flags.oipModel !== undefined) throw new InvalidOptionError('--oip-model', 'an --oip server to find it on', flags.oipModel);
   if (flags.oip === undefined && flags.oipRequired === true) throw new InvalidOptionError('--oip-required', 'an --oip server to require', 'no --oip');
+  if (flags.oip === undefined && flags.oipTokenEnv !== undefined) throw new InvalidOptionError('--oip-token-env', 'an --oip server to send the token to', flags.oipTokenEnv);
+  const oipToken = flags.oipTokenEnv !== undefined ? oipTokenFromEnv(flags.oipTokenEnv) : undefined;
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   let trialEpochs: EpochMetadata | undefined;
@@ -260,8 +274,9 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
           timeoutMs: flags.oipTimeoutMs ?? 100,
           fallback: model.decoder,
           requireServer: flags.oipRequired === true,
+          ...(oipToken !== undefined ? { token: oipToken } : {}),
           log: (event) => {
-            if (event.type === 'connected') log.info(event, 'model server connected');
+            if (event.type === 'connected' || event.type === 'retry-failed') log.info(event, `model server ${event.type}`);
             else log.warn(event, `model server ${event.type}`);
             if (event.type === 'fallback') {
               process.stderr.write(`neurostream run: WARNING: model server ${event.url} (${event.model}) ${event.reason}: decoding locally with ${event.fallback} until it answers again\n`);

@@ -4,13 +4,21 @@
  * services, or a session's `--oip` decoder, call them at /v2/models/{name}/infer. A model is
  * served under its file name without `.onnx`, or under NAME with `NAME=FILE.onnx`. Runs until
  * SIGINT/SIGTERM; then answers 503 to new requests, finishes the ones in flight and exits 0.
+ *
+ * Access: bound beyond loopback (`--host 0.0.0.0`), it requires a bearer token, read from the
+ * environment variable NEUROSTREAM_SERVE_TOKEN (never from the command line, which `ps` shows to
+ * every user), and refuses to start without one (exit 2). Set on loopback too, it is required there.
  */
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
+import { isLoopbackHost, tokenProblem } from '../../core/bearer-auth.js';
 import { InvalidOptionError, checkOneOf } from '../../core/index.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { startOipServer } from '../../decoding/oip/oip-server.js';
 import { integerFlag } from '../parse-flag.js';
+
+/** The environment variable holding the token callers of `serve` must present. */
+export const SERVE_TOKEN_ENV = 'NEUROSTREAM_SERVE_TOKEN';
 
 interface ServeFlags {
   host: string;
@@ -22,7 +30,7 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('serve ONNX decoders over the Open Inference Protocol (KServe v2 REST: health, metadata, infer; JSON and binary tensors)')
     .argument('<models...>', 'ONNX models, each FILE.onnx (served as FILE) or NAME=FILE.onnx')
-    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--host <addr>', `address to bind (beyond loopback: only with a token in ${SERVE_TOKEN_ENV}, which callers send as Authorization: Bearer <token>)`, '127.0.0.1')
     .option('--port <n>', 'TCP port (0: any free one)', integerFlag('--port'), 8000)
     .option('--providers <list>', `execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
     .action(async (models: string[], flags: ServeFlags) => {
@@ -30,7 +38,22 @@ export function serveCommand(): Command {
     });
 }
 
+/** The token from NEUROSTREAM_SERVE_TOKEN; refuses a host beyond loopback without one. */
+function serveToken(host: string): string | undefined {
+  const token = process.env[SERVE_TOKEN_ENV];
+  if (token === undefined || token === '') {
+    if (!isLoopbackHost(host)) {
+      throw new InvalidOptionError('--host', `a loopback address (127.0.0.1, ::1, localhost) unless ${SERVE_TOKEN_ENV} holds the token callers must send`, host);
+    }
+    return undefined;
+  }
+  const problem = tokenProblem(token);
+  if (problem !== undefined) throw new InvalidOptionError(SERVE_TOKEN_ENV, 'a token of at least 16 non-space characters', problem);
+  return token;
+}
+
 async function serve(specs: string[], flags: ServeFlags): Promise<number> {
+  const token = serveToken(flags.host);
   const providers = flags.providers?.split(',').map((p, i) => checkOneOf('option', `--providers[${i}]`, p.trim(), ONNX_PROVIDERS) as OnnxProvider);
   const entries = specs.map((spec) => {
     const at = spec.indexOf('=');
@@ -48,7 +71,8 @@ async function serve(specs: string[], flags: ServeFlags): Promise<number> {
       const decoder = await OnnxDecoder.load(file, {
         ...(providers ? { providers } : {}),
         log: (event) => {
-          if (event.type === 'provider-unavailable') process.stderr.write(`neurostream serve: execution provider ${event.provider} unavailable for ${file}: ${event.reason.split('\n')[0]}; trying the next\n`);
+          // Asked for by name: a warning. The default list's CUDA probe is quiet (the serving line names the provider).
+          if (event.type === 'provider-unavailable' && providers) process.stderr.write(`neurostream serve: execution provider ${event.provider} unavailable for ${file}: ${event.reason.split('\n')[0]}; trying the next\n`);
         },
       });
       loaded.set(name, decoder);
@@ -57,7 +81,7 @@ async function serve(specs: string[], flags: ServeFlags): Promise<number> {
     for (const d of loaded.values()) await d.dispose();
     throw error;
   }
-  const server = await startOipServer({ models: loaded, host: flags.host, port: flags.port }).catch(async (error: unknown) => {
+  const server = await startOipServer({ models: loaded, host: flags.host, port: flags.port, ...(token !== undefined ? { token } : {}) }).catch(async (error: unknown) => {
     for (const d of loaded.values()) await d.dispose();
     throw error;
   });
@@ -65,6 +89,7 @@ async function serve(specs: string[], flags: ServeFlags): Promise<number> {
     const io = `${d.inputShape.join(' × ')} ${d.inputNames.length === 1 ? 'input' : 'inputs'} → ${d.outputNames.join(', ')}`;
     process.stdout.write(`serving ${name} (${d.name} on ${d.provider}, ${d.kind}, ${io}${d.stateNames.length > 0 ? ', recurrent' : ''}) at ${server.url}/v2/models/${name}\n`);
   }
+  if (token !== undefined) process.stdout.write(`access: every request but /v2/health/* needs Authorization: Bearer <the token in ${SERVE_TOKEN_ENV}>\n`);
   process.stdout.write(`ready: ${server.url}/v2/health/ready\n`);
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals): void => {

@@ -33,18 +33,8 @@ export function roleForToken(
   return undefined;
 }
 
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare.toLowerCase() === 'localhost') return true;
-  const family = isIP(bare);
-  if (family === 4) return bare.startsWith('127.');
-  if (family === 6) {
-    const lower = bare.toLowerCase();
-    return lower === '::1' || lower === '0:0:0:0:0:0:0:1' || lower.startsWith('::ffff:127.');
-  }
-  return false;
-}
+/** True for addresses only this machine can reach (shared with `neurostream serve`). */
+export { isLoopbackHost } from '../../core/bearer-auth.js';
 
 /** The host as it appears in a URL (IPv6 literals in brackets). */
 export function urlHost(host: string): string {

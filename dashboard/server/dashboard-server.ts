@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { InvalidOptionError } from '../../core/errors.js';
+import { bearerToken } from '../../core/bearer-auth.js';
 import { isLoopbackHost, roleForToken, urlHost } from './access-tokens.js';
 import {
   ClientChannel,
@@ -271,8 +272,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       sendText(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
-    const auth = req.headers.authorization;
-    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    const bearer = bearerToken(req.headers.authorization);
     const query = new URL(req.url ?? '/', 'http://dashboard.invalid').searchParams.get('token');
     if (roleForToken(bearer ?? query, { viewer: config.viewerToken, operator: config.operatorToken }) === undefined) {
       sendText(res, 401, 'bad or missing token\n', { 'WWW-Authenticate': 'Bearer' });

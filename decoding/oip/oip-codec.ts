@@ -8,11 +8,17 @@
  *   by the raw tensors (little-endian, no padding) in the order of the header's list; the header's
  *   byte length travels in `Inference-Header-Content-Length`.
  * Parsing is strict and every error names the field (`inputs[1].shape` …), what was expected and
- * what was seen: it becomes the 400 body a client reads.
+ * what was seen: it becomes the 400 body a client reads. Bounds: a shape has at most
+ * MAX_TENSOR_RANK dimensions, nested `data` is at most as deep as its shape (never deeper than
+ * MAX_TENSOR_RANK), and a request's inputs are finite FP32 values (NaN, ±Infinity and numbers
+ * beyond FP32's range are refused, JSON or binary).
  */
 import { InvalidDataError } from '../../core/errors.js';
 
 export const HEADER_LENGTH = 'inference-header-content-length';
+
+/** Most dimensions a tensor may have (and so the deepest nesting of its JSON `data`). */
+export const MAX_TENSOR_RANK = 16;
 
 export interface OipTensor {
   name: string;
@@ -53,16 +59,32 @@ function sizeOf(shape: readonly number[]): number {
 
 function checkShape(field: string, value: unknown): number[] {
   if (!Array.isArray(value) || !value.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) bad(field, 'an array of sizes (integers ≥ 0)', value);
+  if (value.length > MAX_TENSOR_RANK) bad(field, `at most ${MAX_TENSOR_RANK} dimensions`, `${value.length}`);
   return value as number[];
 }
 
-function flatten(field: string, value: unknown, out: number[]): void {
-  if (Array.isArray(value)) {
-    for (const v of value) flatten(field, v, out);
-  } else if (typeof value === 'number') {
+/** Appends the numbers of `value` (flat, or nested at most `maxDepth` arrays deep) to `out`. */
+function flatten(field: string, value: unknown, out: number[], maxDepth: number, depth = 1): void {
+  if (typeof value === 'number' && depth === 1) {
     out.push(value);
-  } else {
-    bad(field, 'numbers (FP32 data, flattened or nested)', value);
+    return;
+  }
+  if (!Array.isArray(value)) bad(field, 'an array of numbers (FP32 data, flattened or nested)', value);
+  if (depth > maxDepth) bad(field, `data nested at most ${maxDepth} deep (the nesting limit: one level per dimension of the shape)`, `an array nested deeper than ${maxDepth}`);
+  for (const v of value) {
+    if (typeof v === 'number') out.push(v);
+    else if (Array.isArray(v)) flatten(field, v, out, maxDepth, depth + 1);
+    else bad(field, 'numbers (FP32 data, flattened or nested)', v);
+  }
+}
+
+/** Refuses NaN, ±Infinity and values beyond FP32's range (which became ±Infinity in `data`). */
+function checkFinite(field: string, data: Float32Array, given?: readonly number[]): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const seen = given !== undefined && Number.isFinite(given[i]!) ? `${given[i]} (beyond FP32's range)` : String(data[i]);
+      bad(`${field}[${i}]`, 'finite FP32 values (NaN and ±Infinity are not data)', seen);
+    }
   }
 }
 
@@ -99,7 +121,7 @@ function splitBody(body: Buffer, headerLength: string | undefined): { json: unkn
 }
 
 /** Reads `list` (inputs of a request, outputs of a response) with their data, JSON or binary. */
-function readTensors(what: 'inputs' | 'outputs', list: unknown, binary: Buffer): OipTensor[] {
+function readTensors(what: 'inputs' | 'outputs', list: unknown, binary: Buffer, finite: boolean): OipTensor[] {
   if (!Array.isArray(list) || list.length === 0) bad(what, 'a non-empty array of tensors', list);
   let offset = 0;
   const tensors = list.map((t: unknown, i) => {
@@ -119,11 +141,13 @@ function readTensors(what: 'inputs' | 'outputs', list: unknown, binary: Buffer):
       if (offset + size * 4 > binary.length) bad(`${field} binary data`, `${size * 4} bytes after the header`, `${binary.length - offset} left`);
       data = floatsFromBytes(binary, offset, size * 4);
       offset += size * 4;
+      if (finite) checkFinite(`${field} binary data`, data);
     } else {
       const values: number[] = [];
-      flatten(`${field}.data`, tensor['data'], values);
+      flatten(`${field}.data`, tensor['data'], values, Math.max(1, shape.length));
       if (values.length !== size) bad(`${field}.data`, `${size} values (shape [${shape.join(', ')}])`, `${values.length} values`);
       data = Float32Array.from(values);
+      if (finite) checkFinite(`${field}.data`, data, values);
     }
     return { name, shape, data };
   });
@@ -138,7 +162,7 @@ export function parseInferRequest(body: Buffer, headerLength: string | undefined
   if (id !== undefined && typeof id !== 'string') bad('id', 'a string', id);
   const parameters = message['parameters'] as Record<string, unknown> | undefined;
   const binaryOutput = parameters?.['binary_data_output'] === true;
-  const inputs = readTensors('inputs', message['inputs'], binary);
+  const inputs = readTensors('inputs', message['inputs'], binary, true);
   let outputs: OipRequest['outputs'];
   if (message['outputs'] !== undefined) {
     if (!Array.isArray(message['outputs'])) bad('outputs', 'an array of { name }', message['outputs']);
@@ -195,5 +219,5 @@ export function parseInferResponse(body: Buffer, headerLength: string | undefine
   const modelName = message['model_name'];
   if (typeof modelName !== 'string') bad('model_name', 'a string', modelName);
   const id = message['id'];
-  return { modelName, ...(typeof id === 'string' ? { id } : {}), outputs: readTensors('outputs', message['outputs'], binary) };
+  return { modelName, ...(typeof id === 'string' ? { id } : {}), outputs: readTensors('outputs', message['outputs'], binary, false) };
 }

@@ -17,14 +17,18 @@
  *   every bin after it — is decoded by the local fallback, carrying the recurrent state over when
  *   the fallback is an ONNX copy of the model; the event is reported (`fallback`), never silent.
  *   The server is probed (`/v2/health/ready` and the model's `/ready`) every `probeIntervalMs`; once
- *   it answers, decoding moves back to it with the fallback's state and `recovered` is reported.
- *   Without a fallback, a failed request fails the decode.
+ *   it says it is ready, the next bin is tried on it (with the fallback's state): when that answers,
+ *   decoding moves back to it and `recovered` is reported. A server that says it is ready but fails
+ *   that bin (`retry-failed`, not a state change), or fails again within `maxProbeIntervalMs` of
+ *   recovering, is tried at doubling intervals up to `maxProbeIntervalMs`, so that a server
+ *   answering badly is neither hammered nor flipped to and from every second; each state change
+ *   (`fallback`, `recovered`) is reported once. Without a fallback, a failed request fails the decode.
  */
 import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
 import type { IntentKind } from '../../core/intent.js';
 import { checkInteger, checkString } from '../../core/validate.js';
 import type { Decoder } from '../decoder.js';
-import { OnnxDecoder } from '../onnx/onnx-decoder.js';
+import { MAX_DECODER_NAMES, MAX_TENSOR_VALUES, OnnxDecoder } from '../onnx/onnx-decoder.js';
 import { HEADER_LENGTH, encodeInferRequest, parseInferResponse, type OipTensor } from './oip-codec.js';
 import { oipModelMetadata } from './oip-model-metadata.js';
 
@@ -32,6 +36,8 @@ export type OipDecoderEvent =
   | { type: 'connected'; url: string; model: string; binary: boolean }
   | { type: 'fallback'; url: string; model: string; reason: string; fallback: string }
   | { type: 'recovered'; url: string; model: string; afterMs: number; bins: number; binary: boolean }
+  /** The server said it was ready but failed the bin tried on it; the next try is in `nextTryMs`. */
+  | { type: 'retry-failed'; url: string; model: string; reason: string; nextTryMs: number }
   | { type: 'incompatible'; url: string; model: string; reason: string };
 
 export interface OipDecoderOptions {
@@ -47,8 +53,21 @@ export interface OipDecoderOptions {
   fallback?: Decoder;
   /** How often a server that failed is probed, ms (default 1000). */
   probeIntervalMs?: number;
+  /**
+   * The longest wait between tries of a server that answers badly, ms (default 30 000): the wait
+   * doubles from `probeIntervalMs` each time a server that said it was ready fails the bin tried
+   * on it, or fails again within this long of recovering.
+   */
+  maxProbeIntervalMs?: number;
   /** Refuse to start when the server is unreachable or not ready (default false: start on the fallback). */
   requireServer?: boolean;
+  /**
+   * A bearer token sent with every request (`Authorization: Bearer <token>`), for a server that
+   * requires one (`neurostream serve` beyond loopback). The URL's credentials are the other way
+   * to give it: `http://:TOKEN@host:8000` (the password, or the user name when there is no
+   * password); they are taken out of the URL and never shown. Not both.
+   */
+  token?: string;
   log?: (event: OipDecoderEvent) => void;
 }
 
@@ -69,9 +88,10 @@ const STATE_OUT = '_out';
 
 class RemoteError extends Error {}
 
-async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: number, token: string | undefined): Promise<Response> {
+  const headers = token === undefined ? init.headers : { ...(init.headers as Record<string, string> | undefined), Authorization: `Bearer ${token}` };
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, { ...init, ...(headers ? { headers } : {}), signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const e = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new RemoteError(`no answer within ${timeoutMs} ms`);
@@ -111,18 +131,25 @@ export class OipDecoder implements Decoder {
   /** True until the server's own metadata has been read (it was down at start). */
   private provisional = false;
   private usingFallback = false;
-  private recovered = false;
+  /** The server said it is ready: the next bin is tried on it. */
+  private trial = false;
   private failedAt = 0;
+  /** When decoding last moved (back) to the server. */
+  private remoteSince = 0;
+  /** The wait before the next probe, ms (doubles while the server answers badly). */
+  private probeDelayMs: number;
   private probe: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private sequence = 0;
 
   private constructor(
-    private readonly options: Required<Pick<OipDecoderOptions, 'url' | 'model' | 'timeoutMs' | 'probeIntervalMs'>> & OipDecoderOptions,
+    private readonly options: Required<Pick<OipDecoderOptions, 'url' | 'model' | 'timeoutMs' | 'probeIntervalMs' | 'maxProbeIntervalMs'>> & OipDecoderOptions,
     remote: Remote,
   ) {
     this.remote = remote;
+    this.probeDelayMs = options.probeIntervalMs;
+    this.remoteSince = Date.now();
     this.base = options.url.replace(/\/+$/, '');
     this.name = `oip:${options.model}@${new URL(this.base).host}`;
     this.kind = remote.kind;
@@ -144,26 +171,40 @@ export class OipDecoder implements Decoder {
 
   /** Checks the server and the model, and returns a decoder ready to call it. */
   static async connect(options: OipDecoderOptions): Promise<OipDecoder> {
-    const url = checkString('option', 'oip url', options.url, { nonEmpty: true });
+    const given = checkString('option', 'oip url', options.url, { nonEmpty: true });
+    let parsed: URL;
     try {
-      const parsed = new URL(url);
+      parsed = new URL(given);
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
     } catch {
-      throw new InvalidOptionError('oip url', 'an http(s) URL such as http://127.0.0.1:8000', url);
+      throw new InvalidOptionError('oip url', 'an http(s) URL such as http://127.0.0.1:8000', given.replace(/\/\/[^/@]*@/, '//…@'));
     }
+    // Credentials in the URL are the token: taken out of it, never shown.
+    let token = options.token;
+    if (parsed.username !== '' || parsed.password !== '') {
+      if (token !== undefined) throw new InvalidOptionError('oip url', 'a token given once: in the URL or as the token option, not both', 'both');
+      token = decodeURIComponent(parsed.password !== '' ? parsed.password : parsed.username);
+      parsed.username = '';
+      parsed.password = '';
+    }
+    if (token !== undefined && (typeof token !== 'string' || token === '' || /\s/.test(token))) {
+      throw new InvalidOptionError('oip token', 'a token without white space', typeof token === 'string' ? `a token of ${token.length} characters` : token);
+    }
+    const url = parsed.toString();
     const model = checkString('option', 'oip model', options.model, { nonEmpty: true });
     const timeoutMs = checkInteger('option', 'oip timeoutMs', options.timeoutMs ?? 200, { min: 1, max: 60_000 });
     const probeIntervalMs = checkInteger('option', 'oip probeIntervalMs', options.probeIntervalMs ?? 1000, { min: 10, max: 600_000 });
+    const maxProbeIntervalMs = checkInteger('option', 'oip maxProbeIntervalMs', options.maxProbeIntervalMs ?? 30_000, { min: probeIntervalMs, max: 3_600_000 });
     const base = url.replace(/\/+$/, '');
-    const settings = { ...options, url: base, model, timeoutMs, probeIntervalMs };
+    const settings = { ...options, url: base, model, timeoutMs, probeIntervalMs, maxProbeIntervalMs, ...(token !== undefined ? { token } : {}) };
     const startTimeout = Math.max(timeoutMs, 2000);
     let remote: Remote | undefined;
     let notReady: string | undefined;
     try {
-      const ready = await fetchWithTimeout(`${base}/v2/health/ready`, {}, startTimeout);
+      const ready = await fetchWithTimeout(`${base}/v2/health/ready`, {}, startTimeout, token);
       if (ready.status !== 200) notReady = `not ready (${await errorOf(ready)})`;
       else await ready.arrayBuffer();
-      if (notReady === undefined) remote = await OipDecoder.fromServer(base, model, options.binary, options.fallback, startTimeout);
+      if (notReady === undefined) remote = await OipDecoder.fromServer(base, model, options.binary, options.fallback, startTimeout, token);
     } catch (error) {
       if (!(error instanceof RemoteError)) throw error; // a model it does not know, or one that does not fit
       notReady = error.message;
@@ -189,12 +230,22 @@ export class OipDecoder implements Decoder {
    * A server that cannot be reached throws a RemoteError; a model it does not know, or one that does
    * not fit, an InvalidOptionError or InvalidDataError.
    */
-  private static async fromServer(base: string, model: string, binaryOption: boolean | undefined, fallback: Decoder | undefined, timeoutMs: number): Promise<Remote> {
+  private static async fromServer(
+    base: string,
+    model: string,
+    binaryOption: boolean | undefined,
+    fallback: Decoder | undefined,
+    timeoutMs: number,
+    token: string | undefined,
+  ): Promise<Remote> {
     const where = `${base} model "${model}"`;
-    const server = await fetchWithTimeout(`${base}/v2`, {}, timeoutMs).catch(() => undefined);
+    const server = await fetchWithTimeout(`${base}/v2`, {}, timeoutMs, token).catch(() => undefined);
     const extensions = server?.ok ? ((await server.json().catch(() => ({}))) as { extensions?: unknown }).extensions : undefined;
     const binary = binaryOption ?? (Array.isArray(extensions) && extensions.includes('binary_tensor_data'));
-    const metaResponse = await fetchWithTimeout(`${base}/v2/models/${encodeURIComponent(model)}`, {}, timeoutMs);
+    const metaResponse = await fetchWithTimeout(`${base}/v2/models/${encodeURIComponent(model)}`, {}, timeoutMs, token);
+    if (metaResponse.status === 401) {
+      throw new InvalidOptionError(`${base}`, token === undefined ? 'no token needed, or one given (--oip-token-env NAME, or the URL\'s credentials)' : 'the token the server expects', await errorOf(metaResponse));
+    }
     if (metaResponse.status !== 200) throw new InvalidOptionError(`${where}`, 'a model the server knows (GET /v2/models/{name} → 200)', await errorOf(metaResponse));
     let meta: Record<string, unknown>;
     try {
@@ -225,9 +276,13 @@ export class OipDecoder implements Decoder {
     const input = data[0]!;
     const output = dataOut[0]!;
     for (const t of [...inputs, ...outputs]) if (t.datatype !== 'FP32') throw new InvalidDataError(`${where} tensor "${t.name}" datatype`, 'FP32', t.datatype);
-    const fixed = (t: Sig, rank: number): boolean => Array.isArray(t.shape) && t.shape.length === rank && (t.shape[0] === 1 || t.shape[0] === -1) && t.shape.slice(1).every((d) => d > 0);
+    const fixed = (t: Sig, rank: number): boolean => Array.isArray(t.shape) && t.shape.length === rank && (t.shape[0] === 1 || t.shape[0] === -1) && t.shape.slice(1).every((d) => Number.isSafeInteger(d) && d > 0);
     if (!fixed(input, 2)) throw new InvalidDataError(`${where} input "${input.name}" shape`, '[1, F] (a feature vector; -1 allowed for the batch)', input.shape);
     if (!fixed(output, 2)) throw new InvalidDataError(`${where} output "${output.name}" shape`, '[1, D]', output.shape);
+    // Bounds on what the server declares, before anything is allocated for it.
+    for (const [t, what] of [[input, 'features'], [output, 'outputs']] as const) {
+      if (t.shape[1]! > MAX_DECODER_NAMES) throw new InvalidDataError(`${where} ${t === input ? 'input' : 'output'} "${t.name}" shape`, `at most ${MAX_DECODER_NAMES} ${what}`, `[${t.shape.join(', ')}]`);
+    }
     const features = input.shape[1]!;
     const D = output.shape[1]!;
     const ns = (meta['neurostream'] ?? {}) as { kind?: unknown; input_names?: unknown; output_names?: unknown; state_init?: unknown };
@@ -244,8 +299,9 @@ export class OipDecoder implements Decoder {
     const states = inputs
       .filter((i) => isState(i.name))
       .map((i) => {
-        if (!i.shape.every((d) => d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes', i.shape);
+        if (!Array.isArray(i.shape) || !i.shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes', i.shape);
         const size = i.shape.reduce((a, b) => a * b, 1);
+        if (size > MAX_TENSOR_VALUES) throw new InvalidDataError(`${where} state input "${i.name}" shape`, `a state of at most ${MAX_TENSOR_VALUES} values`, `[${i.shape.join(', ')}]`);
         // The initial state: the server's neurostream description, else zeros (the ONNX convention's default).
         const given = (ns.state_init as Record<string, unknown> | undefined)?.[i.name];
         const init = Array.isArray(given) && given.length === size && given.every((v) => typeof v === 'number') ? Float32Array.from(given as number[]) : new Float32Array(size);
@@ -278,14 +334,25 @@ export class OipDecoder implements Decoder {
 
   private async step(input: Float32Array): Promise<Float32Array> {
     const fallback = this.options.fallback;
-    if (this.usingFallback && this.recovered) {
-      // The server is back: carry the fallback's state to it and decode there again.
+    if (this.usingFallback && this.trial) {
+      // The server says it is back: try this bin on it, with the fallback's state.
+      this.trial = false;
       if (fallback instanceof OnnxDecoder && this.remote.states.length > 0) this.state = await fallback.getState();
-      this.usingFallback = false;
-      this.recovered = false;
-      this.options.log?.({ type: 'recovered', url: this.base, model: this.options.model, afterMs: Date.now() - this.failedAt, bins: this.counts.fallback, binary: this.remote.binary });
-    }
-    if (!this.usingFallback) {
+      try {
+        const out = await this.infer(input);
+        this.counts.remote++;
+        this.usingFallback = false;
+        this.remoteSince = Date.now();
+        this.options.log?.({ type: 'recovered', url: this.base, model: this.options.model, afterMs: Date.now() - this.failedAt, bins: this.counts.fallback, binary: this.remote.binary });
+        return out;
+      } catch (error) {
+        if (!(error instanceof RemoteError)) throw error;
+        // Still falling back (no state change): try again later, twice as late.
+        this.backOff();
+        this.options.log?.({ type: 'retry-failed', url: this.base, model: this.options.model, reason: error.message, nextTryMs: this.probeDelayMs });
+        this.scheduleProbe();
+      }
+    } else if (!this.usingFallback) {
       try {
         const out = await this.infer(input);
         this.counts.remote++;
@@ -299,10 +366,19 @@ export class OipDecoder implements Decoder {
     return fallback!.decode(input);
   }
 
+  /** Doubles the wait before the next try, up to maxProbeIntervalMs. */
+  private backOff(): void {
+    this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.options.maxProbeIntervalMs);
+  }
+
   private switchToFallback(reason: string): void {
     const fallback = this.options.fallback!;
+    const now = Date.now();
+    // Failing again soon after recovering is a flapping server: wait longer before the next try.
+    if (this.failedAt > 0 && now - this.remoteSince < this.options.maxProbeIntervalMs) this.backOff();
+    else this.probeDelayMs = this.options.probeIntervalMs;
     this.usingFallback = true;
-    this.failedAt = Date.now();
+    this.failedAt = now;
     if (fallback instanceof OnnxDecoder && this.remote.states.length > 0) {
       try {
         fallback.setState(this.state);
@@ -319,11 +395,11 @@ export class OipDecoder implements Decoder {
     this.probe = setTimeout(() => {
       void this.probeOnce().then((outcome) => {
         if (this.disposed) return;
-        if (outcome === 'ready') this.recovered = true;
+        if (outcome === 'ready') this.trial = true;
         else if (outcome === 'down') this.scheduleProbe();
         // 'incompatible': reported; decoding stays local for the rest of the session.
       });
-    }, this.options.probeIntervalMs);
+    }, this.probeDelayMs);
     this.probe.unref();
   }
 
@@ -334,7 +410,7 @@ export class OipDecoder implements Decoder {
     const t = Math.max(this.options.timeoutMs, 500);
     let remote: Remote;
     try {
-      remote = await OipDecoder.fromServer(this.base, this.options.model, this.options.binary, this.options.fallback, t);
+      remote = await OipDecoder.fromServer(this.base, this.options.model, this.options.binary, this.options.fallback, t, this.options.token);
     } catch (error) {
       if (error instanceof RemoteError) return 'down';
       this.reportIncompatible((error as Error).message);
@@ -360,8 +436,8 @@ export class OipDecoder implements Decoder {
     try {
       const t = Math.max(this.options.timeoutMs, 500);
       const [server, model] = await Promise.all([
-        fetchWithTimeout(`${this.base}/v2/health/ready`, {}, t),
-        fetchWithTimeout(`${this.base}/v2/models/${encodeURIComponent(this.options.model)}/ready`, {}, t),
+        fetchWithTimeout(`${this.base}/v2/health/ready`, {}, t, this.options.token),
+        fetchWithTimeout(`${this.base}/v2/models/${encodeURIComponent(this.options.model)}/ready`, {}, t, this.options.token),
       ]);
       await Promise.all([server.arrayBuffer(), model.arrayBuffer()]);
       return server.status === 200 && model.status === 200;
@@ -379,6 +455,7 @@ export class OipDecoder implements Decoder {
       `${this.base}/v2/models/${encodeURIComponent(this.options.model)}/infer`,
       { method: 'POST', headers, body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) },
       this.options.timeoutMs,
+      this.options.token,
     );
     let bytes: Buffer;
     try {

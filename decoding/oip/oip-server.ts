@@ -10,13 +10,20 @@
  *   POST /v2/models/{name}[/versions/1]/infer        JSON or binary tensors
  *
  * Errors are `{ "error": "…" }` with Triton's statuses: 404 unknown model or path, 400 bad
- * request (the message names the field), 405 wrong method, 413 body too large, 503 not ready,
- * 500 the model failed. Models are stateless per request: a recurrent model's state travels as
+ * request (the message names the field), 401 a missing or wrong token, 405 wrong method, 413 body
+ * too large (declared or chunked), 503 not
+ * ready, 500 the model failed.
+ *
+ * Access: with a `token`, every request but `/v2/health/live` and `/v2/health/ready` must carry
+ * `Authorization: Bearer <token>` (any case of the scheme; compared in constant time). Bound
+ * beyond loopback (`0.0.0.0`, a LAN address), a token is required: the server refuses to start
+ * without one, as the dashboard does. Models are stateless per request: a recurrent model's state travels as
  * its `<x>_in` inputs and `<x>_out` outputs (what the `oip` decoder does). The model metadata
  * also carries neurostream's description (`neurostream`: kind, input and output names) for clients
  * that want it; others ignore it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { bearerToken, isLoopbackHost, tokenMatches, tokenProblem } from '../../core/bearer-auth.js';
 import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
 import { SOFTWARE_VERSION } from '../../core/version.js';
 import { checkInteger, checkString } from '../../core/validate.js';
@@ -32,6 +39,11 @@ export interface OipServerOptions {
   port?: number;
   /** Largest request body, bytes (default 16 MiB). */
   maxBodyBytes?: number;
+  /**
+   * The bearer token callers must present (at least 16 non-space characters). Required when
+   * `host` is not a loopback address.
+   */
+  token?: string;
 }
 
 export interface OipServer {
@@ -48,38 +60,54 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) });
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) });
   res.end(bytes);
 }
 
+/**
+ * The request body, up to `limit` bytes. A body over the limit — declared by Content-Length or
+ * found while reading a chunked one — rejects with 413 at once; what the client still sends is
+ * read and discarded (up to 4 × `limit` bytes in all, then the connection is cut) so that it
+ * reads the answer instead of a connection reset, and may send its next request.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limit) {
-      reject(new HttpError(413, `request body of ${declared} bytes is larger than the limit of ${limit}`));
-      req.resume();
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
+    const refuse = (message: string): void => {
+      over = true;
+      chunks.length = 0;
+      reject(new HttpError(413, message));
+    };
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) refuse(`request body of ${declared} bytes is larger than the limit of ${limit}`);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      if (over) {
+        if (size > 4 * limit) req.destroy();
+        return;
+      }
       if (size > limit) {
-        reject(new HttpError(413, `request body larger than the limit of ${limit} bytes`));
-        req.destroy();
+        refuse(`request body larger than the limit of ${limit} bytes`);
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('end', () => {
+      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (error) => {
+      if (!over) reject(error);
+    });
   });
 }
 
@@ -91,6 +119,14 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
   const host = checkString('option', 'host', options.host ?? '127.0.0.1', { nonEmpty: true });
   const port = checkInteger('option', 'port', options.port ?? 8000, { min: 0, max: 65535 });
   const maxBodyBytes = checkInteger('option', 'maxBodyBytes', options.maxBodyBytes ?? 16 * 1024 * 1024, { min: 1024 });
+  const token = options.token;
+  if (token !== undefined) {
+    const problem = typeof token === 'string' ? tokenProblem(token) : 'not a string';
+    // Never echo a token back: describe its shape only.
+    if (problem !== undefined) throw new InvalidOptionError('token', 'a token of at least 16 non-space characters', problem);
+  } else if (!isLoopbackHost(host)) {
+    throw new InvalidOptionError('host', 'a loopback address (127.0.0.1, ::1, localhost) unless a token is given', host);
+  }
   const counts: Record<number, number> = {};
   let closing = false;
 
@@ -109,6 +145,9 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
       get();
       res.writeHead(closing ? 503 : 200, { 'Content-Length': '0' }).end();
       return;
+    }
+    if (token !== undefined && !tokenMatches(bearerToken(req.headers.authorization), token)) {
+      throw new HttpError(401, `${req.headers.authorization === undefined ? 'missing' : 'wrong'} token: send Authorization: Bearer <token>`, { 'WWW-Authenticate': 'Bearer' });
     }
     if (path === '/v2') {
       get();
@@ -163,8 +202,9 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
     res.on('finish', () => (counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1));
     handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
+      const headers = error instanceof HttpError ? error.headers : {};
       if (res.headersSent) res.destroy();
-      else sendJson(res, status, { error: error instanceof Error ? error.message : String(error) });
+      else sendJson(res, status, { error: error instanceof Error ? error.message : String(error) }, headers);
     });
   });
   server.keepAliveTimeout = 30_000;

@@ -58,9 +58,13 @@ export interface EpochMetadata {
   bandHz?: [number, number];
 }
 
+/** The widest epoch window a model may declare, s on either side of the cue (the buffer it sizes). */
+export const MAX_EPOCH_WINDOW_S = 60;
+
 /**
  * The epoch window and band of a trial decoder's metadata (`neurostream.epoch_window_s`,
- * `neurostream.epoch_band_hz`); undefined when the model has none (not a trial decoder).
+ * `neurostream.epoch_band_hz`); undefined when the model has none (not a trial decoder). A window
+ * reaching beyond ±MAX_EPOCH_WINDOW_S of the cue is refused before any buffer is sized from it.
  */
 export function readEpochMetadata(metadata: ReadonlyMap<string, string>, file: string): EpochMetadata | undefined {
   const pair = (key: string, what: string): [number, number] | undefined => {
@@ -78,6 +82,9 @@ export function readEpochMetadata(metadata: ReadonlyMap<string, string>, file: s
     return [value[0] as number, value[1] as number];
   };
   const windowS = pair(META_EPOCH_WINDOW_S, 'seconds after the cue');
+  if (windowS !== undefined && windowS.some((t) => Math.abs(t) > MAX_EPOCH_WINDOW_S)) {
+    throw new InvalidDataError(`${file} metadata ${META_EPOCH_WINDOW_S}`, `a window within ±${MAX_EPOCH_WINDOW_S} s of the cue (the limit on what a model may declare)`, metadata.get(META_EPOCH_WINDOW_S));
+  }
   const bandHz = pair(META_EPOCH_BAND_HZ, 'Hz');
   if (windowS === undefined) {
     if (bandHz !== undefined) throw new InvalidDataError(`${file} metadata ${META_EPOCH_WINDOW_S}`, `a window beside ${META_EPOCH_BAND_HZ}`, 'nothing');

@@ -15,6 +15,9 @@
  * `cpu` is listed after it), so each provider gets its own attempt and `provider` is the one whose
  * session was created. Nodes a provider does not implement still run on onnxruntime's CPU kernels
  * inside that session (onnxruntime's per-node assignment), as with every onnxruntime binding.
+ * GPU providers listed before others are probed quietly (onnxruntime's process-wide log level is
+ * raised to `fatal` unless the application set one): a failure is reported once, through `log`,
+ * not as onnxruntime's own error line.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -37,6 +40,16 @@ import {
 } from './onnx-convention.js';
 
 export const ONNX_PROVIDERS = ['cuda', 'tensorrt', 'webgpu', 'cpu'] as const;
+
+/**
+ * Bounds on what a model file declares, checked before anything is allocated for it: a decoder's
+ * features (or channels) and outputs are each named, so at most MAX_DECODER_NAMES of them; any
+ * tensor it is fed or returns (data, recurrent state) at most MAX_TENSOR_VALUES values (64 MiB of
+ * float32). A file declaring more is refused with one error naming the file, the tensor, the
+ * limit and the shape seen.
+ */
+export const MAX_DECODER_NAMES = 65_536;
+export const MAX_TENSOR_VALUES = 16 * 1024 * 1024;
 export type OnnxProvider = (typeof ONNX_PROVIDERS)[number];
 
 /**
@@ -83,6 +96,17 @@ function shapeText(dims: readonly Dim[]): string {
   return `[${dims.join(', ')}]`;
 }
 
+/** Refuses a declared shape whose fixed sizes hold more than MAX_TENSOR_VALUES values. */
+function checkTensorSize(label: string, dims: readonly Dim[]): void {
+  const size = dims.reduce<number>((a, d) => a * (typeof d === 'number' && d > 0 ? d : 1), 1);
+  if (size > MAX_TENSOR_VALUES) throw new InvalidDataError(label, `a tensor of at most ${MAX_TENSOR_VALUES} values (the limit on what a model may declare)`, `shape ${shapeText(dims)}, ${size} values`);
+}
+
+/** Refuses a declared feature, channel or output count over MAX_DECODER_NAMES. */
+function checkNameCount(label: string, what: string, count: number, dims: readonly Dim[]): void {
+  if (count > MAX_DECODER_NAMES) throw new InvalidDataError(label, `at most ${MAX_DECODER_NAMES} ${what} (the limit on what a model may declare)`, `shape ${shapeText(dims)}`);
+}
+
 function parseJsonStrings(file: string, key: string, text: string): string[] {
   let value: unknown;
   try {
@@ -115,8 +139,8 @@ function providerHint(provider: OnnxProvider): string {
     return ` (${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed in ${folder}: onnxruntime-node was installed with onnxruntime-node-install=skip or its download failed; see docs/onnx.md)`;
   }
   return provider === 'cuda'
-    ? ' (the provider library is installed but could not be loaded or started: it needs the CUDA 12 runtime, cuBLAS and cuDNN 9 on the library path and a visible CUDA GPU; onnxruntime logs the missing library on stderr)'
-    : ' (the provider library is installed but could not be loaded or started: it needs TensorRT 10 and the CUDA 12 libraries on the library path; onnxruntime logs the missing library on stderr)';
+    ? ' (the provider library is installed but could not be loaded or started: it needs the CUDA 12 runtime, cuBLAS and cuDNN 9 on the library path and a visible CUDA GPU; onnxruntime names the missing library on stderr when cuda is the only provider asked for)'
+    : ' (the provider library is installed but could not be loaded or started: it needs TensorRT 10 and the CUDA 12 libraries on the library path; onnxruntime names the missing library on stderr when tensorrt is the only provider asked for)';
 }
 
 function errorText(error: unknown): string {
@@ -215,6 +239,8 @@ export class OnnxDecoder implements Decoder {
     if (inDims.length < 2 || (inDims[0] !== 1 && typeof inDims[0] !== 'string') || inDims.slice(1).some((d) => typeof d !== 'number' || d < 1)) {
       throw new InvalidDataError(inputLabel, 'shape [1, F] or [1, C, T] with fixed sizes', shapeText(inDims));
     }
+    checkNameCount(inputLabel, 'features or channels', inDims[1] as number, inDims);
+    checkTensorSize(inputLabel, inDims);
     this.inputShape = inDims.slice(1) as number[];
     this.inputDims = [1, ...this.inputShape];
     this.inputSize = this.inputShape.reduce((a, b) => a * b, 1);
@@ -227,6 +253,7 @@ export class OnnxDecoder implements Decoder {
     if (outDims.length !== 2 || (outDims[0] !== 1 && typeof outDims[0] !== 'string')) {
       throw new InvalidDataError(outputLabel, 'shape [1, D]', shapeText(outDims));
     }
+    if (typeof outDims[1] === 'number') checkNameCount(outputLabel, 'outputs', outDims[1], outDims);
 
     // kind
     const metaKind = metadata.get(META_KIND);
@@ -269,6 +296,7 @@ export class OnnxDecoder implements Decoder {
       }
       this.outputNames = outputNames ?? Array.from({ length: D }, (_, i) => `output_${i}`);
     } else if (outputNames) {
+      checkNameCount(`${file} metadata ${META_OUTPUT_NAMES}`, 'outputs', outputNames.length, outDims);
       this.outputNames = outputNames;
     } else {
       throw new InvalidDataError(outputLabel, `shape [1, D] with a fixed D, or ${META_OUTPUT_NAMES} metadata`, shapeText(outDims));
@@ -299,6 +327,7 @@ export class OnnxDecoder implements Decoder {
       if (dims.some((d) => typeof d !== 'number' || d < 1)) {
         throw new InvalidDataError(`${file} input "${name}"`, 'a state shape with fixed sizes', shapeText(dims));
       }
+      checkTensorSize(`${file} input "${name}"`, dims);
       const outName = stateOutputFor(name);
       const oDims = tensorDims('output', outputs.get(outName)!);
       if (oDims.length !== dims.length || oDims.some((d, i) => typeof d === 'number' && d !== dims[i])) {
@@ -350,6 +379,11 @@ export class OnnxDecoder implements Decoder {
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads !== undefined ? { intraOpNumThreads: options.intraOpThreads } : {}),
     };
+    // A GPU provider with others after it is a quiet probe: onnxruntime's own error line (red, on
+    // stderr, on every machine without CUDA) is not printed; its reason comes back in the error
+    // and is reported through `log`. onnxruntime-node has one log level per process, fixed when
+    // its first session is created: it is raised to `fatal` unless the application chose one.
+    if (providers.slice(0, -1).some((p) => p !== 'cpu') && ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
     const failures: { provider: OnnxProvider; reason: string }[] = [];
     for (const provider of providers) {
       let session: ort.InferenceSession;

@@ -319,6 +319,25 @@ describe('dashboard server: HTTP', () => {
   });
 });
 
+describe('dashboard server: /metrics access', () => {
+  it('accepts Authorization with the Bearer scheme in any case (HTTP schemes are case-insensitive), and 401 without a good token', async () => {
+    await start();
+    server!.onMetrics(() => 'neurostream_up 1\n');
+    const metrics = (authorization?: string): Promise<Response> => fetch(`${server!.url}metrics`, authorization ? { headers: { Authorization: authorization } } : {});
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const r = await metrics(`${scheme} ${VIEWER}`);
+      expect(r.status, scheme).toBe(200);
+      expect(await r.text()).toBe('neurostream_up 1\n');
+    }
+    expect((await metrics(`Bearer ${OPERATOR}`)).status).toBe(200);
+    for (const bad of [undefined, `bearer ${'x'.repeat(32)}`, `Basic ${VIEWER}`, VIEWER]) {
+      const r = await metrics(bad);
+      expect(r.status, String(bad)).toBe(401);
+      expect(r.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+});
+
 describe('dashboard server: close', () => {
   it('closes clients with 1001, frees the port, leaves no handles and is idempotent', async () => {
     const baseline = process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
