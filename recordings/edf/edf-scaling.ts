@@ -199,7 +199,9 @@ export function planEdfScaling(options: EdfScalingOptions): EdfChannelScaling[] 
     const scale = info.adcScale[c]!;
     const data = dataRanges?.[c];
     const finite = data !== undefined && data.min <= data.max;
-    const holds = (lo: number, hi: number) => !finite || (data.min >= lo && data.max <= hi);
+    // A value within half a step beyond an end is stored as that end, not clipped (float32 data
+    // read from a file's extreme digital value lie a rounding error beyond its physical range).
+    const holds = (lo: number, hi: number, step: number) => !finite || (data.min >= lo - 0.499 * step && data.max <= hi + 0.499 * step);
     const source = info.physicalRanges?.[c] ?? null;
     const candidates: Candidate[] = [];
     const given = perChannel ? (ranges as readonly (readonly [number, number] | null)[])[c] : (ranges as readonly [number, number] | undefined);
@@ -236,7 +238,8 @@ export function planEdfScaling(options: EdfScalingOptions): EdfChannelScaling[] 
       if (written === null) continue;
       const lo = Math.min(written.pmin, written.pmax);
       const hi = Math.max(written.pmin, written.pmax);
-      if (candidate.origin !== 'given' && !holds(lo, hi)) continue;
+      const step = (hi - lo) / (candidate.dmax - candidate.dmin);
+      if (candidate.origin !== 'given' && !holds(lo, hi, step)) continue;
       return {
         origin: candidate.origin,
         dimension: written.dimension,
@@ -246,7 +249,7 @@ export function planEdfScaling(options: EdfScalingOptions): EdfChannelScaling[] 
         physicalMax: written.pmax,
         digitalMin: candidate.dmin,
         digitalMax: candidate.dmax,
-        step: (hi - lo) / (candidate.dmax - candidate.dmin),
+        step,
         resolution,
       };
     }
