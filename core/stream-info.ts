@@ -30,6 +30,18 @@ export interface DeviceIdentity {
   readonly serial: string;
 }
 
+/**
+ * The range a channel's source declared for its values (EDF/BDF import: the signal's physical
+ * and digital minimum and maximum), in the channel's unit. `physicalMin` may exceed
+ * `physicalMax` (an inverted polarity is legal EDF). Kept so an export can reuse it.
+ */
+export interface PhysicalRange {
+  readonly physicalMin: number;
+  readonly physicalMax: number;
+  readonly digitalMin: number;
+  readonly digitalMax: number;
+}
+
 export interface StreamInfo {
   readonly id: string;
   readonly device: DeviceIdentity;
@@ -39,6 +51,11 @@ export interface StreamInfo {
   /** Nominal sample rate of every channel, in Hz. Never defaulted. */
   readonly sampleRateHz: number;
   readonly adcScale: readonly number[];
+  /**
+   * Per channel, the range its source file declared (null where none), e.g. from an EDF/BDF
+   * header; absent for live devices. An EDF/BDF export reuses it where it holds the data.
+   */
+  readonly physicalRanges?: readonly (PhysicalRange | null)[];
   /** UTC ISO-8601 instant of sample 0. */
   readonly startTime: string;
   readonly softwareVersion: string;
@@ -52,6 +69,7 @@ export interface StreamInfoInit {
   units: readonly ChannelUnit[] | ChannelUnit;
   sampleRateHz: number;
   adcScale?: readonly number[] | number;
+  physicalRanges?: readonly (PhysicalRange | null)[];
   startTime: string;
   softwareVersion?: string;
 }
@@ -98,6 +116,7 @@ export function createStreamInfo(init: StreamInfoInit): StreamInfo {
     exclusiveMin: true,
     max: 1e6,
   });
+  const physicalRanges = init.physicalRanges === undefined ? undefined : checkPhysicalRanges(init.physicalRanges, count);
   const startTime = checkString('data', 'StreamInfo.startTime', init.startTime);
   if (!ISO_UTC.test(startTime) || Number.isNaN(Date.parse(startTime))) {
     throw new InvalidDataError('StreamInfo.startTime', 'a UTC ISO-8601 time like 2026-01-31T12:00:00.000Z', startTime);
@@ -112,9 +131,32 @@ export function createStreamInfo(init: StreamInfoInit): StreamInfo {
     units: Object.freeze(units),
     sampleRateHz,
     adcScale: Object.freeze(adcScale),
+    ...(physicalRanges ? { physicalRanges } : {}),
     startTime,
     softwareVersion,
   });
+}
+
+function checkPhysicalRanges(value: readonly (PhysicalRange | null)[], count: number): readonly (PhysicalRange | null)[] {
+  if (!Array.isArray(value) || value.length !== count) {
+    throw new InvalidDataError('StreamInfo.physicalRanges', `${count} entries (one per channel, null where unknown)`, value);
+  }
+  return Object.freeze(
+    value.map((r: PhysicalRange | null, c) => {
+      if (r === null) return null;
+      const name = `StreamInfo.physicalRanges[${c}]`;
+      if (typeof r !== 'object') throw new InvalidDataError(name, 'an object {physicalMin, physicalMax, digitalMin, digitalMax} or null', r);
+      const physicalMin = checkNumber('data', `${name}.physicalMin`, r.physicalMin);
+      const physicalMax = checkNumber('data', `${name}.physicalMax`, r.physicalMax);
+      const digitalMin = checkNumber('data', `${name}.digitalMin`, r.digitalMin);
+      const digitalMax = checkNumber('data', `${name}.digitalMax`, r.digitalMax);
+      if (physicalMin === physicalMax) throw new InvalidDataError(`${name}.physicalMax`, `a value different from physicalMin (${physicalMin})`, physicalMax);
+      if (!Number.isInteger(digitalMin) || !Number.isInteger(digitalMax) || digitalMin >= digitalMax) {
+        throw new InvalidDataError(`${name}.digitalMax`, `an integer above the integer digitalMin (${digitalMin})`, digitalMax);
+      }
+      return Object.freeze({ physicalMin, physicalMax, digitalMin, digitalMax });
+    }),
+  );
 }
 
 /** Number of channels of a stream. */

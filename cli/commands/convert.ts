@@ -3,7 +3,9 @@
  *   - IN an EDF/BDF file, an OpenBCI GUI text file, a raw device capture (`--protocol`) or a
  *     recording, OUT a new directory → a recording directory (session.json + Arrow files);
  *   - IN any of those, OUT ending in `.edf` or `.bdf` → an EDF+ or BDF+ file with the markers as
- *     annotations (physical/digital scaling: docs/edf.md).
+ *     annotations (physical/digital scaling: docs/edf.md). A first pass over the data finds each
+ *     channel's range; the export never clips a sample unless `--allow-clipping` is given (then
+ *     it says how many, per channel). `--physical-range MIN:MAX` fixes the range of the µV channels.
  * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
  * any name a recording directory). A recording whose files hold less than its session.json says
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
@@ -12,7 +14,9 @@
 import { rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
-import { InvalidOptionError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
+import { ErrorCode, InvalidOptionError, NeurostreamError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
+import { countClipped } from '../../recordings/edf/edf-samples.js';
+import { describeRange, planEdfScaling, scanDataRanges, type ChannelDataRange } from '../../recordings/edf/edf-scaling.js';
 import { EdfWriter } from '../../recordings/edf/edf-writer.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
@@ -24,7 +28,22 @@ import { startProgress } from '../progress.js';
 interface ConvertFlags {
   protocol?: CaptureProtocol;
   allowTruncated?: boolean;
+  physicalRange?: readonly [number, number];
+  allowClipping?: boolean;
 }
+
+const RANGE_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `MIN:MAX` (µV) → [min, max] with min < max. */
+function physicalRangeFlag(raw: string): readonly [number, number] {
+  const parts = raw.split(':');
+  const [lo, hi] = parts.map((p) => (RANGE_NUMBER.test(p.trim()) ? Number(p) : Number.NaN));
+  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo! < hi!)) {
+    throw new InvalidOptionError('--physical-range', 'MIN:MAX in µV with MIN < MAX, e.g. -500:500', raw);
+  }
+  return [lo!, hi!];
+}
+
 
 /** What OUT may be: its extension says which format is written. */
 export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+) or a .bdf file (BDF+)';
@@ -35,6 +54,8 @@ export function convertCommand(): Command {
     .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, or raw capture (with --protocol)')
     .argument('<out>', 'a new directory (recording) or a new .edf/.bdf file')
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
+    .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag)
+    .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
     .action(async (input: string, output: string, flags: ConvertFlags) => {
       await convert(input, output, flags);
@@ -52,6 +73,9 @@ function outputKind(output: string): 'recording' | 'edf' | 'bdf' {
 
 export async function convert(input: string, output: string, flags: ConvertFlags): Promise<void> {
   const kind = outputKind(output);
+  if (kind === 'recording' && (flags.physicalRange || flags.allowClipping)) {
+    throw new InvalidOptionError(flags.physicalRange ? '--physical-range' : '--allow-clipping', 'an OUT ending in .edf or .bdf (a recording keeps every value as it is)', output);
+  }
   if (kind === 'recording') checkNewOutputDirectory(output, 'OUT');
   else checkNewFile(output, 'OUT');
   const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
@@ -63,9 +87,9 @@ export async function convert(input: string, output: string, flags: ConvertFlags
     removePartial();
     process.stderr.write(`neurostream convert: interrupted by ${signal} again: removed the partial output ${output}\n`);
   });
-  let summary: { line: string; notes: string[] };
+  let summary: { line: string; notes: string[]; warnings?: string[] };
   try {
-    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : await toEdf(opened, output, kind, interrupt);
+    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : await toEdf(opened, output, kind, flags, interrupt);
   } catch (error) {
     if (!(error instanceof BatchInterrupted)) throw error;
     removePartial();
@@ -75,6 +99,7 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   } finally {
     interrupt.dispose();
   }
+  for (const warning of summary.warnings ?? []) process.stderr.write(`neurostream convert: warning: ${warning}\n`);
   for (const note of summary.notes) if (!warnings.includes(note)) process.stderr.write(`neurostream convert: note: ${note}\n`);
   if (warnings.length > 0) process.stderr.write(`neurostream convert: WARNING: ${output} holds what was left of a TRUNCATED recording (its notes say so)\n`);
   process.stdout.write(`${summary.line}\n`);
@@ -128,7 +153,7 @@ async function toRecording(opened: OpenedInput, output: string, interrupt: Batch
   };
 }
 
-async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf', interrupt: BatchInterrupt): Promise<{ line: string; notes: string[] }> {
+async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf', flags: ConvertFlags, interrupt: BatchInterrupt): Promise<{ line: string; notes: string[]; warnings: string[] }> {
   const [main, ...others] = opened.streams;
   if (!main) throw new InvalidOptionError(`IN ${opened.source}`, 'signals to export', 'no signals');
   const notes: string[] = [...opened.notes];
@@ -139,7 +164,51 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
   const markers = opened.markers.filter((m) => !Array.isArray(m.value));
   const skipped = opened.markers.length - markers.length;
   if (skipped > 0) notes.push(`${skipped} vector-valued markers (e.g. kinematics) are not written as annotations`);
-  const writer = new EdfWriter(output, { format, info: main.info, annotationsPerRecord: annotationsPerRecord(markers, main.info.sampleRateHz) });
+  // First pass: each channel's range, so nothing is clipped unless asked for.
+  const info = main.info;
+  const channels = info.channelNames.length;
+  const scan = startProgress('scanning', main.totalSamples);
+  let scanned = 0;
+  let dataRanges: ChannelDataRange[];
+  try {
+    dataRanges = scanDataRanges(main.blocks(), channels, (block) => scan.update((scanned += block.length + (block.gap?.missing ?? 0))));
+  } finally {
+    scan.stop();
+  }
+  const physicalRange = flags.physicalRange ? info.units.map((u) => (u === 'uV' ? flags.physicalRange! : null)) : undefined;
+  const scalingOptions = { format, info, dataRanges, ...(physicalRange ? { physicalRange } : {}) };
+  const scaling = planEdfScaling(scalingOptions);
+  const suspect = scaling.map((s, c) => {
+    const d = dataRanges[c]!;
+    const lo = Math.min(s.physicalMin, s.physicalMax);
+    const hi = Math.max(s.physicalMin, s.physicalMax);
+    return d.nonFinite > 0 || d.min < lo || d.max > hi;
+  });
+  if (suspect.some(Boolean) && !flags.allowClipping) {
+    // Second pass, only when something would be clipped: how many, per channel (for the refusal).
+    const clipped = new Array<number>(channels).fill(0);
+    for (const block of main.blocks()) {
+      for (let c = 0; c < channels; c++) if (suspect[c]) clipped[c]! += countClipped(block.data, c * block.length, block.length, scaling[c]!);
+    }
+    const hit = clipped.map((n, c) => ({ n, c })).filter((x) => x.n > 0);
+    if (hit.length > 0) {
+      const { n, c } = hit[0]!;
+      const d = dataRanges[c]!;
+      const total = hit.reduce((sum, x) => sum + x.n, 0);
+      const unit = info.units[c]!;
+      const span = [
+        ...(d.min <= d.max ? [`the data span ${describeRange({ physicalMin: d.min, physicalMax: d.max, digitalMin: 0, digitalMax: 1 }, unit)}`] : []),
+        ...(d.nonFinite > 0 ? [`${d.nonFinite} are not numbers`] : []),
+      ].join('; ');
+      const message =
+        `${output}: channel ${JSON.stringify(info.channelNames[c])}: ${n} of ${d.count} samples would be clipped to ${describeRange(scaling[c]!, unit)} (${span})` +
+        (hit.length > 1 ? `, ${total} samples on ${hit.length} channels in all` : '') +
+        `: expected none; pass --allow-clipping to clip them${flags.physicalRange ? ', or widen --physical-range' : ''}`;
+      // a range the user fixed is a usage error (exit 2); values no range can hold are bad data (exit 1)
+      throw new NeurostreamError(flags.physicalRange ? ErrorCode.InvalidOption : ErrorCode.InvalidData, message);
+    }
+  }
+  const writer = new EdfWriter(output, { ...scalingOptions, annotationsPerRecord: annotationsPerRecord(markers, info.sampleRateHz) });
   const clock = opened.markerClockHz / main.info.sampleRateHz;
   for (const marker of markers) writer.mark(clock === 1 ? marker : rescale(marker, clock));
   const progress = startProgress('exporting', main.totalSamples);
@@ -158,6 +227,7 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
   }
   notes.push(...writer.notes());
   return {
+    warnings: writer.warnings(),
     line: `exported ${opened.source} → ${output} (${format.toUpperCase()}+${stats.discontinuous ? 'D' : 'C'}): ${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz, ${stats.records} records, ${stats.annotations} annotations`,
     notes,
   };

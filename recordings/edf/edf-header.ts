@@ -9,6 +9,10 @@
  *
  * Every error is an `InvalidDataError` naming the file and the field, e.g.
  * `rec.edf header field "number of data records": expected an integer ≥ -1, got "12a"`.
+ * Impossible values are errors: numbers that are not finite (`1e999`), a record duration ≤ 0
+ * (0 only in annotation-only files), samples per record < 1 or above 1 MHz × the duration,
+ * data records over 256 MiB, digital ranges outside the format's 16/24 bits or empty, a physical
+ * minimum equal to the maximum.
  * Things the reader can repair (record count -1 or disagreeing with the file size, a trailing
  * partial record) become `notes` instead.
  */
@@ -20,6 +24,10 @@ export const EDF_SIGNAL_HEADER_BYTES = 256;
 /** Digital limits of the two sample widths. */
 export const EDF_DIGITAL_RANGE = { edf: [-32768, 32767], bdf: [-8388608, 8388607] } as const;
 export const EDF_ANNOTATION_LABELS = ['EDF Annotations', 'BDF Annotations'] as const;
+/** Most samples per second one signal may declare (the StreamInfo limit). */
+export const EDF_MAX_SAMPLE_RATE_HZ = 1e6;
+/** Largest data record the reader accepts (it holds at least one in memory). */
+export const EDF_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
 export interface EdfSignalHeader {
   /** Position among the file's signals (annotation signals included). */
@@ -81,7 +89,9 @@ function field(bytes: Uint8Array, start: number, length: number): string {
 
 function parseNumber(where: string, text: string): number {
   if (!NUMBER.test(text)) throw new InvalidDataError(where, 'a decimal number', text);
-  return Number(text);
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new InvalidDataError(where, 'a finite decimal number', text); // 1e999
+  return value;
 }
 
 function parseInteger(where: string, text: string, min: number): number {
@@ -129,6 +139,9 @@ export function parseEdfHeader(bytes: Uint8Array, file: string, fileSize: number
   const recordCountField = parseInteger(where('number of data records'), field(bytes, 236, 8), -1);
   const recordDurationS = parseNumber(where('duration of a data record'), field(bytes, 244, 8));
   if (recordDurationS < 0) throw new InvalidDataError(where('duration of a data record'), 'seconds ≥ 0', field(bytes, 244, 8));
+  if (recordDurationS > 0 && recordDurationS < 1 / EDF_MAX_SAMPLE_RATE_HZ) {
+    throw new InvalidDataError(where('duration of a data record'), `seconds ≥ ${1 / EDF_MAX_SAMPLE_RATE_HZ} (one sample at ${EDF_MAX_SAMPLE_RATE_HZ} Hz at most)`, field(bytes, 244, 8));
+  }
   const ns = parseInteger(where('number of signals'), field(bytes, 252, 4), 1);
   const expectedHeaderBytes = EDF_FIXED_HEADER_BYTES + ns * EDF_SIGNAL_HEADER_BYTES;
   if (headerBytes !== expectedHeaderBytes) {
@@ -200,7 +213,14 @@ export function parseEdfHeader(bytes: Uint8Array, file: string, fileSize: number
     const label = labels[i]!;
     const name = (f: string) => `${file} signal ${i} ${JSON.stringify(label)} ${f}`;
     const isAnnotation = (EDF_ANNOTATION_LABELS as readonly string[]).includes(label);
-    const samplesPerRecord = parseInteger(name('number of samples in each data record'), sprs[i]!, 0);
+    const samplesPerRecord = parseInteger(name('number of samples in each data record'), sprs[i]!, 1);
+    if (recordDurationS > 0 && samplesPerRecord / recordDurationS > EDF_MAX_SAMPLE_RATE_HZ) {
+      throw new InvalidDataError(
+        name('number of samples in each data record'),
+        `at most ${Math.floor(EDF_MAX_SAMPLE_RATE_HZ * recordDurationS)} (${EDF_MAX_SAMPLE_RATE_HZ} samples per second; the "duration of a data record" is ${field(bytes, 244, 8)} s)`,
+        sprs[i],
+      );
+    }
     const physicalMin = parseNumber(name('physical minimum'), pmins[i]!);
     const physicalMax = parseNumber(name('physical maximum'), pmaxs[i]!);
     const dmin = dmins[i]!;
@@ -242,8 +262,13 @@ export function parseEdfHeader(bytes: Uint8Array, file: string, fileSize: number
   if (recordDurationS === 0 && ordinary.length > 0) {
     throw new InvalidDataError(where('duration of a data record'), 'seconds > 0 (0 only in annotation-only files)', field(bytes, 244, 8));
   }
-  if (recordBytes === 0) {
-    throw new InvalidDataError(where('number of samples in each data record'), 'at least one signal with samples', 0);
+  if (recordBytes > EDF_MAX_RECORD_BYTES) {
+    const largest = signals.reduce((a, b) => (b.samplesPerRecord > a.samplesPerRecord ? b : a));
+    throw new InvalidDataError(
+      `${file} signal ${largest.index} ${JSON.stringify(largest.label)} number of samples in each data record`,
+      `data records of at most ${EDF_MAX_RECORD_BYTES} bytes (all signals together: ${recordBytes} bytes)`,
+      String(largest.samplesPerRecord),
+    );
   }
 
   // Records the file really holds.

@@ -4,7 +4,9 @@
  *   - Signals are grouped by sample rate: one ImportedStream per rate, the group with the most
  *     neural (eeg/ecog) channels first. Annotation signals are not channels.
  *   - Units and kinds follow edf-channels.ts (voltages in µV; BDF `Status` as its 16-bit trigger
- *     code). `adcScale` = |pmax − pmin|/(dmax − dmin) in the channel's unit (1 for Status).
+ *     code). `adcScale` = |pmax − pmin|/(dmax − dmin) in the channel's unit (1 for Status);
+ *     `physicalRanges` keeps each signal's physical (in the channel's unit) and digital range, so
+ *     an export can write the same scaling.
  *   - Opening the file reads its header and, when it has annotation signals or trigger channels,
  *     scans every record once (in chunks of ≤ 4 MiB into one reused buffer) for TALs, record
  *     start times and trigger changes. `blocks()` reads the file again from the start, one
@@ -342,6 +344,16 @@ function makeStream(path: string, header: EdfHeader, group: Group, id: string, s
     units: group.channels.map((c) => c.unit),
     sampleRateHz: group.sampleRateHz,
     adcScale: group.channels.map((c) => c.adcScale),
+    physicalRanges: group.channels.map((c) =>
+      c.trigger === 'status'
+        ? null // read as its 16-bit trigger code, not through the physical range
+        : {
+            physicalMin: c.signal.physicalMin * c.factor,
+            physicalMax: c.signal.physicalMax * c.factor,
+            digitalMin: c.signal.digitalMin,
+            digitalMax: c.signal.digitalMax,
+          },
+    ),
     startTime,
   });
   const { recordCount, recordBytes, headerBytes, bytesPerSample } = header;

@@ -103,6 +103,17 @@ export function encodePhysical(
   return clipped;
 }
 
+/** How many of `count` values from `values[from…]` `encodePhysical` would clamp (NaN and ±Infinity included). */
+export function countClipped(values: Float32Array, from: number, count: number, s: EdfScaling): number {
+  const inv = (s.digitalMax - s.digitalMin) / (s.physicalMax - s.physicalMin);
+  let clipped = 0;
+  for (let i = 0; i < count; i++) {
+    const dig = Math.round((values[from + i]! - s.physicalMin) * inv + s.digitalMin);
+    if (!(dig >= s.digitalMin && dig <= s.digitalMax)) clipped++;
+  }
+  return clipped;
+}
+
 /** Fills `count` samples at byte `offset` with one digital value. */
 export function fillDigital(value: number, count: number, bytesPerSample: 2 | 3, bytes: Uint8Array, offset: number): void {
   for (let i = 0, o = offset; i < count; i++, o += bytesPerSample) {

@@ -10,16 +10,16 @@
  * for which `sampleRateHz × duration` is an integer and a record stays ≤ 10 MiB). Memory: one
  * record buffer; records are written as soon as they fill.
  *
- * Physical range of each channel (the digital range is the format's):
- *   1. `physicalRange` when given (one [min, max] for all channels, or one per channel);
- *   2. else, for a channel with `adcScale > 0`, the lossless range ±(2^(bits−1) − 1)·adcScale with
- *      a symmetric digital range, so each ADC count is one digital step (Cyton in BDF: ±187500 µV);
- *      in 16-bit EDF that range is 256× narrower than a 24-bit ADC's — write BDF for such devices;
- *   3. else ±(2^(bits−1) − 1) × a default step per unit: 0.1 µV (EDF ±3276.7 µV, BDF ±838860.7 µV),
- *      1e-4 mV, 1e-7 V, 1e-4 g, 1 count.
- *   Header numbers have 8 characters, so ranges are rounded to fit, and samples are scaled with the
- *   written (re-parsed) values — exactly what a reader computes. Values beyond the range are
- *   clamped and counted (`clippedSamples`); NaN is written as 0 and counted too.
+ * Physical range of each channel: see edf-scaling.ts — a range the caller fixed (`physicalRange`),
+ * else the source's own (`info.physicalRanges`, kept by the EDF/BDF importer) where it holds the
+ * data, else the lossless ADC range (`adcScale`) or the default step's range where they hold the
+ * data, else the data's own range (`dataRanges`, from a first pass: `scanDataRanges`). Header
+ * numbers have 8 characters (a µV range too wide for them is written in mV or V), and samples are
+ * scaled with the written (re-parsed) values — exactly what a reader computes. Values beyond the
+ * range are clamped and counted per channel (`clippedPerChannel`); NaN and ±Infinity count as
+ * clipped too (NaN is written as the value nearest 0). `warnings()` says so, and names channels
+ * whose digital step is coarser than their source's resolution (in EDF: write BDF instead).
+ * `convert` checks before writing and refuses to clip unless told to (`--allow-clipping`).
  *
  * Gaps (a block whose `first` is past the previous block's end; `gap.missing` says the same):
  *   - a gap that ends inside the current record is padded in place;
@@ -47,14 +47,16 @@ import {
   checkOneOf,
   InvalidDataError,
   InvalidOptionError,
-  type ChannelUnit,
   type Marker,
   type SampleBlock,
   type StreamInfo,
 } from '../../core/index.js';
 import { cleanAnnotationText, encodeTal } from './edf-annotations.js';
 import { formatEdfPlusDate } from './edf-header.js';
-import { digitalZero, encodePhysical, fillDigital, type EdfScaling } from './edf-samples.js';
+import { digitalZero, encodePhysical, fillDigital } from './edf-samples.js';
+import { coarseChannels, describeRange, formatEdfNumber, planEdfScaling, type ChannelDataRange, type EdfChannelScaling } from './edf-scaling.js';
+
+export { formatEdfNumber } from './edf-scaling.js';
 
 export interface EdfPatient {
   /** Hospital/patient code; `X` when unknown. */
@@ -78,8 +80,10 @@ export interface EdfWriterOptions {
   recordDurationS?: number;
   patient?: EdfPatient;
   recording?: EdfRecordingId;
-  /** [min, max] in the channels' unit, for every channel or one pair per channel. */
-  physicalRange?: readonly [number, number] | readonly (readonly [number, number])[];
+  /** [min, max] in the channels' unit, for every channel or one pair (or null: automatic) per channel. */
+  physicalRange?: readonly [number, number] | readonly (readonly [number, number] | null)[];
+  /** Per channel, the data's finite min/max (a first pass: `scanDataRanges`), to fit ranges to them. */
+  dataRanges?: readonly ChannelDataRange[];
   /** TALs (besides time-keeping) one record can hold. Default 4. */
   annotationsPerRecord?: number;
   /** Most UTF-8 bytes of one annotation's text. Default 64. */
@@ -90,7 +94,10 @@ export interface EdfWriterStats {
   records: number;
   /** Real samples written per channel (padding excluded). */
   samples: number;
+  /** Samples clamped to the physical range (or NaN/±Infinity), all channels together. */
   clippedSamples: number;
+  /** The same, per channel. */
+  clippedPerChannel: number[];
   paddedSamples: number;
   annotations: number;
   truncatedAnnotations: number;
@@ -102,23 +109,8 @@ export interface EdfWriterStats {
 /** Text of the annotation that marks padded (not recorded) samples. */
 export const EDF_PADDING_ANNOTATION = 'BAD_padding';
 
-const DEFAULT_STEP: Record<ChannelUnit, number> = { uV: 0.1, mV: 1e-4, V: 1e-7, g: 1e-4, count: 1 };
 const MAX_RECORD_BYTES = 10 * 1024 * 1024;
 const FRACTIONS = [1, 0.5, 0.25, 0.2, 0.1, 0.05, 0.04, 0.02, 0.01, 0.005, 0.004, 0.002, 0.001];
-
-/** A number in at most `width` characters (fewer decimals when needed), or null when impossible. */
-export function formatEdfNumber(value: number, width = 8): string | null {
-  if (!Number.isFinite(value)) return null;
-  const plain = String(value);
-  if (plain.length <= width && !/e/i.test(plain)) return plain;
-  for (let d = width; d >= 0; d--) {
-    let text = value.toFixed(d);
-    if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
-    if (text === '-0') text = '0';
-    if (text.length <= width) return text;
-  }
-  return null;
-}
 
 /** Whether `rate × duration` is an integer (within float tolerance). */
 function integralSamples(rate: number, durationS: number): boolean {
@@ -158,12 +150,13 @@ export class EdfWriter {
   readonly info: StreamInfo;
   readonly recordDurationS: number;
   readonly samplesPerRecord: number;
-  /** The written physical/digital ranges, per channel (after fitting 8 characters). */
-  readonly scaling: readonly EdfScaling[];
+  /** The written physical/digital ranges, per channel, in the channel's unit (after fitting 8 characters). */
+  readonly scaling: readonly EdfChannelScaling[];
   readonly stats: EdfWriterStats = {
     records: 0,
     samples: 0,
     clippedSamples: 0,
+    clippedPerChannel: [],
     paddedSamples: 0,
     annotations: 0,
     truncatedAnnotations: 0,
@@ -206,8 +199,6 @@ export class EdfWriter {
     if (this.channels + 1 > 9999) throw new InvalidOptionError('info.channelNames', 'at most 9998 channels (EDF)', this.channels);
     this.rate = info.sampleRateHz;
     this.bps = this.format === 'bdf' ? 3 : 2;
-    const bits = this.bps * 8;
-    const dTop = 2 ** (bits - 1) - 1;
     const bytesPerSecond = this.rate * this.channels * this.bps;
     this.recordDurationS =
       options.recordDurationS === undefined
@@ -230,36 +221,13 @@ export class EdfWriter {
     });
 
     // Physical ranges.
-    const ranges = options.physicalRange;
-    const perChannel = Array.isArray(ranges) && Array.isArray(ranges[0]);
-    if (perChannel && (ranges as readonly unknown[]).length !== this.channels) {
-      throw new InvalidOptionError('physicalRange', `one [min, max] per channel (${this.channels})`, ranges);
-    }
-    this.scaling = info.channelNames.map((_, c) => {
-      const name = perChannel ? `physicalRange[${c}]` : 'physicalRange';
-      let pmin: number;
-      let pmax: number;
-      let dmin = -dTop - 1;
-      let dmax = dTop;
-      if (ranges !== undefined) {
-        const pair = (perChannel ? (ranges as readonly (readonly [number, number])[])[c] : ranges) as readonly [number, number];
-        pmin = checkNumber('option', `${name}[0]`, pair?.[0]);
-        pmax = checkNumber('option', `${name}[1]`, pair?.[1]);
-        if (!(pmin < pmax)) throw new InvalidOptionError(name, 'a pair [min, max] with min < max', pair);
-      } else {
-        const scale = info.adcScale[c]!;
-        const step = scale > 0 ? scale : DEFAULT_STEP[info.units[c]!];
-        pmax = dTop * step;
-        pmin = -pmax;
-        if (scale > 0) dmin = -dTop;
-      }
-      const minText = formatEdfNumber(pmin);
-      const maxText = formatEdfNumber(pmax);
-      if (minText === null || maxText === null || Number(minText) >= Number(maxText)) {
-        throw new InvalidOptionError(name, 'a physical range that fits 8 characters', [pmin, pmax]);
-      }
-      return { physicalMin: Number(minText), physicalMax: Number(maxText), digitalMin: dmin, digitalMax: dmax };
+    this.scaling = planEdfScaling({
+      format: this.format,
+      info,
+      ...(options.physicalRange !== undefined ? { physicalRange: options.physicalRange } : {}),
+      ...(options.dataRanges !== undefined ? { dataRanges: options.dataRanges } : {}),
     });
+    this.stats.clippedPerChannel = new Array<number>(this.channels).fill(0);
     this.zeros = this.scaling.map(digitalZero);
 
     // Identification fields.
@@ -302,7 +270,11 @@ export class EdfWriter {
       const n = Math.min(this.samplesPerRecord - this.filled, block.length - offset);
       for (let c = 0; c < this.channels; c++) {
         const at = (c * this.samplesPerRecord + this.filled) * this.bps;
-        this.stats.clippedSamples += encodePhysical(block.data, c * block.length + offset, n, this.scaling[c]!, this.bps, this.record, at);
+        const clipped = encodePhysical(block.data, c * block.length + offset, n, this.scaling[c]!, this.bps, this.record, at);
+        if (clipped > 0) {
+          this.stats.clippedSamples += clipped;
+          this.stats.clippedPerChannel[c]! += clipped;
+        }
       }
       this.filled += n;
       offset += n;
@@ -339,11 +311,37 @@ export class EdfWriter {
     return this.stats;
   }
 
-  /** Human-readable remarks about clipping, padding and annotations. */
+  /**
+   * What the file lost or coarsened: samples clipped (per channel, with the range) and channels
+   * whose digital step is coarser than their source's resolution. Empty when nothing was lost.
+   */
+  warnings(): string[] {
+    const out: string[] = [];
+    const s = this.stats;
+    if (s.clippedSamples > 0) {
+      const each = s.clippedPerChannel
+        .map((n, c) => (n > 0 ? `${JSON.stringify(this.info.channelNames[c])} ${n} (range ${describeRange(this.scaling[c]!, this.info.units[c]!)})` : ''))
+        .filter((t) => t !== '');
+      out.push(`${this.path}: CLIPPED ${s.clippedSamples} samples outside the physical range (or not numbers): ${each.join(', ')}`);
+    }
+    const coarse = coarseChannels(this.scaling);
+    if (coarse.length > 0) {
+      const first = coarse[0]!;
+      const f = this.scaling[first]!;
+      const unit = this.info.units[first]!;
+      out.push(
+        `${this.path}: ${this.format === 'edf' ? "EDF's 16 bits" : 'the digital range'} cannot hold ${coarse.length} of ${this.channels} channels at their source's resolution ` +
+          `(e.g. ${JSON.stringify(this.info.channelNames[first])}: ${describeRange(f, unit)} in steps of ${f.step.toPrecision(3)} ${unit}, source ${f.resolution.toPrecision(3)} ${unit})` +
+          (this.format === 'edf' ? '; write .bdf (24-bit) to keep every value' : ''),
+      );
+    }
+    return out;
+  }
+
+  /** Human-readable remarks about padding and annotations (losses are in `warnings()`). */
   notes(): string[] {
     const s = this.stats;
     const out: string[] = [];
-    if (s.clippedSamples > 0) out.push(`${this.path}: ${s.clippedSamples} samples were outside the physical range and were clamped`);
     if (s.paddedSamples > 0) out.push(`${this.path}: ${s.paddedSamples} samples per channel are padding, marked ${EDF_PADDING_ANNOTATION}`);
     if (s.truncatedAnnotations > 0) out.push(`${this.path}: ${s.truncatedAnnotations} annotation texts were cut to ${this.maxTextBytes} bytes`);
     if (s.droppedAnnotations > 0) out.push(`${this.path}: ${s.droppedAnnotations} annotations found no room in a record and were dropped`);
@@ -466,9 +464,9 @@ export class EdfWriter {
     };
     each(16, (c) => this.labels[c]!, annotationLabel);
     each(80, () => '', '');
-    each(8, (c) => this.info.units[c]!, '');
-    each(8, (c) => formatEdfNumber(this.scaling[c]!.physicalMin)!, '-1');
-    each(8, (c) => formatEdfNumber(this.scaling[c]!.physicalMax)!, '1');
+    each(8, (c) => this.scaling[c]!.dimension, '');
+    each(8, (c) => this.scaling[c]!.minText, '-1');
+    each(8, (c) => this.scaling[c]!.maxText, '1');
     each(8, (c) => String(this.scaling[c]!.digitalMin), String(aMin));
     each(8, (c) => String(this.scaling[c]!.digitalMax), String(aMax));
     each(80, () => '', '');

@@ -3,7 +3,8 @@
  * sign, digits, an optional fraction. Up to 15 significant digits and 22 decimals the result is
  * the correctly rounded double, identical to `Number(text)` (an exact integer divided by an exact
  * power of ten is rounded once); anything longer, or with an exponent, goes through `Number`.
- * Returns NaN for anything that is not a plain decimal number.
+ * Returns NaN for anything that is not a plain decimal number, and for one too large for a
+ * double (`1e999` would be Infinity): every number returned is finite.
  */
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -53,7 +54,13 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number): num
 
 function slow(bytes: Uint8Array, start: number, end: number): number {
   const text = fieldText(bytes, start, end);
-  return PLAIN.test(text) ? Number(text) : NaN;
+  const value = PLAIN.test(text) ? Number(text) : NaN;
+  return Number.isFinite(value) ? value : NaN;
+}
+
+/** Whether `text` is written as a decimal number but overflows a double (`1e999`, `-1e400`). */
+export function overflowsDouble(text: string): boolean {
+  return PLAIN.test(text.trim()) && !Number.isFinite(Number(text));
 }
 
 /** The bytes as text (for error messages and header lines). */

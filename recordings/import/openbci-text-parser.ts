@@ -11,10 +11,11 @@
  * is held back. If another data line follows, it was in the middle of the file and its error is
  * thrown (file, line, column, field, expected, seen). If the file ends instead, it was the last
  * line — a recording cut short — and it is dropped and reported in `dropped`. Empty lines and `%`
- * comment lines are skipped anywhere.
+ * comment lines are skipped anywhere. A UTF-8 byte-order mark before the first line is ignored.
+ * Values must be finite: `NaN`, and `1e999` (which overflows to Infinity), are not numbers here.
  */
 import { InvalidDataError } from '../../core/index.js';
-import { fieldText, parseDecimal, trimField } from './decimal-field.js';
+import { fieldText, overflowsDouble, parseDecimal, trimField } from './decimal-field.js';
 
 export type FieldRole = 'index' | 'value' | 'timestamp' | 'marker' | 'skip';
 
@@ -172,6 +173,8 @@ export class OpenBciTextParser {
 
   private handleLine(bytes: Uint8Array, start: number, end: number): void {
     const line = ++this.lines;
+    // A UTF-8 byte-order mark (Windows editors write one) is not part of the first line.
+    if (line === 1 && end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
     if (end > start && bytes[end - 1] === CR) end--;
     if (end - start > this.maxLineBytes) {
       throw new InvalidDataError(`${this.source}: line ${line}`, `a line of at most ${this.maxLineBytes} bytes`, 'a longer one');
@@ -237,7 +240,7 @@ export class OpenBciTextParser {
             expected,
             fieldText(bytes, s, e),
           );
-        if (Number.isNaN(v)) return bad('a number');
+        if (Number.isNaN(v)) return bad(overflowsDouble(fieldText(bytes, s, e)) ? 'a finite number (this one overflows a double)' : 'a number');
         if (role === 'value') {
           row.values[layout.channel[field]!] = v;
         } else if (role === 'index') {

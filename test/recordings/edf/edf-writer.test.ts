@@ -154,8 +154,10 @@ describe('EdfWriter → readEdf round trip', () => {
     for (let i = 0; i < 400; i++) data[i] = i % 5 === 0 ? 1000 : i % 7 === 0 ? Number.NaN : -50;
     w.write(createSampleBlock({ info: si, first: 0, length: 100, data, hostTime: 0 }));
     const clipped = [...data].filter((v) => !(v >= -100 && v <= 100)).length;
-    expect(w.close().clippedSamples).toBe(clipped);
-    expect(w.notes().join('\n')).toMatch(new RegExp(`${clipped} samples were outside the physical range`));
+    const stats = w.close();
+    expect(stats.clippedSamples).toBe(clipped);
+    expect(stats.clippedPerChannel).toEqual([0, 1, 2, 3].map((c) => [...data.subarray(c * 100, (c + 1) * 100)].filter((v) => !(v >= -100 && v <= 100)).length));
+    expect(w.warnings().join('\n')).toMatch(new RegExp(`CLIPPED ${clipped} samples .*"Fp1" ${stats.clippedPerChannel[0]} \\(range -100…100 uV\\)`));
     const { data: back } = readAllSamples(readEdf(path));
     expect(back[0]).toBeCloseTo(100, 2);
     expect(back[1]).toBeCloseTo(-50, 2);
