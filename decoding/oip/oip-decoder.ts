@@ -95,6 +95,8 @@ async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: numbe
   } catch (error) {
     const e = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new RemoteError(`no answer within ${timeoutMs} ms`);
+    // undici's UND_ERR_SOCKET: the server closed a kept-alive connection under the request (it died or restarted).
+    if (e.cause?.code === 'UND_ERR_SOCKET') throw new RemoteError(`the connection closed under the request (${e.cause.message ?? 'other side closed'})`);
     throw new RemoteError(`unreachable (${e.cause?.code ?? e.cause?.message ?? e.message ?? String(error)})`);
   }
 }

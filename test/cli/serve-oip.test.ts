@@ -102,7 +102,7 @@ describe('neurostream serve / run --oip', () => {
       },
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/WARNING: model server http:\/\/127\.0\.0\.1:\d+ \(kalman\) (unreachable \(ECONN(REFUSED|RESET)\)|the answer broke off \(.*\)|HTTP 503: .*shutting down|no answer within 100 ms): decoding locally with onnx:kalman\.onnx \(cpu\) until it answers again/);
+    expect(r.stderr).toMatch(/WARNING: model server http:\/\/127\.0\.0\.1:\d+ \(kalman\) (unreachable \(ECONN(REFUSED|RESET)\)|the answer broke off \(.*\)|the connection closed under the request \(.*\)|HTTP 503: .*shutting down|no answer within 100 ms): decoding locally with onnx:kalman\.onnx \(cpu\) until it answers again/);
     expect(r.stdout).toMatch(/decoder oip:kalman@127\.0\.0\.1:\d+ \(cpu \(fallback: server unreachable\)\)/);
     // No bin was lost to the switch.
     const intents = openRecording(rec).intents();
