@@ -6,6 +6,7 @@ import { ArrowStreamFileReader } from '../../recordings/arrow/arrow-stream-file-
 import { openRecording } from '../../recordings/recording-reader.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { runCli } from '../helpers/cli.js';
+import { smallDisk } from '../helpers/small-disk.js';
 
 const RATE = 30_000;
 
@@ -154,6 +155,32 @@ describe('neurostream run --record / replay', () => {
     expect(samples).toBeGreaterThan(0);
     expect(samples % 15_000).toBe(0); // whole 500 ms batches, nothing half-written
   }, 60_000);
+
+  it('counts in the manifest and the summary only what the full disk holds (a real small tmpfs)', async () => {
+    // 64 ch × 30 kHz is 7.7 MB/s: a 20 MB disk fills in the third second (a partly written
+    // batch is cut); a 2 MB disk cannot take the first 500 ms batch at all.
+    for (const [sizeBytes, expectSome] of [[20_000_000, true], [2_000_000, false]] as const) {
+      const disk = smallDisk(sizeBytes);
+      try {
+        const dir = join(disk.dir, 'rec');
+        const r = await runCli(['run', '--channels', '64', '--duration', '3', '--no-dashboard', '--record', dir], { shellPrefix: disk.shellPrefix, timeoutMs: 60_000 });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/RECORDING INCOMPLETE in .*rec: recording failed/);
+        const rows = samplesIn(dir);
+        let end = 0;
+        for (const block of openRecording(dir).blocks({ markers: false })) end = block.first + block.length;
+        if (expectSome) expect(rows).toBeGreaterThan(0);
+        else expect(rows).toBe(0);
+        expect(rows).toBeLessThan(90_000);
+        const manifest = readManifest(dir);
+        expect(manifest.status).toBe('failed');
+        expect([manifest.streams[0]!.samples, manifest.streams[0]!.endSample]).toEqual([rows, end]);
+        expect(r.stderr).toContain(`kept ${rows} samples/ch`);
+      } finally {
+        disk.release();
+      }
+    }
+  }, 120_000);
 
   it('writes batches of 500 ms however slowly the session flushes (only the last may be shorter)', async () => {
     const dir = join(tempDir(), 'batches');
