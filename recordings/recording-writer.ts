@@ -10,7 +10,6 @@
  * files are cut back to their last complete batch, the manifest says `failed` and why, and
  * `failure` holds the RecordingError; nothing already written is touched.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import {
@@ -51,7 +50,7 @@ import {
   type RecordingStatus,
   type SessionManifest,
 } from './session-manifest.js';
-import { checkNewDirectory } from './new-directory.js';
+import { checkNewDirectory, makeDirectory } from './new-directory.js';
 import { SignalBatcher } from './signal-batcher.js';
 
 export interface RecordingWriterOptions {
@@ -181,7 +180,7 @@ export class RecordingWriter {
     if (!(batchMs >= 100 && batchMs <= 10_000)) throw new InvalidOptionError('batchMs', 'from 100 to 10000 ms', batchMs);
     checkNewDirectory(dir, 'recording directory');
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
     } catch (error) {
       throw RecordingError.from(error, `creating ${dir}`);
     }
