@@ -21,16 +21,18 @@ describe('SessionRecording', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ns-session-recording-')), 'same');
     const events: [string, RecorderEvent['type']][] = [];
     const recording = new SessionRecording({ pipeline: {}, onEvent: (event, d) => events.push([d, event.type]) });
-    // Stop and start again before the first recorder's worker has made the directory: the second
-    // passes the check, then finds the first one's files there and fails.
-    recording.start(dir, info).writeBlock(createSampleBlock({ info, first: 0, length: 10, data: new Float32Array(20), hostTime: 0 }));
+    // Stop and start again before the first recorder's worker has made the directory: both pass
+    // the check; whichever worker creates the files first records, the other finds them and fails.
+    const block = createSampleBlock({ info, first: 0, length: 10, data: new Float32Array(20), hostTime: 0 });
+    recording.start(dir, info).writeBlock(block);
     void recording.stop();
-    recording.start(dir, info);
+    recording.start(dir, info).writeBlock(block);
     const { statuses } = await recording.finish();
-    expect(statuses.map((s) => [s.dir, s.state, s.incomplete])).toEqual([
+    expect(statuses.map((s) => [s.dir, s.state, s.incomplete]).sort()).toEqual([
       [dir, 'closed', false],
       [dir, 'failed', true],
     ]);
+    expect(statuses.find((s) => !s.incomplete)!.samplesWritten).toBe(10);
     expect(events).toEqual([[dir, 'failed']]);
     expect(readManifest(dir).status).toBe('complete');
     expect(recording.unfinished()).toEqual([]);
