@@ -7,7 +7,8 @@
  * bench/results/decoders): report.json, report.md and two SVG plots (scores, latency).
  * The same command on the same data gives the same scores; only the latencies are timings.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirectory } from '../recordings/new-directory.js';
 import { basename, join, resolve } from 'node:path';
 import { InvalidOptionError } from '../core/index.js';
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
@@ -121,7 +122,11 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
   }
 
   const dir = resolve(out ?? join('bench', 'results', 'decoders'));
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirectory(dir); // one level at a time: a recursive mkdir spins forever under /proc
+  } catch (error) {
+    throw new InvalidOptionError(`--out ${dir}`, 'a directory this process can create and write into', (error as Error).message);
+  }
   const metric = kind === 'continuous' ? 'mean R² (cross-validated)' : 'accuracy (cross-validated)';
   const report = {
     benchmark: 'decoders',
