@@ -5,7 +5,7 @@
  * as they land.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
@@ -417,8 +417,18 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     const streamInfo = info;
     switch (command.name) {
       case 'start-recording': {
-        const dir = timestampedDirectory(flags.recordingsDir ?? 'recordings');
-        recording.start(dir, streamInfo);
+        if (recording.active) throw new Error(`already recording to ${recording.active.dir}: stop it first`);
+        const dir = timestampedDirectory(flags.recordingsDir ?? 'recordings'); // created (claimed) here
+        try {
+          recording.start(dir, streamInfo);
+        } catch (error) {
+          try {
+            rmdirSync(dir); // still empty: nothing was recorded into it (rmdir removes nothing else)
+          } catch {
+            // not empty after all: left as it is
+          }
+          throw error;
+        }
         say(`dashboard: operator ${client.remote} started recording to ${dir}`);
         log.info({ dir, client: client.remote }, 'recording started from the dashboard');
         return { dir };
