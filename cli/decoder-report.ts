@@ -9,10 +9,11 @@
  * DIR is new, empty, or holds an earlier decoders report (which is replaced); any other file in
  * the way is refused before anything runs.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { makeDirectory } from '../recordings/new-directory.js';
 import { basename, join, resolve } from 'node:path';
 import { InvalidOptionError } from '../core/index.js';
-import { checkNewOutputDirectory, checkWritableDirectory } from '../recordings/new-output.js';
+import { checkNewOutputDirectory, checkExistingWritableDirectory } from '../recordings/new-output.js';
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { OnnxDecoder } from '../decoding/onnx/onnx-decoder.js';
@@ -73,7 +74,7 @@ function checkReportDir(dir: string): void {
     if ((error as { code?: string }).code === 'ENOENT') return checkNewOutputDirectory(dir, '--out');
     throw new InvalidOptionError(`--out ${dir}`, 'a directory for the report', (error as { code?: string }).code ?? (error as Error).message);
   }
-  checkWritableDirectory(dir, `--out ${dir}`);
+  checkExistingWritableDirectory(dir, `--out ${dir}`);
   if (!entries.some((f) => REPORT_FILES.includes(f))) return;
   let previous: unknown;
   try {
@@ -153,7 +154,11 @@ export async function decoderReport(inputs: readonly string[], flags: DecoderRep
   }
 
   const dir = resolve(out ?? join('bench', 'results', 'decoders'));
-  mkdirSync(dir, { recursive: true });
+  try {
+    makeDirectory(dir); // one level at a time: a recursive mkdir spins forever under /proc
+  } catch (error) {
+    throw new InvalidOptionError(`--out ${dir}`, 'a directory this process can create and write into', (error as Error).message);
+  }
   const metric = kind === 'continuous' ? 'mean R² (cross-validated)' : 'accuracy (cross-validated)';
   const report = {
     benchmark: 'decoders',

@@ -4,7 +4,8 @@
  * written; nothing existing is overwritten — an input least of all. Checked before any work is
  * done (one clear error line, exit 2); written with O_EXCL, so a file that appears meanwhile is
  * not clobbered either; a write that fails part-way (disk full) leaves no half-written file.
- * Recording directories follow the same rule through `checkNewDirectory`.
+ * A recording directory made by `run --record` may also be an existing empty one, and is proved
+ * writable by a probe file before the session starts (`checkRecordingDestination`, new-directory.ts).
  */
 import { accessSync, constants, lstatSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -31,11 +32,11 @@ export function checkNewFile(path: string, option: string): void {
     if (code !== 'ENOENT') throw new InvalidOptionError(`${option} ${path}`, NEW_FILE, `${code ?? (error as Error).message}`);
   }
   if (existing) throw new InvalidOptionError(`${option} ${path}`, NEW_FILE, existing);
-  checkWritableDirectory(dirname(resolve(path)), `${option} ${path}`);
+  checkExistingWritableDirectory(dirname(resolve(path)), `${option} ${path}`);
 }
 
 /** Refuses a directory that is missing, not a directory, or not writable by this process. */
-export function checkWritableDirectory(dir: string, name: string): void {
+export function checkExistingWritableDirectory(dir: string, name: string): void {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(dir).isDirectory();
@@ -95,7 +96,7 @@ export function checkNewOutputDirectory(dir: string, option: string): void {
   }
   let parent = dirname(resolve(dir));
   while (!lexists(parent) && dirname(parent) !== parent) parent = dirname(parent);
-  checkWritableDirectory(parent, `${option} ${dir}`);
+  checkExistingWritableDirectory(parent, `${option} ${dir}`);
 }
 
 function lexists(path: string): boolean {

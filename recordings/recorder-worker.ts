@@ -25,6 +25,13 @@ export type RecorderCommand =
   | { t: 'decoder'; decoder: Record<string, unknown> }
   | { t: 'close' };
 
+/** A chunk's buffer going back to the pool, with the bytes taken off the queue so far. */
+export interface RecorderRecycleMessage {
+  t: 'recycle';
+  data: Float32Array<ArrayBuffer>;
+  consumed: number;
+}
+
 export interface RecorderProgressMessage {
   t: 'progress' | 'closed' | 'failed' | 'started';
   /** Bytes of commands taken off the queue so far. */
@@ -103,7 +110,7 @@ port.on('message', (command: RecorderCommand) => {
         }),
       );
       consumed += command.bytes;
-      port.postMessage({ t: 'recycle', data }, [data.buffer]); // the writer copied it: back to the pool
+      port.postMessage({ t: 'recycle', data, consumed } satisfies RecorderRecycleMessage, [data.buffer]); // the writer copied it: back to the pool
       break;
     }
     case 'features':

@@ -4,17 +4,20 @@
  * thread that owns the RecordingWriter (recorder-worker.ts): batching, Arrow encoding and the
  * disk all happen there.
  *
- * Backpressure: the bytes posted but not yet taken by the worker are counted. If they exceed
- * `maxQueueBytes` (a disk too slow for the data rate), new blocks are not posted — they are
- * dropped from the recording, counted, and reported through `onEvent` — until the queue drains
- * to half; the recording then shows the hole as a gap caused by the recorder. If the disk fails
- * (full, gone), the worker keeps every complete batch and says why; acquisition goes on.
+ * Backpressure: the bytes posted but not yet taken by the worker are counted. Live (the
+ * default), if they exceed `maxQueueBytes` (a disk too slow for the data rate), new blocks are
+ * not posted — they are dropped from the recording, counted, and reported through `onEvent` —
+ * until the queue drains to half; the recording then shows the hole as a gap caused by the
+ * recorder. Offline (`lossless`: a replay, whose source has no deadline), nothing is ever
+ * dropped: every block is posted, and `busy()` tells the source to wait while more than half of
+ * `maxQueueBytes` is queued. If the disk fails (full, gone), the worker keeps every complete
+ * batch and says why; acquisition goes on.
  */
 import { Worker } from 'node:worker_threads';
 import { channelCount, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import { BlockStager, type StagedChunk } from './block-stager.js';
 import { checkNewDirectory } from './new-directory.js';
-import type { RecorderCommand, RecorderProgressMessage, RecorderWorkerData } from './recorder-worker.js';
+import type { RecorderCommand, RecorderProgressMessage, RecorderRecycleMessage, RecorderWorkerData } from './recorder-worker.js';
 import type { RecordingWriterOptions } from './recording-writer.js';
 
 const WORKER_URL = new URL('./recorder-worker.js', import.meta.url);
@@ -28,6 +31,11 @@ export interface RecorderOptions extends Omit<RecordingWriterOptions, 'info'> {
   maxQueueBytes?: number;
   /** Wall-clock flush interval, so slow streams are on disk within it too (default 1000 ms). */
   flushIntervalMs?: number;
+  /**
+   * Never drop (an offline source that waits on `busy()`): the queue is bounded by the source
+   * waiting, not by dropping. Default false: a live device never waits, the recorder drops loudly.
+   */
+  lossless?: boolean;
   /** Told about overflow, recovery and failure, once each time it happens. */
   onEvent?: (event: RecorderEvent) => void;
 }
@@ -55,6 +63,7 @@ export interface RecorderStatus {
 export class Recorder {
   private readonly worker: Worker;
   private readonly maxQueueBytes: number;
+  private readonly lossless: boolean;
   private readonly onEvent: (event: RecorderEvent) => void;
   private state: RecorderState = 'starting';
   private posted = 0;
@@ -78,8 +87,9 @@ export class Recorder {
     checkNewDirectory(dir, 'recording directory');
     const bytesPerSecond = channelCount(info) * info.sampleRateHz * 4;
     this.maxQueueBytes = options.maxQueueBytes ?? Math.max(64 * 1024 * 1024, 5 * bytesPerSecond);
+    this.lossless = options.lossless === true;
     this.onEvent = options.onEvent ?? (() => {});
-    const { maxQueueBytes: _q, flushIntervalMs, onEvent: _e, ...writer } = options;
+    const { maxQueueBytes: _q, flushIntervalMs, onEvent: _e, lossless: _l, ...writer } = options;
     const workerData: RecorderWorkerData = { dir, info, writer, flushIntervalMs: flushIntervalMs ?? 1000, progressMs: 200 };
     this.worker = new Worker(WORKER_URL, { workerData });
     // Blocks cross to the worker in reused chunks of ~10 ms of samples.
@@ -90,9 +100,11 @@ export class Recorder {
     }, STAGE_FLUSH_MS);
     this.stageTimer.unref();
     this.closed = new Promise<RecorderStatus>((resolve) => {
-      this.worker.on('message', (message: RecorderProgressMessage | { t: 'recycle'; data: Float32Array<ArrayBuffer> }) => {
-        if (message.t === 'recycle') this.stager.recycle(message.data);
-        else this.onProgress(message);
+      this.worker.on('message', (message: RecorderProgressMessage | RecorderRecycleMessage) => {
+        if (message.t === 'recycle') {
+          this.stager.recycle(message.data);
+          this.consumed = Math.max(this.consumed, message.consumed); // a waiting source learns of the drain at once
+        } else this.onProgress(message);
       });
       this.worker.on('error', (error) => this.fail(`recorder worker crashed: ${error.message}`));
       this.worker.on('exit', () => {
@@ -113,6 +125,15 @@ export class Recorder {
       droppedSamples: this.dropped,
       ...(this.error ? { error: this.error } : {}),
     };
+  }
+
+  /**
+   * Whether a lossless recorder has more than half of `maxQueueBytes` waiting for its worker: an
+   * offline source waits while this is true. Always false for a live recorder (it drops instead)
+   * and for one that failed or is closing (nothing more will be taken).
+   */
+  busy(): boolean {
+    return this.lossless && this.accepting() && this.posted - this.consumed > this.maxQueueBytes / 2;
   }
 
   /** Records a block of the stream (copied into a staging chunk; the block itself is not touched). */
@@ -193,8 +214,12 @@ export class Recorder {
     return !this.closing && (this.state === 'starting' || this.state === 'recording' || this.state === 'overflow');
   }
 
-  /** Whether `bytes` more may be queued; switches in and out of overflow loudly. */
+  /** Whether `bytes` more may be queued (always, when lossless); switches in and out of overflow loudly. */
   private admit(bytes: number): boolean {
+    if (this.lossless) {
+      this.posted += bytes;
+      return true;
+    }
     const queued = this.posted - this.consumed;
     if (this.state === 'overflow') {
       if (queued > this.maxQueueBytes / 2) return false;

@@ -10,7 +10,6 @@
  * files are cut back to their last complete batch, the manifest says `failed` and why, and
  * `failure` holds the RecordingError; nothing already written is touched.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import {
@@ -51,7 +50,7 @@ import {
   type RecordingStatus,
   type SessionManifest,
 } from './session-manifest.js';
-import { checkNewDirectory } from './new-directory.js';
+import { checkNewDirectory, makeDirectory } from './new-directory.js';
 import { SignalBatcher } from './signal-batcher.js';
 
 export interface RecordingWriterOptions {
@@ -79,14 +78,25 @@ export interface RecordingProgress {
   readonly intents: number;
 }
 
-/** One sample stream's file, batcher and bookkeeping. */
+/**
+ * One sample stream's file, batcher and bookkeeping. What the manifest says (`samples`,
+ * `endSample`, `gaps`) counts only rows durably in the file: it moves when a batch was written
+ * whole, never when a block is merely appended to the batcher.
+ */
 class StreamFile {
   readonly schema: Schema;
   readonly file: ArrowStreamFileWriter;
   readonly batcher: SignalBatcher;
+  /** Gaps before rows that are in the file. */
   readonly gaps: RecordedGap[] = [];
+  /** Rows in the file, and one past the last sample index in it. */
   samples = 0;
   endSample = 0;
+  /** Gaps met in blocks appended but not written yet. */
+  private pendingGaps: RecordedGap[] = [];
+  /** Blocks appended so far (for order and gap checks): whether any, and one past the last sample. */
+  private appendedAny = false;
+  private appendedEnd = 0;
 
   constructor(
     readonly info: StreamInfo,
@@ -105,25 +115,39 @@ class StreamFile {
     if (block.info.channelNames.length !== this.info.channelNames.length) {
       throw new InvalidOptionError(`block for ${this.name}`, `${this.info.channelNames.length} channels (as the recording)`, block.info.channelNames.length);
     }
-    if (this.samples === 0) return; // a recording may start anywhere on the stream's clock
-    if (block.first < this.endSample) {
-      throw new InvalidOptionError(`block for ${this.name} first sample`, `at least ${this.endSample} (blocks in order)`, block.first);
+    if (!this.appendedAny) return; // a recording may start anywhere on the stream's clock
+    if (block.first < this.appendedEnd) {
+      throw new InvalidOptionError(`block for ${this.name} first sample`, `at least ${this.appendedEnd} (blocks in order)`, block.first);
     }
-    if (block.first > this.endSample) {
-      const missing = block.first - this.endSample;
+    if (block.first > this.appendedEnd) {
+      const missing = block.first - this.appendedEnd;
       const cause = block.gap && block.gap.missing === missing ? 'device' : 'recorder';
-      this.gaps.push({ sample: block.first, missing, cause });
+      this.pendingGaps.push({ sample: block.first, missing, cause });
     }
   }
 
+  /** A block was appended whole. */
+  appended(block: SampleBlock): void {
+    this.appendedAny = true;
+    this.appendedEnd = blockEnd(block);
+  }
+
+  /** Writes the rows gathered as one record batch; only then are they counted. Throws if the file refuses. */
   flush(): void {
     if (this.batcher.length === 0) return;
     const { samples, data, length } = this.batcher.take();
     this.file.writeBatch(signalsBatch(this.schema, samples, data, length));
+    this.samples += length;
+    this.endSample = Number(samples[length - 1]!) + 1;
+    if (this.pendingGaps.length > 0) {
+      const end = this.endSample;
+      this.gaps.push(...this.pendingGaps.filter((g) => g.sample < end));
+      this.pendingGaps = this.pendingGaps.filter((g) => g.sample >= end);
+    }
   }
 
   recorded(): RecordedStream {
-    return { file: this.name, info: this.info, samples: this.samples, endSample: this.endSample, gaps: this.gaps };
+    return { file: this.name, info: this.info, samples: this.samples, endSample: this.endSample, gaps: [...this.gaps] };
   }
 }
 
@@ -156,7 +180,7 @@ export class RecordingWriter {
     if (!(batchMs >= 100 && batchMs <= 10_000)) throw new InvalidOptionError('batchMs', 'from 100 to 10000 ms', batchMs);
     checkNewDirectory(dir, 'recording directory');
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
     } catch (error) {
       throw RecordingError.from(error, `creating ${dir}`);
     }
@@ -214,8 +238,7 @@ export class RecordingWriter {
       }
       if (this.failure) return;
     }
-    stream.samples += block.length;
-    stream.endSample = blockEnd(block);
+    stream.appended(block);
   }
 
   writeMarkers(markers: readonly Marker[]): void {
@@ -227,7 +250,6 @@ export class RecordingWriter {
       this.markers = { schema, file, pending: [] };
     }
     this.markers.pending.push(...markers);
-    this.counts.markers += markers.length;
   }
 
   writeFeatures(frame: FeatureFrame): void {
@@ -239,7 +261,6 @@ export class RecordingWriter {
       this.features = { schema, file, pending: [] };
     }
     this.features.pending.push(frame);
-    this.counts.features++;
   }
 
   writeIntent(intent: Intent): void {
@@ -251,7 +272,6 @@ export class RecordingWriter {
       this.intents = { schema, file, pending: [] };
     }
     this.intents.pending.push(intent);
-    this.counts.intents++;
   }
 
   /** Flushes when nothing was flushed for `ms` (a slow stream still reaches the disk in time). */
@@ -284,21 +304,38 @@ export class RecordingWriter {
     this.lastFlush = hostNowMs();
     this.guard(() => {
       for (const stream of this.streams) stream.flush();
-      if (this.markers && this.markers.pending.length > 0) {
-        this.markers.file.writeBatch(markersBatch(this.markers.schema, this.markers.pending));
-        this.markers.pending = [];
-      }
-      if (this.features && this.features.pending.length > 0) {
-        this.features.file.writeBatch(featuresBatch(this.features.schema, this.features.pending));
-        this.features.pending = [];
-      }
-      if (this.intents && this.intents.pending.length > 0) {
-        this.intents.file.writeBatch(intentsBatch(this.intents.schema, this.intents.pending));
-        this.intents.pending = [];
-      }
+      this.flushEvents();
       if (this.options.fsync) for (const file of this.files()) file.sync();
       this.writeManifestNow();
     });
+  }
+
+  /** Writes the markers, feature frames and intents gathered; each is counted once its batch is in the file. */
+  private flushEvents(): void {
+    this.flushMarkers();
+    this.flushFeatures();
+    this.flushIntents();
+  }
+
+  private flushMarkers(): void {
+    if (!this.markers || this.markers.pending.length === 0) return;
+    this.markers.file.writeBatch(markersBatch(this.markers.schema, this.markers.pending));
+    this.counts.markers += this.markers.pending.length;
+    this.markers.pending = [];
+  }
+
+  private flushFeatures(): void {
+    if (!this.features || this.features.pending.length === 0) return;
+    this.features.file.writeBatch(featuresBatch(this.features.schema, this.features.pending));
+    this.counts.features += this.features.pending.length;
+    this.features.pending = [];
+  }
+
+  private flushIntents(): void {
+    if (!this.intents || this.intents.pending.length === 0) return;
+    this.intents.file.writeBatch(intentsBatch(this.intents.schema, this.intents.pending));
+    this.counts.intents += this.intents.pending.length;
+    this.intents.pending = [];
   }
 
   /** Runs a write; a failure stops the recording (files kept up to their last complete batch). */
@@ -340,11 +377,12 @@ export class RecordingWriter {
     this.failure = error;
     this.status = 'failed';
     // Keep what is still in memory where the files can take it (a failed file refuses, and keeps its own).
-    for (const stream of this.streams) {
+    const writes = [...this.streams.map((stream) => () => stream.flush()), () => this.flushMarkers(), () => this.flushFeatures(), () => this.flushIntents()];
+    for (const write of writes) {
       try {
-        stream.flush();
+        write();
       } catch {
-        // that stream's file is the one that failed
+        // that file is one that failed (or the disk is full): it keeps what it had
       }
     }
     for (const file of this.files()) file.close();

@@ -22,8 +22,10 @@ export interface ReplayOptions {
   /** Called with the sample index reached after each block (progress displays). */
   onProgress?: (endSample: number) => void;
   /**
-   * Asked before each block at `'max'`: while it answers true (a consumer still busy — a decoder
-   * with bins queued), the replay waits instead of outrunning it, so nothing downstream drops.
+   * Asked before each block, at any speed: while it answers true (a lossless consumer still busy —
+   * a decoder with bins queued, a recorder with data queued for the disk), the replay waits
+   * instead of outrunning it, so nothing downstream drops. A replay has no deadline: at a paced
+   * speed the time waited moves the schedule on, rather than being caught up in a burst.
    */
   holdBack?: () => boolean;
 }
@@ -57,35 +59,36 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
       options.onProgress?.(block.first + block.length);
     };
 
+    /** The block the replay waits to emit while a consumer is busy, and since when it waits. */
     let held: SampleBlock | undefined;
-    const resume = (): void => {
-      timer = undefined;
-      if (stopped) return;
-      if (options.holdBack?.()) {
-        timer = setTimeout(resume, 1);
-        return;
-      }
-      const block = held!;
-      held = undefined;
-      emit(block);
-      step();
-    };
+    let heldSince = -1;
     const step = (): void => {
       timer = undefined;
       try {
         const sliceStart = hostNowMs();
         while (!stopped) {
-          const next = blocks.next();
-          if (next.done) {
-            subscriber.complete();
+          let block: SampleBlock;
+          if (held) {
+            block = held;
+            held = undefined;
+          } else {
+            const next = blocks.next();
+            if (next.done) {
+              subscriber.complete();
+              return;
+            }
+            block = next.value;
+          }
+          if (options.holdBack?.()) {
+            // A consumer is behind: wait for it (checking every millisecond), then go on with this block.
+            held = block;
+            if (heldSince < 0) heldSince = hostNowMs();
+            timer = setTimeout(step, 1);
             return;
           }
-          const block = next.value;
-          if (speed === 'max' && options.holdBack?.()) {
-            // The consumer is behind: wait for it (checking every millisecond), then go on with this block.
-            held = block;
-            timer = setTimeout(resume, 1);
-            return;
+          if (heldSince >= 0) {
+            if (startWall >= 0) startWall += hostNowMs() - heldSince; // the pace resumes from here
+            heldSince = -1;
           }
           if (speed === 'max') {
             emit(block);

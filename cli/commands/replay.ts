@@ -14,9 +14,6 @@ import { addDashboardFlags } from '../session-dashboard.js';
 import { runSession, type SessionPipeline } from './run.js';
 import { progressBar } from '../progress.js';
 
-/** Bins a decoder may hold before the replay waits for it. */
-const MAX_DECODER_BACKLOG = 64;
-
 export interface ReplayFlags {
   speed: ReplaySpeed;
   dsp?: boolean;
@@ -69,14 +66,15 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
   const total = stream.endSample;
   let reached = 0;
   const bar = progressBar(total);
-  // A decoder slower than the replay (an ONNX model at --speed max) holds the replay back rather
-  // than drop bins: the replayed intents are then the live ones, bit for bit.
-  let backlog: () => number = () => 0;
+  // A consumer slower than the replay (an ONNX model, or the disk of --record, at --speed max)
+  // holds the replay back rather than drop anything: the replayed intents are then the live ones,
+  // and the new recording the old one, bit for bit. The session says when one is busy.
+  let busy: () => boolean = () => false;
   const source = replaySource(recording, {
     speed: flags.speed,
     blockMs: flags.blockMs,
     onProgress: (end) => (reached = end),
-    holdBack: () => backlog() > MAX_DECODER_BACKLOG,
+    holdBack: () => busy(),
   });
   // What opening found now (a session not finalised); what reading finds (files cut short) at the end.
   const noted = recording.notes.length;
@@ -107,7 +105,7 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       source,
       completeReason: 'end of recording',
       offline: true,
-      bindBacklog: (fn) => (backlog = fn),
+      bindHoldBack: (fn) => (busy = fn),
       status: () => `replay ${bar(reached)} ${(reached / recording.info.sampleRateHz).toFixed(1)}/${(total / recording.info.sampleRateHz).toFixed(1)} s at ${flags.speed === 'max' ? 'max speed' : `${flags.speed}x`}`,
     },
   );

@@ -5,7 +5,7 @@
  * as they land.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
@@ -14,7 +14,7 @@ import { InvalidOptionError, NeurostreamError, type Intent, type SampleBlock, ty
 import { readEpochMetadata, type EpochMetadata } from '../../decoding/onnx/onnx-convention.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { OipDecoder } from '../../decoding/oip/oip-decoder.js';
-import { checkNewDirectory } from '../../recordings/new-directory.js';
+import { checkRecordingDestination } from '../../recordings/new-directory.js';
 import type { RecorderStatus } from '../../recordings/recorder.js';
 import { createMarker, type Marker } from '../../core/marker.js';
 import type { DashboardCommand } from '../../dashboard/server/dashboard-server.js';
@@ -77,6 +77,8 @@ export interface RunFlags extends Partial<DashboardFlags> {
 const MAX_MARKER_TEXT = 200;
 
 export const SESSION_DECODERS = ['kalman', 'none'] as const;
+/** Bins a decoder may hold before an offline source waits for it. */
+const MAX_DECODER_BACKLOG = 64;
 /** How long the end of a session waits for a decoder still calibrating. */
 const DRAIN_TIMEOUT_MS = 30_000;
 export type SessionDecoderName = (typeof SESSION_DECODERS)[number];
@@ -89,10 +91,16 @@ export interface SessionInput {
   completeReason: string;
   /** Shown at the end of the status line (e.g. replay progress). */
   status?: () => string;
-  /** An offline source (replay): the decoder loses no bin, and the source may ask `backlog()`. */
+  /**
+   * An offline source (replay): no consumer may drop — the decoder loses no bin, the recorder no
+   * sample — and the source waits on `busy()` instead.
+   */
   offline?: boolean;
-  /** Given the session's decoder backlog once the session is built (offline sources hold back on it). */
-  bindBacklog?: (backlog: () => number) => void;
+  /**
+   * Given, once the session is built, the one question an offline source asks before each block:
+   * is any lossless consumer (decoder, recorder) busy? It waits while the answer is yes.
+   */
+  bindHoldBack?: (busy: () => boolean) => void;
 }
 
 /**
@@ -151,9 +159,9 @@ export interface SessionPipeline {
   providers?: string[];
 }
 
-/** Refuses a `--record` directory that already holds something, before the device starts. */
+/** Refuses a `--record` directory that already holds something, or that cannot be made and written, before the device starts. */
 export function checkRecordDir(dir: string | undefined): void {
-  if (dir !== undefined) checkNewDirectory(dir, '--record');
+  if (dir !== undefined) checkRecordingDestination(dir, '--record');
 }
 
 function describeSize(status: RecorderStatus): string {
@@ -171,6 +179,27 @@ function formatRecorder(status: RecorderStatus): string {
   if (status.state === 'failed') return `REC FAILED (kept ${size})`;
   if (status.state === 'overflow') return `REC OVERFLOW: disk too slow, dropping (${size}, ${status.droppedSamples} dropped)`;
   return `rec ${size}${status.droppedSamples > 0 ? ` (${status.droppedSamples} dropped)` : ''}`;
+}
+
+/** What a session stopped by a second signal leaves undone, for its last line. */
+function describeUnfinished(recordings: readonly string[], draining: boolean): string {
+  const parts = [
+    ...(draining ? ['the decoder\'s pending bins were not decoded'] : []),
+    ...recordings.map((dir) => `the recording in ${dir} was not finalised (readable up to its last flush, ≤ 1 s old)`),
+  ];
+  return parts.length > 0 ? parts.join('; ') : 'every recording was finalised';
+}
+
+/**
+ * Ends the process by `signal` (exit status 128 + its number), at once: not through
+ * `process.exit`, which waits for worker threads — and a worker stuck in a system call (a hung
+ * disk) would hold it forever. The default action of the signal cannot be held up.
+ */
+function exitBySignal(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // Should the signal be ignored (inherited), nothing may keep this process alive either.
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);
 }
 
 export function runCommand(): Command {
@@ -314,6 +343,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   const tty = process.stdout.isTTY === true;
   const recording = new SessionRecording({
     pipeline: (streamInfo) => ({ ...pipelineOf(streamInfo) }),
+    lossless: input?.offline === true,
     onEvent: (event, dir) => {
       log.error({ recording: dir, event: event.type }, event.message);
       process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${event.type === 'resumed' ? '' : 'WARNING: '}${event.message}\n`);
@@ -355,7 +385,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     dashboard?.publisher.pushFeatures(frame, BIN_MS / 1000);
   };
   const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding) : undefined;
-  input?.bindBacklog?.(() => chain?.backlog() ?? 0);
+  // Backpressure of an offline source, in one place: it waits while any lossless consumer is behind.
+  input?.bindHoldBack?.(() => (chain?.backlog() ?? 0) > MAX_DECODER_BACKLOG || recording.busy());
   /** The status line: stream health, then what the processing chain reports. */
   const statusLine = (): string => {
     if (!info || !health) return `waiting for data from ${label}…`;
@@ -413,8 +444,18 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     const streamInfo = info;
     switch (command.name) {
       case 'start-recording': {
-        const dir = timestampedDirectory(flags.recordingsDir ?? 'recordings');
-        recording.start(dir, streamInfo);
+        if (recording.active) throw new Error(`already recording to ${recording.active.dir}: stop it first`);
+        const dir = timestampedDirectory(flags.recordingsDir ?? 'recordings'); // created (claimed) here
+        try {
+          recording.start(dir, streamInfo);
+        } catch (error) {
+          try {
+            rmdirSync(dir); // still empty: nothing was recorded into it (rmdir removes nothing else)
+          } catch {
+            // not empty after all: left as it is
+          }
+          throw error;
+        }
         say(`dashboard: operator ${client.remote} started recording to ${dir}`);
         log.info({ dir, client: client.remote }, 'recording started from the dashboard');
         return { dir };
@@ -447,6 +488,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   return await new Promise<number>((resolve) => {
     let subscription: Subscription | undefined;
     let finished = false;
+    /** The decoder is being given its last bins (the first step of finishing). */
+    let draining = false;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const finish = (reason: string, code: number): void => {
       if (finished) return;
@@ -456,7 +499,9 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       subscription?.unsubscribe();
       const snapshot = health?.snapshot(hostNowMs()); // the stream's figures end here, not after the drain
       // The decoder may still be calibrating with bins waiting: let it finish them (bounded).
+      draining = chain !== undefined;
       void (chain ? chain.drain(DRAIN_TIMEOUT_MS) : Promise.resolve()).then(() => {
+        draining = false;
         chain?.stop();
         end(reason, code, snapshot);
       });
@@ -492,12 +537,15 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         resolve(code);
       });
     };
+    let signalled = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (finished) {
-        // A second Ctrl-C while files are being finalised (a hung disk): leave now, loudly.
-        process.stderr.write(`neurostream run: ${signal} again: exiting before the recording was finalised (readable up to its last flush)\n`);
-        process.exit(130);
+        // A second Ctrl-C while the session is being finalised (a hung disk, a stuck decoder): leave now, loudly.
+        process.stderr.write(`neurostream run: ${signal} ${signalled ? 'again' : 'while finishing'}: exiting now; ${describeUnfinished(recording.unfinished(), draining)}\n`);
+        exitBySignal(signal);
+        return;
       }
+      signalled = true;
       finish(signal, 0);
     };
     const startRecorder = (streamInfo: StreamInfo): void => {

@@ -130,11 +130,31 @@ export class ArrowStreamFileWriter {
   }
 }
 
-/** writev until every byte is written (writev may write less than asked). */
+/**
+ * Writes that moved no byte in a row before the file is given up on: a file system that keeps
+ * accepting nothing (without an error) would otherwise be retried forever.
+ */
+const MAX_EMPTY_WRITES = 3;
+
+/** The error for a file that accepts no more bytes (it says how far the write got). */
+function noProgress(done: number, total: number): Error {
+  return Object.assign(new Error(`the file system accepted no bytes (${MAX_EMPTY_WRITES} writes in a row) after ${done} of ${total} bytes`), { code: 'EIO' });
+}
+
+/** writev until every byte is written (writev may write less than asked; a bounded number of empty writes). */
 function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
   let pending = chunks.slice();
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  let done = 0;
+  let empty = 0;
   while (pending.length > 0) {
     let written = pending.length === 1 ? writeSync(fd, pending[0]!) : writevSync(fd, pending);
+    if (written === 0) {
+      if (++empty >= MAX_EMPTY_WRITES) throw noProgress(done, total);
+      continue;
+    }
+    empty = 0;
+    done += written;
     let i = 0;
     while (i < pending.length && written >= pending[i]!.byteLength) {
       written -= pending[i]!.byteLength;
@@ -148,7 +168,13 @@ function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
 /** Writes `bytes` at file offset `position`. */
 function writeAt(fd: number, bytes: Uint8Array, position: number): void {
   let done = 0;
-  while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
+  let empty = 0;
+  while (done < bytes.byteLength) {
+    const written = writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
+    if (written === 0 && ++empty >= MAX_EMPTY_WRITES) throw noProgress(done, bytes.byteLength);
+    if (written > 0) empty = 0;
+    done += written;
+  }
 }
 
 function closeQuietly(fd: number): void {

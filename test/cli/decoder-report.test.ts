@@ -79,4 +79,11 @@ describe('neurostream bench decoders', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('bench dsp: expected no data, --out or --model (only bench decoders takes them), got "somewhere"');
   });
+
+  it('says in one line that an --out it cannot create is refused, instead of retrying forever (/proc)', async () => {
+    const m1 = fileURLToPath(sharedData('spiking/m1_binned.csv'));
+    const r = await runCli(['bench', 'decoders', m1, '--features', 'unit_*', '--target', 'vel_x,vel_y', '--out', '/proc/neurostream-test/report'], { timeoutMs: 120_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^neurostream: --out \/proc\/neurostream-test\/report: expected a directory this process can create and write into, got "ENOENT: no such file or directory, mkdir .*\[NS_INVALID_OPTION\]$/);
+  }, 150_000);
 });

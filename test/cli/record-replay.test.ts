@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArrowStreamFileReader } from '../../recordings/arrow/arrow-stream-file-reader.js';
-import { openRecording } from '../../recordings/recording-reader.js';
+import { openRecording, type Recording } from '../../recordings/recording-reader.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { runCli } from '../helpers/cli.js';
+import { smallDisk } from '../helpers/small-disk.js';
 
 const RATE = 30_000;
 
@@ -23,6 +25,24 @@ function samplesIn(dir: string): number {
 function lastBlocks(stdout: string): number {
   const all = [...stdout.matchAll(/blocks (\d+)/g)];
   return Number(all.at(-1)?.[1] ?? 0);
+}
+
+/** Asserts that two recordings hold the same samples, every value bit for bit, at the same indices. */
+function expectSameSignals(a: Recording, b: Recording): void {
+  const left = a.blocks({ markers: false })[Symbol.iterator]();
+  const right = b.blocks({ markers: false })[Symbol.iterator]();
+  let samples = 0;
+  for (;;) {
+    const x = left.next();
+    const y = right.next();
+    expect(x.done).toBe(y.done);
+    if (x.done || y.done) break;
+    expect([y.value.first, y.value.length]).toEqual([x.value.first, x.value.length]);
+    const same = Buffer.from(x.value.data.buffer, x.value.data.byteOffset, x.value.data.byteLength).equals(Buffer.from(y.value.data.buffer, y.value.data.byteOffset, y.value.data.byteLength));
+    expect(same, `samples ${x.value.first}…${x.value.first + x.value.length} differ`).toBe(true);
+    samples += x.value.length;
+  }
+  expect(samples).toBe(a.manifest.streams[0]!.samples);
 }
 
 describe('neurostream run --record / replay', () => {
@@ -75,6 +95,34 @@ describe('neurostream run --record / replay', () => {
     expect(again.markers()).toEqual(liveRecording.markers());
     expect(samplesIn(replayed)).toBe(6 * RATE);
   }, 120_000);
+
+  it('re-records every sample of a 256-channel session bit for bit, at max speed and paced: the replay waits for the disk', async () => {
+    // 10 s of 256 ch × 30 kHz (310 MB): more than the recorder may queue, so a replay that does
+    // not wait for the recorder's disk outruns it.
+    const root = tempDir();
+    try {
+      const source = join(root, 'source');
+      const made = await runCli(['run', '--channels', '256', '--fast', '--duration', '10', '--no-dsp', '--no-dashboard', '--status-interval', '60', '--record', source], { timeoutMs: 120_000 });
+      expect(made.code, made.stderr).toBe(0);
+      const original = openRecording(source);
+      expect(original.manifest.streams[0]!.samples).toBe(10 * RATE);
+      for (const speed of ['max', '10']) {
+        const again = join(root, `again-${speed}`);
+        const r = await runCli(['replay', source, '--speed', speed, '--no-dashboard', '--status-interval', '60', '--record', again], { timeoutMs: 120_000 });
+        expect(r.stderr).toBe(''); // no "recording cannot keep up"
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain(`recorded ${10 * RATE} samples/ch`);
+        const copy = openRecording(again);
+        expect(copy.manifest.status).toBe('complete');
+        expect(copy.manifest.streams[0]!.gaps).toEqual([]);
+        expect(copy.manifest.notes).toEqual([]);
+        expectSameSignals(original, copy);
+        rmSync(again, { recursive: true });
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('paces a replay at the requested speed', async () => {
     const root = tempDir();
@@ -155,6 +203,32 @@ describe('neurostream run --record / replay', () => {
     expect(samples % 15_000).toBe(0); // whole 500 ms batches, nothing half-written
   }, 60_000);
 
+  it('counts in the manifest and the summary only what the full disk holds (a real small tmpfs)', async () => {
+    // 64 ch × 30 kHz is 7.7 MB/s: a 20 MB disk fills in the third second (a partly written
+    // batch is cut); a 2 MB disk cannot take the first 500 ms batch at all.
+    for (const [sizeBytes, expectSome] of [[20_000_000, true], [2_000_000, false]] as const) {
+      const disk = smallDisk(sizeBytes);
+      try {
+        const dir = join(disk.dir, 'rec');
+        const r = await runCli(['run', '--channels', '64', '--duration', '3', '--no-dashboard', '--record', dir], { shellPrefix: disk.shellPrefix, timeoutMs: 60_000 });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/RECORDING INCOMPLETE in .*rec: recording failed/);
+        const rows = samplesIn(dir);
+        let end = 0;
+        for (const block of openRecording(dir).blocks({ markers: false })) end = block.first + block.length;
+        if (expectSome) expect(rows).toBeGreaterThan(0);
+        else expect(rows).toBe(0);
+        expect(rows).toBeLessThan(90_000);
+        const manifest = readManifest(dir);
+        expect(manifest.status).toBe('failed');
+        expect([manifest.streams[0]!.samples, manifest.streams[0]!.endSample]).toEqual([rows, end]);
+        expect(r.stderr).toContain(`kept ${rows} samples/ch`);
+      } finally {
+        disk.release();
+      }
+    }
+  }, 120_000);
+
   it('writes batches of 500 ms however slowly the session flushes (only the last may be shorter)', async () => {
     const dir = join(tempDir(), 'batches');
     expect((await runCli(['run', '--channels', '4', '--duration', '3.3', '--record', dir])).code).toBe(0);
@@ -179,6 +253,59 @@ describe('neurostream run --record / replay', () => {
     expect(onFile.code).toBe(2);
     expect(onFile.stderr).toMatch(/--record .*signals\.arrows: expected a new or empty directory \(recordings are never overwritten\), got "an existing file"/);
   });
+
+  it('refuses a --record directory it cannot create or write, before the device starts (exit 2, one line)', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'a-file'), 'not a directory');
+    // Places that refuse even root: procfs (a recursive mkdir there retries forever), sysfs, a parent that is a file.
+    for (const [dir, reason] of [
+      ['/proc/neurostream-test/rec', /ENOENT/],
+      ['/sys/neurostream-test/rec', /EPERM/],
+      [join(root, 'a-file', 'rec'), /ENOTDIR/],
+    ] as const) {
+      const r = await runCli(['run', '--device', 'eeg', '--fast', '--duration', '1', '--no-dashboard', '--record', dir], { timeoutMs: 30_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^neurostream: --record \S+: expected a (directory this process can create and write into|new or empty directory \(recordings are never overwritten\)), got /);
+      expect(r.stderr).toContain(`--record ${dir}: `);
+      expect(r.stderr).toMatch(reason);
+      expect(r.stdout).not.toMatch(/stopped/); // no session ran
+    }
+    // Where it can: the parents are made, and no probe is left in the recording.
+    const nested = join(root, 'new', 'parents', 'rec');
+    const ok = await runCli(['run', '--device', 'eeg', '--fast', '--duration', '1', '--no-dashboard', '--record', nested], { timeoutMs: 30_000 });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readdirSync(nested).sort()).toEqual(['markers.arrows', 'session.json', 'signals.arrows']);
+  }, 120_000);
+
+  it('ends at a second SIGTERM even while the recording cannot be finalised (its writer stuck in a system call), saying what was left', async () => {
+    const dir = join(tempDir(), 'stuck');
+    let stage = 0;
+    let secondAt = 0;
+    // A FIFO where the writer puts the next manifest: opening it blocks the recorder's worker (no reader, ever).
+    const r = await runCli(['run', '--channels', '16', '--no-dashboard', '--status-interval', '0.1', '--record', dir], {
+      timeoutMs: 30_000,
+      onStdout: (text, child) => {
+        if (stage === 0 && lastBlocks(text) >= 1000) {
+          stage = 1;
+          execFileSync('mkfifo', [join(dir, 'session.json.tmp')]);
+          setTimeout(() => child.kill('SIGTERM'), 2000); // the next flush is stuck by then
+        } else if (stage === 1 && /stopped \(SIGTERM\)/.test(text)) {
+          stage = 2;
+          setTimeout(() => {
+            secondAt = performance.now();
+            child.kill('SIGTERM');
+          }, 1000);
+        }
+      },
+    });
+    expect(stage).toBe(2);
+    expect(secondAt).toBeGreaterThan(0);
+    expect(r.signal).toBe('SIGTERM'); // ended by the second signal itself, not killed by the test's timeout
+    expect(r.stderr).toMatch(/SIGTERM again: exiting now; the recording in \S*stuck was not finalised \(readable up to its last flush/);
+    // What was flushed before the writer got stuck is readable.
+    expect(samplesIn(dir)).toBeGreaterThan(0);
+  }, 60_000);
 
   it('says what is wrong with a directory that is not a recording', async () => {
     const r = await runCli(['replay', tempDir()]);

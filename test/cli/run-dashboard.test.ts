@@ -126,6 +126,32 @@ describe('neurostream run --dashboard', () => {
     expect(replies['number']).toMatchObject({ type: 'error', message: 'value must be a text of 1 to 200 characters' });
   });
 
+  it('gives every recording started from the dashboard its own directory, even started again within the same second', async () => {
+    const root = tempDir();
+    const replies: Record<string, unknown>[] = [];
+    const r = await runCli(['run', '--channels', '16', '--duration', '6', '--no-dsp', '--dashboard', '0', '--recordings-dir', root], {
+      timeoutMs: 60_000,
+      onStdout: onDashboard('operator', async (url) => {
+        const client = await openClient(url);
+        // Start, then Stop and Start clicked together (the second Start does not wait for the first
+        // recording to be finalised), twice: all well within one second.
+        replies.push(await command(client, 'start-recording'));
+        for (let k = 0; k < 2; k++) replies.push(...(await Promise.all([command(client, 'stop-recording'), command(client, 'start-recording')])));
+        client.ws.close();
+      }),
+    });
+    expect(replies.map((reply) => reply['type'])).toEqual(['ack', 'ack', 'ack', 'ack', 'ack']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/INCOMPLETE|WARNING/);
+    const dirs = replies.filter((_, i) => i % 2 === 0).map((reply) => (reply['result'] as { dir: string }).dir);
+    expect(new Set(dirs).size).toBe(3);
+    for (const dir of dirs) {
+      expect(dir.startsWith(root)).toBe(true);
+      expect(readManifest(dir).status).toBe('complete');
+      expect(r.stdout).toContain(`to ${dir}`);
+    }
+  }, 90_000);
+
   it('recalibrates live on an operator request, and a replay of the recording recalibrates at the same sample (intents bit for bit)', async () => {
     const root = tempDir();
     const live = join(root, 'live');

@@ -69,6 +69,29 @@ describe('Recorder', () => {
     expect([...recording.blocks()].reduce((n, b) => n + b.length, 0)).toBe(200_000 + 1000 - dropped);
   });
 
+  it('never drops when lossless (offline): it says it is busy while the queue is over half its bound, and records every sample', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ns-recorder-')), 'r');
+    const events: RecorderEvent[] = [];
+    const recorder = new Recorder(dir, info, { batchMs: 100, maxQueueBytes: 1_000_000, lossless: true, onEvent: (e) => events.push(e) });
+    expect(recorder.busy()).toBe(false);
+    // The same 200 blocks of 64 kB that overflow a live recorder: all queued, none dropped.
+    for (let k = 0; k < 200; k++) recorder.writeBlock(block(k * 1000, 1000));
+    expect(recorder.status()).toMatchObject({ state: expect.stringMatching(/starting|recording/), droppedSamples: 0 });
+    expect(recorder.busy()).toBe(true);
+    // The worker drains: a source waiting on busy() may go on (allow a loaded machine 20 s).
+    for (let waited = 0; recorder.busy() && waited < 20_000; waited += 20) await sleep(20);
+    expect(recorder.busy()).toBe(false);
+    expect(recorder.status().queuedBytes).toBeLessThanOrEqual(500_000);
+    const status = await recorder.close();
+    expect([status.state, status.droppedSamples, status.samplesWritten]).toEqual(['closed', 0, 200_000]);
+    expect(events).toEqual([]);
+    const recording = openRecording(dir);
+    expect(recording.manifest.streams[0]!.gaps).toEqual([]);
+    const read = [...recording.blocks()];
+    expect(read.reduce((n, b) => n + b.length, 0)).toBe(200_000);
+    for (const b of read) expect(b.data[5 * b.length + 3]).toBe(Math.fround(b.first + 3 + 5 / 100));
+  });
+
   it('refuses a destination that is a file, or a directory with something in it, before starting', () => {
     const root = mkdtempSync(join(tmpdir(), 'ns-recorder-'));
     const file = join(root, 'a-file');
@@ -86,4 +109,14 @@ describe('Recorder', () => {
     expect(status.error).toMatch(/recording failed creating \/sys\/neurostream-test\/r: EPERM/);
     expect(events.map((e) => e.type)).toEqual(['failed']);
   });
+
+  it('fails at once, not in an endless retry, where a parent exists but refuses the directory (/proc)', async () => {
+    // procfs answers ENOENT to a new directory: a recursive mkdir retries that forever at 100 % CPU.
+    const events: RecorderEvent[] = [];
+    const recorder = new Recorder('/proc/neurostream-test/r', info, { onEvent: (e) => events.push(e) });
+    const status = await recorder.close();
+    expect(status.state).toBe('failed');
+    expect(status.error).toMatch(/recording failed creating \/proc\/neurostream-test\/r: ENOENT/);
+    expect(events.map((e) => e.type)).toEqual(['failed']);
+  }, 20_000);
 });
