@@ -81,7 +81,7 @@ describe('EDF/BDF headers with impossible rates or ranges: one error naming the 
       expect((thrown as InvalidDataError).code).toBe(ErrorCode.InvalidData);
       expect((thrown as Error).message.startsWith(path)).toBe(true);
       expect((thrown as Error).message).toMatch(c.message);
-      for (const args of [['info', path], ['convert', path, join(dir, `${c.name}-out`)]]) {
+      for (const args of [['info', path], ['convert', path, join(dir, `${c.name}-out/`)]]) {
         const r = await runCli(args, { timeoutMs: 60_000 });
         expect(r.code, r.stderr).toBe(1);
         const lines = r.stderr.split('\n').filter((l) => l !== '');
