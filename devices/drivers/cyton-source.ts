@@ -292,11 +292,12 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
           write = undefined;
           reconnect = undefined;
           if (phase.kind === 'streaming') {
-            awaySince = event.hostTime;
-            // A packet held for its counter is dropped and counted corrupt: nothing will confirm
-            // it now, and the time the device is away covers its slot.
+            // A packet held for its counter is decided from its counter alone (nothing will
+            // follow it now) — before the device is marked away, so its sample (and the gap its
+            // counter tells) lands on the clock before the time the device is away.
             streamParser?.resetCounter();
             if (streamParser) options.onParser?.(streamParser.stats);
+            awaySince = event.hostTime;
             away = { state: 'lost', reason: event.reason, attempt: 1, sinceMs: event.hostTime };
           } else if (away) {
             // The device came back but did not get to streaming: the next attempt follows.
