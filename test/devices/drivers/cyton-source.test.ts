@@ -214,9 +214,11 @@ describe('cytonSource with bit errors on the link (emulate --bit-error-rate)', (
  * A Cyton played in this process on a real pseudo-terminal, for faults the emulator cannot be
  * told to make at an exact moment: `boards[n]` answers the n-th connection, and `garbleFirstBanner`
  * damages the `$$$` of that connection's first banner (as one flipped bit does: `$$$` → `$$%`).
- * `unplug()` makes the device disappear; `replug()` brings it back with the next board.
+ * `silent` leaves that connection's port unanswered; `unplugOnStart` unplugs it when asked to
+ * stream (`b`), before the first packet. `unplug()` makes the device disappear;
+ * `replug()` brings it back with the next board.
  */
-async function scriptedCyton(link: string, boards: readonly { daisy: boolean; garbleFirstBanner?: boolean }[]) {
+async function scriptedCyton(link: string, boards: readonly { daisy: boolean; garbleFirstBanner?: boolean; silent?: boolean; unplugOnStart?: boolean }[]) {
   let pair: PtyPair | undefined;
   let port: SerialPort | undefined;
   let board: CytonBoard | undefined;
@@ -232,6 +234,7 @@ async function scriptedCyton(link: string, boards: readonly { daisy: boolean; ga
     });
     p.on('error', () => {});
     port = p;
+    if (spec.silent) return; // a port that is there but never answers
     const thisBoard = new CytonBoard({
       daisy: spec.daisy,
       seed: 4,
@@ -246,7 +249,10 @@ async function scriptedCyton(link: string, boards: readonly { daisy: boolean; ga
       },
     });
     board = thisBoard;
-    p.on('data', (chunk: Buffer) => thisBoard.receive(new Uint8Array(chunk), hostNowMs()));
+    p.on('data', (chunk: Buffer) => {
+      if (spec.unplugOnStart && chunk.includes(0x62 /* b */)) void unplug();
+      else thisBoard.receive(new Uint8Array(chunk), hostNowMs());
+    });
   };
   const unplug = async (): Promise<void> => {
     board = undefined;
@@ -286,8 +292,36 @@ describe('cytonSource across reconnections', () => {
       expect(blocks[0]!.info.sampleRateHz).toBe(250);
       expect(blocks.filter((b) => b.gap).length).toBeGreaterThanOrEqual(1);
       // The link was reported lost, with attempts counted, then connected again.
-      expect(links[0]).toMatchObject({ state: 'lost', attempt: 1 });
-      expect(links.some((l) => l.state === 'lost' && l.attempt > 1)).toBe(true);
+      const attempts = links.flatMap((l) => (l.state === 'lost' ? [l.attempt] : []));
+      expect(attempts.length).toBeGreaterThan(1);
+      expect(attempts).toEqual(attempts.map((_, i) => i + 1)); // 1, 2, 3… none skipped, none twice
+      expect(links.at(-1)).toEqual({ state: 'connected' });
+    } finally {
+      await device.stop();
+    }
+  }, 60_000);
+
+  it('numbers the reconnection attempts 1, 2, 3… through failed opens, failed handshakes and a loss before the first packet', async () => {
+    const device = await scriptedCyton(link, [{ daisy: false }, { daisy: false, silent: true }, { daisy: false, unplugOnStart: true }, { daisy: false }]);
+    const links: DeviceLinkState[] = [];
+    try {
+      const source = cytonSource({ port: link, bannerTimeoutMs: 150, bannerTries: 1, reconnect: { initialDelayMs: 50, maxDelayMs: 100 }, onLink: (l) => links.push(l) });
+      const done = firstValueFrom(source.pipe(covering(250 * 5), toArray(), timeout(40_000)));
+      await new Promise((r) => setTimeout(r, 1000));
+      await device.unplug(); // reopening fails: 'retrying'
+      await new Promise((r) => setTimeout(r, 400));
+      await device.replug(); // opens, but no banner: the handshake fails, the link is dropped ('lost')
+      await new Promise((r) => setTimeout(r, 1200));
+      await device.unplug();
+      await new Promise((r) => setTimeout(r, 400));
+      await device.replug(); // a Cyton again, gone as soon as it is asked to stream (lost before its first packet)
+      await new Promise((r) => setTimeout(r, 1200));
+      await device.replug(); // and back for good
+      await done;
+      const attempts = links.flatMap((l) => (l.state === 'lost' ? [l.attempt] : []));
+      expect(attempts.length).toBeGreaterThanOrEqual(6);
+      expect(attempts).toEqual(attempts.map((_, i) => i + 1));
+      expect(links.filter((l) => l.state === 'connected')).toHaveLength(1);
       expect(links.at(-1)).toEqual({ state: 'connected' });
     } finally {
       await device.stop();
