@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { firstValueFrom, takeUntil, takeWhile, timeout, timer, toArray } from 'rxjs';
+import { firstValueFrom, takeWhile, timeout, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SampleBlock, hostNowMs } from '../../../core/index.js';
 import { cytonSource } from '../../../devices/drivers/cyton-source.js';
