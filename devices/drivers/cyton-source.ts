@@ -32,7 +32,7 @@ import { parseCytonBanner } from '../protocols/cyton/cyton-banner.js';
 import { CytonGainTracker } from '../protocols/cyton/cyton-gain-tracker.js';
 import { CytonParser, type CytonParserStats, type CytonSample } from '../protocols/cyton/cyton-parser.js';
 import { deviceStreamId } from '../transport/device-id.js';
-import { DeviceError, type DeviceLinkState, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
+import { DeviceError, type DeviceLinkState, type ReconnectOptions, reconnectionAttempt, serialConnection } from '../transport/serial-connection.js';
 
 export interface CytonSourceOptions {
   port: string;
@@ -89,6 +89,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     let bannerTry = 0;
     /** The link while the device is away: lost since when, which reconnection attempt. */
     let away: Extract<DeviceLinkState, { state: 'lost' }> | undefined;
+    /** The serial connection's number for the open attempt whose connection was lost while streaming. */
+    let lostAttempt = 0;
     let gains: CytonGainTracker | undefined;
     let streamParser: CytonParser | undefined;
     // Block building.
@@ -292,22 +294,27 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
           write = undefined;
           reconnect = undefined;
           if (phase.kind === 'streaming') {
-            awaySince = event.hostTime;
-            // A packet held for its counter is dropped and counted corrupt: nothing will confirm
-            // it now, and the time the device is away covers its slot.
+            // A packet held for its counter is decided from its counter alone (nothing will
+            // follow it now) — before the device is marked away, so its sample (and the gap its
+            // counter tells) lands on the clock before the time the device is away.
             streamParser?.resetCounter();
             if (streamParser) options.onParser?.(streamParser.stats);
-            away = { state: 'lost', reason: event.reason, attempt: 1, sinceMs: event.hostTime };
-          } else if (away) {
-            // The device came back but did not get to streaming: the next attempt follows.
-            away = { ...away, attempt: away.attempt + 1 };
+          }
+          if (away) {
+            // The device came back but did not stream again: the next attempt follows (numbered
+            // by the serial connection alone, so no attempt is counted twice).
+            away = { ...away, attempt: reconnectionAttempt(event, lostAttempt) };
+          } else if (phase.kind === 'streaming') {
+            awaySince = event.hostTime;
+            lostAttempt = event.attempt;
+            away = { state: 'lost', reason: event.reason, attempt: reconnectionAttempt(event, lostAttempt), sinceMs: event.hostTime };
           }
           phase = { kind: 'away' };
           flush();
           if (away) options.onLink?.(away);
         } else if (event.type === 'retrying') {
           if (away) {
-            away = { ...away, attempt: away.attempt + 1 };
+            away = { ...away, attempt: reconnectionAttempt(event, lostAttempt) };
             options.onLink?.(away);
           }
         } else if (phase.kind === 'streaming') {

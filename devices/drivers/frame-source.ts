@@ -15,7 +15,7 @@ import { Observable } from 'rxjs';
 import { type SampleBlock, type StreamInfo, createSampleBlock, createStreamInfo } from '../../core/index.js';
 import { FrameParser, type FrameParserStats, type FrameView, decodeFrame } from '../protocols/frame/frame-parser.js';
 import { deviceStreamId } from '../transport/device-id.js';
-import { DeviceError, type DeviceLinkState, type ReconnectOptions, serialConnection } from '../transport/serial-connection.js';
+import { DeviceError, type DeviceLinkState, type ReconnectOptions, reconnectionAttempt, serialConnection } from '../transport/serial-connection.js';
 
 export interface FrameSourceOptions {
   port: string;
@@ -50,6 +50,8 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
     let stall: ReturnType<typeof setTimeout> | undefined;
     let currentReconnect: ((reason: string) => void) | undefined;
     let away: Extract<DeviceLinkState, { state: 'lost' }> | undefined;
+    /** The serial connection's number for the open attempt whose connection was lost while streaming. */
+    let lostAttempt = 0;
     let framesBefore = 0;
 
     const fail = (message: string): void => {
@@ -129,14 +131,17 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
           clearTimeout(stall);
           currentReconnect = undefined;
           parser.reset();
-          // Lost while streaming (or again, while coming back): say so, counting the attempts.
-          away = away ? { ...away, attempt: away.attempt + 1 } : info ? { state: 'lost', reason: event.reason, attempt: 1, sinceMs: event.hostTime } : undefined;
+          // Lost while streaming (or again, while coming back): say so, with the attempts
+          // numbered by the serial connection alone (no attempt counted twice).
+          if (!away && info) lostAttempt = event.attempt;
+          away = away ?? (info ? { state: 'lost', reason: event.reason, attempt: 1, sinceMs: event.hostTime } : undefined);
+          if (away) away = { ...away, attempt: reconnectionAttempt(event, lostAttempt) };
           if (away) options.onLink?.(away);
           return;
         }
         if (event.type === 'retrying') {
           if (away) {
-            away = { ...away, attempt: away.attempt + 1 };
+            away = { ...away, attempt: reconnectionAttempt(event, lostAttempt) };
             options.onLink?.(away);
           }
           return;

@@ -4,7 +4,11 @@
  *
  * Events: `open` (with a `write` function for this connection), `data` (bytes and their arrival
  * time), `lost` (the device went away; a reconnect follows), `retrying` (an attempt to reopen it
- * failed; another follows). The first open must succeed — a port
+ * failed; another follows). Every attempt to open the port is numbered, 1 for the first, one more
+ * for each: `open` and `retrying` carry the number of the attempt that succeeded or failed, `lost`
+ * the number of the attempt whose connection was lost — the next attempt is always that number
+ * plus one, so a driver counts its reconnection attempts from these numbers alone (no event is
+ * counted twice). The first open must succeed — a port
  * that cannot be opened at start is an error naming the path and the system's reason; after that,
  * the connection keeps trying until unsubscribed. Bytes are passed on as they arrive; nothing here
  * parses them.
@@ -30,6 +34,7 @@ export interface SerialConnectionOptions {
 export type ConnectionEvent =
   | {
       type: 'open';
+      /** This open attempt's number (1 for the first; see above). */
       attempt: number;
       write: (data: Uint8Array | string) => Promise<void>;
       /** Drop this connection and reconnect (e.g. the device went silent). */
@@ -37,8 +42,18 @@ export type ConnectionEvent =
       hostTime: number;
     }
   | { type: 'data'; bytes: Uint8Array; hostTime: number }
-  | { type: 'lost'; reason: string; hostTime: number }
+  /** `attempt`: the number of the open attempt whose connection was lost; the next is `attempt + 1`. */
+  | { type: 'lost'; attempt: number; reason: string; hostTime: number }
+  /** `attempt`: the number of the open attempt that failed; the next is `attempt + 1`. */
   | { type: 'retrying'; attempt: number; reason: string; hostTime: number };
+
+/**
+ * The reconnection attempt under way after `event` (1 for the first after the loss), for a device
+ * lost from the connection whose open attempt was numbered `lostAttempt`.
+ */
+export function reconnectionAttempt(event: { attempt: number }, lostAttempt: number): number {
+  return event.attempt + 1 - lostAttempt;
+}
 
 /**
  * Where a driver stands with its device, for status displays: streaming, or lost since `sinceMs`
@@ -74,8 +89,8 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
     let everOpened = false;
     let delay = initialDelayMs;
     let closed = false;
-    /** Ports that opened and have not been lost yet. */
-    const live = new WeakSet<SerialPort>();
+    /** Ports that opened and have not been lost yet, with their open attempt's number. */
+    const live = new WeakMap<SerialPort, number>();
 
     const scheduleRetry = (): void => {
       if (closed) return;
@@ -104,7 +119,7 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
           return;
         }
         everOpened = true;
-        live.add(p);
+        live.set(p, attempt);
         delay = initialDelayMs;
         const write = (data: Uint8Array | string): Promise<void> =>
           new Promise((resolve, reject) => {
@@ -125,7 +140,8 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
 
     /** The connection through `p` is over: say so once, then reconnect or end. */
     const lose = (p: SerialPort, reason: string): void => {
-      if (closed || !live.has(p)) return;
+      const lostAttempt = live.get(p);
+      if (closed || lostAttempt === undefined) return;
       live.delete(p);
       port = undefined;
       if (p.isOpen) p.close(() => {});
@@ -133,7 +149,7 @@ export function serialConnection(options: SerialConnectionOptions): Observable<C
         subscriber.error(new DeviceError(path, `device disconnected (${reason})`));
         return;
       }
-      subscriber.next({ type: 'lost', reason, hostTime: hostNowMs() });
+      subscriber.next({ type: 'lost', attempt: lostAttempt, reason, hostTime: hostNowMs() });
       scheduleRetry();
     };
 

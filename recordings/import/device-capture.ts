@@ -4,7 +4,8 @@
  * parsers, as an ImportedRecording with the live drivers' blocks and gaps:
  *
  *   - 'cyton': OpenBCI Cyton 33-byte packets (CytonParser): 8 EXG channels at 250 Hz, or 16 at
- *     125 Hz with a Daisy (from `daisy`, else from a `v` banner found in the capture), then
+ *     125 Hz with a Daisy (from `daisy`, else from the last clean `v` banner in the capture, read
+ *     strictly by parseCytonBanner as the live driver reads it: a garbled one never makes a Daisy), then
  *     AccelX/Y/Z in g. µV from each channel's gain (the capture does not carry the gains: 24
  *     unless `gains` says otherwise). Gaps from the packet counter. Board text (the banner,
  *     command replies) is skipped and noted.
@@ -30,6 +31,7 @@ import {
   checkOneOf,
   createStreamInfo,
 } from '../../core/index.js';
+import { parseCytonBanner } from '../../devices/protocols/cyton/cyton-banner.js';
 import {
   CYTON_ACCEL_G_PER_COUNT,
   CYTON_CHANNELS,
@@ -112,11 +114,23 @@ function readCytonCapture(path: string, options: DeviceCaptureOptions, searchByt
   if (!found) probe.push(Uint8Array.of(header)); // confirm a lone packet at the very end
   if (!found) throw noData(path, 'cyton', probed, `${probe.stats.skippedBytes} bytes skipped, ${probe.stats.resyncs} candidate packets rejected`);
 
-  const banner = texts.find((t) => /OpenBCI/.test(t));
-  const bannerDaisy = banner !== undefined && ((banner.match(/ADS1299 Device ID/g) ?? []).length >= 2 || /Daisy/.test(banner));
+  // The board's banners, read strictly as the live driver reads them (the link has no checksum:
+  // a garbled banner, or two run together because a `$$$` was lost, never makes a Daisy).
+  const bannerTexts = texts.filter((t) => /OpenBCI/.test(t));
+  const banner = bannerTexts
+    .map(parseCytonBanner)
+    .filter((b) => b !== null)
+    .at(-1);
+  const bannerDaisy = banner?.daisy ?? false;
   const daisy = options.daisy ?? bannerDaisy;
   if (options.daisy === undefined) {
-    notes.push(banner ? `board banner in the capture: ${daisy ? 'Cyton + Daisy' : 'Cyton'}` : 'no board banner in the capture: a Cyton without Daisy assumed (pass daisy: true for 16 channels)');
+    notes.push(
+      banner
+        ? `board banner in the capture: ${daisy ? 'Cyton + Daisy' : 'Cyton'}`
+        : bannerTexts.length > 0
+          ? `board banner in the capture garbled (${JSON.stringify(bannerTexts.at(-1)!.slice(-120))}): a Cyton without Daisy assumed (pass daisy: true for 16 channels)`
+          : 'no board banner in the capture: a Cyton without Daisy assumed (pass daisy: true for 16 channels)',
+    );
   } else if (banner && bannerDaisy !== daisy) {
     notes.push(`daisy: ${daisy} given, but the banner in the capture says ${bannerDaisy ? 'with' : 'without'} a Daisy`);
   }

@@ -173,11 +173,15 @@ export class CytonParser {
 
   /**
    * Forget the sample counter (the link was lost, or streaming restarts: the board resets it on
-   * `b`). A packet still held for its counter is dropped and counted corrupt: nothing will
-   * confirm its counter now.
+   * `b`). A packet still held for its counter is decided from its counter alone first, as in
+   * `end()`: nothing that follows can contradict it now, and a counter that jumped is more often
+   * a real gap than a flipped bit, so its sample is delivered (after the gap its counter tells).
    */
   resetCounter(): void {
-    if (this.holding) this.stats.corruptPackets++;
+    if (this.holding) {
+      this.holding = false;
+      this.decode(this.held, this.held[1]!, this.heldSkipped);
+    }
     this.lastCounter = -1;
     this.lastPair = -1;
     this.lowerValid = false;

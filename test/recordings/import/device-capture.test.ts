@@ -125,6 +125,27 @@ describe('readDeviceCapture: Cyton', () => {
     expect(a[0]!.data[0]).toBe(Math.fround(countsOf(0)[0]! * (4.5e6 / 8 / (2 ** 23 - 1))));
   });
 
+  it('never reads a garbled banner as a Daisy: two banners run together, or a flipped bit, leave an 8-channel Cyton', () => {
+    const packets = concat(Array.from({ length: 20 }, (_, k) => {
+      const p = new Uint8Array(33);
+      writeCytonPacket(p, 0, { counter: k, counts: countsOf(k), accel: accelOf(k) });
+      return p;
+    }));
+    const text = (t: string): Uint8Array => new TextEncoder().encode(t);
+    // A `$$$` flipped to `$$%`: the first banner runs into the second — two "ADS1299 Device ID" lines.
+    const runTogether = BANNER.replace(/\$\$\$$/, '$$%') + BANNER;
+    const two = readDeviceCapture(tmpFile(concat([text(runTogether), packets])), { protocol: 'cyton' });
+    expect(two.format).toBe('cyton capture');
+    expect(two.streams[0]!.info.channelNames).toHaveLength(11);
+    expect(two.notes.join('\n')).toMatch(/board banner in the capture: Cyton\b(?! \+)/);
+    // One flipped bit in a line (H 0x48 → L 0x4C): not a clean banner — say so, assume the plain Cyton.
+    const flipped = BANNER.replace('LIS3DH', 'LIS3DL');
+    const garbled = readDeviceCapture(tmpFile(concat([text(flipped), packets])), { protocol: 'cyton' });
+    expect(garbled.format).toBe('cyton capture');
+    expect(garbled.streams[0]!.info.sampleRateHz).toBe(250);
+    expect(garbled.notes.join('\n')).toMatch(/board banner in the capture garbled \(".*"\): a Cyton without Daisy assumed/);
+  });
+
   it('the emulated board: Cyton + Daisy detected from its banner, 16 channels at 125 Hz, values of its simulator', () => {
     const sent: Uint8Array[] = [];
     const board = new CytonBoard({ daisy: true, seed: 7, send: (b) => sent.push(b.slice()) });

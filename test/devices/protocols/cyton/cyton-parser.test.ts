@@ -346,6 +346,26 @@ describe('CytonParser: a flipped bit in the sample counter', () => {
     expect(parser.stats).toMatchObject({ droppedPackets: 4, corruptPackets: 0, droppedSamples: 4 });
   });
 
+  it('decides a packet held at a link loss from its own counter: a real gap then loss keeps the packet', () => {
+    const { bytes, counts } = stream(10);
+    // Packets 0–4, then 5–7 lost on the link, then packet 8 — and the link is lost before packet 9.
+    const kept = new Uint8Array([...bytes.subarray(0, 33 * 5), ...bytes.subarray(33 * 8, 33 * 9)]);
+    const p = collect();
+    p.parser.push(kept);
+    p.parser.push(bytes.subarray(33 * 9, 33 * 9 + 1)); // the next header: packet 8 is framed, held for its counter
+    expect(p.parser.heldPackets).toBe(1);
+    p.parser.resetCounter();
+    expect(p.parser.heldPackets).toBe(0);
+    expect(p.samples.map((s) => s.counts)).toEqual([...counts.slice(0, 5), counts[8]]);
+    expect(p.samples.map((s) => s.missedBefore)).toEqual([0, 0, 0, 0, 0, 3]);
+    expect(p.samples.at(-1)!.sampleNumber).toBe(8);
+    expect(p.parser.stats).toMatchObject({ packets: 6, droppedPackets: 3, corruptPackets: 0, droppedSamples: 3 });
+    // The counter is forgotten: the next packet starts a new sequence, no gap counted against it.
+    p.parser.push(stream(2, 77).bytes);
+    p.parser.end();
+    expect(p.samples.slice(6).map((s) => [s.sampleNumber, s.missedBefore])).toEqual([[77, 0], [78, 0]]);
+  });
+
   it('drops a corrupt packet whose slot is uncertain, and counts the rest of the gap as lost', () => {
     // Packet 6 lost on the link, packet 5's counter corrupt: 5 lies in slot 5 or 6 — unknown.
     const { bytes, counts } = stream(12);
