@@ -7,14 +7,13 @@ import type { Observable } from 'rxjs';
 import { InvalidOptionError, type SampleBlock, checkInteger } from '../core/index.js';
 import { cytonSource } from '../devices/drivers/cyton-source.js';
 import { frameSource } from '../devices/drivers/frame-source.js';
-import { intanSource } from '../devices/drivers/intan-source.js';
+import { intanSource, type IntanLinkStats } from '../devices/drivers/intan-source.js';
 import { intanChannelName } from '../devices/protocols/intan/intan-constants.js';
 import type { Pacing } from '../devices/simulator-source.js';
 import { createSimulator, SIMULATOR_KINDS, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
 import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
 import type { CytonParserStats } from '../devices/protocols/cyton/cyton-parser.js';
 import type { FrameParserStats } from '../devices/protocols/frame/frame-parser.js';
-import type { IntanParserStats } from '../devices/protocols/intan/intan-waveform-parser.js';
 import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
 import { PacketCounter, type PacketCounts } from './packet-counter.js';
 
@@ -88,8 +87,8 @@ export function deviceFromFlags(
     if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);
     const count = checkInteger('option', '--channels', flags.channels ?? 32, { min: 1, max: 1024 });
     const host = flags.host ?? '127.0.0.1';
-    // RHX's TCP stream has no packet counter: nothing is known lost; a block without its magic number is corrupt.
-    const counter = new PacketCounter<IntanParserStats>((s) => ({ lost: 0, corrupt: s.magicMismatches }));
+    // RHX's TCP stream has no packet counter: nothing is known lost; a block without its magic number, or with corrupt timestamps, is corrupt.
+    const counter = new PacketCounter<IntanLinkStats>((s) => ({ lost: 0, corrupt: s.magicMismatches + s.corruptBlocks }));
     const source = intanSource({
       host,
       onParser: counter.observe,

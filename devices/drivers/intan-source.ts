@@ -7,7 +7,8 @@
  * waveform port, and `set runmode run`. Channels are streamed in RHX's order (port A…H, then
  * index), whatever order they were asked for. One RHX block (128 frames) becomes one SampleBlock;
  * the frames' timestamps (uint32, unwrapped) are the stream's sample clock, so a discontinuity is
- * a gap of exactly the missing samples. A block boundary without RHX's magic number means the
+ * a gap of exactly the missing samples, and a block whose timestamps break the sequence once while
+ * the next continues it is counted corrupt instead (IntanBlockSequence). A block boundary without RHX's magic number means the
  * stream does not match the channels enabled (another client changed them): the stream ends with
  * that error rather than deliver misframed data. If RHX closes a connection the stream ends with
  * an error (RHX runs on the same or a lab machine; there is no reconnect). On unsubscribe it sends
@@ -33,6 +34,7 @@ import {
   INTAN_WAVEFORM_PORT,
   intanChannelIndex,
 } from '../protocols/intan/intan-constants.js';
+import { IntanBlockSequence } from '../protocols/intan/intan-block-sequence.js';
 import { IntanWaveformParser, type IntanParserStats } from '../protocols/intan/intan-waveform-parser.js';
 import { deviceStreamId } from '../transport/device-id.js';
 import { DeviceError } from '../transport/serial-connection.js';
@@ -49,7 +51,13 @@ export interface IntanSourceOptions {
   commandGapMs?: number;
   id?: string;
   onInfo?: (info: StreamInfo) => void;
-  onParser?: (stats: Readonly<IntanParserStats>) => void;
+  onParser?: (stats: Readonly<IntanLinkStats>) => void;
+}
+
+/** The waveform parser's counts, and the blocks whose timestamps were found corrupt. */
+export interface IntanLinkStats extends IntanParserStats {
+  /** Blocks whose timestamps broke the sequence once while the next block continued it (IntanBlockSequence). */
+  corruptBlocks: number;
 }
 
 /** Channel-enable commands per write. */
@@ -182,9 +190,24 @@ export function intanSource(options: IntanSourceOptions): Observable<SampleBlock
 
       const C = channels.length;
       let info: StreamInfo | undefined;
-      let next = -1;
-      let wraps = 0;
-      let lastRaw = -1;
+      // Places blocks on the sample clock; a block whose timestamps break the sequence waits one block (see IntanBlockSequence).
+      const sequence = new IntanBlockSequence<Float32Array>(INTAN_FRAMES_PER_BLOCK, where, (first, missing, data) => {
+        if (!info) {
+          info = createStreamInfo({
+            id: options.id ?? deviceStreamId('intan', host),
+            device: { name: 'intan', model: 'Intan RHX (TCP waveform output)', serial: where },
+            channelNames: channels,
+            channelKinds: 'extracellular',
+            units: 'uV',
+            sampleRateHz: rate,
+            adcScale: INTAN_AMPLIFIER_UV_PER_COUNT,
+            // Sample 0 is RHX's timestamp 0: set the start time back to it.
+            startTime: new Date(Date.now() - (first * 1000) / rate).toISOString(),
+          });
+          options.onInfo?.(info);
+        }
+        subscriber.next(createSampleBlock({ info, first, length: INTAN_FRAMES_PER_BLOCK, data, hostTime: hostNowMs(), ...(missing > 0 ? { gap: { missing } } : {}) }));
+      });
       const parser = new IntanWaveformParser({
         words: C,
         onBlock: ({ timestamps, values }) => {
@@ -193,44 +216,33 @@ export function intanSource(options: IntanSourceOptions): Observable<SampleBlock
             fail(new DeviceError(where, `an RHX block's timestamps are not consecutive (${raw} … ${timestamps[INTAN_FRAMES_PER_BLOCK - 1]}): the stream does not match the ${C} channels enabled`));
             return;
           }
-          if (lastRaw >= 0 && raw < lastRaw && lastRaw - raw > 0x80000000) wraps++;
-          lastRaw = raw;
-          const first = wraps * 0x100000000 + raw;
-          if (!info) {
-            info = createStreamInfo({
-              id: options.id ?? deviceStreamId('intan', host),
-              device: { name: 'intan', model: 'Intan RHX (TCP waveform output)', serial: where },
-              channelNames: channels,
-              channelKinds: 'extracellular',
-              units: 'uV',
-              sampleRateHz: rate,
-              adcScale: INTAN_AMPLIFIER_UV_PER_COUNT,
-              // Sample 0 is RHX's timestamp 0: set the start time back to it.
-              startTime: new Date(Date.now() - (first * 1000) / rate).toISOString(),
-            });
-            options.onInfo?.(info);
-          } else if (first < next) {
-            fail(new DeviceError(where, `RHX timestamps went from ${next - 1} back to ${first}: the run was restarted`));
-            return;
-          }
-          const missing = next >= 0 && first > next ? first - next : 0;
+          // A new array per block: it becomes the SampleBlock's data (and may be held one block).
           const data = new Float32Array(C * INTAN_FRAMES_PER_BLOCK);
           for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) {
             for (let c = 0; c < C; c++) data[c * INTAN_FRAMES_PER_BLOCK + f] = (values[f * C + c]! - INTAN_AMPLIFIER_OFFSET) * INTAN_AMPLIFIER_UV_PER_COUNT;
           }
-          next = first + INTAN_FRAMES_PER_BLOCK;
-          subscriber.next(createSampleBlock({ info, first, length: INTAN_FRAMES_PER_BLOCK, data, hostTime: hostNowMs(), ...(missing > 0 ? { gap: { missing } } : {}) }));
+          try {
+            sequence.push(raw, data);
+          } catch (error) {
+            fail(error);
+          }
         },
       });
+      const linkStats: IntanLinkStats = { ...parser.stats, corruptBlocks: 0 };
       waveform = await open(waveformPort, 'waveform');
       waveform.on('data', (chunk: Buffer) => {
         parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-        options.onParser?.(parser.stats);
+        Object.assign(linkStats, parser.stats);
+        linkStats.corruptBlocks = sequence.corruptBlocks;
+        options.onParser?.(linkStats);
         if (parser.stats.magicMismatches > 0) {
           fail(new DeviceError(where, `RHX's waveform stream does not match the ${C} channels enabled (no magic number at a block boundary): did another client change the TCP outputs?`));
         }
       });
-      waveform.on('close', () => fail(new DeviceError(where, 'RHX closed the waveform connection')));
+      waveform.on('close', () => {
+        sequence.flush(); // a block still held is placed by its own timestamps before the stream ends
+        fail(new DeviceError(where, 'RHX closed the waveform connection'));
+      });
       waveform.on('error', (e) => fail(new DeviceError(where, `waveform connection failed: ${e.message}`, { cause: e })));
       await send('set runmode run');
     };

@@ -38,6 +38,11 @@ export interface IntanRhxEmulatorOptions {
   seed?: number;
   /** Simulate this many seconds once per run and play them in a loop (default: simulate live). */
   loopS?: number;
+  /**
+   * Fault injection: the blocks (counted from 0 in each run) whose 128 timestamps are sent XORed
+   * with `xor` (a firmware fault that keeps them consecutive within the block). Default none.
+   */
+  timestampFaults?: readonly { block: number; xor: number }[];
 }
 
 
@@ -60,6 +65,7 @@ export class IntanRhxEmulator {
   /** The encoded blocks of the loop, and how many there are. */
   private loop: { bytes: Uint8Array; blocks: number; blockBytes: number } | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  private readonly timestampFaults: ReadonlyMap<number, number>;
 
   constructor(options: IntanRhxEmulatorOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
@@ -71,6 +77,7 @@ export class IntanRhxEmulator {
     this.sampleRateHz = checkNumber('option', 'sampleRateHz', options.sampleRateHz ?? 30000, { min: 1000, max: 30000 });
     this.seed = options.seed ?? 1;
     this.loopS = options.loopS === undefined ? undefined : checkNumber('option', 'loopS', options.loopS, { min: 0.1, max: 60 });
+    this.timestampFaults = new Map((options.timestampFaults ?? []).map((f) => [f.block, f.xor]));
   }
 
   /** Starts both servers; resolves with the ports they listen on. */
@@ -213,6 +220,15 @@ export class IntanRhxEmulator {
     }
   }
 
+  /** Applies a configured timestamp fault to the block about to be sent (number `blocksSent`). */
+  private injectTimestampFault(bytes: Uint8Array, W: number): void {
+    const xor = this.timestampFaults.get(this.blocksSent);
+    if (xor === undefined) return;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const frameBytes = 4 + 2 * W;
+    for (let f = 0; f < INTAN_FRAMES_PER_BLOCK; f++) dv.setUint32(4 + f * frameBytes, (dv.getUint32(4 + f * frameBytes, true) ^ xor) >>> 0, true);
+  }
+
   /** Sends every block due since the run started (time runs whether or not anyone listens). */
   private advance(): void {
     if (!this.running || !this.simulator) return;
@@ -226,6 +242,7 @@ export class IntanRhxEmulator {
         const at = (this.blocksSent % loop.blocks) * loop.blockBytes;
         const bytes = loop.bytes.slice(at, at + loop.blockBytes);
         stampBlock(new DataView(bytes.buffer), W, this.blocksSent * INTAN_FRAMES_PER_BLOCK);
+        this.injectTimestampFault(bytes, W);
         for (const s of this.waveformClients) s.write(bytes);
       }
       return;
@@ -238,6 +255,7 @@ export class IntanRhxEmulator {
       }
       const bytes = new Uint8Array(intanBlockBytes(channels.length));
       this.encodeBlock(bytes, channels);
+      this.injectTimestampFault(bytes, channels.length);
       for (const s of this.waveformClients) s.write(bytes);
     }
   }

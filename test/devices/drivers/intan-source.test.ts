@@ -60,6 +60,29 @@ describe('intanSource against the RHX emulator on loopback', () => {
     expect(() => new IntanRhxEmulator({ loopS: 0 })).toThrow("loopS: expected a finite number from 0.1 to 60, got 0");
   });
 
+  it('reads blocks whose timestamps were corrupted once (forward and back) as corrupt, kept in their slots: no gap, no stretch, the stream goes on', async () => {
+    // Blocks 20 and 40 of the run come with their 128 timestamps XORed: 20 × 128 = 2560 jumps forward
+    // by 2^20, 40 × 128 = 5120 (bit 12 set) falls back by 4096. Before, the first became a gap of
+    // 2^20 samples and the second ended the stream ("the run was restarted").
+    rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 8, sampleRateHz: 30000, seed: 9, timestampFaults: [{ block: 20, xor: 1 << 20 }, { block: 40, xor: 1 << 12 }] });
+    const ports = await rhx.start();
+    let corrupt = 0;
+    const blocks = await firstValueFrom(
+      intanSource({ host: '127.0.0.1', ...ports, channels: ['A-000', 'A-003'], onParser: (s) => (corrupt = s.corruptBlocks) }).pipe(take(60), toArray(), timeout(20_000)),
+    );
+    expect(blocks[0]!.first).toBe(0); // the run's first block: the faults fall within these 60
+    blocks.forEach((b, k) => {
+      expect(b.first).toBe(k * 128);
+      expect(b.gap).toBeUndefined();
+    });
+    expect(corrupt).toBe(2);
+    // The corrupt blocks' samples are the device's own, in their slots.
+    const truth = readAll(new IntracorticalSimulator({ channels: 8, sampleRateHz: 30000, seed: 9 }), 60 * 128);
+    for (const k of [19, 20, 21, 40]) {
+      for (let i = 0; i < 128; i += 7) expect(Math.abs(blocks[k]!.data[128 + i]! - truth.channel(3)[k * 128 + i]!)).toBeLessThan(1e-3);
+    }
+  });
+
   it('ends the stream, rather than deliver misframed data, when another client changes the outputs', async () => {
     rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 16 });
     const ports = await rhx.start();
