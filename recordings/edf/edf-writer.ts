@@ -37,8 +37,13 @@
  * the next with room, if it arrives late or a record is full); text: the value of an
  * `annotation` marker, else `type:value`. Longer texts are cut (counted); markers still queued
  * at close are dropped (counted).
+ *
+ * A failing disk (full, file-size limit, I/O error): the writer cuts the file back to its last
+ * whole record, writes that record count into the header and closes it — a valid, shorter file —
+ * and throws a RecordingError saying how many records it kept. `stats` count only whole records
+ * on disk. A file whose header could not even be written is removed.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import { RecordingError } from '../recording-error.js';
 import {
   channelCount,
@@ -90,6 +95,10 @@ export interface EdfWriterOptions {
   maxAnnotationBytes?: number;
 }
 
+/**
+ * What is in the file: every figure counts whole records written to disk, never what was only
+ * handed to `write()` or `mark()` (a record cut short by a failing disk counts nothing).
+ */
 export interface EdfWriterStats {
   records: number;
   /** Real samples written per channel (padding excluded). */
@@ -189,6 +198,12 @@ export class EdfWriter {
   private filled = 0;
   private pending: Pending[] = [];
   private order = 0;
+  /** What the current record holds, counted into `stats` once the record is on disk. */
+  private recordSamples = 0;
+  private recordPadded = 0;
+  private recordClipped: number[];
+  /** The failure that ended the file, if one did. */
+  private failure: RecordingError | undefined;
 
   constructor(path: string, options: EdfWriterOptions) {
     this.path = path;
@@ -228,6 +243,7 @@ export class EdfWriter {
       ...(options.dataRanges !== undefined ? { dataRanges: options.dataRanges } : {}),
     });
     this.stats.clippedPerChannel = new Array<number>(this.channels).fill(0);
+    this.recordClipped = new Array<number>(this.channels).fill(0);
     this.zeros = this.scaling.map(digitalZero);
 
     // Identification fields.
@@ -255,6 +271,7 @@ export class EdfWriter {
 
   /** Appends a block (channel-major, in `info.units`); its markers become annotations. */
   write(block: SampleBlock): void {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new InvalidOptionError('EdfWriter.write', 'a writer that is not closed', 'closed');
     if (block.data.length !== this.channels * block.length) {
       throw new InvalidDataError('SampleBlock.data', `${this.channels * block.length} values (${this.channels} channels × ${block.length})`, block.data);
@@ -271,20 +288,18 @@ export class EdfWriter {
       for (let c = 0; c < this.channels; c++) {
         const at = (c * this.samplesPerRecord + this.filled) * this.bps;
         const clipped = encodePhysical(block.data, c * block.length + offset, n, this.scaling[c]!, this.bps, this.record, at);
-        if (clipped > 0) {
-          this.stats.clippedSamples += clipped;
-          this.stats.clippedPerChannel[c]! += clipped;
-        }
+        if (clipped > 0) this.recordClipped[c]! += clipped;
       }
       this.filled += n;
+      this.recordSamples += n;
       offset += n;
       if (this.filled === this.samplesPerRecord) this.flush();
     }
-    this.stats.samples += block.length;
   }
 
   /** Queues a marker (sample on the stream's clock) for the record that holds its sample. */
   mark(marker: Marker): void {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new InvalidOptionError('EdfWriter.mark', 'a writer that is not closed', 'closed');
     const text =
       marker.type === 'annotation' && typeof marker.value === 'string'
@@ -295,7 +310,10 @@ export class EdfWriter {
     this.queue({ sample: marker.sample, durationSamples: marker.duration, text: clean.text, order: this.order++ });
   }
 
-  /** Pads and writes the last record, drops markers that found no room, fixes the header. */
+  /**
+   * Pads and writes the last record, drops markers that found no room, fixes the header. After a
+   * write failure (already thrown, the file already ended) it returns the stats of what was kept.
+   */
   close(): EdfWriterStats {
     if (this.closed) return this.stats;
     if (!this.started) this.start(0);
@@ -358,7 +376,21 @@ export class EdfWriter {
     const whole = Math.floor(offset);
     this.headerStartMs = wholeMs + whole * 1000;
     this.t0 = offset - whole;
-    this.writeHeader(-1);
+    try {
+      this.writeHeader(-1);
+    } catch (error) {
+      // Not even a header: no EDF file at all, so none is left behind.
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already failing */
+      }
+      this.closed = true;
+      rmSync(this.path, { force: true });
+      const cause = RecordingError.from(error, `writing the header of ${this.path}`);
+      this.failure = new RecordingError(`${cause.message}; removed ${this.path} (no record was written)`, cause.reason, { cause });
+      throw this.failure;
+    }
   }
 
   private queue(p: Pending): void {
@@ -372,7 +404,7 @@ export class EdfWriter {
     for (let c = 0; c < this.channels; c++) fillDigital(this.zeros[c]!, n, this.bps, this.record, (c * this.samplesPerRecord + this.filled) * this.bps);
     this.queue({ sample: this.base + this.recordStart + this.filled, durationSamples: n, text: EDF_PADDING_ANNOTATION, order: this.order++ });
     this.filled += n;
-    this.stats.paddedSamples += n;
+    this.recordPadded += n;
   }
 
   private gap(missing: number): void {
@@ -410,24 +442,78 @@ export class EdfWriter {
     put(encodeTal(this.seconds(this.recordStart), undefined, []));
     const end = this.base + this.recordStart + this.samplesPerRecord;
     const kept: Pending[] = [];
+    let written = 0;
     for (const p of this.pending) {
       if (p.sample >= end) {
         kept.push(p);
         continue;
       }
       const duration = p.durationSamples === undefined ? undefined : p.durationSamples / this.rate;
-      if (put(encodeTal(this.seconds(p.sample - this.base), duration, [p.text]))) this.stats.annotations++;
+      if (put(encodeTal(this.seconds(p.sample - this.base), duration, [p.text]))) written++;
       else kept.push(p);
     }
-    this.pending = kept;
-    try {
-      writeSync(this.fd, this.record, 0, this.recordBytes, this.headerBytes + this.stats.records * this.recordBytes);
-    } catch (error) {
-      throw RecordingError.from(error, `writing record ${this.stats.records} of ${this.path}`);
+    this.writeRecord();
+    // Only now is the record on disk: count what it holds.
+    const s = this.stats;
+    s.records++;
+    s.samples += this.recordSamples;
+    s.paddedSamples += this.recordPadded;
+    s.annotations += written;
+    for (let c = 0; c < this.channels; c++) {
+      const n = this.recordClipped[c]!;
+      if (n > 0) {
+        s.clippedSamples += n;
+        s.clippedPerChannel[c]! += n;
+        this.recordClipped[c] = 0;
+      }
     }
-    this.stats.records++;
+    this.pending = kept;
+    this.recordSamples = 0;
+    this.recordPadded = 0;
     this.recordStart += this.samplesPerRecord;
     this.filled = 0;
+  }
+
+  /** Writes the current record whole (a short write is continued), or ends the file and throws. */
+  private writeRecord(): void {
+    const position = this.headerBytes + this.stats.records * this.recordBytes;
+    let done = 0;
+    try {
+      while (done < this.recordBytes) {
+        const n = writeSync(this.fd, this.record, done, this.recordBytes - done, position + done);
+        if (n <= 0) throw new Error(`wrote ${done} of ${this.recordBytes} bytes, then nothing`);
+        done += n;
+      }
+    } catch (error) {
+      this.fail(RecordingError.from(error, `writing record ${this.stats.records} of ${this.path}`));
+    }
+  }
+
+  /**
+   * Ends the file after a write failure: cut back to the last whole record, that count in the
+   * header, closed — then throws, saying what was kept. A file without a header is removed.
+   */
+  private fail(cause: RecordingError): never {
+    const records = this.stats.records;
+    const what = `${records} whole record${records === 1 ? '' : 's'} (${Number((records * this.recordDurationS).toFixed(3))} s, ${this.stats.samples} samples per channel)`;
+    let kept: string;
+    try {
+      ftruncateSync(this.fd, this.headerBytes + records * this.recordBytes);
+      this.writeHeader(records);
+      kept = `kept ${what} in ${this.path}, a valid ${this.format.toUpperCase()}+ file`;
+    } catch (error) {
+      kept = `${this.path} holds ${what}, but its header's record count could not be fixed (${error instanceof Error ? error.message : String(error)})`;
+    }
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* what is on disk stays */
+    }
+    this.closed = true;
+    this.stats.droppedAnnotations += this.pending.length;
+    this.pending = [];
+    this.failure = new RecordingError(`${cause.message}; ${kept}`, cause.reason, { cause });
+    throw this.failure;
   }
 
   private writeHeader(records: number): void {
