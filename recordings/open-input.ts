@@ -18,6 +18,8 @@ export type CaptureProtocol = 'cyton' | 'frame';
 export interface OpenInputOptions {
   /** Read the file as a raw byte capture of this device protocol. */
   protocol?: CaptureProtocol;
+  /** With `protocol: 'cyton'`: the board had a Daisy (16 channels at 125 Hz) or not, instead of what the capture's banner says. */
+  daisy?: boolean;
   /** A recording directory holding less than its session.json says is read (and says so) instead of refused. */
   allowTruncated?: boolean;
 }
@@ -44,7 +46,10 @@ export function openInput(path: string, options: OpenInputOptions = {}): OpenedI
     if (!isRecordingDir(path)) throw new InvalidOptionError('input', `${INPUT_KINDS}; this directory has no session.json`, path);
     return fromRecording(openRecording(path, options.allowTruncated ? { allowTruncated: true } : {}));
   }
-  if (options.protocol) return readDeviceCapture(path, { protocol: options.protocol });
+  if (options.daisy !== undefined && options.protocol !== 'cyton') {
+    throw new InvalidOptionError(options.daisy ? '--daisy' : '--no-daisy', 'a raw Cyton capture (with --protocol cyton)', options.protocol ? `--protocol ${options.protocol}` : path);
+  }
+  if (options.protocol) return readDeviceCapture(path, { protocol: options.protocol, ...(options.daisy !== undefined ? { daisy: options.daisy } : {}) });
   const extension = extname(path).toLowerCase();
   if (EDF_EXTENSIONS.includes(extension)) return readEdf(path);
   if (TEXT_EXTENSIONS.includes(extension)) return readOpenBciText(path);

@@ -27,6 +27,7 @@ import { startProgress } from '../progress.js';
 
 interface ConvertFlags {
   protocol?: CaptureProtocol;
+  daisy?: boolean;
   allowTruncated?: boolean;
   physicalRange?: readonly [number, number];
   allowClipping?: boolean;
@@ -54,6 +55,8 @@ export function convertCommand(): Command {
     .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, or raw capture (with --protocol)')
     .argument('<out>', 'a new directory (recording) or a new .edf/.bdf file')
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
+    .option('--daisy', 'with --protocol cyton: the board had a Daisy (16 ch @ 125 Hz), whatever the capture\'s banner says')
+    .option('--no-daisy', 'with --protocol cyton: the board had no Daisy (8 ch @ 250 Hz)')
     .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag)
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
@@ -78,7 +81,7 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   }
   if (kind === 'recording') checkNewOutputDirectory(output, 'OUT');
   else checkNewFile(output, 'OUT');
-  const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
+  const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
   const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
   // From here OUT is ours: a signal removes what was written of it.

@@ -12,6 +12,7 @@ import { choiceFlag } from '../parse-flag.js';
 interface InfoFlags {
   json: boolean;
   protocol?: CaptureProtocol;
+  daisy?: boolean;
 }
 
 export interface InfoGap {
@@ -59,9 +60,11 @@ export function infoCommand(): Command {
     .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, or raw capture (with --protocol)')
     .option('--json', 'print JSON (keys in docs/recording-format.md)', false)
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
+    .option('--daisy', 'with --protocol cyton: the board had a Daisy (16 ch @ 125 Hz), whatever the capture\'s banner says')
+    .option('--no-daisy', 'with --protocol cyton: the board had no Daisy (8 ch @ 250 Hz)')
     .action((input: string, flags: InfoFlags) => {
       // A recording cut short is described as it is, and says so (TRUNCATED), never refused here.
-      const report = describeInput(openInput(input, { allowTruncated: true, ...(flags.protocol ? { protocol: flags.protocol } : {}) }));
+      const report = describeInput(openInput(input, { allowTruncated: true, ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}) }));
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
     });
 }

@@ -128,11 +128,11 @@ function readCytonCapture(path: string, options: DeviceCaptureOptions, searchByt
       banner
         ? `board banner in the capture: ${daisy ? 'Cyton + Daisy' : 'Cyton'}`
         : bannerTexts.length > 0
-          ? `board banner in the capture garbled (${JSON.stringify(bannerTexts.at(-1)!.slice(-120))}): a Cyton without Daisy assumed (pass daisy: true for 16 channels)`
-          : 'no board banner in the capture: a Cyton without Daisy assumed (pass daisy: true for 16 channels)',
+          ? `board banner in the capture garbled (${JSON.stringify(bannerTexts.at(-1)!.slice(-120))}): a Cyton without Daisy assumed (pass --daisy for 16 channels)`
+          : 'no board banner in the capture: a Cyton without Daisy assumed (pass --daisy for 16 channels)',
     );
   } else if (banner && bannerDaisy !== daisy) {
-    notes.push(`daisy: ${daisy} given, but the banner in the capture says ${bannerDaisy ? 'with' : 'without'} a Daisy`);
+    notes.push(`--${daisy ? '' : 'no-'}daisy given, but the banner in the capture says ${bannerDaisy ? 'with' : 'without'} a Daisy`);
   }
   const eeg = daisy ? CYTON_DAISY_CHANNELS : CYTON_CHANNELS;
   const gains = cytonGains(options.gains, eeg);

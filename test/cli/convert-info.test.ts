@@ -110,6 +110,26 @@ describe('neurostream convert / info', () => {
     expect(after.data[0]).toBeCloseTo(210 * uvPerCount, 4); // channel 1 of packet 210
   });
 
+  it('takes --daisy / --no-daisy for a Cyton capture without a banner, as its note says, and refuses them for other inputs', async () => {
+    const root = tempDir();
+    const capture = join(root, 'cyton.bin');
+    const bytes = new Uint8Array(33 * 400);
+    for (let k = 0; k < 400; k++) writeCytonPacket(bytes, 33 * k, { counter: k & 0xff, counts: [k, 0, 0, 0, 0, 0, 0, 0] });
+    writeFileSync(capture, bytes);
+    const plain = await runCli(['info', capture, '--protocol', 'cyton']);
+    expect(plain.stdout + plain.stderr).toMatch(/no board banner in the capture: a Cyton without Daisy assumed \(pass --daisy for 16 channels\)/);
+    const out = join(root, 'daisy');
+    const converted = await runCli(['convert', capture, out, '--protocol', 'cyton', '--daisy']);
+    expect(converted.code, converted.stderr).toBe(0);
+    expect(openRecording(out).info).toMatchObject({ sampleRateHz: 125 });
+    expect(openRecording(out).info.channelNames.filter((n) => !/^accel/i.test(n))).toHaveLength(16);
+    const noDaisy = await info(capture, ['--protocol', 'cyton', '--no-daisy']);
+    expect(noDaisy.streams[0]).toMatchObject({ sampleRateHz: 250 });
+    const refused = await runCli(['convert', R06, join(root, 'x'), '--daisy']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--daisy: expected a raw Cyton capture \(with --protocol cyton\)/);
+  });
+
   it('describes an annotation-only file, and refuses to make an empty recording of it', async () => {
     const report = await info(HYPNOGRAM);
     expect(report.streams).toEqual([]);
