@@ -11,12 +11,12 @@
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
  * partial output and exits 128 + the signal's number. A progress bar runs on a terminal.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
 import { ErrorCode, InvalidOptionError, NeurostreamError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
 import { countClipped } from '../../recordings/edf/edf-samples.js';
-import { describeRange, planEdfScaling, scanDataRanges, type ChannelDataRange } from '../../recordings/edf/edf-scaling.js';
+import { accumulateDataRanges, describeRange, emptyDataRanges, planEdfScaling } from '../../recordings/edf/edf-scaling.js';
 import { EdfWriter } from '../../recordings/edf/edf-writer.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
@@ -81,19 +81,25 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
   const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
-  // From here OUT is ours: a signal removes what was written of it.
-  const removePartial = (): void => rmSync(output, { recursive: true, force: true });
+  // From here OUT is ours: a signal removes what was written of it (during the first passes over
+  // the input, before anything is written, it just stops).
+  const removePartial = (): string => {
+    const written = existsSync(output);
+    rmSync(output, { recursive: true, force: true });
+    return written ? `removed the partial output ${output}` : `nothing was written to ${output}`;
+  };
   const interrupt = catchBatchInterrupts((signal) => {
-    removePartial();
-    process.stderr.write(`neurostream convert: interrupted by ${signal} again: removed the partial output ${output}\n`);
+    const what = removePartial();
+    process.stderr.write(`neurostream convert: interrupted by ${signal} again: ${what}\n`);
   });
   let summary: { line: string; notes: string[]; warnings?: string[] };
   try {
     summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : await toEdf(opened, output, kind, flags, interrupt);
+    await interrupt.finish(); // a signal while the files were closed counts too: never exit 0 after one
   } catch (error) {
     if (!(error instanceof BatchInterrupted)) throw error;
-    removePartial();
-    process.stderr.write(`neurostream convert: ${error.message}: removed the partial output ${output}\n`);
+    const what = removePartial();
+    process.stderr.write(`neurostream convert: ${error.message}: ${what}\n`);
     process.exitCode = error.exitCode;
     return;
   } finally {
@@ -134,8 +140,14 @@ async function toRecording(opened: OpenedInput, output: string, interrupt: Batch
         await interrupt.checkpoint();
       }
     }
-    for (const frame of opened.recording?.features() ?? []) writer.writeFeatures(frame);
-    for (const intent of opened.recording?.intents() ?? []) writer.writeIntent(intent);
+    for (const frame of opened.recording?.features() ?? []) {
+      writer.writeFeatures(frame);
+      await interrupt.checkpoint();
+    }
+    for (const intent of opened.recording?.intents() ?? []) {
+      writer.writeIntent(intent);
+      await interrupt.checkpoint();
+    }
   } catch (error) {
     // The input broke part-way: what was converted is kept, ended properly, and marked failed.
     writer.abort(error instanceof Error ? error.message : String(error)); // (an interrupted one is then removed)
@@ -169,9 +181,13 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
   const channels = info.channelNames.length;
   const scan = startProgress('scanning', main.totalSamples);
   let scanned = 0;
-  let dataRanges: ChannelDataRange[];
+  const dataRanges = emptyDataRanges(channels);
   try {
-    dataRanges = scanDataRanges(main.blocks(), channels, (block) => scan.update((scanned += block.length + (block.gap?.missing ?? 0))));
+    for (const block of main.blocks()) {
+      accumulateDataRanges(dataRanges, block);
+      scan.update((scanned += block.length + (block.gap?.missing ?? 0)));
+      await interrupt.checkpoint(); // nothing is written yet: a signal just stops
+    }
   } finally {
     scan.stop();
   }
@@ -189,6 +205,7 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
     const clipped = new Array<number>(channels).fill(0);
     for (const block of main.blocks()) {
       for (let c = 0; c < channels; c++) if (suspect[c]) clipped[c]! += countClipped(block.data, c * block.length, block.length, scaling[c]!);
+      await interrupt.checkpoint();
     }
     const hit = clipped.map((n, c) => ({ n, c })).filter((x) => x.n > 0);
     if (hit.length > 0) {

@@ -18,6 +18,7 @@ import { sharedData } from '../helpers/shared-data.js';
 
 const LOCUST = fileURLToPath(sharedData('extracellular/locust/locust_trial_01.raw'));
 const R04 = fileURLToPath(sharedData('eeg/eegmmidb/S001/S001R04.edf'));
+const JORDAN = fileURLToPath(sharedData('eeg/openbci/OpenBCI_2016-02-13_Jordan_focus.txt'));
 const V6 = fileURLToPath(sharedData('eeg/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt'));
 
 function tempDir(): string {
@@ -246,6 +247,39 @@ describe('convert stopped by a signal', () => {
     expect(oneLine(r.stderr)).toBe(`neurostream convert: interrupted by ${signal}: removed the partial output ${out}`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root)).toEqual([]);
+  }, 60_000);
+
+  /** True once the process catches SIGHUP (Node does not by default): convert's handlers are in place. */
+  function catchesSighup(pid: number): boolean {
+    try {
+      const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      return mask !== undefined && (BigInt(`0x${mask}`) & 1n) === 1n;
+    } catch {
+      return false; // not started yet, or gone
+    }
+  }
+
+  it('during its first passes over the input (before writing) stops at once: exit 128 + n, nothing written', async () => {
+    // Jordan with a range that clips nearly everything: two passes (ranges, then the clip count),
+    // then a refusal — nothing is ever written, so the signal can only land in those passes.
+    const out = join(tempDir(), 'jordan.edf');
+    const child = spawn(process.execPath, [CLI, 'convert', JORDAN, out, '--physical-range', '-1:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    let sent = false;
+    const poll = setInterval(() => {
+      if (child.pid !== undefined && child.exitCode === null && catchesSighup(child.pid)) {
+        clearInterval(poll);
+        sent = child.kill('SIGINT');
+      }
+    }, 1);
+    const [code, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, k) => resolve([c, k])));
+    clearInterval(poll);
+    expect(sent).toBe(true);
+    expect(killedBy).toBeNull(); // it handled the signal itself …
+    expect(code).toBe(130); // … then, not after both passes with the refusal (exit 2) and the signal lost
+    expect(oneLine(stderr)).toBe(`neurostream convert: interrupted by SIGINT: nothing was written to ${out}`);
+    expect(existsSync(out)).toBe(false);
   }, 60_000);
 
   it('still converts in full when left alone (the same input)', async () => {
