@@ -22,7 +22,7 @@ import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordi
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
 import { BatchInterrupted, catchBatchInterrupts, type BatchInterrupt } from '../batch-interrupt.js';
-import { choiceFlag } from '../parse-flag.js';
+import { choiceFlag, physicalRangeFlag } from '../parse-flag.js';
 import { startProgress } from '../progress.js';
 
 interface ConvertFlags {
@@ -31,19 +31,6 @@ interface ConvertFlags {
   physicalRange?: readonly [number, number];
   allowClipping?: boolean;
 }
-
-const RANGE_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** `MIN:MAX` (µV) → [min, max] with min < max. */
-function physicalRangeFlag(raw: string): readonly [number, number] {
-  const parts = raw.split(':');
-  const [lo, hi] = parts.map((p) => (RANGE_NUMBER.test(p.trim()) ? Number(p) : Number.NaN));
-  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo! < hi!)) {
-    throw new InvalidOptionError('--physical-range', 'MIN:MAX in µV with MIN < MAX, e.g. -500:500', raw);
-  }
-  return [lo!, hi!];
-}
-
 
 /** What OUT may be: its extension says which format is written. */
 export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+) or a .bdf file (BDF+)';
@@ -54,7 +41,7 @@ export function convertCommand(): Command {
     .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, or raw capture (with --protocol)')
     .argument('<out>', 'a new directory (recording) or a new .edf/.bdf file')
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
-    .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag)
+    .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag('--physical-range'))
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
     .action(async (input: string, output: string, flags: ConvertFlags) => {

@@ -297,6 +297,8 @@ describe('numeric flags that must be positive', () => {
     [['run', '--block-ms', 'NaN'], '--block-ms: expected a number greater than 0 and at most 10000, got "NaN"'],
     [['filter', LOCUST, '/tmp/never-written.f32', '--car', '--scale', '0'], '--scale: expected a number greater than 0, got "0"'],
     [['filter', LOCUST, '/tmp/never-written.f32', '--car', '--rate', '-1'], '--rate: expected a number greater than 0, got "-1"'],
+    [['filter', LOCUST, '/tmp/never-written.f32', '--notch', '0'], '--notch: expected a number greater than 0, got "0"'],
+    [['filter', LOCUST, '/tmp/never-written.f32', '--notch', '-50'], '--notch: expected a number greater than 0, got "-50"'],
   ])('%j → one line, exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
