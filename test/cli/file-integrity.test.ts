@@ -199,6 +199,37 @@ describe('a recording cut short after it was finalised', () => {
     expect(JSON.parse(allowed.stdout)).toMatchObject({ kind: 'discrete' });
   }, 60_000);
 
+  it('a clean cut between two messages (no bytes of a batch left, no end-of-stream marker) is TRUNCATED too', async () => {
+    const dir = join(tempDir(), 'r04');
+    expect((await runCli(['convert', R04, dir])).code).toBe(0);
+    const markersFile = join(dir, 'markers.arrows');
+    const reader = new ArrowStreamFileReader(markersFile);
+    const first = reader.nextBatch();
+    reader.close();
+    expect(first?.length).toBe(30); // R04's 30 annotations
+    truncateSync(markersFile, first!.start); // the schema alone is left: a valid stream of no markers
+    const text = await runCli(['info', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`TRUNCATED: ${markersFile}: session.json says the recording is complete, but the file ends without the Arrow end-of-stream marker, after a complete batch: the batches after it were lost`);
+    const json = JSON.parse((await runCli(['info', dir, '--json'])).stdout) as InfoReport;
+    expect(json.truncated).toEqual([expect.objectContaining({ file: markersFile, cutBytes: 0 })]);
+    const out = join(dirname(dir), 'copy');
+    const refused = await runCli(['convert', dir, out]);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toMatch(/^neurostream: TRUNCATED: .*markers\.arrows: .*end-of-stream marker.*--allow-truncated reads what is there \[NS_INVALID_DATA\]$/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('a signals.arrows cut just before its end-of-stream marker (every row there) still says it was cut', async () => {
+    const dir = join(tempDir(), 'r04');
+    expect((await runCli(['convert', R04, dir])).code).toBe(0);
+    const signals = join(dir, 'signals.arrows');
+    truncateSync(signals, statSync(signals).size - 8); // the 8-byte marker: continuation, length 0
+    const refused = await runCli(['convert', dir, join(dirname(dir), 'copy')]);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toMatch(/^neurostream: TRUNCATED: .*signals\.arrows: .*without the Arrow end-of-stream marker/);
+  }, 60_000);
+
   it('a signals.arrows that is a directory is one line naming it', async () => {
     const dir = join(tempDir(), 'r04');
     expect((await runCli(['convert', R04, dir])).code).toBe(0);
