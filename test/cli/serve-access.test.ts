@@ -162,9 +162,14 @@ describe('run --oip against a server that answers badly', () => {
       expect(lines[0]).toMatch(/^neurostream run: WARNING: model server http:\/\/127\.0\.0\.1:\d+ \(kalman\) HTTP 500: GPU on fire: decoding locally with onnx:kalman\.onnx \(cpu\) until it answers again$/);
       expect(lines.filter((l) => l.includes('answers again after'))).toHaveLength(0);
       expect(lines).toHaveLength(1);
-      // Tries after the first failure at ~1, 3, 7 s (doubling) — not one a second (~8). Generous bounds.
+      // Tries after the first failure wait 1, 2, 4 s (doubling): each wait starts after the previous
+      // infer's answer, so a gap between the server's receipts is never shorter than its wait (less
+      // a timer's 1 ms rounding) — a slow machine only lengthens gaps. The old code tried once a
+      // second (second gap ≈ 1 s, ~8 tries).
+      expect(infers).toBe(inferTimes.length);
       expect(infers).toBeGreaterThanOrEqual(2);
-      expect(infers).toBeLessThanOrEqual(5);
+      inferTimes.slice(1).forEach((t, k) => expect(t - inferTimes[k]!, `gap ${k + 1}`).toBeGreaterThanOrEqual(1000 * 2 ** k - 50));
+      expect(infers).toBeLessThanOrEqual(5); // 0, 1, 3, 7 s fit in 9 s; being slower only means fewer
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
