@@ -4,10 +4,11 @@
  * decoding, recordings and the dashboard together. Nothing imports cli/.
  *
  * Exit codes: 0 success; 1 a failure while running; 2 bad usage, flag or value (one line on
- * stderr naming the flag, what was expected and what was given).
+ * stderr naming the flag, what was expected and what was given); 128 + n a job stopped by signal n.
  */
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, NeurostreamError, SOFTWARE_VERSION } from '../core/index.js';
+import { BatchInterrupted } from './batch-interrupt.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { convertCommand } from './commands/convert.js';
@@ -46,6 +47,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.exitCode === 0) return 0; // --help, --version
       process.stderr.write(`neurostream: ${error.message.replace(/^error: /, '')} [${ErrorCode.Usage}]\n`);
       return 2;
+    }
+    if (error instanceof BatchInterrupted) {
+      process.stderr.write(`neurostream: ${error.message} [${error.code}]\n`);
+      return error.exitCode; // 128 + the signal's number
     }
     if (error instanceof NeurostreamError) {
       process.stderr.write(`neurostream: ${error.message} [${error.code}]\n`);

@@ -42,3 +42,15 @@ export function positiveNumberFlag(flag: string, max?: number): (raw: string) =>
     return value;
   };
 }
+
+/** `MIN:MAX` (µV, e.g. `-500:500`) → [min, max], two finite numbers with MIN < MAX. */
+export function physicalRangeFlag(flag: string): (raw: string) => readonly [number, number] {
+  return (raw) => {
+    const parts = raw.split(':');
+    const [lo, hi] = parts.map((p) => (NUMBER.test(p.trim()) ? Number(p) : NaN));
+    if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo! < hi!)) {
+      throw new InvalidOptionError(flag, 'MIN:MAX in µV with MIN < MAX, e.g. -500:500', raw);
+    }
+    return [lo!, hi!];
+  };
+}

@@ -16,6 +16,8 @@ export const ErrorCode = {
   Usage: 'NS_USAGE',
   /** Writing a recording failed (disk full, slow or gone); what was written before is kept. */
   RecordingFailure: 'NS_RECORDING_FAILURE',
+  /** A job stopped by a signal (SIGINT, SIGTERM, SIGHUP); the CLI exits 128 + the signal's number. */
+  Interrupted: 'NS_INTERRUPTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -104,8 +104,9 @@ export class TruncatedRecordingError extends NeurostreamError {
 
 /**
  * Opens a recording directory written by neurostream (or any tool following docs/recording-format.md).
- * Each signal file's rows are counted (message headers only) against session.json, and the other
- * files of a finalised recording checked for a cut-short end: a recording holding less than its
+ * Each signal file's rows are counted (message headers only) against session.json, and every
+ * file of a finalised recording checked for its end-of-stream marker (a cut, even one between two
+ * messages, leaves none): a recording holding less than its
  * manifest says is a TruncatedRecordingError unless `options.allowTruncated`.
  */
 export function openRecording(dir: string, options: OpenRecordingOptions = {}): Recording {
@@ -118,6 +119,14 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     manifest.status === 'failed'
       ? `when the recording failed${manifest.error ? ` (${manifest.error})` : ''}, or since: session.json counted samples the file does not hold`
       : `after ${complete ? 'the session had closed it and written session.json' : 'session.json last described it'} — a partial copy or a damaged disk?`;
+  /** A file of a complete recording that ends without the end-of-stream marker. */
+  const withoutEnd = (path: string, cutBytes: number): TruncatedFile => {
+    const how =
+      cutBytes > 0
+        ? `the file ends in ${cutBytes} bytes of a batch cut short: its last rows were lost`
+        : 'the file ends without the Arrow end-of-stream marker, after a complete batch: the batches after it were lost';
+    return { path, cutBytes, text: `TRUNCATED: ${path}: session.json says the recording is complete, but ${how} when the file was cut ${cutText}` };
+  };
   const streamInfos = manifest.streams.map((stream) => {
     const path = join(dir, stream.file);
     const reader = new ArrowStreamFileReader(path);
@@ -128,6 +137,8 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
         const cut = reader.truncatedBytes > 0 ? `, ending in ${reader.truncatedBytes} bytes of a batch cut short` : '';
         const text = `TRUNCATED: ${path}: session.json (${manifest.status}) says ${stream.samples} samples, the file holds ${held}${cut}; ${stream.samples - held} samples were lost when the file was cut ${cutText}`;
         truncation.push({ path, manifestSamples: stream.samples, fileSamples: held, cutBytes: reader.truncatedBytes, text });
+      } else if (complete && !reader.endOfStream) {
+        truncation.push(withoutEnd(path, reader.truncatedBytes));
       }
       return info;
     } finally {
@@ -135,17 +146,16 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     }
   });
   if (complete) {
-    // A finalised recording closed every file: a message cut short at the end of one is rows lost since.
+    // A finalised recording closed every file with Arrow's end-of-stream marker: a file without it
+    // was cut since — in a message (bytes of a batch cut short) or cleanly between two messages
+    // (whole batches gone, nothing to show for it but the missing marker).
     for (const file of [manifest.files.markers, manifest.files.features, manifest.files.intents]) {
       if (!file) continue;
       const path = join(dir, file);
       const reader = new ArrowStreamFileReader(path);
       try {
         reader.countRows();
-        if (reader.truncatedBytes > 0) {
-          const text = `TRUNCATED: ${path}: session.json says the recording is complete, but the file ends in ${reader.truncatedBytes} bytes of a batch cut short: its last rows were lost when the file was cut ${cutText}`;
-          truncation.push({ path, cutBytes: reader.truncatedBytes, text });
-        }
+        if (!reader.endOfStream) truncation.push(withoutEnd(path, reader.truncatedBytes));
       } finally {
         reader.close();
       }

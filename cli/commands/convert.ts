@@ -11,18 +11,18 @@
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
  * partial output and exits 128 + the signal's number. A progress bar runs on a terminal.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
 import { ErrorCode, InvalidOptionError, NeurostreamError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
 import { countClipped } from '../../recordings/edf/edf-samples.js';
-import { describeRange, planEdfScaling, scanDataRanges, type ChannelDataRange } from '../../recordings/edf/edf-scaling.js';
+import { accumulateDataRanges, describeRange, emptyDataRanges, planEdfScaling } from '../../recordings/edf/edf-scaling.js';
 import { EdfWriter } from '../../recordings/edf/edf-writer.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
 import { BatchInterrupted, catchBatchInterrupts, type BatchInterrupt } from '../batch-interrupt.js';
-import { choiceFlag } from '../parse-flag.js';
+import { choiceFlag, physicalRangeFlag } from '../parse-flag.js';
 import { startProgress } from '../progress.js';
 
 interface ConvertFlags {
@@ -32,19 +32,6 @@ interface ConvertFlags {
   physicalRange?: readonly [number, number];
   allowClipping?: boolean;
 }
-
-const RANGE_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** `MIN:MAX` (µV) → [min, max] with min < max. */
-function physicalRangeFlag(raw: string): readonly [number, number] {
-  const parts = raw.split(':');
-  const [lo, hi] = parts.map((p) => (RANGE_NUMBER.test(p.trim()) ? Number(p) : Number.NaN));
-  if (parts.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo! < hi!)) {
-    throw new InvalidOptionError('--physical-range', 'MIN:MAX in µV with MIN < MAX, e.g. -500:500', raw);
-  }
-  return [lo!, hi!];
-}
-
 
 /** What OUT may be: its extension says which format is written. */
 export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+) or a .bdf file (BDF+)';
@@ -57,7 +44,7 @@ export function convertCommand(): Command {
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
     .option('--daisy', 'with --protocol cyton: the board had a Daisy (16 ch @ 125 Hz), whatever the capture\'s banner says')
     .option('--no-daisy', 'with --protocol cyton: the board had no Daisy (8 ch @ 250 Hz)')
-    .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag)
+    .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag('--physical-range'))
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
     .action(async (input: string, output: string, flags: ConvertFlags) => {
@@ -84,19 +71,25 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
   const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
-  // From here OUT is ours: a signal removes what was written of it.
-  const removePartial = (): void => rmSync(output, { recursive: true, force: true });
+  // From here OUT is ours: a signal removes what was written of it (during the first passes over
+  // the input, before anything is written, it just stops).
+  const removePartial = (): string => {
+    const written = existsSync(output);
+    rmSync(output, { recursive: true, force: true });
+    return written ? `removed the partial output ${output}` : `nothing was written to ${output}`;
+  };
   const interrupt = catchBatchInterrupts((signal) => {
-    removePartial();
-    process.stderr.write(`neurostream convert: interrupted by ${signal} again: removed the partial output ${output}\n`);
+    const what = removePartial();
+    process.stderr.write(`neurostream convert: interrupted by ${signal} again: ${what}\n`);
   });
   let summary: { line: string; notes: string[]; warnings?: string[] };
   try {
     summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : await toEdf(opened, output, kind, flags, interrupt);
+    await interrupt.finish(); // a signal while the files were closed counts too: never exit 0 after one
   } catch (error) {
     if (!(error instanceof BatchInterrupted)) throw error;
-    removePartial();
-    process.stderr.write(`neurostream convert: ${error.message}: removed the partial output ${output}\n`);
+    const what = removePartial();
+    process.stderr.write(`neurostream convert: ${error.message}: ${what}\n`);
     process.exitCode = error.exitCode;
     return;
   } finally {
@@ -137,8 +130,14 @@ async function toRecording(opened: OpenedInput, output: string, interrupt: Batch
         await interrupt.checkpoint();
       }
     }
-    for (const frame of opened.recording?.features() ?? []) writer.writeFeatures(frame);
-    for (const intent of opened.recording?.intents() ?? []) writer.writeIntent(intent);
+    for (const frame of opened.recording?.features() ?? []) {
+      writer.writeFeatures(frame);
+      await interrupt.checkpoint();
+    }
+    for (const intent of opened.recording?.intents() ?? []) {
+      writer.writeIntent(intent);
+      await interrupt.checkpoint();
+    }
   } catch (error) {
     // The input broke part-way: what was converted is kept, ended properly, and marked failed.
     writer.abort(error instanceof Error ? error.message : String(error)); // (an interrupted one is then removed)
@@ -172,9 +171,13 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
   const channels = info.channelNames.length;
   const scan = startProgress('scanning', main.totalSamples);
   let scanned = 0;
-  let dataRanges: ChannelDataRange[];
+  const dataRanges = emptyDataRanges(channels);
   try {
-    dataRanges = scanDataRanges(main.blocks(), channels, (block) => scan.update((scanned += block.length + (block.gap?.missing ?? 0))));
+    for (const block of main.blocks()) {
+      accumulateDataRanges(dataRanges, block);
+      scan.update((scanned += block.length + (block.gap?.missing ?? 0)));
+      await interrupt.checkpoint(); // nothing is written yet: a signal just stops
+    }
   } finally {
     scan.stop();
   }
@@ -192,6 +195,7 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
     const clipped = new Array<number>(channels).fill(0);
     for (const block of main.blocks()) {
       for (let c = 0; c < channels; c++) if (suspect[c]) clipped[c]! += countClipped(block.data, c * block.length, block.length, scaling[c]!);
+      await interrupt.checkpoint();
     }
     const hit = clipped.map((n, c) => ({ n, c })).filter((x) => x.n > 0);
     if (hit.length > 0) {

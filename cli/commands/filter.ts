@@ -43,7 +43,7 @@ export function filterCommand(): Command {
     .argument('<out>', 'output: a new file (never overwritten), float32 µV, interleaved; OUT.json describes it')
     .option('--bandpass <hz...>', 'band-pass LO HI in Hz (Butterworth)')
     .option('--order <n>', 'band-pass order', integerFlag('--order'), 4)
-    .option('--notch <hz>', 'notch mains at this frequency and its harmonics', numberFlag('--notch'))
+    .option('--notch <hz>', 'notch mains at this frequency and its harmonics', positiveNumberFlag('--notch'))
     .option('--car', 'common-average reference over all channels', false)
     .option('--zero-phase', 'filter forward and backward (no phase shift; offline only)', false)
     .option('--channels <n>', 'channels in IN (default: from info.json beside it)', integerFlag('--channels'))

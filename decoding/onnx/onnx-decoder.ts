@@ -16,8 +16,8 @@
  * session was created. Nodes a provider does not implement still run on onnxruntime's CPU kernels
  * inside that session (onnxruntime's per-node assignment), as with every onnxruntime binding.
  * GPU providers listed before others are probed quietly (onnxruntime's process-wide log level is
- * raised to `fatal` unless the application set one): a failure is reported once, through `log`,
- * not as onnxruntime's own error line.
+ * raised to `fatal` while a session is created, unless the application set one, and restored
+ * after): a failure is reported once, through `log`, not as onnxruntime's own error line.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -382,15 +382,22 @@ export class OnnxDecoder implements Decoder {
     // A GPU provider with others after it is a quiet probe: onnxruntime's own error line (red, on
     // stderr, on every machine without CUDA) is not printed; its reason comes back in the error
     // and is reported through `log`. onnxruntime-node has one log level per process, fixed when
-    // its first session is created: it is raised to `fatal` unless the application chose one.
-    if (providers.slice(0, -1).some((p) => p !== 'cpu') && ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
+    // its first session is created: it is raised to `fatal` unless the application chose one, for
+    // the probe only — the application's setting is restored once the sessions are created.
+    const previousLogLevel = ort.env.logLevel;
+    const quiet = providers.slice(0, -1).some((p) => p !== 'cpu') && previousLogLevel === 'warning';
     const failures: { provider: OnnxProvider; reason: string }[] = [];
     for (const provider of providers) {
       let session: ort.InferenceSession;
       try {
         // a path lets onnxruntime resolve external-data files next to the model
         const withProvider = { ...sessionOptions, executionProviders: [provider] };
-        session = typeof source === 'string' ? await ort.InferenceSession.create(source, withProvider) : await ort.InferenceSession.create(bytes, withProvider);
+        if (quiet) ort.env.logLevel = 'fatal';
+        try {
+          session = typeof source === 'string' ? await ort.InferenceSession.create(source, withProvider) : await ort.InferenceSession.create(bytes, withProvider);
+        } finally {
+          if (quiet) ort.env.logLevel = previousLogLevel;
+        }
       } catch (error) {
         const reason = `${errorText(error)}${providerHint(provider)}`;
         failures.push({ provider, reason });

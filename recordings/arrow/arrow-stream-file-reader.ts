@@ -6,7 +6,9 @@
  * one channel-major Float32Array).
  *
  * A stream cut short (a session killed outright, a disk that filled up) ends at its last complete
- * message: `truncatedBytes` says how many bytes after it were ignored. A file that is not an
+ * message: `truncatedBytes` says how many bytes after it were ignored, and `endOfStream` stays false
+ * (a stream closed properly ends with the end-of-stream marker, a cut at a message boundary does
+ * not). A file that is not an
  * Arrow stream, or whose messages contradict themselves, is an InvalidDataError naming the file
  * and the byte offset.
  */
@@ -45,6 +47,7 @@ export class ArrowStreamFileReader {
   private position = 0;
   private truncated = 0;
   private ended = false;
+  private sawEndOfStream = false;
   private readonly prefix = Buffer.alloc(8);
 
   constructor(readonly path: string) {
@@ -71,6 +74,14 @@ export class ArrowStreamFileReader {
   /** Bytes after the last complete message that were ignored (a stream cut short); 0 otherwise. */
   get truncatedBytes(): number {
     return this.truncated;
+  }
+
+  /**
+   * True once the end-of-stream marker was read. A stream cut short — also one cut exactly at a
+   * message boundary, which leaves `truncatedBytes` 0 — ends without it.
+   */
+  get endOfStream(): boolean {
+    return this.sawEndOfStream;
   }
 
   /** File offset after the last message read. */
@@ -143,6 +154,7 @@ export class ArrowStreamFileReader {
     }
     if (metadataLength === 0) {
       this.ended = true; // end-of-stream marker
+      this.sawEndOfStream = true;
       return null;
     }
     if (metadataLength < 0 || metadataLength > MAX_METADATA_BYTES) {

@@ -118,41 +118,54 @@ export function formatEdfBound(value: number, direction: 'down' | 'up', width = 
   return null;
 }
 
-/** One pass over the blocks: each channel's finite min/max and its NaN/±Infinity count. */
-export function scanDataRanges(blocks: Iterable<SampleBlock>, channels: number, onBlock?: (block: SampleBlock) => void): ChannelDataRange[] {
-  const out: ChannelDataRange[] = Array.from({ length: channels }, () => ({ min: Infinity, max: -Infinity, nonFinite: 0, count: 0 }));
-  for (const block of blocks) {
-    const n = block.length;
-    for (let c = 0; c < channels; c++) {
-      const r = out[c]!;
-      let min = r.min;
-      let max = r.max;
-      let bad = 0;
+/** Ranges of channels that hold nothing yet, one per channel: `accumulateDataRanges` fills them. */
+export function emptyDataRanges(channels: number): ChannelDataRange[] {
+  return Array.from({ length: channels }, () => ({ min: Infinity, max: -Infinity, nonFinite: 0, count: 0 }));
+}
+
+/**
+ * Adds one block to each channel's finite min/max and NaN/±Infinity count — one step of the first
+ * pass, so that the caller drives the pass block by block (and may yield, or stop, between blocks).
+ */
+export function accumulateDataRanges(ranges: ChannelDataRange[], block: SampleBlock): void {
+  const n = block.length;
+  if (block.data.length !== ranges.length * n) {
+    throw new InvalidDataError('SampleBlock.data', `${ranges.length} channels × ${n} values`, block.data);
+  }
+  for (let c = 0; c < ranges.length; c++) {
+    const r = ranges[c]!;
+    let min = r.min;
+    let max = r.max;
+    let bad = 0;
+    for (let i = c * n, end = (c + 1) * n; i < end; i++) {
+      const v = block.data[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      if (!Number.isFinite(v)) bad++;
+    }
+    if (bad > 0) {
+      // ±Infinity took part in min/max: recompute over the finite values only
+      min = r.min;
+      max = r.max;
       for (let i = c * n, end = (c + 1) * n; i < end; i++) {
         const v = block.data[i]!;
+        if (!Number.isFinite(v)) continue;
         if (v < min) min = v;
         if (v > max) max = v;
-        if (!Number.isFinite(v)) bad++;
       }
-      if (bad > 0) {
-        // ±Infinity took part in min/max: recompute over the finite values only
-        min = r.min;
-        max = r.max;
-        for (let i = c * n, end = (c + 1) * n; i < end; i++) {
-          const v = block.data[i]!;
-          if (!Number.isFinite(v)) continue;
-          if (v < min) min = v;
-          if (v > max) max = v;
-        }
-      }
-      r.min = min;
-      r.max = max;
-      r.nonFinite += bad;
-      r.count += n;
     }
-    onBlock?.(block);
+    r.min = min;
+    r.max = max;
+    r.nonFinite += bad;
+    r.count += n;
   }
-  return out;
+}
+
+/** One pass over the blocks at once: each channel's finite min/max and its NaN/±Infinity count. */
+export function scanDataRanges(blocks: Iterable<SampleBlock>, channels: number): ChannelDataRange[] {
+  const ranges = emptyDataRanges(channels);
+  for (const block of blocks) accumulateDataRanges(ranges, block);
+  return ranges;
 }
 
 interface Candidate {

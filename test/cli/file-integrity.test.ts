@@ -18,6 +18,7 @@ import { sharedData } from '../helpers/shared-data.js';
 
 const LOCUST = fileURLToPath(sharedData('extracellular/locust/locust_trial_01.raw'));
 const R04 = fileURLToPath(sharedData('eeg/eegmmidb/S001/S001R04.edf'));
+const JORDAN = fileURLToPath(sharedData('eeg/openbci/OpenBCI_2016-02-13_Jordan_focus.txt'));
 const V6 = fileURLToPath(sharedData('eeg/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt'));
 
 function tempDir(): string {
@@ -198,6 +199,37 @@ describe('a recording cut short after it was finalised', () => {
     expect(JSON.parse(allowed.stdout)).toMatchObject({ kind: 'discrete' });
   }, 60_000);
 
+  it('a clean cut between two messages (no bytes of a batch left, no end-of-stream marker) is TRUNCATED too', async () => {
+    const dir = join(tempDir(), 'r04');
+    expect((await runCli(['convert', R04, dir])).code).toBe(0);
+    const markersFile = join(dir, 'markers.arrows');
+    const reader = new ArrowStreamFileReader(markersFile);
+    const first = reader.nextBatch();
+    reader.close();
+    expect(first?.length).toBe(30); // R04's 30 annotations
+    truncateSync(markersFile, first!.start); // the schema alone is left: a valid stream of no markers
+    const text = await runCli(['info', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`TRUNCATED: ${markersFile}: session.json says the recording is complete, but the file ends without the Arrow end-of-stream marker, after a complete batch: the batches after it were lost`);
+    const json = JSON.parse((await runCli(['info', dir, '--json'])).stdout) as InfoReport;
+    expect(json.truncated).toEqual([expect.objectContaining({ file: markersFile, cutBytes: 0 })]);
+    const out = join(dirname(dir), 'copy');
+    const refused = await runCli(['convert', dir, out]);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toMatch(/^neurostream: TRUNCATED: .*markers\.arrows: .*end-of-stream marker.*--allow-truncated reads what is there \[NS_INVALID_DATA\]$/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('a signals.arrows cut just before its end-of-stream marker (every row there) still says it was cut', async () => {
+    const dir = join(tempDir(), 'r04');
+    expect((await runCli(['convert', R04, dir])).code).toBe(0);
+    const signals = join(dir, 'signals.arrows');
+    truncateSync(signals, statSync(signals).size - 8); // the 8-byte marker: continuation, length 0
+    const refused = await runCli(['convert', dir, join(dirname(dir), 'copy')]);
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toMatch(/^neurostream: TRUNCATED: .*signals\.arrows: .*without the Arrow end-of-stream marker/);
+  }, 60_000);
+
   it('a signals.arrows that is a directory is one line naming it', async () => {
     const dir = join(tempDir(), 'r04');
     expect((await runCli(['convert', R04, dir])).code).toBe(0);
@@ -248,6 +280,39 @@ describe('convert stopped by a signal', () => {
     expect(readdirSync(root)).toEqual([]);
   }, 60_000);
 
+  /** True once the process catches SIGHUP (Node does not by default): convert's handlers are in place. */
+  function catchesSighup(pid: number): boolean {
+    try {
+      const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      return mask !== undefined && (BigInt(`0x${mask}`) & 1n) === 1n;
+    } catch {
+      return false; // not started yet, or gone
+    }
+  }
+
+  it('during its first passes over the input (before writing) stops at once: exit 128 + n, nothing written', async () => {
+    // Jordan with a range that clips nearly everything: two passes (ranges, then the clip count),
+    // then a refusal — nothing is ever written, so the signal can only land in those passes.
+    const out = join(tempDir(), 'jordan.edf');
+    const child = spawn(process.execPath, [CLI, 'convert', JORDAN, out, '--physical-range', '-1:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    let sent = false;
+    const poll = setInterval(() => {
+      if (child.pid !== undefined && child.exitCode === null && catchesSighup(child.pid)) {
+        clearInterval(poll);
+        sent = child.kill('SIGINT');
+      }
+    }, 1);
+    const [code, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, k) => resolve([c, k])));
+    clearInterval(poll);
+    expect(sent).toBe(true);
+    expect(killedBy).toBeNull(); // it handled the signal itself …
+    expect(code).toBe(130); // … then, not after both passes with the refusal (exit 2) and the signal lost
+    expect(oneLine(stderr)).toBe(`neurostream convert: interrupted by SIGINT: nothing was written to ${out}`);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
   it('still converts in full when left alone (the same input)', async () => {
     const out = join(tempDir(), 'v6');
     const r = await runCli(['convert', V6, out]);
@@ -263,6 +328,8 @@ describe('numeric flags that must be positive', () => {
     [['run', '--block-ms', 'NaN'], '--block-ms: expected a number greater than 0 and at most 10000, got "NaN"'],
     [['filter', LOCUST, '/tmp/never-written.f32', '--car', '--scale', '0'], '--scale: expected a number greater than 0, got "0"'],
     [['filter', LOCUST, '/tmp/never-written.f32', '--car', '--rate', '-1'], '--rate: expected a number greater than 0, got "-1"'],
+    [['filter', LOCUST, '/tmp/never-written.f32', '--notch', '0'], '--notch: expected a number greater than 0, got "0"'],
+    [['filter', LOCUST, '/tmp/never-written.f32', '--notch', '-50'], '--notch: expected a number greater than 0, got "-50"'],
   ])('%j → one line, exit 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

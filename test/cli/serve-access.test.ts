@@ -6,26 +6,17 @@
  * the default providers probes CUDA quietly and names the provider it chose once.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { oipModelMetadata } from '../../decoding/oip/oip-model-metadata.js';
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
-import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
+import { startBadOipServer } from '../helpers/bad-oip-server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { randomKalman, TestRandom } from '../decoding/onnx/helpers.js';
+import { sessionModel } from '../helpers/session-model.js';
 import { hugeOutputModel } from '../decoding/onnx/declared-size-models.js';
 
 const TOKEN = 'serve-token-'.repeat(4);
-
-/** A Kalman filter over the 16-channel session's 32 features (crossings, then spike-band power). */
-function sessionModel(path: string): string {
-  const channels = Array.from({ length: 16 }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`);
-  const inputNames = [...channels.map((c) => `tc:${c}`), ...channels.map((c) => `sbp:${c}`)];
-  writeFileSync(path, exportOnnx({ ...randomKalman(new TestRandom(3), 32, 4, 4), inputNames }));
-  return path;
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ns-serve-access-'));
@@ -135,24 +126,11 @@ describe('run --oip against a server that answers badly', () => {
     const local = await OnnxDecoder.load(model, { providers: ['cpu'] });
     const metadata = JSON.stringify(oipModelMetadata('kalman', local));
     await local.dispose();
-    let infers = 0;
-    const inferTimes: number[] = [];
     // Ready, with the right model, but every infer is a 500.
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const path = req.url ?? '';
-        if (path.endsWith('/infer')) {
-          infers++;
-          inferTimes.push(Date.now());
-          res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"GPU on fire"}');
-        } else if (path === '/v2/models/kalman') res.writeHead(200, { 'Content-Type': 'application/json' }).end(metadata);
-        else res.writeHead(200).end('{}');
-      });
-    });
-    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+    const bad = await startBadOipServer('kalman', metadata, (res) => res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"GPU on fire"}'));
+    const { inferTimes } = bad;
     try {
-      const r = await runCli([...RUN, '--duration', '9', '--model', model, '--oip', `http://127.0.0.1:${port}`], { timeoutMs: 90_000 });
+      const r = await runCli([...RUN, '--duration', '9', '--model', model, '--oip', bad.url], { timeoutMs: 90_000 });
       expect(r.code, r.stderr).toBe(0);
       // Our lines (the structured log, --log-level warn, has its own JSON lines beside them).
       const lines = r.stderr.split('\n').filter((l) => l.startsWith('neurostream'));
@@ -162,12 +140,15 @@ describe('run --oip against a server that answers badly', () => {
       expect(lines[0]).toMatch(/^neurostream run: WARNING: model server http:\/\/127\.0\.0\.1:\d+ \(kalman\) HTTP 500: GPU on fire: decoding locally with onnx:kalman\.onnx \(cpu\) until it answers again$/);
       expect(lines.filter((l) => l.includes('answers again after'))).toHaveLength(0);
       expect(lines).toHaveLength(1);
-      // Tries after the first failure at ~1, 3, 7 s (doubling) — not one a second (~8). Generous bounds.
-      expect(infers).toBeGreaterThanOrEqual(2);
-      expect(infers).toBeLessThanOrEqual(5);
+      // Tries after the first failure wait 1, 2, 4 s (doubling): each wait starts after the previous
+      // infer's answer, so a gap between the server's receipts is never shorter than its wait (less
+      // a timer's 1 ms rounding) — a slow machine only lengthens gaps. The old code tried once a
+      // second (second gap ≈ 1 s, ~8 tries).
+      expect(inferTimes.length).toBeGreaterThanOrEqual(2);
+      inferTimes.slice(1).forEach((t, k) => expect(t - inferTimes[k]!, `gap ${k + 1}`).toBeGreaterThanOrEqual(1000 * 2 ** k - 50));
+      expect(inferTimes.length).toBeLessThanOrEqual(5); // 0, 1, 3, 7 s fit in 9 s; being slower only means fewer
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bad.close();
     }
   }, 120_000);
 });

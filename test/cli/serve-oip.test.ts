@@ -13,15 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
 import { openRecording } from '../../recordings/recording-reader.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { sessionModel } from '../helpers/session-model.js';
 import { randomKalman, TestRandom } from '../decoding/onnx/helpers.js';
-
-/** A Kalman filter over the 16-channel session's 32 features (crossings, then spike-band power). */
-function sessionModel(path: string): string {
-  const channels = Array.from({ length: 16 }, (_, c) => `ch${String(c + 1).padStart(4, '0')}`);
-  const inputNames = [...channels.map((c) => `tc:${c}`), ...channels.map((c) => `sbp:${c}`)];
-  writeFileSync(path, exportOnnx({ ...randomKalman(new TestRandom(3), 32, 4, 4), inputNames }));
-  return path;
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ns-serve-'));

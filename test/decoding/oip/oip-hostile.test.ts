@@ -5,7 +5,7 @@
  * shape, NaN and ±Infinity inputs (400), and a client against a server that says it is ready but
  * answers every request badly (retries back off, each state change reported once).
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../../core/errors.js';
 import { OipDecoder, type OipDecoderEvent } from '../../../decoding/oip/oip-decoder.js';
@@ -13,6 +13,7 @@ import { oipModelMetadata } from '../../../decoding/oip/oip-model-metadata.js';
 import { startOipServer, type OipServer } from '../../../decoding/oip/oip-server.js';
 import { OnnxDecoder } from '../../../decoding/onnx/onnx-decoder.js';
 import { exportOnnx } from '../../../decoding/onnx/onnx-export.js';
+import { startBadOipServer } from '../../helpers/bad-oip-server.js';
 import { randomInputs, randomKalman, TestRandom } from '../onnx/helpers.js';
 
 const F = 24;
@@ -189,36 +190,12 @@ describe('OIP server: bad requests', () => {
 });
 
 describe('oip decoder against a server that answers badly', () => {
-  /** Says it is ready and describes the model, but answers every infer with `answer`. */
-  async function badServer(answer: (res: import('node:http').ServerResponse) => void): Promise<{ server: Server; url: string; infers: () => number; probes: () => number }> {
-    const metadata = JSON.stringify(oipModelMetadata('kalman', served));
-    let infers = 0;
-    let probes = 0;
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const path = req.url ?? '';
-        if (path.endsWith('/infer')) {
-          infers++;
-          answer(res);
-        } else if (path === '/v2/models/kalman') res.writeHead(200, { 'Content-Type': 'application/json' }).end(metadata);
-        else if (path === '/v2') res.writeHead(200).end('{"extensions":[]}');
-        else {
-          if (path === '/v2/health/ready') probes++;
-          res.writeHead(200).end();
-        }
-      });
-    });
-    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-    return { server, url: `http://127.0.0.1:${port}`, infers: () => infers, probes: () => probes };
-  }
-
   for (const [what, answer] of [
     ['500s', (res: import('node:http').ServerResponse) => res.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"GPU on fire"}')],
     ['malformed bodies', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"model_name":"kalman","outputs":[{"name":"output"')],
   ] as const) {
     it(`${what}: one fallback, no recovery reported, retries at doubling intervals (not every probe interval)`, async () => {
-      const bad = await badServer(answer);
+      const bad = await startBadOipServer('kalman', JSON.stringify(oipModelMetadata('kalman', served)), answer);
       const events: OipDecoderEvent[] = [];
       // Probes every 20 ms at first, doubling to at most 320 ms: over ~2.5 s, about 1 + 4 + 2.5/0.32 ≈ 13 tries (125 without backing off).
       const decoder = await OipDecoder.connect({ url: bad.url, model: 'kalman', fallback: await local(), timeoutMs: 500, probeIntervalMs: 20, maxProbeIntervalMs: 320, log: (e) => events.push(e) });
@@ -245,8 +222,7 @@ describe('oip decoder against a server that answers badly', () => {
       } finally {
         await decoder.dispose();
         await reference.dispose();
-        await new Promise<void>((r) => bad.server.close(() => r()));
-        bad.server.closeAllConnections();
+        await bad.close();
       }
     }, 30_000);
   }

@@ -71,6 +71,20 @@ describe('OnnxDecoder: execution providers', () => {
     }
   });
 
+  it('probes quietly without keeping onnxruntime\'s log level raised: the application\'s setting is back after load', async () => {
+    expect(ort.env.logLevel).toBe('warning'); // onnxruntime's default
+    const decoder = await OnnxDecoder.load(ridgeBytes, { providers: ['cuda', 'cpu'] });
+    try {
+      expect(ort.env.logLevel).toBe('warning');
+    } finally {
+      await decoder.dispose();
+    }
+    // also when no provider can be used (a CPU machine): the level comes back on the error path too
+    const gpuOnly = await OnnxDecoder.load(ridgeBytes, { providers: ['cuda', 'tensorrt'] }).catch(() => undefined);
+    await gpuOnly?.dispose();
+    expect(ort.env.logLevel).toBe('warning');
+  });
+
   it('["cuda"] alone fails with one error naming the provider and onnxruntime\'s reason', async (ctx) => {
     const cudaError = await probe('cuda', ridgeBytes);
     if (cudaError === undefined) ctx.skip();
