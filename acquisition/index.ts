@@ -16,6 +16,7 @@ export { bandpass, highpass, lowpass, notch, type BandpassOptions, type CutoffOp
 export { iirFilter } from './operators/iir-filter.js';
 export { reReference, type ReReferenceOptions } from './operators/re-reference.js';
 export { spikeBandFeatures, type SpikeBandFeatureOptions } from './operators/spike-band-features.js';
+export type { SpikeFeatureOptions } from './kernels/spike-features.js';
 export { bandPowerFeatures, EEG_BANDS, type Band, type BandPowerOptions } from './operators/band-power-features.js';
 export { epochs, type Epoch, type EpochOptions } from './operators/epochs.js';
 export { decimate } from './operators/decimate.js';

@@ -21,6 +21,9 @@ export {
   type DashboardRole,
   type StreamTopic,
 } from './server/dashboard-server.js';
+export { OPERATOR_COMMANDS, type DashboardViewRequest } from './server/command-protocol.js';
+export type { ClientKind, DashboardFrame } from './server/client-channel.js';
+export type { StaticMount } from './server/static-files.js';
 export {
   DashboardPublisher,
   type DashboardPublisherOptions,
