@@ -45,7 +45,7 @@ function kernelFiltered(blocks: readonly SampleBlock[], sos: Float64Array): Samp
  */
 function expectStatePerSubscription<T>(blocks: readonly SampleBlock[], op: OperatorFunction<SampleBlock, T>, expected: readonly T[], perBlock: (block: number) => readonly T[]): void {
   const letters = 'abcdefghij';
-  const values = Object.fromEntries(blocks.map((b, i) => [letters[i], b]));
+  const values: Record<string, SampleBlock> = Object.fromEntries(blocks.map((b, i) => [letters[i]!, b]));
   // Block i enters at a frame, and the items it produced leave at the same frame (a group
   // `(AB)` spans its characters' frames: the input is padded to the same width).
   let inMarbles = '';
