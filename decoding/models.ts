@@ -26,7 +26,7 @@ export interface RidgeModel {
   readonly outputNames: readonly string[];
   readonly lags: number;
   readonly standardizer: Standardizer;
-  /** [(L+1)·F × D]: row l·F + f is lag l of input f. */
+  /** [(L+1)·F × D] — row l·F + f is lag l of input f. */
   readonly weights: Float64Array;
   /** [D] */
   readonly bias: Float64Array;

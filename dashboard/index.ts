@@ -1,0 +1,33 @@
+/**
+ * `neurostream/dashboard` — the live browser dashboard: `startDashboard` serves the page and
+ * streams SampleBlocks, FeatureFrames and Intents to it; the server and publisher underneath are
+ * exported for sessions that wire them by hand.
+ *
+ * @packageDocumentation
+ */
+export { startDashboard, type StartDashboardOptions, type Dashboard } from './start-dashboard.js';
+export {
+  startDashboardServer,
+  STREAM_TOPICS,
+  CloseCode,
+  type DashboardServer,
+  type DashboardServerOptions,
+  type CommandHandler,
+  type ViewHandler,
+  type DashboardClient,
+  type DashboardClientStats,
+  type DashboardCommand,
+  type DashboardCommandName,
+  type DashboardRole,
+  type StreamTopic,
+} from './server/dashboard-server.js';
+export { OPERATOR_COMMANDS, type DashboardViewRequest } from './server/command-protocol.js';
+export type { ClientKind, DashboardFrame } from './server/client-channel.js';
+export type { StaticMount } from './server/static-files.js';
+export {
+  DashboardPublisher,
+  type DashboardPublisherOptions,
+  type DashboardSessionStatus,
+  type DashboardRecordingStatus,
+  type DashboardDecoderStatus,
+} from './publisher/dashboard-publisher.js';

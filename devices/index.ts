@@ -1,0 +1,20 @@
+/**
+ * `neurostream/devices` — where SampleBlocks come from: simulators and hardware, each a cold
+ * Observable<SampleBlock> (a subscription starts the device, an unsubscription stops it).
+ *
+ * @packageDocumentation
+ */
+export { simulate, type SimulateOptions, type SimulateCommonOptions, type SimulateIntracorticalOptions, type SimulateEegOptions } from './simulate.js';
+export { cyton, frameDevice, intan } from './hardware.js';
+export type { CytonSourceOptions } from './drivers/cyton-source.js';
+export type { FrameSourceOptions } from './drivers/frame-source.js';
+export type { IntanSourceOptions, IntanLinkStats } from './drivers/intan-source.js';
+export type { CytonParserStats } from './protocols/cyton/cyton-parser.js';
+export type { FrameParserStats } from './protocols/frame/frame-parser.js';
+export type { IntanParserStats } from './protocols/intan/intan-waveform-parser.js';
+export { DeviceError, type DeviceLinkState, type ReconnectOptions } from './transport/serial-connection.js';
+export { listPorts, type PortEntry, type PortList } from './transport/list-ports.js';
+export { SimulatorWorkerError } from './worker-simulator-source.js';
+export type { EegSimulatorOptions, EegCue } from './simulators/eeg-simulator.js';
+export type { IntracorticalSimulatorOptions, LfpRhythm } from './simulators/intracortical-simulator.js';
+export type { CentreOutTaskOptions } from './simulators/centre-out-task.js';

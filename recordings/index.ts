@@ -1,0 +1,21 @@
+/**
+ * `neurostream/recordings` — recording directories (Arrow IPC files + session.json: `record`,
+ * `openRecording`, `replay`), EDF+/BDF+ files (`readEdf`, `writeEdf`) and the other formats
+ * neurostream reads (`openInput`).
+ *
+ * @packageDocumentation
+ */
+export { record, type RecordOptions } from './record-operator.js';
+export { replay, type ReplayStreamOptions } from './replay.js';
+export { openRecording, isRecordingDir, TruncatedRecordingError, type Recording, type OpenRecordingOptions, type ReadBlocksOptions, type TruncatedFile } from './recording-reader.js';
+export { replaySource, type ReplayOptions, type ReplaySpeed } from './replay-source.js';
+export { Recorder, type RecorderOptions, type RecorderEvent, type RecorderState, type RecorderStatus } from './recorder.js';
+export { RecordingWriter, type RecordingWriterOptions, type RecordingProgress } from './recording-writer.js';
+export type { ChannelDataRange, EdfChannelScaling, EdfRangeOrigin } from './edf/edf-scaling.js';
+export { RecordingError } from './recording-error.js';
+export type { SessionManifest, RecordedStream, RecordedGap, RecordingStatus } from './session-manifest.js';
+export { readEdf, type ReadEdfOptions } from './edf/edf-reader.js';
+export { writeEdf, type WriteEdfOptions, type WriteEdfResult } from './edf/write-edf.js';
+export { EdfWriter, type EdfWriterOptions, type EdfWriterStats, type EdfPatient, type EdfRecordingId } from './edf/edf-writer.js';
+export { openInput, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
+export type { ImportedRecording, ImportedStream } from './imported-recording.js';
