@@ -45,11 +45,20 @@ describe('neurostream bench decoders', () => {
       ['onnx:kalman.onnx', 'as given'],
     ]);
     for (const d of a.decoders) {
-      expect(d.score).toBeLessThanOrEqual(1);
       expect(d.latency.p50Ms).toBeGreaterThan(0);
       expect(d.latency.p99Ms).toBeGreaterThanOrEqual(d.latency.p50Ms);
     }
-    expect(a.decoders[0]!.scoreStd).toBeGreaterThanOrEqual(0);
+    // The cross-validated rows are what `evaluate --folds 5` says of the same data: the mean R² and
+    // the sample standard deviation of its per-fold R².
+    for (const [k, decoder] of ['ridge', 'kalman'].entries()) {
+      const e = await runCli(['evaluate', rec, '--decoder', decoder, '--folds', '5', '--json'], { timeoutMs: 120_000 });
+      expect(e.code, e.stderr).toBe(0);
+      const evaluated = JSON.parse(e.stdout) as { meanR2: number; perFold: { meanR2: number }[] };
+      const folds = evaluated.perFold.map((f) => f.meanR2);
+      const mean = folds.reduce((x, y) => x + y, 0) / folds.length;
+      expect(a.decoders[k]!.score).toBe(evaluated.meanR2);
+      expect(a.decoders[k]!.scoreStd).toBeCloseTo(Math.sqrt(folds.reduce((x, y) => x + (y - mean) ** 2, 0) / (folds.length - 1)), 12);
+    }
     expect(scores(b)).toEqual(scores(a)); // reproducible
     const md = readFileSync(join(root, 'a', 'report.md'), 'utf8');
     expect(md).toContain('| decoder | fitted | mean R² | ± folds | R² per target | mean r | latency p50 / p99 (ms) | provider |');
@@ -67,10 +76,21 @@ describe('neurostream bench decoders', () => {
     const report = JSON.parse(r.stdout) as Report;
     expect(report.kind).toBe('discrete');
     expect(report.decoders.map((d) => d.decoder)).toEqual(['lda', 'csp-lda']);
+    // Chance is the larger class: 24 of 45 epochs (T1 21, T2 24; the data's README quotes 0.533).
+    // Both decoders are well above it on these fixed folds (lda 0.76, csp-lda 0.98 today); with 45
+    // epochs, 0.65 is above what guessing reaches one time in 20, and csp-lda stays near the README's
+    // 0.933 (MNE's CSP + LDA on the same runs).
+    const [lda, cspLda] = report.decoders as [Report['decoders'][number], Report['decoders'][number]];
     for (const d of report.decoders) {
-      expect(d.score).toBeGreaterThan(0.4);
-      expect(d.metrics).toMatchObject({ chance: expect.any(Number), kappa: expect.any(Number), itrBitsPerMin: expect.any(Number) });
+      expect(d.metrics['chance']).toBeCloseTo(24 / 45, 12);
+      expect(d.metrics['accuracy']).toBe(d.score);
+      expect(d.metrics).toMatchObject({ kappa: expect.any(Number), itrBitsPerMin: expect.any(Number) });
+      // Wolpaw's ITR for two classes at that accuracy.
+      const p = d.score;
+      expect(d.metrics['itrBitsPerTrial']).toBeCloseTo(1 + p * Math.log2(p) + (1 - p) * Math.log2(1 - p), 9);
     }
+    expect(lda.score).toBeGreaterThan(0.65);
+    expect(cspLda.score).toBeGreaterThanOrEqual(0.9);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| decoder | fitted | accuracy | ± folds | chance | κ | ITR (bits/min) | latency p50 / p99 (ms) | provider |');
   }, 300_000);
 

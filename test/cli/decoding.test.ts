@@ -45,13 +45,17 @@ describe('neurostream evaluate / calibrate', () => {
     expect(report.accuracy as number).toBeGreaterThanOrEqual(0.9);
     expect(report.chance as number).toBeCloseTo(24 / 45, 6);
     expect(report.kappa as number).toBeGreaterThan(0.7);
-    expect(report.itrBitsPerTrial as number).toBeGreaterThan(0.4);
+    // Wolpaw's ITR for two classes at the reported accuracy p: 1 + p·log2 p + (1 − p)·log2(1 − p).
+    const p = report.accuracy as number;
+    expect(report.itrBitsPerTrial as number).toBeCloseTo(1 + p * Math.log2(p) + (1 - p) * Math.log2(1 - p), 9);
     expect(report.perSplit as unknown[]).toHaveLength(10);
     // The confusion matrix as rows of counts: truth × predicted, summing to the test epochs of all splits.
     const confusion = report.confusion as { classes: string[]; counts: number[][] };
     expect(confusion.classes).toEqual(['T1', 'T2']);
     expect(confusion.counts.map((row) => row.length)).toEqual([2, 2]);
     expect(confusion.counts.flat().reduce((a, b) => a + b, 0)).toBe(10 * 9);
+    // Every split tests 9 epochs, so the diagonal over all splits is the mean accuracy × 90.
+    expect(confusion.counts[0]![0]! + confusion.counts[1]![1]!).toBeCloseTo(p * 90, 9);
   }, 120_000);
 
   it('the Kalman filter on M1 spikes: R² per velocity and the mean, over 5 contiguous folds', async () => {

@@ -71,10 +71,27 @@ describe('neurostream run --record / replay', () => {
     // Online validation: the running R² against the task's truth, once a second of decoding.
     const validation = liveRecording.markers().filter((m) => m.type === 'decoder-r2');
     expect(validation.map((m) => m.sample)).toEqual([200, 250, 300].map((bin) => bin * 600 - 1)); // the last sample of bins 199, 249, 299
-    for (const m of validation) {
-      expect(typeof m.value).toBe('number'); // velocity R², variance-weighted over vel_x and vel_y
-      expect(m.value as number).toBeLessThanOrEqual(1);
-    }
+    // Recomputed here from the recording alone: each marker is 1 − ΣSS_res/ΣSS_tot over vel_x and
+    // vel_y of every intent so far (all within the 500-bin window), against the latest kinematics
+    // marker before the end of the intent's bin.
+    const kinematics = liveRecording.markers().filter((m) => m.type === 'kinematics');
+    const binEnd = new Map(liveFeatures.map((f) => [f.bin, f.t0 + 600]));
+    const truthOf = (bin: number): number[] => kinematics.filter((m) => m.sample < binEnd.get(bin)!).at(-1)!.value as number[];
+    const pooledR2 = (upToBin: number): number => {
+      const scored = liveIntents.filter((i) => i.bin <= upToBin);
+      let residual = 0;
+      let total = 0;
+      for (const d of [2, 3]) {
+        const truth = scored.map((i) => truthOf(i.bin)[d]!);
+        const mean = truth.reduce((a, b) => a + b, 0) / truth.length;
+        scored.forEach((i, k) => {
+          residual += (truth[k]! - i.values[d]!) ** 2;
+          total += (truth[k]! - mean) ** 2;
+        });
+      }
+      return 1 - residual / total;
+    };
+    for (const m of validation) expect(m.value as number).toBeCloseTo(pooledR2((m.sample + 1) / 600 - 1), 6);
 
     const replayed = join(root, 'replayed');
     const p = await runCli(['replay', live, '--speed', 'max', '--record', replayed], { timeoutMs: 60_000 });

@@ -46,16 +46,17 @@ describe('live trial decoding (run --model on an EEG stream)', () => {
     expect(all).toBe(intents.length);
     expect(intents.every((i) => i.kind === 'discrete' && i.labels?.join() === 'left,right')).toBe(true);
     // Scored against the cues: the simulator's imagery is far above chance.
-    let hits = 0;
-    intents.forEach((intent, k) => {
-      const predicted = intent.values[0]! > intent.values[1]! ? 'left' : 'right';
-      if (predicted === cues[k]!.value) hits++;
-    });
+    const hit = intents.map((intent, k) => (intent.values[0]! > intent.values[1]! ? 'left' : 'right') === cues[k]!.value);
+    const hits = hit.filter(Boolean).length;
     expect(correct).toBe(hits);
     expect(hits / intents.length).toBeGreaterThan(0.75);
     const accuracy = recording.markers().filter((m) => m.type === 'decoder-accuracy');
     expect(accuracy.length).toBe(intents.length);
-    expect(accuracy.every((m) => typeof m.value === 'number' && m.value >= 0 && m.value <= 1)).toBe(true);
+    // Each marker is the running accuracy over the last 20 trials (fewer at the start), scored here from the intents and cues.
+    accuracy.forEach((m, k) => {
+      const recent = hit.slice(Math.max(0, k - 19), k + 1);
+      expect(m.value as number, `accuracy marker ${k}`).toBeCloseTo(recent.filter(Boolean).length / recent.length, 12);
+    });
 
     // The replay cuts the same epochs from the recorded signals and decodes them to the same values.
     const again = join(root, 'replayed');

@@ -47,9 +47,11 @@ describe('iirFilter', () => {
     });
   });
 
-  it('designs from the stream’s sample rate, keeps index, gap and markers, and never touches its input', async () => {
+  it('designs from the stream’s sample rate, keeps index, gap, markers and arrival time, and never touches its input', async () => {
     const x = signal(30);
-    const input = blocks(x, [10, 20]);
+    const [head, tail] = blocks(x, [10, 20]) as [SampleBlock, SampleBlock];
+    // 5 samples lost between the blocks: the second block starts at 15 and says so.
+    const input = [head, createSampleBlock({ ...tail, first: 15, gap: { missing: 5 }, hostTime: 77, markers: [createMarker(17, 'cue', 'left')] })];
     const copies = input.map((b) => Float32Array.from(b.data));
     let rateSeen = 0;
     const out = await firstValueFrom(
@@ -62,8 +64,12 @@ describe('iirFilter', () => {
       ),
     );
     expect(rateSeen).toBe(250);
-    expect(out.map((b) => [b.first, b.length])).toEqual([[0, 10], [10, 20]]);
-    expect(out[1]!.markers).toEqual([createMarker(12, 'cue', 'left')]);
+    expect(out.map((b) => [b.first, b.length, b.gap, b.hostTime])).toEqual([
+      [0, 10, undefined, 0],
+      [15, 20, { missing: 5 }, 77],
+    ]);
+    expect(out[0]!.markers).toBeUndefined();
+    expect(out[1]!.markers).toEqual([createMarker(17, 'cue', 'left')]);
     input.forEach((b, i) => expect(b.data).toEqual(copies[i]));
     expect(out[0]!.data).not.toBe(input[0]!.data);
   });

@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { firstValueFrom, takeWhile, timeout, toArray } from 'rxjs';
+import { firstValueFrom, takeWhile, tap, timeout, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SampleBlock, hostNowMs } from '../../../core/index.js';
 import { cytonSource } from '../../../devices/drivers/cyton-source.js';
@@ -9,6 +9,7 @@ import type { CytonParserStats } from '../../../devices/protocols/cyton/cyton-pa
 import type { DeviceLinkState } from '../../../devices/transport/serial-connection.js';
 import { readAll } from '../../helpers/read-all.js';
 import { type RunningEmulator, startEmulator } from '../../helpers/emulator.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 let emulator: RunningEmulator | undefined;
 afterEach(async () => {
@@ -326,10 +327,12 @@ describe('cytonSource across reconnections', () => {
     const links: DeviceLinkState[] = [];
     try {
       const source = cytonSource({ port: link, bannerTimeoutMs: 400, reconnect: { initialDelayMs: 50, maxDelayMs: 100 }, onLink: (l) => links.push(l) });
-      const done = firstValueFrom(source.pipe(covering(250 * 4), toArray(), timeout(30_000)));
-      await new Promise((r) => setTimeout(r, 1000));
+      let received = 0;
+      const done = firstValueFrom(source.pipe(tap(() => received++), covering(250 * 4), toArray(), timeout(30_000)));
+      await waitFor(() => received > 0, 'the first block');
       await device.unplug();
-      await new Promise((r) => setTimeout(r, 500));
+      // Reported lost, and at least one reopen failed while it was away, before it comes back.
+      await waitFor(() => links.some((l) => l.state === 'lost' && l.attempt >= 2), 'a second reconnection attempt');
       await device.replug();
       const blocks = await done;
       // Still the 8-channel Cyton at 250 Hz, one stream, every block the same info.
@@ -352,9 +355,12 @@ describe('cytonSource across reconnections', () => {
     const links: DeviceLinkState[] = [];
     try {
       const source = cytonSource({ port: link, bannerTimeoutMs: 150, bannerTries: 1, reconnect: { initialDelayMs: 50, maxDelayMs: 100 }, onLink: (l) => links.push(l) });
-      const done = firstValueFrom(source.pipe(covering(250 * 5), toArray(), timeout(40_000)));
-      await new Promise((r) => setTimeout(r, 1000));
+      let received = 0;
+      const done = firstValueFrom(source.pipe(tap(() => received++), covering(250 * 5), toArray(), timeout(40_000)));
+      await waitFor(() => received > 0, 'the first block');
       await device.unplug(); // reopening fails: 'retrying'
+      // (The waits below give the driver time for its failed attempts; the link states carry no
+      // sign of which fault a failed attempt met, so there is no event to wait for instead.)
       await new Promise((r) => setTimeout(r, 400));
       await device.replug(); // opens, but no banner: the handshake fails, the link is dropped ('lost')
       await new Promise((r) => setTimeout(r, 1200));
@@ -377,11 +383,13 @@ describe('cytonSource across reconnections', () => {
   it('stops with an error naming the port and both kinds when the board comes back as another kind', async () => {
     const device = await scriptedCyton(link, [{ daisy: false }, { daisy: true }]);
     try {
-      const source = cytonSource({ port: link, reconnect: { initialDelayMs: 50, maxDelayMs: 100 } });
-      const done = firstValueFrom(source.pipe(toArray(), timeout(30_000)));
-      await new Promise((r) => setTimeout(r, 1000));
+      const links: DeviceLinkState[] = [];
+      let received = 0;
+      const source = cytonSource({ port: link, reconnect: { initialDelayMs: 50, maxDelayMs: 100 }, onLink: (l) => links.push(l) });
+      const done = firstValueFrom(source.pipe(tap(() => received++), toArray(), timeout(30_000)));
+      await waitFor(() => received > 0, 'the first block');
       await device.unplug();
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor(() => links.some((l) => l.state === 'lost'), 'the link reported lost');
       await device.replug();
       await expect(done).rejects.toMatchObject({
         code: 'NS_DEVICE_FAILURE',

@@ -1,9 +1,10 @@
-import { firstValueFrom, take, timeout, toArray } from 'rxjs';
+import { firstValueFrom, take, tap, timeout, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { intanSource } from '../../../devices/drivers/intan-source.js';
 import { IntanRhxEmulator } from '../../../devices/emulators/intan-rhx-emulator.js';
 import { IntracorticalSimulator } from '../../../devices/simulators/intracortical-simulator.js';
 import { readAll } from '../../helpers/read-all.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 let rhx: IntanRhxEmulator | undefined;
 afterEach(async () => {
@@ -87,8 +88,9 @@ describe('intanSource against the RHX emulator on loopback', () => {
     rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 16 });
     const ports = await rhx.start();
     const { connect } = await import('node:net');
-    const stream = firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-001'] }).pipe(toArray(), timeout(20_000)));
-    await new Promise((r) => setTimeout(r, 800)); // streaming by now
+    let blocks = 0;
+    const stream = firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-001'] }).pipe(tap(() => blocks++), toArray(), timeout(20_000)));
+    await waitFor(() => blocks > 0, 'the first block of the run'); // streaming: the outputs are now changed under a running stream
     const other = connect({ host: '127.0.0.1', port: ports.commandPort });
     other.write('set a-002.tcpdataoutputenabled true');
     try {
@@ -102,7 +104,7 @@ describe('intanSource against the RHX emulator on loopback', () => {
     rhx = new IntanRhxEmulator({ commandPort: 0, waveformPort: 0, channels: 8 });
     const ports = await rhx.start();
     await firstValueFrom(intanSource({ host: '127.0.0.1', ...ports, channels: ['A-001'] }).pipe(take(2), toArray(), timeout(20_000)));
-    for (let i = 0; i < 50 && rhx.running; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => !rhx!.running, 'the emulator to be told to stop running');
     expect(rhx.running).toBe(false);
   });
 
