@@ -26,6 +26,7 @@ import type { SampleBlock } from '../../core/sample-block.js';
 import { hostNowMs } from '../../core/clock.js';
 import { checkNumber } from '../../core/validate.js';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
+import type { DecoderValidation } from '../../decoding/decoder-validation.js';
 import { ColumnRing } from '../kernels/column-ring.js';
 import { LATENCY_BINS, LATENCY_EDGES_MS, LatencyHistogram } from '../kernels/latency-histogram.js';
 import { MinMaxDecimator } from '../kernels/min-max-decimator.js';
@@ -63,7 +64,7 @@ export interface DashboardDecoderStatus {
   /** Bins waiting to be decoded. */
   backlog?: number;
   /** Online validation against the task's truth: the running R² (or a trial decoder's accuracy) and over how long. */
-  validation?: { metric: string; value: number; perDimension: number[]; dimensions: readonly string[]; windowS: number; trials?: number; chance?: number };
+  validation?: DecoderValidation;
 }
 
 /** What the session tells the dashboard about itself, asked twice a second. */
