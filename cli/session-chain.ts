@@ -11,7 +11,8 @@ import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
 import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
-import { SessionDecoder, type DecoderValidation } from './session-decoder.js';
+import type { DecoderValidation } from '../decoding/decoder-validation.js';
+import { SessionDecoder } from './session-decoder.js';
 import { SessionTrialDecoder } from './session-trial-decoder.js';
 
 export interface SessionDecoding {

@@ -16,6 +16,7 @@ import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import { KINEMATICS_NAMES, KinematicsTruth } from '../decoding/datasets/kinematics-truth.js';
 import { RunningR2 } from '../decoding/evaluation/running-r2.js';
 import type { Decoder } from '../decoding/decoder.js';
+import type { DecoderValidation } from '../decoding/decoder-validation.js';
 import { decode, type DecodeStats } from '../decoding/operators/decode.js';
 
 /** What the running R² is computed on: the decoded velocity against the task's. */
@@ -50,26 +51,6 @@ export interface SessionDecoderOptions {
 
 /** Bins between two online-validation reports (1 s of 20 ms bins). */
 const VALIDATION_EVERY = 50;
-
-/**
- * Online validation against the task's truth: the decoder's running R² (vel_x, vel_y) over the
- * last R2_WINDOW bins, or a trial decoder's running accuracy over its last trials against the cues.
- */
-export interface DecoderValidation {
-  /** The bin it was computed at, and that bin's last sample. */
-  bin: number;
-  sample: number;
-  metric: 'r2' | 'accuracy';
-  /** All dimensions together, variance-weighted (defined while any dimension's truth varies); then each (NaN where its truth held still). */
-  value: number;
-  perDimension: number[];
-  dimensions: readonly string[];
-  /** Seconds it covers (r2: of bins; accuracy: from the oldest trial's end to the newest's). */
-  windowS: number;
-  /** accuracy: the trials it covers, and the chance level (1 / classes). */
-  trials?: number;
-  chance?: number;
-}
 
 /** The marker an operator's "recalibrate" puts in the stream (recorded, so a replay recalibrates at the same sample). */
 export const RECALIBRATE_MARKER = 'recalibrate';

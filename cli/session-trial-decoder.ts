@@ -20,7 +20,7 @@ import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js'
 import { createIntent, hostNowMs, InvalidOptionError, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { logPowerFeatures } from '../decoding/evaluation/discrete-evaluation.js';
-import type { DecoderValidation } from './session-decoder.js';
+import type { DecoderValidation } from '../decoding/decoder-validation.js';
 
 /** Trials the running accuracy is computed over. */
 export const ACCURACY_TRIALS = 20;

@@ -16,7 +16,7 @@ export interface RecorderWorkerData {
 }
 
 export type RecorderCommand =
-  /** Samples staged by BlockStager: channel c's sample i at `data[c * capacity + i]`; the buffer goes back after use. */
+  /** Samples staged by BlockAssembler: channel c's sample i at `data[c * capacity + i]`; the buffer goes back after use. */
   | { t: 'chunk'; first: number; length: number; capacity: number; data: Float32Array<ArrayBuffer>; hostTime: number; missing?: number; markers?: Marker[]; bytes: number }
   | { t: 'features'; bin: number; t0: number; hostTime: number; values: Float32Array; names?: string[]; bytes: number }
   | { t: 'intent'; intent: Intent; bytes: number }

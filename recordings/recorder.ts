@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { channelCount, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
-import { BlockStager, type StagedChunk } from './block-stager.js';
+import { BlockAssembler, type StagedChunk } from '../core/block-assembler.js';
 import { checkNewDirectory } from './new-directory.js';
 import type { RecorderCommand, RecorderProgressMessage, RecorderRecycleMessage, RecorderWorkerData } from './recorder-worker.js';
 import type { RecordingWriterOptions } from './recording-writer.js';
@@ -72,7 +72,7 @@ export class Recorder {
   private samplesWritten = 0;
   private dropped = 0;
   private featureNamesSent = false;
-  private readonly stager: BlockStager;
+  private readonly stager: BlockAssembler;
   private readonly stageTimer: ReturnType<typeof setInterval>;
   private closing = false;
   private error: string | undefined;
@@ -93,7 +93,7 @@ export class Recorder {
     const workerData: RecorderWorkerData = { dir, info, writer, flushIntervalMs: flushIntervalMs ?? 1000, progressMs: 200 };
     this.worker = new Worker(WORKER_URL, { workerData });
     // Blocks cross to the worker in reused chunks of ~10 ms of samples.
-    this.stager = new BlockStager(channelCount(info), Math.max(1, Math.round(info.sampleRateHz * STAGE_S)), (chunk) => this.postChunk(chunk));
+    this.stager = new BlockAssembler(info, Math.max(1, Math.round(info.sampleRateHz * STAGE_S)), { chunks: (chunk) => this.postChunk(chunk) }, { hostTime: 'arrival' });
     // A stalled device leaves a partly filled chunk: post it so it reaches the disk within the flush interval.
     this.stageTimer = setInterval(() => {
       if (this.accepting()) this.stager.flush();

@@ -34,7 +34,7 @@ import {
   type ArrowBatch,
 } from './arrow/arrow-stream-file-reader.js';
 import { METADATA_INTENT_KIND, METADATA_STREAM_INFO } from './arrow/recording-schemas.js';
-import { copyChannelRows } from './copy-channel-rows.js';
+import { copyChannelRows } from '../core/copy-channel-rows.js';
 import { readManifest, type RecordedStream, type SessionManifest } from './session-manifest.js';
 
 export interface ReadBlocksOptions {

@@ -7,7 +7,7 @@
  * for exactly `rows` rows, the layout `signalsBatch` expects) and hands the arrays out until the
  * next `append`; they are reused afterwards, so the batch must be written before appending again.
  */
-import { copyChannelRows } from './copy-channel-rows.js';
+import { copyChannelRows } from '../core/copy-channel-rows.js';
 import { InvalidDataError, channelCount, type SampleBlock, type StreamInfo } from '../core/index.js';
 
 export class SignalBatcher {

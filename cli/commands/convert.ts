@@ -14,10 +14,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
-import { ErrorCode, InvalidOptionError, NeurostreamError, createSampleBlock, type Marker, type SampleBlock } from '../../core/index.js';
-import { countClipped } from '../../recordings/edf/edf-samples.js';
-import { accumulateDataRanges, describeRange, emptyDataRanges, planEdfScaling } from '../../recordings/edf/edf-scaling.js';
-import { EdfWriter } from '../../recordings/edf/edf-writer.js';
+import { InvalidOptionError, createSampleBlock, type SampleBlock } from '../../core/index.js';
+import { EdfExport } from '../../recordings/edf/edf-export.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
@@ -156,107 +154,56 @@ async function toRecording(opened: OpenedInput, output: string, interrupt: Batch
 }
 
 async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf', flags: ConvertFlags, interrupt: BatchInterrupt): Promise<{ line: string; notes: string[]; warnings: string[] }> {
-  const [main, ...others] = opened.streams;
-  if (!main) throw new InvalidOptionError(`IN ${opened.source}`, 'signals to export', 'no signals');
-  const notes: string[] = [...opened.notes];
-  if (others.length > 0) {
-    notes.push(`only the main stream (${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz) is exported; ${others.length} stream(s) at other rates are not (EDF+ here takes one rate)`);
-  }
-  // Vector markers (simulator kinematics at 100 Hz) are data, not annotations.
-  const markers = opened.markers.filter((m) => !Array.isArray(m.value));
-  const skipped = opened.markers.length - markers.length;
-  if (skipped > 0) notes.push(`${skipped} vector-valued markers (e.g. kinematics) are not written as annotations`);
+  const edf = new EdfExport(output, opened, {
+    format,
+    ...(flags.physicalRange ? { physicalRange: flags.physicalRange } : {}),
+    ...(flags.allowClipping ? { allowClipping: true } : {}),
+    optionNames: { allowClipping: '--allow-clipping', physicalRange: '--physical-range' },
+  });
+  const main = edf.main;
   // First pass: each channel's range, so nothing is clipped unless asked for.
-  const info = main.info;
-  const channels = info.channelNames.length;
   const scan = startProgress('scanning', main.totalSamples);
   let scanned = 0;
-  const dataRanges = emptyDataRanges(channels);
   try {
     for (const block of main.blocks()) {
-      accumulateDataRanges(dataRanges, block);
+      edf.scan(block);
       scan.update((scanned += block.length + (block.gap?.missing ?? 0)));
       await interrupt.checkpoint(); // nothing is written yet: a signal just stops
     }
   } finally {
     scan.stop();
   }
-  const physicalRange = flags.physicalRange ? info.units.map((u) => (u === 'uV' ? flags.physicalRange! : null)) : undefined;
-  const scalingOptions = { format, info, dataRanges, ...(physicalRange ? { physicalRange } : {}) };
-  const scaling = planEdfScaling(scalingOptions);
-  const suspect = scaling.map((s, c) => {
-    const d = dataRanges[c]!;
-    const lo = Math.min(s.physicalMin, s.physicalMax);
-    const hi = Math.max(s.physicalMin, s.physicalMax);
-    return d.nonFinite > 0 || d.min < lo || d.max > hi;
-  });
-  if (suspect.some(Boolean) && !flags.allowClipping) {
+  if (edf.clipSuspected()) {
     // Second pass, only when something would be clipped: how many, per channel (for the refusal).
-    const clipped = new Array<number>(channels).fill(0);
     for (const block of main.blocks()) {
-      for (let c = 0; c < channels; c++) if (suspect[c]) clipped[c]! += countClipped(block.data, c * block.length, block.length, scaling[c]!);
+      edf.countClipped(block);
       await interrupt.checkpoint();
     }
-    const hit = clipped.map((n, c) => ({ n, c })).filter((x) => x.n > 0);
-    if (hit.length > 0) {
-      const { n, c } = hit[0]!;
-      const d = dataRanges[c]!;
-      const total = hit.reduce((sum, x) => sum + x.n, 0);
-      const unit = info.units[c]!;
-      const span = [
-        ...(d.min <= d.max ? [`the data span ${describeRange({ physicalMin: d.min, physicalMax: d.max, digitalMin: 0, digitalMax: 1 }, unit)}`] : []),
-        ...(d.nonFinite > 0 ? [`${d.nonFinite} are not numbers`] : []),
-      ].join('; ');
-      const message =
-        `${output}: channel ${JSON.stringify(info.channelNames[c])}: ${n} of ${d.count} samples would be clipped to ${describeRange(scaling[c]!, unit)} (${span})` +
-        (hit.length > 1 ? `, ${total} samples on ${hit.length} channels in all` : '') +
-        `: expected none; pass --allow-clipping to clip them${flags.physicalRange ? ', or widen --physical-range' : ''}`;
-      // a range the user fixed is a usage error (exit 2); values no range can hold are bad data (exit 1)
-      throw new NeurostreamError(flags.physicalRange ? ErrorCode.InvalidOption : ErrorCode.InvalidData, message);
-    }
+    edf.refuseClipping();
   }
-  const writer = new EdfWriter(output, { ...scalingOptions, annotationsPerRecord: annotationsPerRecord(markers, info.sampleRateHz) });
-  const clock = opened.markerClockHz / main.info.sampleRateHz;
-  for (const marker of markers) writer.mark(clock === 1 ? marker : rescale(marker, clock));
+  edf.open();
   const progress = startProgress('exporting', main.totalSamples);
   let done = 0;
-  let stats;
+  let result;
   try {
     for (const block of main.blocks()) {
-      writer.write(block.markers ? withoutMarkers(block) : block); // markers were given to mark() above
+      edf.write(block);
       done += block.length + (block.gap?.missing ?? 0);
       progress.update(done);
       await interrupt.checkpoint();
     }
   } finally {
-    stats = writer.close(); // an input that broke part-way still leaves a valid, shorter file
+    result = edf.close(); // an input that broke part-way still leaves a valid, shorter file
     progress.stop();
   }
-  notes.push(...writer.notes());
   return {
-    warnings: writer.warnings(),
-    line: `exported ${opened.source} → ${output} (${format.toUpperCase()}+${stats.discontinuous ? 'D' : 'C'}): ${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz, ${stats.records} records, ${stats.annotations} annotations`,
-    notes,
+    warnings: result.warnings,
+    line: `exported ${opened.source} → ${output} (${format.toUpperCase()}+${result.discontinuous ? 'D' : 'C'}): ${main.info.channelNames.length} ch @ ${main.info.sampleRateHz} Hz, ${result.records} records, ${result.annotations} annotations`,
+    notes: [...opened.notes, ...result.notes],
   };
-}
-
-/** Room for the busiest second of markers in every record (at least the writer's default 4). */
-function annotationsPerRecord(markers: readonly Marker[], rateHz: number): number {
-  let most = 0;
-  let from = 0;
-  for (let to = 0; to < markers.length; to++) {
-    while (markers[to]!.sample - markers[from]!.sample >= rateHz) from++;
-    most = Math.max(most, to - from + 1);
-  }
-  return Math.max(4, most);
 }
 
 function withoutMarkers(block: SampleBlock): SampleBlock {
   const { markers: _markers, ...rest } = block;
   return createSampleBlock(rest);
-}
-
-function rescale(marker: Marker, factor: number): Marker {
-  const sample = Math.round(marker.sample / factor);
-  return { ...marker, sample, ...(marker.duration !== undefined ? { duration: Math.round(marker.duration / factor) } : {}) };
 }

@@ -24,7 +24,8 @@ import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { writeTerminalControl } from '../terminal-output.js';
 import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
 import { BIN_MS, SessionChain, chainFor } from '../session-chain.js';
-import { RECALIBRATE_MARKER, type DecoderValidation } from '../session-decoder.js';
+import type { DecoderValidation } from '../../decoding/decoder-validation.js';
+import { RECALIBRATE_MARKER } from '../session-decoder.js';
 
 /** The marker that carries the decoder's running R² in a recording (velocity, variance-weighted over vel_x and vel_y). */
 export const VALIDATION_MARKER = 'decoder-r2';

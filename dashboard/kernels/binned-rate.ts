@@ -11,10 +11,14 @@
  *   `out[c * count + j]` (Hz = count / binSeconds), oldest column first.
  * - Column `k` is bin `k`, covering stream time `[k · binSeconds, (k + 1) · binSeconds)` when bins
  *   start at sample 0. A bin that never arrived (skipped bin indices: a gap) is empty: NaN.
+ *
+ * The rates are kept in a ColumnRing (the dashboard's ring of per-bin columns); what this adds is
+ * counts → Hz and the check that the values are crossing counts. The live heatmap is fed from it.
  */
 import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
 import type { FeatureFrame } from '../../core/feature-frame.js';
 import { checkInteger, checkNumber } from '../../core/validate.js';
+import { ColumnRing } from './column-ring.js';
 
 export interface BinnedRateOptions {
   channels: number;
@@ -28,45 +32,45 @@ export class BinnedRate {
   readonly channels: number;
   readonly binSeconds: number;
   readonly columns: number;
-  private readonly ring: Float32Array;
-  private end = 0;
+  private readonly ring: ColumnRing;
+  private readonly scaled: Float32Array;
   private checkedNames: readonly string[] | undefined;
 
   constructor(options: BinnedRateOptions) {
     this.channels = checkInteger('option', 'BinnedRate.channels', options.channels, { min: 1, max: 65535 });
     this.binSeconds = checkNumber('option', 'BinnedRate.binSeconds', options.binSeconds, { min: 0, exclusiveMin: true });
     this.columns = checkInteger('option', 'BinnedRate.columns', options.columns, { min: 1, max: 65535 });
-    this.ring = new Float32Array(this.channels * this.columns).fill(NaN);
+    this.ring = new ColumnRing(this.channels, this.columns);
+    this.scaled = new Float32Array(this.channels);
   }
 
   /** One past the newest bin received (0 before any). */
   get endColumn(): number {
-    return this.end;
+    return this.ring.endColumn;
+  }
+
+  /** The oldest bin worth sending: the window's first, or the first received if later. */
+  get oldestColumn(): number {
+    return this.ring.oldestColumn;
   }
 
   /** Stream time (s) of the start of the newest bin. */
   get newestColumnTime(): number {
-    return (this.end - 1) * this.binSeconds;
+    return (this.ring.endColumn - 1) * this.binSeconds;
   }
 
   /** Adds bin `bin`'s counts, `counts[offset … offset + channels)`. Bins must arrive in order. */
   push(bin: number, counts: Float32Array, offset = 0): void {
-    if (!Number.isSafeInteger(bin) || bin < this.end) {
-      throw new InvalidDataError('FeatureFrame.bin', `an integer ≥ ${this.end} (bins in order)`, bin);
+    const end = this.ring.endColumn;
+    if (!Number.isSafeInteger(bin) || bin < end) {
+      throw new InvalidDataError('FeatureFrame.bin', `an integer ≥ ${end} (bins in order)`, bin);
     }
     if (counts.length < offset + this.channels) {
       throw new InvalidDataError('FeatureFrame.values', `at least ${offset + this.channels} values`, counts);
     }
-    const C = this.columns;
-    // Empty the skipped bins (at most one full ring) and the new one.
-    for (let k = Math.max(this.end, bin - C + 1); k < bin; k++) {
-      const slot = k % C;
-      for (let c = 0; c < this.channels; c++) this.ring[c * C + slot] = NaN;
-    }
-    const slot = bin % C;
     const scale = 1 / this.binSeconds;
-    for (let c = 0; c < this.channels; c++) this.ring[c * C + slot] = counts[offset + c]! * scale;
-    this.end = bin + 1;
+    for (let c = 0; c < this.channels; c++) this.scaled[c] = counts[offset + c]! * scale;
+    this.ring.push(bin, this.scaled);
   }
 
   /**
@@ -88,20 +92,18 @@ export class BinnedRate {
 
   /** Copies bins `[fromColumn, fromColumn + count)` (inside the window) channel-major `[channels × count]`. */
   copyColumns(fromColumn: number, count: number, out: Float32Array): void {
-    const C = this.columns;
-    if (!Number.isSafeInteger(fromColumn) || !Number.isSafeInteger(count) || count < 0 || fromColumn < this.end - C || fromColumn + count > this.end) {
-      throw new InvalidOptionError('BinnedRate.copyColumns', `columns inside the window [${this.end - C}, ${this.end})`, `[${fromColumn}, ${fromColumn + count})`);
+    const end = this.ring.endColumn;
+    if (!Number.isSafeInteger(fromColumn) || !Number.isSafeInteger(count) || count < 0 || fromColumn < end - this.columns || fromColumn + count > end) {
+      throw new InvalidOptionError('BinnedRate.copyColumns', `columns inside the window [${end - this.columns}, ${end})`, `[${fromColumn}, ${fromColumn + count})`);
     }
     if (out.length < this.channels * count) throw new InvalidOptionError('BinnedRate.out', `at least ${this.channels * count} values`, out);
-    for (let j = 0; j < count; j++) {
-      const slot = (((fromColumn + j) % C) + C) % C;
-      for (let c = 0; c < this.channels; c++) out[c * count + j] = this.ring[c * C + slot]!;
-    }
+    this.ring.copyColumns(fromColumn, count, out);
   }
 
   /** Copies the latest window `[endColumn - columns, endColumn)`; returns the newest bin index. */
   copyWindow(out: Float32Array): number {
-    this.copyColumns(this.end - this.columns, this.columns, out);
-    return this.end - 1;
+    const end = this.ring.endColumn;
+    this.copyColumns(end - this.columns, this.columns, out);
+    return end - 1;
   }
 }

@@ -9,6 +9,7 @@
  * for the end-to-end tests in headless Chromium.
  */
 import uPlot from 'uplot';
+import type { DecoderValidationJson } from '../../decoding/decoder-validation.js';
 import { FLAG_RESET, decodeDashboardFrame, type DecodedDashboardFrame } from '../protocol/dashboard-frames.js';
 import { ColumnStore, stackTraces } from './column-store.js';
 
@@ -37,7 +38,7 @@ interface Status {
     kind?: string;
     outputs?: string[];
     backlog?: number;
-    validation?: { metric: string; value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number; trials?: number; chance?: number };
+    validation?: DecoderValidationJson;
   } | null;
   clients: number;
 }
@@ -607,7 +608,7 @@ function drawHealth(): void {
  * red below), or a trial decoder's running accuracy against the cues (green ≥ 0.7, amber above
  * chance, red at or below it).
  */
-function validationTile(v: { metric: string; value: number | null; perDimension: (number | null)[]; dimensions: string[]; windowS: number; trials?: number; chance?: number }): string {
+function validationTile(v: DecoderValidationJson): string {
   const value = v.value ?? NaN;
   if (v.metric === 'accuracy') {
     const chance = v.chance ?? 0;

@@ -188,55 +188,6 @@ function payloadViews(type: FrameType, buffer: ArrayBufferLike, byteOffset: numb
   }
 }
 
-function fill(name: string, target: Float32Array, source: Float32Array): void {
-  if (source.length < target.length) throw new InvalidOptionError(name, `at least ${target.length} values`, source);
-  target.set(source.length === target.length ? source : source.subarray(0, target.length));
-}
-
-/** Traces: min and max channel-major [channels × columns]. */
-export function encodeTracesFrame(header: DashboardFrameHeader, min: Float32Array, max: Float32Array, out?: ArrayBuffer): Uint8Array {
-  const draft = createDashboardFrame(FrameType.Traces, header, out);
-  fill('encodeTracesFrame.min', draft.payloads[0]!, min);
-  fill('encodeTracesFrame.max', draft.payloads[1]!, max);
-  return draft.bytes;
-}
-
-/** Rate heatmap: rates (Hz) channel-major [channels × columns]. */
-export function encodeRateFrame(header: DashboardFrameHeader, rates: Float32Array, out?: ArrayBuffer): Uint8Array {
-  const draft = createDashboardFrame(FrameType.Rate, header, out);
-  fill('encodeRateFrame.rates', draft.payloads[0]!, rates);
-  return draft.bytes;
-}
-
-/** Intents: values [dimensions × bins] and latency [3 × bins] (acquisitionMs, featuresMs, decodeMs). */
-export function encodeIntentFrame(header: DashboardFrameHeader, values: Float32Array, latency: Float32Array, out?: ArrayBuffer): Uint8Array {
-  const draft = createDashboardFrame(FrameType.Intent, header, out);
-  fill('encodeIntentFrame.values', draft.payloads[0]!, values);
-  fill('encodeIntentFrame.latency', draft.payloads[1]!, latency);
-  return draft.bytes;
-}
-
-/** Spectrum or band power: power [channels × bins]. */
-export function encodeSpectrumFrame(header: DashboardFrameHeader, power: Float32Array, out?: ArrayBuffer): Uint8Array {
-  const draft = createDashboardFrame(FrameType.Spectrum, header, out);
-  fill('encodeSpectrumFrame.power', draft.payloads[0]!, power);
-  return draft.bytes;
-}
-
-/** Health: values [metrics × samples], rows in HEALTH_METRICS order. */
-export function encodeHealthFrame(header: DashboardFrameHeader, values: Float32Array, out?: ArrayBuffer): Uint8Array {
-  const draft = createDashboardFrame(FrameType.Health, header, out);
-  fill('encodeHealthFrame.values', draft.payloads[0]!, values);
-  return draft.bytes;
-}
-
-/** Latency histogram: counts [stages × bins], rows in LATENCY_STAGES order. */
-export function encodeHistogramFrame(header: DashboardFrameHeader, counts: Float32Array, out?: ArrayBuffer): Uint8Array {
-  const draft = createDashboardFrame(FrameType.Histogram, header, out);
-  fill('encodeHistogramFrame.counts', draft.payloads[0]!, counts);
-  return draft.bytes;
-}
-
 interface DecodedHeader {
   version: number;
   flags: number;

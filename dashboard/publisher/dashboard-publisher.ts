@@ -26,6 +26,8 @@ import type { SampleBlock } from '../../core/sample-block.js';
 import { hostNowMs } from '../../core/clock.js';
 import { checkNumber } from '../../core/validate.js';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
+import type { DecoderValidation } from '../../decoding/decoder-validation.js';
+import { BinnedRate } from '../kernels/binned-rate.js';
 import { ColumnRing } from '../kernels/column-ring.js';
 import { LATENCY_BINS, LATENCY_EDGES_MS, LatencyHistogram } from '../kernels/latency-histogram.js';
 import { MinMaxDecimator } from '../kernels/min-max-decimator.js';
@@ -63,7 +65,7 @@ export interface DashboardDecoderStatus {
   /** Bins waiting to be decoded. */
   backlog?: number;
   /** Online validation against the task's truth: the running R² (or a trial decoder's accuracy) and over how long. */
-  validation?: { metric: string; value: number; perDimension: number[]; dimensions: readonly string[]; windowS: number; trials?: number; chance?: number };
+  validation?: DecoderValidation;
 }
 
 /** What the session tells the dashboard about itself, asked twice a second. */
@@ -149,7 +151,7 @@ interface StreamState {
   readonly health: StreamHealth;
   readonly limits: TraceViewLimits;
   gaps: number;
-  rate?: { ring: ColumnRing; binS: number; channels: number };
+  rate?: BinnedRate;
   intent?: { values: ColumnRing; latency: ColumnRing; binS: number; kind: string; dims: number };
 }
 
@@ -245,11 +247,11 @@ export class DashboardPublisher {
       let channels = 0;
       while (channels < frame.names.length && frame.names[channels]!.startsWith('tc:')) channels++;
       if (channels === 0 || !(binS > 0)) return;
-      stream.rate = { ring: new ColumnRing(channels, BIN_RING), binS, channels };
+      stream.rate = new BinnedRate({ channels, binSeconds: binS, columns: BIN_RING });
       this.helloAll(false);
     }
-    if (frame.bin < stream.rate.ring.endColumn) return;
-    stream.rate.ring.push(frame.bin, frame.values, 0);
+    if (frame.bin < stream.rate.endColumn) return;
+    stream.rate.push(frame.bin, frame.values, 0);
   }
 
   /** A decoded intent: its values and latency split go to the clients, its latency to the histograms. */
@@ -590,7 +592,7 @@ export class DashboardPublisher {
           }
         : null,
       traces: s ? { baseColumnsPerSecond: s.limits.baseColumnsPerSecond, maxWindowS: s.limits.maxWindowS, maxViewChannels: s.limits.maxViewChannels } : null,
-      rate: s?.rate ? { channels: s.rate.channels, binS: s.rate.binS } : null,
+      rate: s?.rate ? { channels: s.rate.channels, binS: s.rate.binSeconds } : null,
       intent: s?.intent ? { kind: s.intent.kind, dims: s.intent.dims, binS: s.intent.binS } : null,
       spectrum: s ? { channels: s.spectrum.channels, binHz: s.spectrum.binHz, bins: s.spectrum.bins, units: 'uV^2/Hz' } : null,
       histogram: { stages: LATENCY_STAGES, edgesMs: LATENCY_EDGES_MS },
@@ -634,16 +636,13 @@ export class DashboardPublisher {
   private sendRates(state: ClientState, stream: StreamState): void {
     const rate = stream.rate;
     if (!rate) return;
-    const end = rate.ring.endColumn;
+    const end = rate.endColumn;
     if (end === 0 || state.rateNext === end) return;
-    const reset = state.rateNext < 0 || end - state.rateNext > rate.ring.columns;
-    const from = reset ? rate.ring.oldestColumn : state.rateNext;
+    const reset = state.rateNext < 0 || end - state.rateNext > rate.columns;
+    const from = reset ? rate.oldestColumn : state.rateNext;
     const count = end - from;
-    const draft = createDashboardFrame(FrameType.Rate, this.header(state, rate.channels, count, (end - 1) * rate.binS, rate.binS, from, reset));
-    const out = draft.payloads[0]!;
-    rate.ring.copyColumns(from, count, out);
-    const scale = 1 / rate.binS;
-    for (let i = 0; i < out.length; i++) out[i]! *= scale;
+    const draft = createDashboardFrame(FrameType.Rate, this.header(state, rate.channels, count, (end - 1) * rate.binSeconds, rate.binSeconds, from, reset));
+    rate.copyColumns(from, count, draft.payloads[0]!); // in Hz
     if (state.client.send(draft.bytes)) state.rateNext = end;
   }
 

@@ -18,19 +18,13 @@
  * chunk's arrival time.
  */
 import { Observable, type Subscription } from 'rxjs';
-import {
-  type SampleBlock,
-  type StreamInfo,
-  InvalidOptionError,
-  checkInteger,
-  createSampleBlock,
-  createStreamInfo,
-  utcNowIso,
-} from '../../core/index.js';
+import { BlockAssembler } from '../../core/block-assembler.js';
+import { type SampleBlock, type StreamInfo, InvalidOptionError, checkInteger, createStreamInfo, utcNowIso } from '../../core/index.js';
 import { CYTON_ACCEL_G_PER_COUNT, CYTON_BAUD_RATE, CYTON_SAMPLE_RATE_HZ, microvoltsPerCount } from '../protocols/cyton/cyton-constants.js';
 import { parseCytonBanner } from '../protocols/cyton/cyton-banner.js';
 import { CytonGainTracker } from '../protocols/cyton/cyton-gain-tracker.js';
 import { CytonParser, type CytonParserStats, type CytonSample } from '../protocols/cyton/cyton-parser.js';
+import { CytonSampleWriter } from '../protocols/cyton/cyton-sample-writer.js';
 import { deviceStreamId } from '../transport/device-id.js';
 import { DeviceError, type DeviceLinkState, type ReconnectOptions, reconnectionAttempt, serialConnection } from '../transport/serial-connection.js';
 
@@ -93,19 +87,15 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     let lostAttempt = 0;
     let gains: CytonGainTracker | undefined;
     let streamParser: CytonParser | undefined;
-    // Block building.
-    let nextSample = 0;
-    let pendingGap = 0;
+    // Block building: one block per chunk of bytes (split where a gap falls), stamped with its arrival.
+    let assembler: BlockAssembler | undefined;
+    let writer: CytonSampleWriter | undefined;
     let lastSampleHostTime = NaN;
     let counterPeriod = 256;
     /** Samples (about) in the chunk being parsed. */
     let chunkSamples = 0;
     let stopped = false;
     let awaySince = NaN;
-    let staging = new Float32Array(0);
-    let staged = 0;
-    let scales = new Float64Array(0);
-    const accel = [0, 0, 0];
     let chunkTime = 0;
 
     const fail = (error: Error): void => subscriber.error(error);
@@ -194,9 +184,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
           info = buildInfo(daisy, options.id ?? deviceStreamId('cyton', path), path);
           gains = new CytonGainTracker(daisy ? 16 : 8);
           counterPeriod = daisy ? 128 : 256;
-          const C = info.channelNames.length;
-          scales = new Float64Array(C);
-          staging = new Float32Array(C * 256);
+          assembler = new BlockAssembler(info, 256, (block) => subscriber.next(block), { hostTime: 'arrival', grow: true });
+          writer = new CytonSampleWriter(Array.from({ length: daisy ? 16 : 8 }, (_, c) => gains!.gain(c)));
           options.onInfo?.(info);
         } else {
           gains!.sent('d'); // `v` resets the board's channel settings
@@ -214,27 +203,9 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       }
     };
 
-    const flush = (): void => {
-      if (staged === 0 || !info) return;
-      const C = info.channelNames.length;
-      const data = new Float32Array(C * staged);
-      for (let c = 0; c < C; c++) data.set(staging.subarray(c * staging.length / C, c * staging.length / C + staged), c * staged);
-      const block = createSampleBlock({
-        info,
-        first: nextSample - staged,
-        length: staged,
-        data,
-        hostTime: chunkTime,
-        ...(pendingGap > 0 ? { gap: { missing: pendingGap } } : {}),
-      });
-      pendingGap = 0;
-      staged = 0;
-      subscriber.next(block);
-    };
+    const flush = (): void => assembler?.flush();
 
     const onSample = (s: CytonSample): void => {
-      const eeg = s.counts.length;
-      const C = eeg + 3;
       let missed = s.missedBefore;
       const elapsed = Number.isNaN(lastSampleHostTime) ? 0 : Math.round(((chunkTime - lastSampleHostTime) * info!.sampleRateHz) / 1000) - 1;
       if (away) {
@@ -251,25 +222,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
         // samples this chunk carries (a host that paused reads them all at once: no dropout).
         missed += counterPeriod * Math.max(0, Math.round((elapsed - chunkSamples - missed) / counterPeriod));
       }
-      if (missed > 0) {
-        flush();
-        pendingGap += missed;
-        nextSample += missed;
-      }
-      const cap = staging.length / C;
-      if (staged === cap) {
-        const bigger = new Float32Array(C * cap * 2);
-        for (let c = 0; c < C; c++) bigger.set(staging.subarray(c * cap, c * cap + staged), c * cap * 2);
-        staging = bigger;
-      }
-      const stride = staging.length / C;
-      for (let c = 0; c < eeg; c++) staging[c * stride + staged] = s.counts[c]! * scales[c]!;
-      for (let k = 0; k < 3; k++) {
-        if (s.accelMask & (1 << k)) accel[k] = s.accel[k]! * CYTON_ACCEL_G_PER_COUNT;
-        staging[(eeg + k) * stride + staged] = accel[k]!;
-      }
-      staged++;
-      nextSample++;
+      assembler!.gap(missed);
+      writer!.write(s, assembler!);
       lastSampleHostTime = chunkTime;
     };
 
@@ -320,8 +274,9 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
         } else if (phase.kind === 'streaming') {
           watch();
           chunkTime = event.hostTime;
+          assembler!.arrivalMs = chunkTime;
           chunkSamples = Math.floor(event.bytes.length / 33 / (daisy ? 2 : 1));
-          for (let c = 0; c < scales.length - 3; c++) scales[c] = microvoltsPerCount(gains!.gain(c));
+          for (let c = 0; c < (daisy ? 16 : 8); c++) writer!.setGain(c, gains!.gain(c));
           streamParser!.push(event.bytes);
           options.onParser?.(streamParser!.stats);
           flush();

@@ -42,6 +42,7 @@ import {
   distance2,
   electrodePosition,
 } from './eeg-montage.js';
+import { CYTON_DEFAULT_GAIN, microvoltsPerCount } from '../protocols/cyton/cyton-constants.js';
 import { NarrowbandSource, fillMainsHum } from './narrowband-source.js';
 import { Random } from './random.js';
 import type { SimulatedDevice } from './simulated-device.js';
@@ -75,7 +76,7 @@ export interface EegSimulatorOptions {
   startTime?: string;
 }
 
-const ADC_STEP_UV = 4.5e6 / 24 / (2 ** 23 - 1);
+const ADC_STEP_UV = microvoltsPerCount(CYTON_DEFAULT_GAIN);
 const ADC_RANGE_UV = 187500;
 const ERD_TIME_CONSTANT_S = 0.25;
 const ERD_ONSET_DELAY_S = 0.3;

@@ -11,9 +11,9 @@
  * would confirm (after a counter jump or at the start), or one held for a counter that broke the
  * sequence; `end()` has the parser decide them (CytonParser.end).
  */
-import { CYTON_ACCEL_G_PER_COUNT, microvoltsPerCount } from '../../devices/protocols/cyton/cyton-constants.js';
+import type { BlockAssembler } from '../../core/block-assembler.js';
 import { CytonParser, type CytonSample } from '../../devices/protocols/cyton/cyton-parser.js';
-import type { BlockAssembler } from './block-assembler.js';
+import { CytonSampleWriter } from '../../devices/protocols/cyton/cyton-sample-writer.js';
 
 export interface CytonCaptureSettings {
   daisy: boolean;
@@ -26,12 +26,11 @@ export interface CytonCaptureSettings {
 export class CytonCaptureDecoder {
   readonly parser: CytonParser;
   private readonly assembler: BlockAssembler;
-  private readonly scales: Float64Array;
-  private readonly accel = new Float64Array(3);
+  private readonly writer: CytonSampleWriter;
 
   constructor(settings: CytonCaptureSettings, assembler: BlockAssembler, onText?: (text: string) => void) {
     this.assembler = assembler;
-    this.scales = Float64Array.from(settings.gains, (g) => microvoltsPerCount(g));
+    this.writer = new CytonSampleWriter(settings.gains);
     this.parser = new CytonParser({
       daisy: settings.daisy,
       header: settings.header,
@@ -51,17 +50,7 @@ export class CytonCaptureDecoder {
   }
 
   private onSample(s: CytonSample): void {
-    const a = this.assembler;
-    a.gap(s.missedBefore);
-    const col = a.reserve(1);
-    const staging = a.staging;
-    const stride = a.stride;
-    const eeg = s.counts.length;
-    for (let c = 0; c < eeg; c++) staging[c * stride + col] = s.counts[c]! * this.scales[c]!;
-    for (let k = 0; k < 3; k++) {
-      if (s.accelMask & (1 << k)) this.accel[k] = s.accel[k]! * CYTON_ACCEL_G_PER_COUNT;
-      staging[(eeg + k) * stride + col] = this.accel[k]!;
-    }
-    a.commit(1);
+    this.assembler.gap(s.missedBefore);
+    this.writer.write(s, this.assembler);
   }
 }

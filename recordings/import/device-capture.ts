@@ -46,7 +46,7 @@ import {
 import { CytonParser } from '../../devices/protocols/cyton/cyton-parser.js';
 import { FrameParser } from '../../devices/protocols/frame/frame-parser.js';
 import type { ImportedRecording } from '../imported-recording.js';
-import { BlockAssembler } from './block-assembler.js';
+import { BlockAssembler } from '../../core/block-assembler.js';
 import { CytonCaptureDecoder, type CytonCaptureSettings } from './cyton-capture-decoder.js';
 import { fileChunks } from './file-chunks.js';
 import { FrameCaptureDecoder, type FrameShape, describeShape } from './frame-capture-decoder.js';

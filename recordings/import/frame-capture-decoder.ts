@@ -12,7 +12,7 @@
  */
 import { InvalidDataError } from '../../core/index.js';
 import { FrameParser, type FrameView, decodeFrame } from '../../devices/protocols/frame/frame-parser.js';
-import type { BlockAssembler } from './block-assembler.js';
+import type { BlockAssembler } from '../../core/block-assembler.js';
 
 export interface FrameShape {
   channels: number;

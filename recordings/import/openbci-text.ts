@@ -22,11 +22,13 @@ import {
   type SampleBlock,
   type StreamInfo,
   InvalidDataError,
+  checkInteger,
   createMarker,
   createStreamInfo,
 } from '../../core/index.js';
 import type { ImportedRecording, ImportedStream } from '../imported-recording.js';
-import { BlockAssembler } from './block-assembler.js';
+import { BlockAssembler } from '../../core/block-assembler.js';
+import { CYTON_ACCEL_G_PER_COUNT, CYTON_DEFAULT_GAIN, microvoltsPerCount } from '../../devices/protocols/cyton/cyton-constants.js';
 import { fileChunks } from './file-chunks.js';
 import {
   type OpenBciHeader,
@@ -40,9 +42,9 @@ import { OpenBciTextParser, type ParsedRow } from './openbci-text-parser.js';
 import { type IndexJump, SampleIndexClock } from './sample-index-clock.js';
 
 /** Cyton EXG scale at gain 24: 4.5 V / 24 / (2²³ − 1), in µV per count. */
-export const CYTON_GAIN24_UV_PER_COUNT = (4.5 / 24 / (2 ** 23 - 1)) * 1e6;
+export const CYTON_GAIN24_UV_PER_COUNT = microvoltsPerCount(CYTON_DEFAULT_GAIN);
 /** LIS3DH scale the Cyton uses, g per count. */
-export const CYTON_ACCEL_G_PER_COUNT = 0.002 / 16;
+export { CYTON_ACCEL_G_PER_COUNT };
 
 export interface OpenBciTextOptions {
   /** Samples per block. Default: one second's worth (250 at 250 Hz). */
@@ -114,7 +116,7 @@ export function readOpenBciText(path: string, options: OpenBciTextOptions = {}):
   }
   if (layout.hasMarker) notes.push(`${markers.length} non-zero Marker Channel values → markers of type 'marker'`);
 
-  const blockLength = options.blockLength ?? Math.max(1, Math.round(rateHz));
+  const blockLength = options.blockLength !== undefined ? checkInteger('option', 'blockLength', options.blockLength, { min: 1 }) : Math.max(1, Math.round(rateHz));
   const stream: ImportedStream = {
     info,
     totalSamples,

@@ -10,7 +10,7 @@ import { designButterworth } from '../../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.js';
 import { createSampleBlock, type Intent, type SampleBlock } from '../../core/index.js';
 import { ACCURACY_TRIALS, SessionTrialDecoder } from '../../cli/session-trial-decoder.js';
-import type { DecoderValidation } from '../../cli/session-decoder.js';
+import type { DecoderValidation } from '../../decoding/decoder-validation.js';
 import { calibrateKalman } from '../../decoding/calibration/kalman-calibration.js';
 import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
 import { BuiltinDecoder } from '../../decoding/decoders/builtin-decoder.js';

@@ -10,18 +10,24 @@ import {
   LATENCY_STAGES,
   type DashboardFrameHeader,
   dashboardFrameBytes,
+  createDashboardFrame,
   decodeDashboardFrame,
-  encodeHealthFrame,
-  encodeHistogramFrame,
-  encodeIntentFrame,
-  encodeRateFrame,
-  encodeSpectrumFrame,
-  encodeTracesFrame,
   frameBytesPerSecond,
   maxColumnsWithin,
 } from '../../../dashboard/protocol/dashboard-frames.js';
 import { thrown } from '../../helpers/thrown.js';
 
+
+/** A frame as the server builds it: a draft whose payload views are filled in place. */
+function encode(type: FrameType, h: DashboardFrameHeader, payloads: Float32Array[], out?: ArrayBuffer): Uint8Array {
+  const draft = createDashboardFrame(type, h, out);
+  expect(draft.payloads.length).toBe(payloads.length);
+  payloads.forEach((p, k) => {
+    expect(p.length).toBe(draft.payloads[k]!.length);
+    draft.payloads[k]!.set(p);
+  });
+  return draft.bytes;
+}
 
 /** Random float32 bit patterns (NaNs with payloads, ±0, ±Infinity, subnormals included). */
 function randomFloats(n: number, seed: number): Float32Array {
@@ -65,7 +71,7 @@ describe('dashboard frames: encode → decode', () => {
         const min = randomFloats(ch * cols, seed);
         const max = randomFloats(ch * cols, seed + 1);
         const h = header(ch, cols, { flags: reset ? FLAG_RESET : 0 });
-        const bytes = encodeTracesFrame(h, min, max);
+        const bytes = encode(FrameType.Traces, h, [min, max]);
         expect(bytes.byteLength).toBe(dashboardFrameBytes(FrameType.Traces, ch, cols));
         const d = decodeDashboardFrame(bytes.buffer as ArrayBuffer);
         expect(d.type).toBe(1);
@@ -82,7 +88,7 @@ describe('dashboard frames: encode → decode', () => {
 
   it('round-trips rate, intent, spectrum and health frames bit-exactly', () => {
     const rates = randomFloats(6 * 9, 7);
-    const r = decodeDashboardFrame(encodeRateFrame(header(6, 9), rates));
+    const r = decodeDashboardFrame(encode(FrameType.Rate, header(6, 9), [rates]));
     expect(r.type).toBe(FrameType.Rate);
     if (r.type === 2) {
       expectHeader(r, header(6, 9));
@@ -91,7 +97,7 @@ describe('dashboard frames: encode → decode', () => {
 
     const values = randomFloats(2 * 5, 8);
     const latency = randomFloats(3 * 5, 9);
-    const i = decodeDashboardFrame(encodeIntentFrame(header(2, 5), values, latency));
+    const i = decodeDashboardFrame(encode(FrameType.Intent, header(2, 5), [values, latency]));
     expect(i.type).toBe(FrameType.Intent);
     if (i.type === 3) {
       expectHeader(i, header(2, 5));
@@ -101,7 +107,7 @@ describe('dashboard frames: encode → decode', () => {
 
     const power = randomFloats(4 * 129, 10);
     const sh = header(4, 129, { step: 0.5, firstColumn: 0 });
-    const s = decodeDashboardFrame(encodeSpectrumFrame(sh, power));
+    const s = decodeDashboardFrame(encode(FrameType.Spectrum, sh, [power]));
     expect(s.type).toBe(FrameType.Spectrum);
     if (s.type === 4) {
       expectHeader(s, sh);
@@ -111,7 +117,7 @@ describe('dashboard frames: encode → decode', () => {
     const health = Float32Array.from(HEALTH_METRICS.map((_, k) => k * 1.5));
     const hh = header(HEALTH_METRICS.length, 1);
     const out = new ArrayBuffer(4096); // a provided, larger buffer
-    const bytes = encodeHealthFrame(hh, health, out);
+    const bytes = encode(FrameType.Health, hh, [health], out);
     expect(bytes.buffer).toBe(out);
     expect(bytes.byteLength).toBe(HEADER_BYTES + 4 * HEALTH_METRICS.length);
     const hd = decodeDashboardFrame(bytes);
@@ -123,7 +129,7 @@ describe('dashboard frames: encode → decode', () => {
 
     const counts = randomFloats(LATENCY_STAGES.length * 24, 11);
     const gh = header(LATENCY_STAGES.length, 24, { step: 0, firstColumn: 0 });
-    const g = decodeDashboardFrame(encodeHistogramFrame(gh, counts));
+    const g = decodeDashboardFrame(encode(FrameType.Histogram, gh, [counts]));
     expect(g.type).toBe(FrameType.Histogram);
     if (g.type === 6) {
       expectHeader(g, gh);
@@ -132,7 +138,7 @@ describe('dashboard frames: encode → decode', () => {
   });
 
   it('writes the documented little-endian header', () => {
-    const bytes = encodeTracesFrame(header(3, 2, { sequence: 0x01020304, firstColumn: 0x0a0b0c0d }), new Float32Array(6), new Float32Array(6));
+    const bytes = encode(FrameType.Traces, header(3, 2, { sequence: 0x01020304, firstColumn: 0x0a0b0c0d }), [new Float32Array(6), new Float32Array(6)]);
     expect(Array.from(bytes.subarray(0, 16))).toEqual([0x4e, 0x53, 0x44, 0x42, 1, 1, 0, 0, 4, 3, 2, 1, 3, 0, 2, 0]);
     const v = new DataView(bytes.buffer, bytes.byteOffset);
     expect(v.getFloat64(16, true)).toBe(1234.567891234);
@@ -142,7 +148,7 @@ describe('dashboard frames: encode → decode', () => {
   });
 
   it('decodes an unaligned slice (e.g. a pooled Node Buffer) by copying once', () => {
-    const frame = encodeRateFrame(header(2, 3), Float32Array.from([1, 2, 3, 4, 5, 6]));
+    const frame = encode(FrameType.Rate, header(2, 3), [Float32Array.from([1, 2, 3, 4, 5, 6])]);
     const big = new Uint8Array(frame.byteLength + 3);
     big.set(frame, 1);
     const d = decodeDashboardFrame(big.subarray(1, 1 + frame.byteLength));
@@ -174,10 +180,10 @@ describe('dashboard frames: encode → decode', () => {
       const from = reset ? end - C : sent;
       const count = end - from;
       dec.copyColumns(from, count, scratchMin, scratchMax);
-      const bytes = encodeTracesFrame(
+      const bytes = encode(
+        FrameType.Traces,
         { sequence: sequence++, time: dec.newestColumnTime, step: dec.columnSeconds, firstColumn: from, channels, columns: count, flags: reset ? FLAG_RESET : 0 },
-        scratchMin,
-        scratchMax,
+        [scratchMin.subarray(0, channels * count), scratchMax.subarray(0, channels * count)],
       );
       sent = dec.completeColumn;
       // Client: apply by absolute column index.
@@ -219,7 +225,7 @@ describe('dashboard frames: encode → decode', () => {
 });
 
 describe('dashboard frames: corrupt input', () => {
-  const good = (): Uint8Array => encodeTracesFrame(header(2, 3), new Float32Array(6), new Float32Array(6));
+  const good = (): Uint8Array => encode(FrameType.Traces, header(2, 3), [new Float32Array(6), new Float32Array(6)]);
   const fieldOf = (bytes: Uint8Array | ArrayBuffer): string => {
     const e = thrown(() => decodeDashboardFrame(bytes));
     expect(e).toBeInstanceOf(InvalidDataError);
@@ -278,7 +284,7 @@ describe('dashboard frames: corrupt input', () => {
 describe('dashboard frames: bandwidth', () => {
   it('64 channels × 600 columns of traces: 307 240 bytes a frame, ≈ 9.2 MB/s at 30 frames/s', () => {
     expect(dashboardFrameBytes(FrameType.Traces, 64, 600)).toBe(64 * 600 * 2 * 4 + HEADER_BYTES);
-    const bytes = encodeTracesFrame(header(64, 600), new Float32Array(64 * 600), new Float32Array(64 * 600));
+    const bytes = encode(FrameType.Traces, header(64, 600), [new Float32Array(64 * 600), new Float32Array(64 * 600)]);
     expect(bytes.byteLength).toBe(307_240);
     expect(frameBytesPerSecond(FrameType.Traces, 64, 600, 30)).toBe(9_217_200);
   });

@@ -2,9 +2,9 @@
  * copyChannelRows — copies `count` consecutive samples of every channel between two channel-major
  * buffers of different row strides: channel c's sample i is at `source[c * sourceStride +
  * sourceStart + i]` and lands at `target[c * targetStride + targetStart + i]`. The one copy behind
- * batching blocks for Arrow (SignalBatcher), staging them for the recorder's worker (BlockStager)
- * and cutting batches into blocks on replay. No allocation: short runs (1 ms device blocks) in a
- * plain loop, longer ones as `set` of a view.
+ * batching blocks for Arrow (SignalBatcher), staging samples and blocks (BlockAssembler) and
+ * cutting batches into blocks on replay. No allocation: short runs (1 ms device blocks) in a plain
+ * loop, longer ones as `set` of a view.
  */
 export function copyChannelRows(
   source: Float32Array,
