@@ -23,5 +23,6 @@ export {
 export { exportOnnx, writeOnnx, type ExportOnnxOptions } from './onnx/onnx-export.js';
 export { KinematicsTruth, KINEMATICS_MARKER, KINEMATICS_NAMES } from './datasets/kinematics-truth.js';
 export { RunningR2 } from './evaluation/running-r2.js';
+export type { DecoderValidation } from './decoder-validation.js';
 export { r2Scores, pearsonCorrelations, type RegressionScores } from './evaluation/regression-metrics.js';
 export { accuracy, confusionMatrix, cohensKappa, chanceLevel, type ConfusionMatrix } from './evaluation/classification-metrics.js';

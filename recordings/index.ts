@@ -16,6 +16,7 @@ export { RecordingError } from './recording-error.js';
 export type { SessionManifest, RecordedStream, RecordedGap, RecordingStatus } from './session-manifest.js';
 export { readEdf, type ReadEdfOptions } from './edf/edf-reader.js';
 export { writeEdf, type WriteEdfOptions, type WriteEdfResult } from './edf/write-edf.js';
+export type { EdfExportOptions } from './edf/edf-export.js';
 export { EdfWriter, type EdfWriterOptions, type EdfWriterStats, type EdfPatient, type EdfRecordingId } from './edf/edf-writer.js';
 export { openInput, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
 export type { ImportedRecording, ImportedStream } from './imported-recording.js';

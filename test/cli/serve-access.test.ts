@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { oipModelMetadata } from '../../decoding/oip/oip-model-metadata.js';
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
 import { startBadOipServer } from '../helpers/bad-oip-server.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { serveCli } from '../helpers/serve-cli.js';
 import { sessionModel } from '../helpers/session-model.js';
 import { hugeOutputModel } from '../decoding/onnx/declared-size-models.js';
 
@@ -22,23 +23,6 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ns-serve-access-'));
 }
 
-/** `neurostream serve ARGS` until `stop()`; `url` resolves with the server's base URL. */
-function serve(args: string[], env: Record<string, string> = {}): { url: Promise<string>; stop: () => void; result: Promise<CliResult> } {
-  let stop: () => void = () => {};
-  let found: (url: string) => void = () => {};
-  const url = new Promise<string>((resolve) => (found = resolve));
-  const result = runCli(['serve', ...args, '--port', '0'], {
-    timeoutMs: 120_000,
-    env,
-    onStdout: (text, child) => {
-      stop = () => child.kill('SIGINT');
-      const m = /ready: (http:\/\/\S+)\/v2\/health\/ready/.exec(text);
-      if (m) found(m[1]!);
-    },
-  });
-  void result.then((r) => found(`(serve exited ${r.code}: ${r.stderr})`));
-  return { url, stop: () => stop(), result };
-}
 
 const RUN = ['run', '--channels', '16', '--no-dashboard', '--providers', 'cpu'];
 
@@ -56,7 +40,7 @@ describe('serve beyond loopback: a bearer token', () => {
   it('with the token: 401 to callers without it; run --oip sends it from --oip-token-env or a session file, and decodes on the server', async () => {
     const root = tempDir();
     const model = sessionModel(join(root, 'kalman.onnx'));
-    const server = serve([model, '--host', '0.0.0.0'], { NEUROSTREAM_SERVE_TOKEN: TOKEN });
+    const server = serveCli([model, '--host', '0.0.0.0'], { env: { NEUROSTREAM_SERVE_TOKEN: TOKEN } });
     const shown = await server.url;
     expect(shown).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     const url = shown.replace('0.0.0.0', '127.0.0.1'); // this machine: still beyond the loopback-only rule's bind

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
 import { openRecording } from '../../recordings/recording-reader.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { serveCli } from '../helpers/serve-cli.js';
 import { sessionModel } from '../helpers/session-model.js';
 import { randomKalman, TestRandom } from '../decoding/onnx/helpers.js';
 
@@ -20,22 +21,6 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ns-serve-'));
 }
 
-/** `neurostream serve ARGS` until `stop()`; `url` resolves with the server's base URL. */
-function serve(args: string[], port = 0): { url: Promise<string>; stop: () => void; result: Promise<CliResult> } {
-  let stop: () => void = () => {};
-  let found: (url: string) => void = () => {};
-  const url = new Promise<string>((resolve) => (found = resolve));
-  const result = runCli(['serve', ...args, '--port', String(port)], {
-    timeoutMs: 120_000,
-    onStdout: (text, child) => {
-      stop = () => child.kill('SIGINT');
-      const m = /ready: (http:\/\/\S+)\/v2\/health\/ready/.exec(text);
-      if (m) found(m[1]!);
-    },
-  });
-  void result.then((r) => found(`(serve exited ${r.code}: ${r.stderr})`));
-  return { url, stop: () => stop(), result };
-}
 
 /** A loopback port that nothing listens on (free a moment ago). */
 async function closedPort(): Promise<number> {
@@ -49,7 +34,7 @@ describe('neurostream serve / run --oip', () => {
   it('serves a model; a session decoding on it gives the intents the local model gives, bit for bit', async () => {
     const root = tempDir();
     const model = sessionModel(join(root, 'kalman.onnx'));
-    const server = serve([model]);
+    const server = serveCli([model]);
     const url = await server.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const meta = (await (await fetch(`${url}/v2/models/kalman`)).json()) as { inputs: { name: string }[] };
@@ -81,7 +66,7 @@ describe('neurostream serve / run --oip', () => {
   it('hands decoding to the local model when the server disappears mid-session, says so, and goes on', async () => {
     const root = tempDir();
     const model = sessionModel(join(root, 'kalman.onnx'));
-    const server = serve([model]);
+    const server = serveCli([model]);
     const url = await server.url;
     const rec = join(root, 'rec');
     let killed = false;
@@ -110,11 +95,11 @@ describe('neurostream serve / run --oip', () => {
     const port = await closedPort();
     const url = `http://127.0.0.1:${port}`;
     const rec = join(root, 'rec');
-    let server: ReturnType<typeof serve> | undefined;
+    let server: ReturnType<typeof serveCli> | undefined;
     const r = await runCli(['run', '--channels', '16', '--duration', '6', '--no-dashboard', '--providers', 'cpu', '--model', model, '--oip', url, '--record', rec], {
       timeoutMs: 60_000,
       onStdout: (text) => {
-        if (!server && /\[ *1\.\d s\]/.test(text)) server = serve([model], port); // the platform's server comes up late
+        if (!server && /\[ *1\.\d s\]/.test(text)) server = serveCli([model], { port }); // the platform's server comes up late
       },
     });
     expect(r.code, r.stderr).toBe(0);
