@@ -26,7 +26,7 @@ import type { SampleBlock } from '../../core/sample-block.js';
 import { hostNowMs } from '../../core/clock.js';
 import { checkNumber } from '../../core/validate.js';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import type { DecoderValidation } from '../../decoding/decoder-validation.js';
+import type { DashboardSessionStatus } from '../protocol/dashboard-messages.js';
 import { BinnedRate } from '../kernels/binned-rate.js';
 import { ColumnRing } from '../kernels/column-ring.js';
 import { LATENCY_BINS, LATENCY_EDGES_MS, LatencyHistogram } from '../kernels/latency-histogram.js';
@@ -45,40 +45,7 @@ import { renderMetrics } from './prometheus-metrics.js';
 import type { DashboardClient, DashboardServer, StreamTopic } from '../server/dashboard-server.js';
 import { defaultTraceView, parseTraceView, type TraceView, type TraceViewLimits } from './trace-view.js';
 
-export interface DashboardRecordingStatus {
-  state: string;
-  dir: string;
-  bytes: number;
-  samples: number;
-  droppedSamples: number;
-  error?: string;
-}
-
-export interface DashboardDecoderStatus {
-  name: string;
-  provider: string;
-  /** One line, as on the terminal's status line. */
-  status: string;
-  kind?: 'continuous' | 'discrete';
-  /** Output names (continuous) or class labels (discrete), in the order of the intent rows. */
-  outputs?: readonly string[];
-  /** Bins waiting to be decoded. */
-  backlog?: number;
-  /** Online validation against the task's truth: the running R² (or a trial decoder's accuracy) and over how long. */
-  validation?: DecoderValidation;
-}
-
-/** What the session tells the dashboard about itself, asked twice a second. */
-export interface DashboardSessionStatus {
-  label: string;
-  state: 'waiting' | 'running' | 'ended';
-  /** Free text for the state (e.g. replay progress). */
-  detail?: string;
-  recording: DashboardRecordingStatus | null;
-  decoder: DashboardDecoderStatus | null;
-  /** Packets the device parser lost and rejected, when the device reports them. */
-  packets?: { lost: number; corrupt: number };
-}
+export type { DashboardRecordingStatus, DashboardDecoderStatus, DashboardSessionStatus } from '../protocol/dashboard-messages.js';
 
 export interface DashboardPublisherOptions {
   /** Frames per second per client; default 30. */
