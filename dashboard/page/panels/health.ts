@@ -14,7 +14,7 @@ import { $, escapeHtml, fmt, fmtNullable, setBanner, type PageContext, type Pane
 type Kind = 'ok' | 'warn' | 'bad' | '';
 
 /** The tile colour of a decoder's state: failed red, (re)calibrating amber, otherwise green. */
-export function decoderKind(decoder: Pick<DashboardDecoderStatus, 'state'> | null | undefined): Kind {
+export function decoderKind(decoder: Partial<Omit<DashboardDecoderStatus, 'validation'>> | null | undefined): Kind {
   if (!decoder) return '';
   switch (decoder.state) {
     case 'failed':
