@@ -17,6 +17,7 @@ import { KINEMATICS_NAMES, KinematicsTruth } from '../decoding/datasets/kinemati
 import { RunningR2 } from '../decoding/evaluation/running-r2.js';
 import type { Decoder } from '../decoding/decoder.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
+import type { DecoderState } from '../dashboard/protocol/dashboard-messages.js';
 import { decode, type DecodeStats } from '../decoding/operators/decode.js';
 
 /** What the running R² is computed on: the decoded velocity against the task's. */
@@ -130,15 +131,33 @@ export class SessionDecoder {
   }
 
   /** What the dashboard shows of the decoder. */
-  describe(): { name: string; provider: string; kind?: 'continuous' | 'discrete'; outputs: readonly string[]; backlog: number; validation?: DecoderValidation } {
+  describe(): { name: string; provider: string; state: DecoderState; kind?: 'continuous' | 'discrete'; outputs: readonly string[]; backlog: number; validation?: DecoderValidation } {
     return {
       name: this.decoderName,
       provider: this.provider(),
+      state: this.state(),
       ...(this.kind ? { kind: this.kind } : {}),
       outputs: this.outputs,
       backlog: this.backlog(),
       ...(this.validation ? { validation: this.validation } : {}),
     };
+  }
+
+  /** Where the decoder stands, for the dashboard (the `status()` text is for display). */
+  state(): DecoderState {
+    switch (this.phase) {
+      case 'waiting':
+        return this.options.decoder ? 'waiting' : 'calibrating';
+      case 'collecting':
+      case 'calibrating':
+        return 'calibrating';
+      case 'no-truth':
+        return 'none';
+      case 'failed':
+        return 'failed';
+      case 'decoding':
+        return this.recalibrations.length > 0 ? 'recalibrating' : 'decoding';
+    }
   }
 
   /** Bins given and not yet decoded (waiting for the model or in the decode queue). */

@@ -21,6 +21,7 @@ import { createIntent, hostNowMs, InvalidOptionError, type Intent, type Marker, 
 import type { Decoder } from '../decoding/decoder.js';
 import { logPowerFeatures } from '../decoding/evaluation/discrete-evaluation.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
+import type { DecoderState } from '../dashboard/protocol/dashboard-messages.js';
 
 /** Trials the running accuracy is computed over. */
 export const ACCURACY_TRIALS = 20;
@@ -229,10 +230,11 @@ export class SessionTrialDecoder {
   }
 
   /** What the dashboard shows of the decoder. */
-  describe(): { name: string; provider: string; kind: 'discrete'; outputs: readonly string[]; backlog: number; validation?: DecoderValidation } {
+  describe(): { name: string; provider: string; state: DecoderState; kind: 'discrete'; outputs: readonly string[]; backlog: number; validation?: DecoderValidation } {
     return {
       name: this.decoder.name,
       provider: this.decoder.provider,
+      state: this.failed ? 'failed' : this.decoded === 0 ? 'waiting' : 'decoding',
       kind: 'discrete',
       outputs: this.classes,
       backlog: this.queued,

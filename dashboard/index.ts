@@ -31,3 +31,13 @@ export {
   type DashboardRecordingStatus,
   type DashboardDecoderStatus,
 } from './publisher/dashboard-publisher.js';
+export {
+  MessageType,
+  type DecoderState,
+  type PageHello,
+  type StreamHello,
+  type StatusMessage,
+  type ViewMessage,
+  type MarkerMessage,
+} from './protocol/dashboard-messages.js';
+export { FrameType, FRAME_TYPE_NAMES, type FrameTypeName } from './protocol/dashboard-frames.js';

@@ -4,7 +4,7 @@
  * the CLI's sessions use, wired to Observables. Imports no device: any source will do.
  */
 import type { Observable, Subscription } from 'rxjs';
-import { type FeatureFrame, type Intent, type SampleBlock, InvalidOptionError, checkNumber } from '../core/index.js';
+import { type FeatureFrame, type Intent, type SampleBlock, InvalidOptionError, checkInteger, checkNumber } from '../core/index.js';
 import { DashboardPublisher, type DashboardPublisherOptions, type DashboardSessionStatus } from './publisher/dashboard-publisher.js';
 import { type CommandHandler, type DashboardServer, type DashboardServerOptions, startDashboardServer } from './server/dashboard-server.js';
 import { dashboardPageMounts } from './server/page-mounts.js';
@@ -15,8 +15,13 @@ export interface StartDashboardOptions extends DashboardServerOptions {
   label?: string;
   /** The acquired (or filtered) blocks: traces, spectra, health and markers. The first block describes the stream. */
   blocks?: Observable<SampleBlock>;
-  /** Feature frames; leading `tc:*` features become the rate heatmap. Needs `binMs`. */
+  /** Feature frames (for the stream API; and the rate heatmap, see `rateChannels`). Needs `binMs`. */
   features?: Observable<FeatureFrame>;
+  /**
+   * How many leading values of each feature frame are spike counts per channel, shown as the rate
+   * heatmap: for `spikeFeatures`, the number of channels (its `tc:*` rows). Default 0: no heatmap.
+   */
+  rateChannels?: number;
   /** Decoded intents: the decoder panel and the latency histograms. Needs `binMs`. */
   intents?: Observable<Intent>;
   /** Width of the feature bins (the bins of `features` and `intents`), ms. */
@@ -60,7 +65,8 @@ export interface Dashboard {
  * ```
  */
 export async function startDashboard(options: StartDashboardOptions = {}): Promise<Dashboard> {
-  const { label = 'neurostream', blocks, features, intents, binMs, status, onCommand, publisher: publisherOptions, ...serverOptions } = options;
+  const { label = 'neurostream', blocks, features, intents, binMs, rateChannels = 0, status, onCommand, publisher: publisherOptions, ...serverOptions } = options;
+  checkInteger('option', 'rateChannels', rateChannels, { min: 0 });
   let binS = 0;
   if (features || intents) {
     if (binMs === undefined) throw new InvalidOptionError('binMs', 'the width of the feature bins (ms), with features or intents', undefined);
@@ -86,7 +92,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
       }),
     );
   }
-  if (features) subscriptions.push(features.subscribe({ next: (frame) => publisher.pushFeatures(frame, binS), error: () => {} }));
+  if (features) subscriptions.push(features.subscribe({ next: (frame) => publisher.pushFeatures(frame, binS, rateChannels), error: () => {} }));
   if (intents) subscriptions.push(intents.subscribe({ next: (intent) => publisher.pushIntent(intent, binS), error: () => {} }));
   let closing: Promise<void> | undefined;
   return {

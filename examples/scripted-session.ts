@@ -34,7 +34,8 @@ const features$ = blocks$.pipe(
   share(),
 );
 
-const dashboard = await startDashboard({ port: 0, label: 'scripted session', blocks: blocks$, features: features$, binMs: BIN_MS });
+// spikeFeatures gives [tc:<ch>…, sbp:<ch>…]: the first 16 values are spike counts, the rate heatmap.
+const dashboard = await startDashboard({ port: 0, label: 'scripted session', blocks: blocks$, features: features$, binMs: BIN_MS, rateChannels: 16 });
 console.log(`dashboard: ${dashboard.viewerUrl}`);
 
 // First half: frames with the kinematics at the end of their bin. Second half: kept to decode.

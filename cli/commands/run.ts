@@ -383,7 +383,8 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   let dashboard: SessionDashboard | undefined;
   const onFeatures = (frame: Parameters<SessionRecording['writeFeatures']>[0]): void => {
     recording.writeFeatures(frame);
-    dashboard?.publisher.pushFeatures(frame, BIN_MS / 1000);
+    // The intracortical chain's frames are [tc:<ch>…, sbp:<ch>…] (spikeBandFeatures): the first half are spike counts.
+    dashboard?.publisher.pushFeatures(frame, BIN_MS / 1000, frame.values.length / 2);
   };
   const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding) : undefined;
   // Backpressure of an offline source, in one place: it waits while any lossless consumer is behind.

@@ -62,7 +62,18 @@ export const FrameType = {
   Features: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-const TYPE_NAMES: Record<number, string> = { 1: 'traces', 2: 'rate', 3: 'intent', 4: 'spectrum', 5: 'health', 6: 'histogram', 7: 'features' };
+/** Each frame type's name, by its number (the page counts frames by these names). */
+export const FRAME_TYPE_NAMES = {
+  [FrameType.Traces]: 'traces',
+  [FrameType.Rate]: 'rate',
+  [FrameType.Intent]: 'intent',
+  [FrameType.Spectrum]: 'spectrum',
+  [FrameType.Health]: 'health',
+  [FrameType.Histogram]: 'histogram',
+  [FrameType.Features]: 'features',
+} as const satisfies Record<FrameType, string>;
+export type FrameTypeName = (typeof FRAME_TYPE_NAMES)[FrameType];
+const TYPE_NAMES: Readonly<Record<number, string>> = FRAME_TYPE_NAMES;
 
 /** Row order of a health frame (a contract: append only). */
 export const HEALTH_METRICS = [
@@ -198,13 +209,13 @@ interface DecodedHeader {
   channels: number;
   columns: number;
 }
-export type DecodedTracesFrame = DecodedHeader & { type: 1; min: Float32Array; max: Float32Array };
-export type DecodedRateFrame = DecodedHeader & { type: 2; rates: Float32Array };
-export type DecodedIntentFrame = DecodedHeader & { type: 3; values: Float32Array; latency: Float32Array };
-export type DecodedSpectrumFrame = DecodedHeader & { type: 4; power: Float32Array };
-export type DecodedHealthFrame = DecodedHeader & { type: 5; values: Float32Array };
-export type DecodedHistogramFrame = DecodedHeader & { type: 6; counts: Float32Array };
-export type DecodedFeaturesFrame = DecodedHeader & { type: 7; values: Float32Array };
+export type DecodedTracesFrame = DecodedHeader & { type: typeof FrameType.Traces; min: Float32Array; max: Float32Array };
+export type DecodedRateFrame = DecodedHeader & { type: typeof FrameType.Rate; rates: Float32Array };
+export type DecodedIntentFrame = DecodedHeader & { type: typeof FrameType.Intent; values: Float32Array; latency: Float32Array };
+export type DecodedSpectrumFrame = DecodedHeader & { type: typeof FrameType.Spectrum; power: Float32Array };
+export type DecodedHealthFrame = DecodedHeader & { type: typeof FrameType.Health; values: Float32Array };
+export type DecodedHistogramFrame = DecodedHeader & { type: typeof FrameType.Histogram; counts: Float32Array };
+export type DecodedFeaturesFrame = DecodedHeader & { type: typeof FrameType.Features; values: Float32Array };
 export type DecodedDashboardFrame =
   | DecodedTracesFrame
   | DecodedRateFrame
@@ -279,18 +290,18 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
   const p = payloadViews(type as FrameType, buffer, offset, channels, columns);
   switch (type) {
     case FrameType.Traces:
-      return { type: 1, ...head, min: p[0]!, max: p[1]! };
+      return { type: FrameType.Traces, ...head, min: p[0]!, max: p[1]! };
     case FrameType.Rate:
-      return { type: 2, ...head, rates: p[0]! };
+      return { type: FrameType.Rate, ...head, rates: p[0]! };
     case FrameType.Intent:
-      return { type: 3, ...head, values: p[0]!, latency: p[1]! };
+      return { type: FrameType.Intent, ...head, values: p[0]!, latency: p[1]! };
     case FrameType.Spectrum:
-      return { type: 4, ...head, power: p[0]! };
+      return { type: FrameType.Spectrum, ...head, power: p[0]! };
     case FrameType.Health:
-      return { type: 5, ...head, values: p[0]! };
+      return { type: FrameType.Health, ...head, values: p[0]! };
     case FrameType.Histogram:
-      return { type: 6, ...head, counts: p[0]! };
+      return { type: FrameType.Histogram, ...head, counts: p[0]! };
     default:
-      return { type: 7, ...head, values: p[0]! };
+      return { type: FrameType.Features, ...head, values: p[0]! };
   }
 }

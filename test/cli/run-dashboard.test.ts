@@ -157,15 +157,21 @@ describe('neurostream run --dashboard', () => {
     const live = join(root, 'live');
     const replies: Record<string, Record<string, unknown>> = {};
     let recalibrated: Record<string, unknown> | undefined;
+    const states: unknown[] = [];
     const r = await runCli(['run', '--channels', '32', '--duration', '10', '--calibrate-s', '2', '--record', live, '--dashboard', '0'], {
       timeoutMs: 60_000,
       onStdout: onDashboard('operator', async (url) => {
         const client = await openClient(url);
         const decoding = (s: Record<string, unknown>): string => String((s['decoder'] as { status?: string } | null)?.status ?? '');
-        await client.next((s) => s['type'] === 'status' && decoding(s).includes('R²'));
+        const state = (s: Record<string, unknown>): unknown => (s['decoder'] as { state?: string } | null)?.state;
+        // The decoder's state is a field of the status (what the page colours by), not read from its text.
+        states.push(state(await client.next((s) => s['type'] === 'status' && decoding(s).includes('calibrating on'))));
+        states.push(state(await client.next((s) => s['type'] === 'status' && decoding(s).includes('R²'))));
         replies['recalibrate'] = await command(client, 'recalibrate');
         replies['again'] = await command(client, 'recalibrate');
+        states.push(state(await client.next((s) => s['type'] === 'status' && decoding(s).includes('recalibrating on'))));
         recalibrated = await client.next((s) => s['type'] === 'status' && decoding(s).includes('recalibrated ×1'));
+        states.push(state(recalibrated));
         client.ws.close();
       }),
     });
@@ -173,6 +179,7 @@ describe('neurostream run --dashboard', () => {
     expect(replies['recalibrate']).toMatchObject({ type: 'ack', name: 'recalibrate', result: { message: 'recalibrating on the next 2 s of the task; the current model decodes meanwhile' } });
     expect(replies['again']).toMatchObject({ type: 'error', message: 'cannot recalibrate: a recalibration is already under way' });
     expect(recalibrated).toBeDefined();
+    expect(states).toEqual(['calibrating', 'decoding', 'recalibrating', 'decoding']);
     expect(r.stdout).toMatch(/asked for a recalibration at [\d.]+ s/);
     const liveRecording = openRecording(live);
     const requests = liveRecording.markers().filter((m) => m.type === 'recalibrate');

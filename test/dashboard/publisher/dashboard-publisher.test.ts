@@ -13,7 +13,7 @@ import { createSampleBlock, type SampleBlock } from '../../../core/sample-block.
 import type { StreamInfo } from '../../../core/stream-info.js';
 import { DashboardPublisher, type DashboardSessionStatus } from '../../../dashboard/publisher/dashboard-publisher.js';
 import { ColumnStore } from '../../../dashboard/page/column-store.js';
-import { FLAG_RESET, HEALTH_METRICS, decodeDashboardFrame, type DecodedDashboardFrame } from '../../../dashboard/protocol/dashboard-frames.js';
+import { FLAG_RESET, FrameType, HEALTH_METRICS, decodeDashboardFrame, type DecodedDashboardFrame } from '../../../dashboard/protocol/dashboard-frames.js';
 import { startDashboardServer, type DashboardServer } from '../../../dashboard/server/dashboard-server.js';
 import { testStreamInfo } from '../../helpers/stream-info.js';
 import { stalledClient, waitFor } from '../server/ws-clients.js';
@@ -180,8 +180,8 @@ describe('DashboardPublisher', () => {
     p.pushBlock(s.block(0, 500, { markers: [createMarker(10, 'kinematics', [1, 2, 3, 4]), createMarker(20, 'target_on', [3, 4])] }));
     p.pushBlock(s.block(600, 400, { gap: { missing: 100 } }));
     const names = ['tc:ch0', 'tc:ch1', 'sbp:ch0', 'sbp:ch1'];
-    p.pushFeatures(createFeatureFrame({ bin: 0, t0: 0, values: Float32Array.of(1, 2, 9, 9), names, hostTime: 0 }), 0.02);
-    p.pushFeatures(createFeatureFrame({ bin: 2, t0: 40, values: Float32Array.of(0, 3, 9, 9), names, hostTime: 0 }), 0.02);
+    p.pushFeatures(createFeatureFrame({ bin: 0, t0: 0, values: Float32Array.of(1, 2, 9, 9), names, hostTime: 0 }), 0.02, 2);
+    p.pushFeatures(createFeatureFrame({ bin: 2, t0: 40, values: Float32Array.of(0, 3, 9, 9), names, hostTime: 0 }), 0.02, 2);
     p.pushIntent(createIntent({ bin: 2, kind: 'continuous', values: Float32Array.of(0.5, -1), latency: { acquisitionMs: 0.1, featuresMs: 0.2, decodeMs: 0.3 } }), 0.02);
     p.tick();
     await settle();
@@ -206,6 +206,28 @@ describe('DashboardPublisher', () => {
     }
     expect(client.frames.some((f) => f.type === 6)).toBe(true);
     expect(client.texts.filter((t) => t['type'] === 'status').at(-1)).toMatchObject({ label: 'test session', state: 'running', clients: 1 });
+  });
+
+  it('takes the rate channels from the caller, not from the feature names', async () => {
+    const p = await setup({ framesPerSecond: 2 });
+    const client = await connect();
+    const s = stream(info(2, 1000), 1000);
+    p.pushBlock(s.block(0, 500));
+    // Names that look like spike counts, but no rate channels given: no heatmap.
+    p.pushFeatures(createFeatureFrame({ bin: 0, t0: 0, values: Float32Array.of(1, 2, 9, 9), names: ['tc:ch0', 'tc:ch1', 'sbp:ch0', 'sbp:ch1'], hostTime: 0 }), 0.02);
+    p.tick();
+    await settle();
+    expect(client.frames.some((f) => f.type === FrameType.Rate)).toBe(false);
+    expect(client.texts.filter((t) => t['type'] === 'hello').at(-1)).toMatchObject({ rate: null });
+    // Names with no prefix at all, and three rate channels given: a heatmap of three rows.
+    p.pushFeatures(createFeatureFrame({ bin: 1, t0: 20, values: Float32Array.of(1, 0, 2, 7), names: ['unit1', 'unit2', 'unit3', 'power'], hostTime: 0 }), 0.02, 3);
+    p.tick();
+    await settle();
+    expect(client.texts.filter((t) => t['type'] === 'hello').at(-1)).toMatchObject({ rate: { channels: 3, binS: 0.02 } });
+    const rate = client.frames.find((f) => f.type === FrameType.Rate);
+    expect(rate).toMatchObject({ channels: 3, columns: 1, firstColumn: 1 });
+    if (rate?.type === FrameType.Rate) expect(Array.from(rate.rates)).toEqual([50, 0, 100]);
+    expect(() => p.pushFeatures(createFeatureFrame({ bin: 2, t0: 40, values: Float32Array.of(1, 0), names: ['a', 'b'], hostTime: 0 }), 0.02, 3)).toThrow(/rateChannels/);
   });
 
   it('builds nothing for a stalled client, counts its skipped frames, and keeps every other client at full rate', async () => {

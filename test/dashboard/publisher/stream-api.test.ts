@@ -13,7 +13,7 @@ import { createMarker } from '../../../core/marker.js';
 import { createSampleBlock } from '../../../core/sample-block.js';
 import { DashboardPublisher, type DashboardSessionStatus } from '../../../dashboard/publisher/dashboard-publisher.js';
 import { HEALTH_METRICS, decodeDashboardFrame, type DecodedDashboardFrame } from '../../../dashboard/protocol/dashboard-frames.js';
-import { startDashboardServer, type DashboardServer } from '../../../dashboard/server/dashboard-server.js';
+import { startDashboardServer, type DashboardClient, type DashboardServer } from '../../../dashboard/server/dashboard-server.js';
 import { testStreamInfo } from '../../helpers/stream-info.js';
 import { waitFor } from '../server/ws-clients.js';
 
@@ -132,10 +132,14 @@ describe('stream API', () => {
   it('tells a subscriber that fell behind how much it missed', async () => {
     const p = await setup();
     p.pushBlock(createSampleBlock({ info, first: 0, length: 100, data: new Float32Array(200), hostTime: performance.now() }));
+    let connected: DashboardClient | undefined;
+    server!.onConnection((c) => {
+      if (c.kind === 'stream') connected = c;
+    });
     const sub = await subscribe(`token=${OPERATOR}&topics=features`);
     await waitFor(() => sub.texts.length > 0);
     // A subscriber whose socket is behind: the server sees it as not ready.
-    const client = [...(p as unknown as { subscribers: Map<{ ready: () => boolean }, unknown> }).subscribers.keys()][0]!;
+    const client = connected!;
     const ready = client.ready.bind(client);
     client.ready = () => false;
     for (let bin = 0; bin < 3; bin++) p.pushFeatures(createFeatureFrame({ bin, t0: bin * 20, values: new Float32Array(4), names, hostTime: 0 }), 0.02);

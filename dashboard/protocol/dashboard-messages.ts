@@ -1,0 +1,155 @@
+/**
+ * Dashboard messages — the JSON text half of the server ↔ browser protocol (the binary half is
+ * dashboard-frames.ts). Shared by the publisher (Node) and the page (browser): the message kinds
+ * are constants here, and each message's shape is an interface, so neither side spells a kind or
+ * a field by hand. Type-only imports aside, this module has no dependencies (the page loads it).
+ */
+import type { DecoderValidation, DecoderValidationJson } from '../../decoding/decoder-validation.js';
+
+/** The `type` of every JSON message, server → client and client → server. */
+export const MessageType = {
+  /** Server → client on connecting and whenever the stream's description changes. */
+  Hello: 'hello',
+  /** Server → page: the page's trace view as laid out. */
+  View: 'view',
+  /** Server → client twice a second: session, recording and decoder states. */
+  Status: 'status',
+  /** Server → client: an event on the stream, or an operator's marker. */
+  Marker: 'marker',
+  /** Server → client: a command was done. */
+  Ack: 'ack',
+  /** Server → client: a request or command was refused. */
+  Error: 'error',
+  /** Server → stream API subscriber: the names of the features frames' rows. */
+  Features: 'features',
+  /** Server → stream API subscriber: items it missed while it was behind. */
+  Dropped: 'dropped',
+  /** Client → server: an operator command. */
+  Command: 'command',
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Version of the JSON messages (the `protocol` of a hello). */
+export const MESSAGE_PROTOCOL = 1;
+/** The `api` a stream API subscriber's hello names. */
+export const STREAM_API_NAME = 'neurostream.stream';
+
+/**
+ * Where the decoder stands, for the page's colours and banner (the decoder's `status` text is for
+ * display only): `waiting` for its input (e.g. spike thresholds, a first cue), `calibrating`
+ * (collecting calibration bins or fitting), `decoding`, `recalibrating` (decoding while a new
+ * calibration is collected), `none` (it will not run, e.g. no kinematics to calibrate on),
+ * `failed`.
+ */
+export type DecoderState = 'waiting' | 'calibrating' | 'decoding' | 'recalibrating' | 'none' | 'failed';
+
+export interface DashboardRecordingStatus {
+  state: string;
+  dir: string;
+  bytes: number;
+  samples: number;
+  droppedSamples: number;
+  error?: string;
+}
+
+export interface DashboardDecoderStatus {
+  name: string;
+  provider: string;
+  /** One line, as on the terminal's status line (display only). */
+  status: string;
+  /** Where the decoder stands (what the page colours by); absent: treated as running normally. */
+  state?: DecoderState;
+  kind?: 'continuous' | 'discrete';
+  /** Output names (continuous) or class labels (discrete), in the order of the intent rows. */
+  outputs?: readonly string[];
+  /** Bins waiting to be decoded. */
+  backlog?: number;
+  /** Online validation against the task's truth: the running R² (or a trial decoder's accuracy) and over how long. */
+  validation?: DecoderValidation;
+}
+
+/** What the session tells the dashboard about itself, asked twice a second. */
+export interface DashboardSessionStatus {
+  label: string;
+  state: 'waiting' | 'running' | 'ended';
+  /** Free text for the state (e.g. replay progress). */
+  detail?: string;
+  recording: DashboardRecordingStatus | null;
+  decoder: DashboardDecoderStatus | null;
+  /** Packets the device parser lost and rejected, when the device reports them. */
+  packets?: { lost: number; corrupt: number };
+}
+
+/** The stream as a hello describes it. */
+export interface StreamDescription {
+  device: string;
+  channels: readonly string[];
+  kinds: readonly string[];
+  units: readonly string[];
+  sampleRateHz: number;
+}
+
+/** The decoded intents as a hello describes them. */
+export interface IntentDescription {
+  kind: string;
+  dims: number;
+  binS: number;
+}
+
+/** What every hello carries (pages and stream API subscribers alike). */
+export interface HelloBase {
+  type: typeof MessageType.Hello;
+  protocol: number;
+  role: 'viewer' | 'operator';
+  commands: string[];
+  stream: StreamDescription | null;
+  intent: IntentDescription | null;
+  histogram: { stages: readonly string[]; edgesMs: readonly number[] };
+  healthMetrics: readonly string[];
+}
+
+/** A dashboard page's hello. */
+export interface PageHello extends HelloBase {
+  framesPerSecond: number;
+  traces: { baseColumnsPerSecond: number; maxWindowS: number; maxViewChannels: number } | null;
+  rate: { channels: number; binS: number } | null;
+  spectrum: { channels: number; binHz: number; bins: number; units: string } | null;
+}
+
+/** A stream API subscriber's hello. */
+export interface StreamHello extends HelloBase {
+  api: typeof STREAM_API_NAME;
+  topics: string[];
+}
+
+/** The page's trace view as laid out by the server. */
+export interface ViewMessage {
+  type: typeof MessageType.View;
+  channels: number[];
+  windowS: number;
+  columns: number;
+  step: number;
+}
+
+/** The session's status as sent to clients. */
+export interface StatusMessage extends DashboardSessionStatus {
+  type: typeof MessageType.Status;
+  clients: number;
+  markersDropped: number;
+}
+
+/** A status message as the page receives it: JSON turns the validation's NaNs into nulls. */
+export interface StatusMessageJson extends Omit<StatusMessage, 'decoder'> {
+  decoder: (Omit<DashboardDecoderStatus, 'validation'> & { validation?: DecoderValidationJson }) | null;
+}
+
+/** An event on the traces. */
+export interface MarkerMessage {
+  type: typeof MessageType.Marker;
+  source: 'stream' | 'operator';
+  sample: number;
+  /** Stream time (s); null before the stream has started. */
+  time: number | null;
+  markerType: string;
+  value: unknown;
+}
