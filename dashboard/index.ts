@@ -39,5 +39,7 @@ export {
   type StatusMessage,
   type ViewMessage,
   type MarkerMessage,
+  type IntentDescription,
+  type StreamDescription,
 } from './protocol/dashboard-messages.js';
 export { FrameType, FRAME_TYPE_NAMES, type FrameTypeName } from './protocol/dashboard-frames.js';
