@@ -355,7 +355,11 @@ export class DashboardPublisher {
     if (stream) {
       const perTick = Math.ceil(stream.spectrum.channels / (SPECTRUM_REFRESH_S * this.framesPerSecond));
       stream.spectrum.compute(perTick);
-      if (statusDue) this.lastSnapshot = stream.health.snapshot(this.now());
+      if (statusDue) {
+        const now = this.now();
+        this.lastSnapshot = stream.health.snapshot(now);
+        stream.health.roll(now);
+      }
     }
     const markers = this.markers.splice(0, MARKERS_PER_TICK);
     const session = statusDue ? this.options.status() : undefined;
