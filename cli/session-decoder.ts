@@ -14,7 +14,7 @@ import { InvalidOptionError, type FeatureFrame, type Intent, type Marker } from 
 import { calibrateInWorker } from '../decoding/calibration/calibrate-in-worker.js';
 import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
 import { KINEMATICS_NAMES, KinematicsTruth } from '../decoding/datasets/kinematics-truth.js';
-import { RunningR2 } from '../decoding/evaluation/running-r2.js';
+import { runningR2Validation, type R2Sample, type RunningR2Score } from '../decoding/operators/running-r2-validation.js';
 import type { Decoder } from '../decoding/decoder.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
 import { decode, type DecodeStats } from '../decoding/operators/decode.js';
@@ -71,7 +71,10 @@ export class SessionDecoder {
   private readonly truthByBin = new Map<number, readonly number[]>();
   /** Acquisition delay per bin waiting to be decoded (ms). */
   private readonly acquisition = new Map<number, number>();
-  private readonly r2 = new RunningR2(VELOCITY_NAMES.length, R2_WINDOW);
+  /** The decoded velocity paired with the truth, scored into the running R² (across recalibrations). */
+  private readonly scoring = new Subject<R2Sample>();
+  private readonly scoringSubscription: Subscription;
+  private r2: RunningR2Score | undefined;
   /** Where vel_x, vel_y are among the decoder's outputs and in the truth (none: no R²). */
   private velocityOutputs: number[] = [];
   private readonly velocityTruth = VELOCITY_NAMES.map((n) => (KINEMATICS_NAMES as readonly string[]).indexOf(n));
@@ -95,10 +98,19 @@ export class SessionDecoder {
   private note = '';
   private outputs: readonly string[] = [];
   private kind: 'continuous' | 'discrete' | undefined;
-  private scored = 0;
   private validation: DecoderValidation | undefined;
 
-  constructor(private readonly options: SessionDecoderOptions) {}
+  constructor(private readonly options: SessionDecoderOptions) {
+    const { binSamples, sampleRateHz } = options;
+    this.scoringSubscription = this.scoring
+      .pipe(runningR2Validation({ dimensions: VELOCITY_NAMES, binSamples, sampleRateHz, windowBins: R2_WINDOW, everyBins: VALIDATION_EVERY }))
+      .subscribe((score) => {
+        this.r2 = score;
+        if (!score.due) return;
+        this.validation = score.validation;
+        this.options.onValidation?.(score.validation);
+      });
+  }
 
   /** Markers of every block, in order (the truth comes from them). */
   observeMarkers(markers: readonly Marker[] | undefined): void {
@@ -232,8 +244,8 @@ export class SessionDecoder {
         const r2 =
           this.velocityOutputs.length === 0
             ? 'no velocity outputs to score'
-            : this.r2.size >= 2
-              ? `R² ${fmt(this.r2.meanR2())} (vx ${fmtR2(this.r2.r2(0))}, vy ${fmtR2(this.r2.r2(1))}, last ${((this.r2.size * this.options.binSamples) / this.options.sampleRateHz).toFixed(0)} s)`
+            : this.r2 && this.r2.size >= 2
+              ? `R² ${fmt(this.r2.meanR2)} (vx ${fmtR2(this.r2.validation.perDimension[0]!)}, vy ${fmtR2(this.r2.validation.perDimension[1]!)}, last ${this.r2.validation.windowS.toFixed(0)} s)`
               : 'R² —';
         const lag = this.stats ? `, ${this.stats.decodeMs.toFixed(2)} ms/bin${this.stats.lagMs > 1 ? `, lag ${this.stats.lagMs.toFixed(1)} ms` : ''}${this.stats.dropped > 0 ? `, ${this.stats.dropped} dropped` : ''}` : '';
         const waited = this.droppedWhileCalibrating > 0 ? `, ${this.droppedWhileCalibrating} bins dropped while calibrating` : '';
@@ -268,6 +280,7 @@ export class SessionDecoder {
     this.pending.length = 0;
     this.subscription?.unsubscribe();
     this.input?.complete();
+    this.scoringSubscription.unsubscribe();
   }
 
   private startCalibration(): void {
@@ -357,23 +370,7 @@ export class SessionDecoder {
       next: (intent) => {
         const truth = takeUpTo(this.truthByBin, intent.bin);
         if (truth && this.velocityOutputs.length > 0) {
-          this.r2.add(
-            this.velocityOutputs.map((k) => intent.values[k]!),
-            this.velocityTruth.map((k) => truth[k]!),
-          );
-          if (++this.scored % VALIDATION_EVERY === 0 && this.r2.size >= 2) {
-            const { binSamples, sampleRateHz } = this.options;
-            this.validation = {
-              bin: intent.bin,
-              sample: (intent.bin + 1) * binSamples - 1,
-              metric: 'r2',
-              value: this.r2.pooledR2(),
-              perDimension: VELOCITY_NAMES.map((_, d) => this.r2.r2(d)),
-              dimensions: VELOCITY_NAMES,
-              windowS: (this.r2.size * binSamples) / sampleRateHz,
-            };
-            this.options.onValidation?.(this.validation);
-          }
+          this.scoring.next({ bin: intent.bin, predicted: this.velocityOutputs.map((k) => intent.values[k]!), truth: this.velocityTruth.map((k) => truth[k]!) });
         }
         this.options.onIntent(intent);
       },

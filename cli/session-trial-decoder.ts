@@ -21,9 +21,10 @@ import { createIntent, hostNowMs, InvalidOptionError, type Intent, type Marker, 
 import type { Decoder } from '../decoding/decoder.js';
 import { logPowerFeatures } from '../decoding/evaluation/discrete-evaluation.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
+import { trialAccuracy, type DecodedTrial, type TrialScore } from '../decoding/operators/trial-accuracy.js';
+import { Subject, type Subscription } from 'rxjs';
 
-/** Trials the running accuracy is computed over. */
-export const ACCURACY_TRIALS = 20;
+export { ACCURACY_TRIALS } from '../decoding/operators/trial-accuracy.js';
 /** Seconds of filtered signal the ring holds beyond one epoch (how late a decode may start). */
 const RING_SLACK_S = 4;
 const LOGPOWER = ':logpower';
@@ -72,14 +73,13 @@ export class SessionTrialDecoder {
   private chain: Promise<void> = Promise.resolve();
   /** Epochs cut and not yet decoded. */
   private queued = 0;
-  /** The last ACCURACY_TRIALS trials: hit or not, and the epoch's last sample. */
-  private readonly recent: { hit: boolean; sample: number }[] = [];
-  private decoded = 0;
-  private correct = 0;
+  /** Decoded trials, scored against their cues (the running accuracy: trialAccuracy). */
+  private readonly trials = new Subject<DecodedTrial>();
+  private readonly scoring: Subscription;
+  private score: TrialScore | undefined;
   private skipped = 0;
   private failed = false;
   private stopped = false;
-  private validation: DecoderValidation | undefined;
   private lastDecodeMs = 0;
 
   constructor(private readonly options: SessionTrialDecoderOptions) {
@@ -121,6 +121,10 @@ export class SessionTrialDecoder {
     }
     this.ringLength = this.samples + Math.ceil(RING_SLACK_S * fs);
     this.ring = new Float32Array(this.channels.length * this.ringLength);
+    this.scoring = this.trials.pipe(trialAccuracy({ classes: this.classes, sampleRateHz: fs })).subscribe((score) => {
+      this.score = score;
+      this.options.onValidation?.(score.validation);
+    });
     options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins: 0, features: decoder.inputNames.length });
   }
 
@@ -182,7 +186,7 @@ export class SessionTrialDecoder {
     }
     this.lastDecodeMs = hostNowMs() - t;
     const intent = createIntent({ bin, kind: 'discrete', values: Float32Array.from(values), labels: this.classes, latency: { ...timing, decodeMs: this.lastDecodeMs } });
-    this.score(trial, values, bin, last);
+    this.trials.next({ values, label: trial.label, bin, sample: last });
     this.options.onIntent(intent);
   }
 
@@ -196,35 +200,16 @@ export class SessionTrialDecoder {
     return out;
   }
 
-  private score(trial: Trial, values: Float32Array, bin: number, sample: number): void {
-    let best = 0;
-    for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-    const hit = this.classes[best] === trial.label;
-    this.decoded++;
-    if (hit) this.correct++;
-    this.recent.push({ hit, sample });
-    if (this.recent.length > ACCURACY_TRIALS) this.recent.shift();
-    const value = this.hits() / this.recent.length;
-    const windowS = (sample - this.recent[0]!.sample) / this.options.info.sampleRateHz;
-    this.validation = { bin, sample, metric: 'accuracy', value, perDimension: [], dimensions: [], windowS, trials: this.recent.length, chance: 1 / this.classes.length };
-    this.options.onValidation?.(this.validation);
-  }
-
-  private hits(): number {
-    let n = 0;
-    for (const r of this.recent) if (r.hit) n++;
-    return n;
-  }
-
   status(): string {
     const name = `decoder ${this.decoder.name} (${this.decoder.provider})`;
     if (this.failed) return `DECODER FAILED (${this.decoder.name})`;
     const skipped = this.skipped > 0 ? `, ${this.skipped} skipped (gap)` : '';
-    if (this.decoded === 0) return `${name}: waiting for a cue (${this.classes.join(' | ')})${skipped}`;
-    const recent = this.hits();
+    const score = this.score;
+    if (!score) return `${name}: waiting for a cue (${this.classes.join(' | ')})${skipped}`;
+    const trials = score.validation.trials!;
     return (
-      `${name}: accuracy ${(recent / this.recent.length).toFixed(2)} (${recent}/${this.recent.length} of the last trials, chance ${(1 / this.classes.length).toFixed(2)}; ` +
-      `${this.correct}/${this.decoded} in all), ${this.lastDecodeMs.toFixed(2)} ms/trial${skipped}`
+      `${name}: accuracy ${(score.recentHits / trials).toFixed(2)} (${score.recentHits}/${trials} of the last trials, chance ${(1 / this.classes.length).toFixed(2)}; ` +
+      `${score.correct}/${score.decoded} in all), ${this.lastDecodeMs.toFixed(2)} ms/trial${skipped}`
     );
   }
 
@@ -236,7 +221,7 @@ export class SessionTrialDecoder {
       kind: 'discrete',
       outputs: this.classes,
       backlog: this.queued,
-      ...(this.validation ? { validation: this.validation } : {}),
+      ...(this.score ? { validation: this.score.validation } : {}),
     };
   }
 
@@ -254,5 +239,6 @@ export class SessionTrialDecoder {
 
   stop(): void {
     this.stopped = true;
+    this.scoring.unsubscribe();
   }
 }
