@@ -43,6 +43,7 @@ export interface RunningR2Score {
   readonly due: boolean;
 }
 
+/** Scores each decoded bin against the truth into a running R²: one {@link RunningR2Score} per bin, `due` every `everyBins`. */
 export function runningR2Validation(options: RunningR2ValidationOptions): OperatorFunction<R2Sample, RunningR2Score> {
   const { dimensions, binSamples, sampleRateHz } = options;
   const windowBins = options.windowBins ?? 500;

@@ -41,6 +41,7 @@ export interface TrialScore {
   readonly correct: number;
 }
 
+/** Scores each decoded trial against its cue: one {@link TrialScore} (the running accuracy of the last trials) per trial. */
 export function trialAccuracy(options: TrialAccuracyOptions): OperatorFunction<DecodedTrial, TrialScore> {
   const { classes, sampleRateHz } = options;
   const window = options.trials ?? ACCURACY_TRIALS;
