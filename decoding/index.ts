@@ -19,6 +19,7 @@ export {
   type ReadyDecoder,
 } from './operators/calibrate-then-decode.js';
 export { runningR2Validation, type RunningR2ValidationOptions, type R2Sample, type RunningR2Score } from './operators/running-r2-validation.js';
+export { decodeTrials, type DecodeTrialsOptions, type DecodeTrialsEvent, type DecodeTrialsState, type DecodeTrialsView } from './operators/decode-trials.js';
 export { trialAccuracy, ACCURACY_TRIALS, type TrialAccuracyOptions, type DecodedTrial, type TrialScore } from './operators/trial-accuracy.js';
 export type { DecoderValidation } from './decoder-validation.js';
 export type { Decoder } from './decoder.js';
