@@ -4,8 +4,9 @@
  * power in 20 ms bins) and the EEG chain (band-pass 1–40 Hz, order 4, plus a mains notch).
  * Filters are designed from each stream's own sample rate.
  */
-import { Observable, type OperatorFunction, pipe } from 'rxjs';
+import { type OperatorFunction, pipe } from 'rxjs';
 import { type FeatureFrame, type SampleBlock, channelCount } from '../core/index.js';
+import { operate, operatorObserver } from '../core/operate.js';
 import { designButterworth, type Sos } from './filters/butterworth.js';
 import { createSosState, sosFilter } from './filters/sos-filter.js';
 import { type ReferenceLayout, commonAverageReference, commonMedianReference } from './kernels/re-reference.js';
@@ -29,77 +30,69 @@ export interface IntracorticalChainOptions extends SpikeBandFeatureOptions {
  */
 export function intracorticalChain(options: IntracorticalChainOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
   const { bandHz = [300, 3000], order = 4, reference = 'average', ...features } = options;
-  return (source) =>
-    new Observable<FeatureFrame>((subscriber) => {
-      let sos: Sos | undefined;
-      let filterState: Float64Array | undefined;
-      let layout: ReferenceLayout | undefined;
-      let stage: SpikeBandStage | undefined;
-      /** A common average over one group of every channel, none bad: applied inside the feature pass. */
-      let inline = false;
-      let filtered = new Float32Array(0);
-      let referenced = new Float32Array(0);
-      let scratch = new Float64Array(0);
-      const emit = (frame: FeatureFrame): void => subscriber.next(frame);
-      const subscription = source.subscribe({
-        next: (block) => {
-          try {
-            const info = block.info;
-            const C = channelCount(info);
-            const L = block.length;
-            if (!sos) {
-              sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
-              filterState = createSosState(sos, C);
-              stage = new SpikeBandStage(info, features);
-              if (reference !== 'none') {
-                layout = referenceLayoutFor(info, { method: reference });
-                inline = reference === 'average' && stage.allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C;
-              }
-            }
-            if (filtered.length < C * L) {
-              filtered = new Float32Array(C * L);
-              if (layout && !inline) referenced = new Float32Array(C * L);
-            }
-            const f = filtered.subarray(0, C * L);
-            sosFilter(sos, filterState!, block.data, f, C, L);
-            if (inline) {
-              // The reference exactly as commonAverageReference computes it (same order of sums).
-              if (scratch.length < L) scratch = new Float64Array(L);
-              scratch.fill(0, 0, L);
-              // Four channels per pass over the reference (the additions stay in channel order).
-              let c = 0;
-              for (; c + 3 < C; c += 4) {
-                const b0 = c * L;
-                const b1 = b0 + L;
-                const b2 = b1 + L;
-                const b3 = b2 + L;
-                for (let i = 0; i < L; i++) scratch[i] = scratch[i]! + f[b0 + i]! + f[b1 + i]! + f[b2 + i]! + f[b3 + i]!;
-              }
-              for (; c < C; c++) for (let i = 0; i < L; i++) scratch[i]! += f[c * L + i]!;
-              const inv = 1 / C;
-              for (let i = 0; i < L; i++) scratch[i]! *= inv;
-              stage!.push(f, L, block.first, block.hostTime, emit, scratch);
-              return;
-            }
-            let out = f;
-            if (layout) {
-              const r = referenced.subarray(0, C * L);
-              const need = reference === 'median' ? C : L;
-              if (scratch.length < need) scratch = new Float64Array(need);
-              if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
-              else commonAverageReference(layout, f, r, L, scratch);
-              out = r;
-            }
-            stage!.push(out, L, block.first, block.hostTime, emit);
-          } catch (error) {
-            subscriber.error(error);
+  return operate<SampleBlock, FeatureFrame>((source, subscriber) => {
+    let sos: Sos | undefined;
+    let filterState: Float64Array | undefined;
+    let layout: ReferenceLayout | undefined;
+    let stage: SpikeBandStage | undefined;
+    /** A common average over one group of every channel, none bad: applied inside the feature pass. */
+    let inline = false;
+    let filtered = new Float32Array(0);
+    let referenced = new Float32Array(0);
+    let scratch = new Float64Array(0);
+    const emit = (frame: FeatureFrame): void => subscriber.next(frame);
+    return source.subscribe(
+      operatorObserver(subscriber, (block: SampleBlock) => {
+        const info = block.info;
+        const C = channelCount(info);
+        const L = block.length;
+        if (!sos) {
+          sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
+          filterState = createSosState(sos, C);
+          stage = new SpikeBandStage(info, features);
+          if (reference !== 'none') {
+            layout = referenceLayoutFor(info, { method: reference });
+            inline = reference === 'average' && stage.allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C;
           }
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => subscription.unsubscribe();
-    });
+        }
+        if (filtered.length < C * L) {
+          filtered = new Float32Array(C * L);
+          if (layout && !inline) referenced = new Float32Array(C * L);
+        }
+        const f = filtered.subarray(0, C * L);
+        sosFilter(sos, filterState!, block.data, f, C, L);
+        if (inline) {
+          // The reference exactly as commonAverageReference computes it (same order of sums).
+          if (scratch.length < L) scratch = new Float64Array(L);
+          scratch.fill(0, 0, L);
+          // Four channels per pass over the reference (the additions stay in channel order).
+          let c = 0;
+          for (; c + 3 < C; c += 4) {
+            const b0 = c * L;
+            const b1 = b0 + L;
+            const b2 = b1 + L;
+            const b3 = b2 + L;
+            for (let i = 0; i < L; i++) scratch[i] = scratch[i]! + f[b0 + i]! + f[b1 + i]! + f[b2 + i]! + f[b3 + i]!;
+          }
+          for (; c < C; c++) for (let i = 0; i < L; i++) scratch[i]! += f[c * L + i]!;
+          const inv = 1 / C;
+          for (let i = 0; i < L; i++) scratch[i]! *= inv;
+          stage!.push(f, L, block.first, block.hostTime, emit, scratch);
+          return;
+        }
+        let out = f;
+        if (layout) {
+          const r = referenced.subarray(0, C * L);
+          const need = reference === 'median' ? C : L;
+          if (scratch.length < need) scratch = new Float64Array(need);
+          if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
+          else commonAverageReference(layout, f, r, L, scratch);
+          out = r;
+        }
+        stage!.push(out, L, block.first, block.hostTime, emit);
+      }),
+    );
+  });
 }
 
 /** The intracortical chain composed of the public operators (each block a new array). */

@@ -7,6 +7,21 @@
  */
 export { calibrate, loadModel, type Training, type ContinuousTraining, type DiscreteTraining, type LoadModelOptions } from './calibrate.js';
 export { decode, type DecodeOptions, type DecodeStats } from './operators/decode.js';
+export {
+  calibrateThenDecode,
+  RECALIBRATE_MARKER,
+  type CalibrateThenDecodeOptions,
+  type CalibrateThenDecodeInput,
+  type CalibrateThenDecodeEvent,
+  type CalibrateThenDecodePhase,
+  type CalibrateThenDecodeState,
+  type CalibrateThenDecodeView,
+  type ReadyDecoder,
+} from './operators/calibrate-then-decode.js';
+export { runningR2Validation, type RunningR2ValidationOptions, type R2Sample, type RunningR2Score } from './operators/running-r2-validation.js';
+export { decodeTrials, type DecodeTrialsOptions, type DecodeTrialsEvent, type DecodeTrialsState, type DecodeTrialsView } from './operators/decode-trials.js';
+export { trialAccuracy, ACCURACY_TRIALS, type TrialAccuracyOptions, type DecodedTrial, type TrialScore } from './operators/trial-accuracy.js';
+export type { DecoderValidation } from './decoder-validation.js';
 export type { Decoder } from './decoder.js';
 export { BuiltinDecoder } from './decoders/builtin-decoder.js';
 export type { DecoderModel, RidgeModel, KalmanModel, LdaModel, CspLdaModel, Standardizer } from './models.js';
@@ -23,6 +38,5 @@ export {
 export { exportOnnx, writeOnnx, type ExportOnnxOptions } from './onnx/onnx-export.js';
 export { KinematicsTruth, KINEMATICS_MARKER, KINEMATICS_NAMES } from './datasets/kinematics-truth.js';
 export { RunningR2 } from './evaluation/running-r2.js';
-export type { DecoderValidation } from './decoder-validation.js';
 export { r2Scores, pearsonCorrelations, type RegressionScores } from './evaluation/regression-metrics.js';
 export { accuracy, confusionMatrix, cohensKappa, chanceLevel, type ConfusionMatrix } from './evaluation/classification-metrics.js';

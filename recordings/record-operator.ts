@@ -3,8 +3,9 @@
  * recording directory (docs/recording-format.md) with a Recorder (recorder.ts: a worker thread
  * writes, acquisition never waits).
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { SampleBlock } from '../core/index.js';
+import { operate, operatorObserver } from '../core/operate.js';
 import { Recorder, type RecorderOptions, type RecorderStatus } from './recorder.js';
 import { RecordingError } from './recording-error.js';
 
@@ -33,50 +34,49 @@ export interface RecordOptions extends RecorderOptions {
  */
 export function record(dir: string, options: RecordOptions = {}): OperatorFunction<SampleBlock, SampleBlock> {
   const { onStart, onClose, ...recorderOptions } = options;
-  return (source) =>
-    new Observable<SampleBlock>((subscriber) => {
-      let recorder: Recorder | undefined;
-      let closing: Promise<RecorderStatus> | undefined;
-      const close = (): Promise<RecorderStatus> | undefined => {
-        if (!recorder) return undefined;
-        if (!closing) {
-          closing = recorder.close();
-          void closing.then((status) => onClose?.(status));
-        }
-        return closing;
-      };
-      const subscription = source.subscribe({
-        next: (block) => {
+  return operate<SampleBlock, SampleBlock>((source, subscriber) => {
+    let recorder: Recorder | undefined;
+    let closing: Promise<RecorderStatus> | undefined;
+    const close = (): Promise<RecorderStatus> | undefined => {
+      if (!recorder) return undefined;
+      if (!closing) {
+        closing = recorder.close();
+        void closing.then((status) => onClose?.(status));
+      }
+      return closing;
+    };
+    const subscription = source.subscribe(
+      operatorObserver(
+        subscriber,
+        (block: SampleBlock) => {
           if (!recorder) {
-            try {
-              recorder = new Recorder(dir, block.info, recorderOptions);
-              onStart?.(recorder);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
+            recorder = new Recorder(dir, block.info, recorderOptions);
+            onStart?.(recorder);
           }
           recorder.writeBlock(block);
           subscriber.next(block);
         },
-        error: (error: unknown) => {
-          const closed = close();
-          if (!closed) subscriber.error(error);
-          else void closed.then(() => subscriber.error(error));
+        {
+          error: (error: unknown) => {
+            const closed = close();
+            if (!closed) subscriber.error(error);
+            else void closed.then(() => subscriber.error(error));
+          },
+          complete: () => {
+            const closed = close();
+            if (!closed) subscriber.complete();
+            else
+              void closed.then((status) => {
+                if (status.state === 'failed') subscriber.error(new RecordingError(status.error ?? `recording to ${dir} failed`));
+                else subscriber.complete();
+              });
+          },
         },
-        complete: () => {
-          const closed = close();
-          if (!closed) subscriber.complete();
-          else
-            void closed.then((status) => {
-              if (status.state === 'failed') subscriber.error(new RecordingError(status.error ?? `recording to ${dir} failed`));
-              else subscriber.complete();
-            });
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        void close();
-      };
-    });
+      ),
+    );
+    return () => {
+      subscription.unsubscribe();
+      void close();
+    };
+  });
 }

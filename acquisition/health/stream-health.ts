@@ -15,11 +15,11 @@ export interface HealthSnapshot {
   readonly blocks: number;
   /** Samples per channel lost in reported gaps. */
   readonly droppedSamples: number;
-  /** Samples per channel per second since the previous snapshot. */
+  /** Samples per channel per second over the current window (since the last `roll`). */
   readonly achievedRateHz: number;
   /** Lag behind real time now, ms (≥ 0). */
   readonly lagMs: number;
-  /** Largest lag seen at any block arrival or snapshot, ms. */
+  /** Largest lag seen at any block arrival, roll or now, ms. */
   readonly maxLagMs: number;
   /** Time since the stream's first sample, ms. */
   readonly elapsedMs: number;
@@ -32,8 +32,9 @@ export class StreamHealth {
   private dropped = 0;
   private startMs = NaN;
   private maxLag = 0;
-  private lastSnapshotMs = NaN;
-  private lastSnapshotSamples = 0;
+  /** Where the current achieved-rate window started (host ms, samples received then). */
+  private windowStartMs = NaN;
+  private windowStartSamples = 0;
 
   constructor(sampleRateHz: number) {
     this.sampleRateHz = checkNumber('option', 'sampleRateHz', sampleRateHz, { min: 0, exclusiveMin: true });
@@ -43,7 +44,7 @@ export class StreamHealth {
   observe(block: SampleBlock, nowMs: number): void {
     if (Number.isNaN(this.startMs)) {
       this.startMs = nowMs - (block.length * 1000) / this.sampleRateHz;
-      this.lastSnapshotMs = this.startMs;
+      this.windowStartMs = this.startMs;
     }
     this.samples += block.length;
     this.blocks += 1;
@@ -58,25 +59,36 @@ export class StreamHealth {
     return behind > 0 ? (behind * 1000) / this.sampleRateHz : 0;
   }
 
-  /** Current figures; the achieved rate covers the time since the previous snapshot. */
+  /**
+   * The figures at host time `nowMs`, read without changing anything (call it as often as you
+   * like): the achieved rate covers the window since the last {@link roll} (or the first sample),
+   * and the maximum lag includes the lag now.
+   */
   snapshot(nowMs: number): HealthSnapshot {
     const started = !Number.isNaN(this.startMs);
-    const span = started ? nowMs - this.lastSnapshotMs : 0;
-    const achieved = span > 0 ? ((this.samples - this.lastSnapshotSamples) * 1000) / span : 0;
-    if (started) {
-      this.lastSnapshotMs = nowMs;
-      this.lastSnapshotSamples = this.samples;
-    }
+    const span = started ? nowMs - this.windowStartMs : 0;
+    const achieved = span > 0 ? ((this.samples - this.windowStartSamples) * 1000) / span : 0;
     const lag = started ? this.lagAt(nowMs) : 0;
-    if (lag > this.maxLag) this.maxLag = lag;
     return {
       samples: this.samples,
       blocks: this.blocks,
       droppedSamples: this.dropped,
       achievedRateHz: achieved,
       lagMs: lag,
-      maxLagMs: this.maxLag,
+      maxLagMs: Math.max(this.maxLag, lag),
       elapsedMs: started ? nowMs - this.startMs : 0,
     };
+  }
+
+  /**
+   * Ends the achieved-rate window at `nowMs` and starts the next one (a status line rolls once
+   * per report), keeping the lag at `nowMs` in the maximum. Nothing before the first block.
+   */
+  roll(nowMs: number): void {
+    if (Number.isNaN(this.startMs)) return;
+    this.windowStartMs = nowMs;
+    this.windowStartSamples = this.samples;
+    const lag = this.lagAt(nowMs);
+    if (lag > this.maxLag) this.maxLag = lag;
   }
 }

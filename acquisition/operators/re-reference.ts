@@ -6,8 +6,9 @@
  * names when the first block arrives (an unknown name is an error naming it); state and scratch
  * belong to the subscription.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { type OperatorFunction } from 'rxjs';
 import { type SampleBlock, type StreamInfo, InvalidOptionError, createSampleBlock } from '../../core/index.js';
+import { operate, operatorObserver } from '../../core/operate.js';
 import { type ReferenceLayout, commonAverageReference, commonMedianReference, createReferenceLayout } from '../kernels/re-reference.js';
 
 export interface ReReferenceOptions {
@@ -42,27 +43,19 @@ export function referenceLayoutFor(info: StreamInfo, options: ReReferenceOptions
 
 export function reReference(options: ReReferenceOptions = {}): OperatorFunction<SampleBlock, SampleBlock> {
   const median = (options.method ?? 'average') === 'median';
-  return (source) =>
-    new Observable<SampleBlock>((subscriber) => {
-      let layout: ReferenceLayout | undefined;
-      let scratch = new Float64Array(0);
-      const subscription = source.subscribe({
-        next: (block) => {
-          try {
-            layout ??= referenceLayoutFor(block.info, options);
-            const need = median ? block.info.channelNames.length : block.length;
-            if (scratch.length < need) scratch = new Float64Array(need);
-            const data = new Float32Array(block.data.length);
-            if (median) commonMedianReference(layout, block.data, data, block.length, scratch);
-            else commonAverageReference(layout, block.data, data, block.length, scratch);
-            subscriber.next(createSampleBlock({ ...block, data }));
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => subscription.unsubscribe();
-    });
+  return operate<SampleBlock, SampleBlock>((source, subscriber) => {
+    let layout: ReferenceLayout | undefined;
+    let scratch = new Float64Array(0);
+    return source.subscribe(
+      operatorObserver(subscriber, (block: SampleBlock) => {
+        layout ??= referenceLayoutFor(block.info, options);
+        const need = median ? block.info.channelNames.length : block.length;
+        if (scratch.length < need) scratch = new Float64Array(need);
+        const data = new Float32Array(block.data.length);
+        if (median) commonMedianReference(layout, block.data, data, block.length, scratch);
+        else commonAverageReference(layout, block.data, data, block.length, scratch);
+        subscriber.next(createSampleBlock({ ...block, data }));
+      }),
+    );
+  });
 }

@@ -5,8 +5,9 @@
  * sample rate comes from the stream; state belongs to the subscription. Markers are not carried
  * (they stay on the blocks).
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { type OperatorFunction } from 'rxjs';
 import { type FeatureFrame, type SampleBlock, type StreamInfo, InvalidDataError, createFeatureFrame } from '../../core/index.js';
+import { operate, operatorObserver } from '../../core/operate.js';
 import { type SpikeFeatureOptions, type SpikeFeatureState, createSpikeFeatureState, spikeFeatures } from '../kernels/spike-features.js';
 
 export type SpikeBandFeatureOptions = Omit<SpikeFeatureOptions, 'channels' | 'sampleRateHz'>;
@@ -64,22 +65,14 @@ export class SpikeBandStage {
 }
 
 export function spikeBandFeatures(options: SpikeBandFeatureOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
-  return (source) =>
-    new Observable<FeatureFrame>((subscriber) => {
-      let stage: SpikeBandStage | undefined;
-      const emit = (frame: FeatureFrame): void => subscriber.next(frame);
-      const subscription = source.subscribe({
-        next: (block) => {
-          try {
-            stage ??= new SpikeBandStage(block.info, options);
-            stage.push(block.data, block.length, block.first, block.hostTime, emit);
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-      return () => subscription.unsubscribe();
-    });
+  return operate<SampleBlock, FeatureFrame>((source, subscriber) => {
+    let stage: SpikeBandStage | undefined;
+    const emit = (frame: FeatureFrame): void => subscriber.next(frame);
+    return source.subscribe(
+      operatorObserver(subscriber, (block: SampleBlock) => {
+        stage ??= new SpikeBandStage(block.info, options);
+        stage.push(block.data, block.length, block.first, block.hostTime, emit);
+      }),
+    );
+  });
 }

@@ -392,7 +392,9 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   /** The status line: stream health, then what the processing chain reports. */
   const statusLine = (): string => {
     if (!info || !health) return `waiting for data from ${label}…`;
-    const snapshot = health.snapshot(hostNowMs()); // (starts the next achieved-rate window)
+    const now = hostNowMs();
+    const snapshot = health.snapshot(now);
+    health.roll(now); // the next line's achieved rate covers the time from this one
     const rec = recording.status();
     const extra = [chain?.status(), rec && formatRecorder(rec), input?.status?.()].filter(Boolean).join(' | ');
     const line = formatStatus(info, snapshot, link?.());

@@ -247,7 +247,11 @@ export class DashboardPublisher {
     const stream = this.stream;
     if (stream) {
       refreshSpectra(stream, this.framesPerSecond);
-      if (statusDue) this.lastSnapshot = stream.health.snapshot(this.now());
+      if (statusDue) {
+        const now = this.now();
+        this.lastSnapshot = stream.health.snapshot(now);
+        stream.health.roll(now);
+      }
     }
     const markers = this.markers.splice(0, MARKERS_PER_TICK);
     const session = statusDue ? this.options.status() : undefined;

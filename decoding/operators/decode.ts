@@ -16,8 +16,9 @@
  * Offline sources (replay) that must lose nothing give a large `maxQueue` and hold back while
  * `stats().queued` is high.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { InvalidOptionError, createIntent, hostNowMs, type FeatureFrame, type Intent } from '../../core/index.js';
+import { operate, operatorObserver } from '../../core/operate.js';
 import type { Decoder } from '../decoder.js';
 
 export interface DecodeOptions {
@@ -45,77 +46,78 @@ export function decode(decoder: Decoder, options: DecodeOptions = {}): OperatorF
   if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new InvalidOptionError('decode maxQueue', 'a positive integer', maxQueue);
   const features = decoder.inputShape.length === 1 ? decoder.inputShape[0]! : -1;
   if (features < 0) throw new InvalidOptionError(`decoder ${decoder.name}`, 'a decoder of feature vectors (input shape [F])', `input shape [${decoder.inputShape.join(', ')}]`);
-  return (source) =>
-    new Observable<Intent>((subscriber) => {
-      decoder.reset(); // a subscription starts from the decoder's initial state
-      const stats: DecodeStats = { decoded: 0, dropped: 0, queued: 0, lagMs: 0, maxLagMs: 0, decodeMs: 0 };
-      const queue: { frame: FeatureFrame; receivedAt: number }[] = [];
-      let busy = false;
-      let sourceDone = false;
-      let closed = false;
+  return operate<FeatureFrame, Intent>((source, subscriber) => {
+    decoder.reset(); // a subscription starts from the decoder's initial state
+    const stats: DecodeStats = { decoded: 0, dropped: 0, queued: 0, lagMs: 0, maxLagMs: 0, decodeMs: 0 };
+    const queue: { frame: FeatureFrame; receivedAt: number }[] = [];
+    let busy = false;
+    let sourceDone = false;
+    let closed = false;
 
-      const emit = (frame: FeatureFrame, receivedAt: number, started: number, values: Float32Array): void => {
-        const now = hostNowMs();
-        const acquisitionMs = Math.max(0, options.timing?.(frame) ?? 0);
-        stats.decoded++;
-        stats.decodeMs = now - started;
-        subscriber.next(
-          createIntent({
-            bin: frame.bin,
-            kind: decoder.kind,
-            values,
-            ...(decoder.kind === 'discrete' ? { labels: decoder.outputNames } : {}),
-            latency: {
-              acquisitionMs,
-              featuresMs: Math.max(0, receivedAt - frame.hostTime - acquisitionMs),
-              decodeMs: now - receivedAt,
-            },
-          }),
-        );
-        options.onStats?.({ ...stats });
-      };
+    const emit = (frame: FeatureFrame, receivedAt: number, started: number, values: Float32Array): void => {
+      const now = hostNowMs();
+      const acquisitionMs = Math.max(0, options.timing?.(frame) ?? 0);
+      stats.decoded++;
+      stats.decodeMs = now - started;
+      subscriber.next(
+        createIntent({
+          bin: frame.bin,
+          kind: decoder.kind,
+          values,
+          ...(decoder.kind === 'discrete' ? { labels: decoder.outputNames } : {}),
+          latency: {
+            acquisitionMs,
+            featuresMs: Math.max(0, receivedAt - frame.hostTime - acquisitionMs),
+            decodeMs: now - receivedAt,
+          },
+        }),
+      );
+      options.onStats?.({ ...stats });
+    };
 
-      const pump = (): void => {
-        while (!busy && !closed && queue.length > 0) {
-          const { frame, receivedAt } = queue.shift()!;
-          stats.queued = queue.length;
-          const started = hostNowMs();
-          stats.lagMs = started - receivedAt;
-          stats.maxLagMs = Math.max(stats.maxLagMs, stats.lagMs);
-          if (frame.values.length !== features) {
-            subscriber.error(new InvalidOptionError(`decoder ${decoder.name} input`, `${features} features`, `${frame.values.length} in bin ${frame.bin}`));
-            return;
-          }
-          let result: Float32Array | Promise<Float32Array>;
-          try {
-            result = decoder.decode(frame.values);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          if (result instanceof Float32Array) {
-            emit(frame, receivedAt, started, result);
-            continue;
-          }
-          busy = true;
-          result.then(
-            (values) => {
-              busy = false;
-              if (closed) return;
-              emit(frame, receivedAt, started, values);
-              pump();
-              if (sourceDone && queue.length === 0 && !busy) subscriber.complete();
-            },
-            (error: unknown) => {
-              busy = false;
-              if (!closed) subscriber.error(error);
-            },
-          );
+    const pump = (): void => {
+      while (!busy && !closed && queue.length > 0) {
+        const { frame, receivedAt } = queue.shift()!;
+        stats.queued = queue.length;
+        const started = hostNowMs();
+        stats.lagMs = started - receivedAt;
+        stats.maxLagMs = Math.max(stats.maxLagMs, stats.lagMs);
+        if (frame.values.length !== features) {
+          subscriber.error(new InvalidOptionError(`decoder ${decoder.name} input`, `${features} features`, `${frame.values.length} in bin ${frame.bin}`));
+          return;
         }
-      };
+        let result: Float32Array | Promise<Float32Array>;
+        try {
+          result = decoder.decode(frame.values);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        if (result instanceof Float32Array) {
+          emit(frame, receivedAt, started, result);
+          continue;
+        }
+        busy = true;
+        result.then(
+          (values) => {
+            busy = false;
+            if (closed) return;
+            emit(frame, receivedAt, started, values);
+            pump();
+            if (sourceDone && queue.length === 0 && !busy) subscriber.complete();
+          },
+          (error: unknown) => {
+            busy = false;
+            if (!closed) subscriber.error(error);
+          },
+        );
+      }
+    };
 
-      const subscription = source.subscribe({
-        next: (frame) => {
+    const subscription = source.subscribe(
+      operatorObserver(
+        subscriber,
+        (frame: FeatureFrame) => {
           queue.push({ frame, receivedAt: hostNowMs() });
           if (queue.length > maxQueue) {
             queue.shift();
@@ -124,16 +126,18 @@ export function decode(decoder: Decoder, options: DecodeOptions = {}): OperatorF
           stats.queued = queue.length;
           pump();
         },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          sourceDone = true;
-          if (queue.length === 0 && !busy) subscriber.complete();
+        {
+          complete: () => {
+            sourceDone = true;
+            if (queue.length === 0 && !busy) subscriber.complete();
+          },
         },
-      });
-      return () => {
-        closed = true;
-        queue.length = 0;
-        subscription.unsubscribe();
-      };
-    });
+      ),
+    );
+    return () => {
+      closed = true;
+      queue.length = 0;
+      subscription.unsubscribe();
+    };
+  });
 }

@@ -20,9 +20,34 @@ describe('StreamHealth', () => {
     expect(s.elapsedMs).toBe(350);
     expect(s.achievedRateHz).toBeCloseTo((300 * 1000) / 350, 6);
     expect(s.lagMs).toBe(0);
-    // The next snapshot covers only the time since this one.
+    // Reading changes nothing: the same figures again.
+    expect(h.snapshot(350)).toEqual(s);
+    // After a roll, the achieved rate covers only the time since it.
+    h.roll(350);
     h.observe(block(350, 100), 450);
     expect(h.snapshot(550).achievedRateHz).toBeCloseTo(500, 6);
+  });
+
+  it('reads without advancing the achieved-rate window: only roll() starts the next one', () => {
+    const h = new StreamHealth(1000);
+    h.observe(block(0, 100), 100);
+    h.observe(block(100, 100), 200);
+    // Two readers at different times (the status line, the dashboard) do not shorten each other's window.
+    expect(h.snapshot(150).achievedRateHz).toBeCloseTo((200 * 1000) / 150, 6);
+    h.observe(block(200, 200), 400);
+    expect(h.snapshot(400).achievedRateHz).toBeCloseTo((400 * 1000) / 400, 6);
+    h.roll(400);
+    h.observe(block(400, 50), 500);
+    expect(h.snapshot(500).achievedRateHz).toBeCloseTo((50 * 1000) / 100, 6);
+  });
+
+  it('keeps the lag seen at a roll in the maximum; a snapshot reports but does not keep it', () => {
+    const h = new StreamHealth(1000);
+    h.observe(block(0, 10), 10);
+    expect(h.snapshot(40).maxLagMs).toBeCloseTo(30, 6); // 30 ms behind now
+    expect(h.snapshot(20).maxLagMs).toBeCloseTo(10, 6); // nothing was kept from the read at 40
+    h.roll(40);
+    expect(h.snapshot(20).maxLagMs).toBeCloseTo(30, 6);
   });
 
   it('reports lag when samples arrive later than real time, and keeps the maximum', () => {
