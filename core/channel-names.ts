@@ -42,6 +42,24 @@ export function displayChannelName(name: string): string {
 /** Model (or file) channel name → stream channel name, as given by `--channel-map`. */
 export type ChannelMap = Readonly<Record<string, string>>;
 
+/**
+ * Channel names that match no stream channel (or more than one): an InvalidOptionError whose
+ * message lists them all (not shortened, as other errors shorten what they saw).
+ */
+export class ChannelNamesError extends InvalidOptionError {
+  /** The wanted names found nowhere (after normalisation, and the map). */
+  readonly missing: readonly string[];
+  /** The wanted names that two or more stream channels share after normalisation. */
+  readonly ambiguous: readonly string[];
+
+  constructor(option: string, expected: string, missing: readonly string[], ambiguous: readonly string[], details: string) {
+    super(option, expected, details);
+    this.missing = missing;
+    this.ambiguous = ambiguous;
+    this.message = `${option}: expected ${expected}, got ${details}`;
+  }
+}
+
 export interface MatchChannelsOptions {
   /** Explicit pairs, tried before the normalised match; keys and values are themselves normalised. */
   map?: ChannelMap;
@@ -88,9 +106,11 @@ export function matchChannels(wanted: readonly string[], streamNames: readonly s
       ...(missing.length > 0 ? [`${missing.length} of ${wanted.length} channels missing after normalising case, trailing dots and 10-20 aliases: ${missing.join(', ')}`] : []),
       ...(ambiguous.length > 0 ? [`ambiguous: ${ambiguous.join(', ')}`] : []),
     ];
-    throw new InvalidOptionError(
+    throw new ChannelNamesError(
       `${options.what} channels`,
       `channels of ${options.stream} (${shown}); give the pairs with --channel-map FILE (JSON {"model name": "stream name"} or CSV model,stream)`,
+      missing,
+      ambiguous,
       parts.join('; '),
     );
   }
