@@ -13,11 +13,12 @@
  *
  * Inputs by the model's shape: `[C, T]` takes the epoch (csp-lda); `[C]` with inputs named
  * `<channel>:logpower` takes the log band power of each channel over the epoch (lda). Channels are
- * taken from the stream by name.
+ * taken from the stream by name, matched after normalisation (core/channel-names.ts: case, trailing
+ * dots, 10-20 aliases) or by the session's channel map.
  */
 import { designButterworth } from '../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
-import { createIntent, hostNowMs, InvalidOptionError, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
+import { createIntent, hostNowMs, InvalidOptionError, matchChannels, type ChannelMap, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import { logPowerFeatures } from '../decoding/evaluation/discrete-evaluation.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
@@ -34,6 +35,8 @@ export interface SessionTrialDecoderOptions {
   decoder: Decoder;
   /** The epoch's window after the cue, s (the model's `neurostream.epoch_window_s`). */
   windowS: readonly [number, number];
+  /** Model channel name → stream channel name (`--channel-map`), tried before the normalised match. */
+  channelMap?: ChannelMap;
   /** The band-pass before epoching, Hz (the model's `neurostream.epoch_band_hz`); none when absent. */
   bandHz?: readonly [number, number];
   /** Intents go on the session's time line in bins of this many ms (the intent's bin holds the epoch's end). */
@@ -111,11 +114,8 @@ export class SessionTrialDecoder {
     } else {
       throw new InvalidOptionError(`${where} input`, 'an epoch [C, T] (csp-lda) or one <channel>:logpower per channel (lda)', `[${decoder.inputShape.join(', ')}] (${decoder.inputNames.slice(0, 2).join(', ')}, …)`);
     }
-    this.channels = Int32Array.from(names, (name) => {
-      const at = info.channelNames.indexOf(name);
-      if (at < 0) throw new InvalidOptionError(`${where} channel "${name}"`, `one of the stream's channels (${info.channelNames.slice(0, 4).join(', ')}, …)`, 'absent');
-      return at;
-    });
+    // By name after normalisation (EEGMMIDB's `Fc5.` is the simulator's `FC5`), or by --channel-map.
+    this.channels = Int32Array.from(matchChannels(names, info.channelNames, { what: where, stream: 'the stream', ...(options.channelMap ? { map: options.channelMap } : {}) }));
     if (bandHz) {
       this.sos = designButterworth({ type: 'bandpass', order: 4, cutoffHz: [bandHz[0], bandHz[1]], sampleRateHz: fs });
       this.sosState = createSosState(this.sos, this.channels.length);
