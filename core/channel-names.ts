@@ -12,7 +12,7 @@
  * names the rest. A name that matches no channel, or more than one, is an error that lists every
  * name missing (after normalisation) and points at the mapping.
  */
-import { InvalidDataError, InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from './errors.js';
 
 /** Old 10-20 temporal/parietal names and their 10-10 equivalents (MCN), by key. */
 const ALIASES: Readonly<Record<string, string>> = { T3: 'T7', T4: 'T8', T5: 'P7', T6: 'P8' };
@@ -120,7 +120,7 @@ export function matchChannels(wanted: readonly string[], streamNames: readonly s
 /**
  * A channel map from a file's text: a JSON object of strings, or CSV lines `model,stream` (a
  * header line `model,stream` or `from,to` and `#` comments are skipped). `label` names the file
- * in errors. Pure.
+ * in errors (an InvalidOptionError: the map is configuration). Pure.
  */
 export function parseChannelMap(text: string, label: string): ChannelMap {
   const trimmed = text.trim();
@@ -130,11 +130,11 @@ export function parseChannelMap(text: string, label: string): ChannelMap {
     try {
       value = JSON.parse(trimmed);
     } catch (error) {
-      throw new InvalidDataError(label, 'a JSON object {"model name": "stream name", …}', (error as Error).message);
+      throw new InvalidOptionError(label, 'a JSON object {"model name": "stream name", …}', (error as Error).message);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidDataError(label, 'a JSON object {"model name": "stream name", …}', value);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(label, 'a JSON object {"model name": "stream name", …}', value);
     for (const [from, to] of Object.entries(value)) {
-      if (typeof to !== 'string' || to.trim() === '' || from.trim() === '') throw new InvalidDataError(`${label} "${from}"`, 'a non-empty stream channel name', to);
+      if (typeof to !== 'string' || to.trim() === '' || from.trim() === '') throw new InvalidOptionError(`${label} "${from}"`, 'a non-empty stream channel name', to);
       map[from] = to;
     }
   } else {
@@ -144,10 +144,10 @@ export function parseChannelMap(text: string, label: string): ChannelMap {
       if (bare === '' || bare.startsWith('#')) return;
       const cells = bare.split(/[,;\t]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
       if (i === 0 && /^(model|from)$/i.test(cells[0] ?? '')) return;
-      if (cells.length !== 2 || cells[0] === '' || cells[1] === '') throw new InvalidDataError(`${label} line ${i + 1}`, 'two columns: model channel name, stream channel name', line);
+      if (cells.length !== 2 || cells[0] === '' || cells[1] === '') throw new InvalidOptionError(`${label} line ${i + 1}`, 'two columns: model channel name, stream channel name', line);
       map[cells[0]!] = cells[1]!;
     });
   }
-  if (Object.keys(map).length === 0) throw new InvalidDataError(label, 'at least one pair "model name → stream name"', 'none');
+  if (Object.keys(map).length === 0) throw new InvalidOptionError(label, 'at least one pair "model name → stream name"', 'none');
   return map;
 }

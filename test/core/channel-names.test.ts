@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { channelNameKey, displayChannelName, InvalidDataError, InvalidOptionError, matchChannels, parseChannelMap } from '../../core/index.js';
+import { channelNameKey, displayChannelName, InvalidOptionError, matchChannels, parseChannelMap } from '../../core/index.js';
 import { EEGMMIDB_MONTAGE } from '../../devices/simulators/eeg-montage.js';
 import { readEdf } from '../../recordings/edf/edf-reader.js';
 import { sharedData } from '../helpers/shared-data.js';
@@ -94,7 +94,7 @@ describe('parseChannelMap', () => {
     ['a,b,c', /line 1: expected two columns/],
     ['model,stream\n', /at least one pair/],
   ])('refuses %j', (text, message) => {
-    expect(() => parseChannelMap(text, 'map')).toThrow(InvalidDataError);
+    expect(() => parseChannelMap(text, 'map')).toThrow(InvalidOptionError);
     expect(() => parseChannelMap(text, 'map')).toThrow(message);
   });
 });
