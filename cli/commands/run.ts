@@ -10,7 +10,7 @@ import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import { InvalidOptionError, NeurostreamError, type ChannelMap, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
+import { InvalidOptionError, NeurostreamError, parseChannelMap, type ChannelMap, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
 import { readEpochMetadata, type EpochMetadata } from '../../decoding/onnx/onnx-convention.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { OipDecoder } from '../../decoding/oip/oip-decoder.js';
@@ -297,7 +297,12 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   if ((flags.channelMap !== undefined || flags.channelPairs !== undefined) && flags.model === undefined) {
     throw new InvalidOptionError('--channel-map', 'a --model whose channels it maps', flags.channelMap ?? 'a channel map');
   }
-  const channelMap = flags.channelMap !== undefined ? readChannelMapFile(flags.channelMap) : flags.channelPairs;
+  const channelMap =
+    flags.channelMap !== undefined
+      ? readChannelMapFile(flags.channelMap)
+      : flags.channelPairs !== undefined
+        ? parseChannelMap(JSON.stringify(flags.channelPairs), 'channelMap') // from a session file or session.json: checked the same way
+        : undefined;
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   let trialEpochs: EpochMetadata | undefined;
