@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidOptionError, checkInteger } from '../core/index.js';
+import { InvalidOptionError, checkInteger, type ChannelMap } from '../core/index.js';
 import { readEpochs, type EpochSet } from '../decoding/datasets/epochs.js';
 import { readFeatureTable, type FeatureTable } from '../decoding/datasets/feature-table.js';
 import { readRecordingFeatures } from '../decoding/datasets/recording-features.js';
@@ -92,7 +92,7 @@ export async function readContinuousInputs(inputs: readonly string[], flags: Dec
 }
 
 /** The epochs of the inputs (EDF/BDF files or recordings) around the cues of `--classes`. */
-export function readDiscreteInputs(inputs: readonly string[], flags: DecodingInputFlags): EpochSet {
+export function readDiscreteInputs(inputs: readonly string[], flags: DecodingInputFlags, select: { channels?: readonly string[]; channelMap?: ChannelMap; channelsOwner?: string } = {}): EpochSet {
   if (flags.classes === undefined || flags.window === undefined) {
     throw new InvalidOptionError('--classes/--window', 'the cue classes and the epoch window, e.g. --classes T1,T2 --window 1,2', 'nothing');
   }
@@ -101,6 +101,7 @@ export function readDiscreteInputs(inputs: readonly string[], flags: DecodingInp
     windowS: pair('--window', flags.window, '(seconds after the cue)'),
     ...(flags.band !== undefined ? { bandHz: pair('--band', flags.band, '(Hz)') } : {}),
     ...(flags.allowTruncated ? { allowTruncated: true } : {}),
+    ...select,
   });
 }
 

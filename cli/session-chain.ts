@@ -9,7 +9,7 @@
  */
 import { Subject, type Subscription } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import { hostNowMs, InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
+import { hostNowMs, InvalidOptionError, type ChannelMap, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
 import { SessionDecoder } from './session-decoder.js';
@@ -25,6 +25,8 @@ export interface SessionDecoding {
   decoder?: Decoder;
   /** The decoder is a trial decoder: its epochs (from the model's metadata). */
   trial?: { windowS: readonly [number, number]; bandHz?: readonly [number, number] };
+  /** A trial decoder's model channel → stream channel pairs (`--channel-map`), before the normalised match. */
+  channelMap?: ChannelMap;
   /** An offline source (replay): lose no bin; the source holds back on `backlog()`. */
   offline?: boolean;
 }
@@ -131,6 +133,7 @@ export class SessionChain {
             decoder: decoding.decoder,
             windowS: decoding.trial.windowS,
             ...(decoding.trial.bandHz ? { bandHz: decoding.trial.bandHz } : {}),
+            ...(decoding.channelMap ? { channelMap: decoding.channelMap } : {}),
             binMs: BIN_MS,
             onIntent: decoding.onIntent,
             ...(decoding.onValidation ? { onValidation: decoding.onValidation } : {}),

@@ -42,10 +42,12 @@ const Device = z.discriminatedUnion('type', [
 ]);
 
 const providers = z.array(z.enum(ONNX_PROVIDERS)).min(1);
+/** Model channel name → stream channel name: a file (JSON or two-column CSV) or the pairs themselves. */
+const channelMap = z.union([z.string().min(1), z.record(z.string().min(1), z.string().min(1))]);
 const Decoder = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({ type: z.literal('kalman'), calibrateS: positive.min(1).max(3600).optional() }),
-  z.strictObject({ type: z.literal('onnx'), model: z.string().min(1), providers: providers.optional() }),
+  z.strictObject({ type: z.literal('onnx'), model: z.string().min(1), providers: providers.optional(), channelMap: channelMap.optional() }),
   z.strictObject({
     type: z.literal('oip'),
     url: z.string().min(1),
@@ -179,7 +181,10 @@ export function loadSessionConfig(path: string): LoadedSessionConfig {
   const abs = (p: string): string => resolve(base, p);
   // Paths in the file are relative to it.
   if (config.device.type === 'replay') config.device.recording = abs(config.device.recording);
-  if (config.decoder?.type === 'onnx') config.decoder.model = abs(config.decoder.model);
+  if (config.decoder?.type === 'onnx') {
+    config.decoder.model = abs(config.decoder.model);
+    if (typeof config.decoder.channelMap === 'string') config.decoder.channelMap = abs(config.decoder.channelMap);
+  }
   if (config.decoder?.type === 'oip') config.decoder.fallback = abs(config.decoder.fallback);
   if (config.outputs?.recording) config.outputs.recording = abs(config.outputs.recording);
   if (config.outputs?.recordingsDir) config.outputs.recordingsDir = abs(config.outputs.recordingsDir);
@@ -212,7 +217,11 @@ export function flagsFromConfig(config: SessionConfig): Record<string, unknown> 
     flags['decoder'] = 'kalman';
     if (dec.calibrateS !== undefined) flags['calibrateS'] = dec.calibrateS;
   }
-  if (dec?.type === 'onnx') Object.assign(flags, { model: dec.model, ...(dec.providers ? { providers: dec.providers.join(',') } : {}) });
+  if (dec?.type === 'onnx') {
+    Object.assign(flags, { model: dec.model, ...(dec.providers ? { providers: dec.providers.join(',') } : {}) });
+    if (typeof dec.channelMap === 'string') flags['channelMap'] = dec.channelMap;
+    else if (dec.channelMap !== undefined) flags['channelPairs'] = dec.channelMap;
+  }
   if (dec?.type === 'oip') {
     Object.assign(flags, {
       model: dec.fallback,

@@ -5,7 +5,7 @@
  * line of the terminal status.
  */
 import { Subject, type Subscription } from 'rxjs';
-import type { Intent, SampleBlock, StreamInfo } from '../core/index.js';
+import type { ChannelMap, Intent, SampleBlock, StreamInfo } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
 import type { DecoderState } from '../dashboard/protocol/dashboard-messages.js';
@@ -27,6 +27,8 @@ export interface SessionTrialDecoderOptions {
   onError: (error: unknown) => void;
   /** Told once, when decoding is set up (to record which decoder runs). */
   onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
+  /** Model channel name → stream channel name (`--channel-map`), tried before the normalised match. */
+  channelMap?: ChannelMap;
 }
 
 export class SessionTrialDecoder {
@@ -41,7 +43,7 @@ export class SessionTrialDecoder {
   constructor(options: SessionTrialDecoderOptions) {
     const { info, decoder, windowS, bandHz, binMs } = options;
     this.decoder = decoder;
-    const operator = decodeTrials({ info, decoder, windowS, ...(bandHz ? { bandHz } : {}), binMs, onView: (view) => (this.view = view) });
+    const operator = decodeTrials({ info, decoder, windowS, ...(bandHz ? { bandHz } : {}), ...(options.channelMap ? { channelMap: options.channelMap } : {}), binMs, onView: (view) => (this.view = view) });
     let done: () => void = () => {};
     this.done = new Promise<void>((resolve) => (done = resolve));
     this.subscription = this.input.pipe(operator).subscribe({

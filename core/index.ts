@@ -9,3 +9,4 @@ export * from './marker.js';
 export * from './feature-frame.js';
 export * from './intent.js';
 export * from './printable.js';
+export * from './channel-names.js';

@@ -18,10 +18,15 @@ import { regressionScores, truthVaries, undefinedR2Notes } from '../../decoding/
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
 import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, withDecodingInputOptions, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
+import { readChannelMapFile } from '../channel-map-file.js';
+
+const LOGPOWER = ':logpower';
 
 interface EvaluateFlags extends DecodingInputFlags {
   decoder?: DecoderName;
   model?: string;
+  /** `--channel-map FILE`: the model's channel names → the files' (JSON or two-column CSV). */
+  channelMap?: string;
   json: boolean;
   lags: number;
   folds?: number;
@@ -36,6 +41,7 @@ export function evaluateCommand(): Command {
     .argument('<input...>', 'recording directories, EDF/BDF files (discrete), or one CSV table of binned features (continuous)')
     .option('--decoder <name>', DECODER_NAMES.join(' | '), choiceFlag('--decoder', DECODER_NAMES))
     .option('--model <file>', 'a calibrated ONNX model (instead of --decoder)')
+    .option('--channel-map <file>', '--model: model channel name → file channel name, a JSON object or two-column CSV (names also match after normalising case, trailing dots and 10-20 aliases)')
     .option('--json', 'print JSON (keys in the README)', false)
     .option('--folds <k>', 'contiguous folds (default 5)', integerFlag('--folds'))
     .option('--splits <n>', 'random train/test splits instead of folds', integerFlag('--splits'))
@@ -71,6 +77,7 @@ const named = (names: readonly string[], values: readonly number[]): Record<stri
 export async function evaluate(inputs: readonly string[], flags: EvaluateFlags): Promise<Report> {
   if ((flags.decoder === undefined) === (flags.model === undefined)) throw new InvalidOptionError('--decoder/--model', 'exactly one of --decoder NAME or --model FILE.onnx', flags.decoder ?? flags.model ?? 'neither');
   checkLags(flags.decoder, flags.lags);
+  if (flags.channelMap !== undefined && flags.model === undefined) throw new InvalidOptionError('--channel-map', 'a --model whose channels it maps', flags.channelMap);
   if (flags.testSize !== undefined) checkNumber('option', '--test-size', flags.testSize, { min: 0, exclusiveMin: true, max: 1 });
   if (flags.model !== undefined) {
     const cv = flags.folds ?? flags.splits ?? flags.testSize ?? flags.seed;
@@ -135,6 +142,11 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
   const probe = await OnnxDecoder.load(path, { providers: ['cpu'] });
   const { kind } = probe;
   const epochInput = probe.inputShape.length === 2;
+  // A trial model's channels, taken from the files by name (normalised, or --channel-map) in the model's order.
+  const logpower = !epochInput && probe.inputNames.every((n) => n.endsWith(LOGPOWER));
+  const modelChannels = kind === 'discrete' && (epochInput || logpower) && !probe.inputNames.every((n, i) => n === `input_${i}`)
+    ? probe.inputNames.map((n) => (epochInput ? n : n.slice(0, -LOGPOWER.length)))
+    : undefined;
   await probe.dispose();
   if (kind === 'continuous') {
     const data = await readContinuousInputs(inputs, flags);
@@ -163,7 +175,10 @@ async function evaluateModel(inputs: readonly string[], path: string, flags: Eva
       await decoder.dispose();
     }
   }
-  const set = readDiscreteInputs(inputs, flags);
+  const set = readDiscreteInputs(inputs, flags, {
+    ...(modelChannels ? { channels: modelChannels, channelsOwner: `--model ${path}` } : {}),
+    ...(flags.channelMap !== undefined ? { channelMap: readChannelMapFile(flags.channelMap) } : {}),
+  });
   const C = set.channelNames.length;
   const decoder = await OnnxDecoder.load(path, { providers: ['cpu'], expectInputNames: epochInput ? set.channelNames : set.channelNames.map((c) => `${c}:logpower`) });
   try {

@@ -95,6 +95,7 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       ...(recorded?.model !== undefined ? { model: recorded.model } : {}),
       ...(recorded?.modelSha256 !== undefined ? { modelSha256: recorded.modelSha256 } : {}),
       ...(recorded?.providers !== undefined ? { providers: recorded.providers.join(',') } : {}),
+      ...(recorded?.channelMap !== undefined ? { channelPairs: recorded.channelMap } : {}),
       ...(flags.record !== undefined ? { record: flags.record } : {}),
       ...(flags.dashboard !== undefined ? { dashboard: flags.dashboard } : {}),
       ...(flags.dashboardHost !== undefined ? { dashboardHost: flags.dashboardHost } : {}),

@@ -10,7 +10,7 @@ import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { StreamHealth } from '../../acquisition/health/stream-health.js';
-import { InvalidOptionError, NeurostreamError, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
+import { InvalidOptionError, NeurostreamError, parseChannelMap, type ChannelMap, type Intent, type SampleBlock, type StreamInfo, checkNumber, checkOneOf, hostNowMs } from '../../core/index.js';
 import { readEpochMetadata, type EpochMetadata } from '../../decoding/onnx/onnx-convention.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
 import { OipDecoder } from '../../decoding/oip/oip-decoder.js';
@@ -23,6 +23,7 @@ import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } fro
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { writeTerminalControl } from '../terminal-output.js';
 import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
+import { readChannelMapFile } from '../channel-map-file.js';
 import { BIN_MS, SessionChain, chainFor } from '../session-chain.js';
 import type { DecoderValidation } from '../../decoding/decoder-validation.js';
 import { RECALIBRATE_MARKER } from '../session-decoder.js';
@@ -59,6 +60,10 @@ export interface RunFlags extends Partial<DashboardFlags> {
   decoder: SessionDecoderName;
   calibrateS: number;
   model?: string;
+  /** `--channel-map FILE`: model channel name → stream channel name (JSON or two-column CSV). */
+  channelMap?: string;
+  /** The same pairs given directly (a session file's `decoder.channelMap`, a replay's recorded map). */
+  channelPairs?: ChannelMap;
   providers?: string;
   /** A replay: the model must be the file the session ran. */
   modelSha256?: string;
@@ -158,6 +163,8 @@ export interface SessionPipeline {
   model?: string;
   modelSha256?: string;
   providers?: string[];
+  /** The model channel → stream channel pairs the session was given (`--channel-map`). */
+  channelMap?: ChannelMap;
 }
 
 /** Refuses a `--record` directory that already holds something, or that cannot be made and written, before the device starts. */
@@ -224,6 +231,7 @@ export function runCommand(): Command {
     .option('--decoder <name>', `live decoder of the intracortical task: ${SESSION_DECODERS.join(' | ')} (a Kalman filter calibrated on the first --calibrate-s seconds)`, choiceFlag('--decoder', SESSION_DECODERS), 'kalman')
     .option('--calibrate-s <s>', 'seconds of the task the live decoder is calibrated on', numberFlag('--calibrate-s'), 20)
     .option('--model <file>', 'decode live with this ONNX model (e.g. from `neurostream calibrate`) instead of calibrating')
+    .option('--channel-map <file>', '--model: model channel name → stream channel name, a JSON object or two-column CSV (names also match after normalising case, trailing dots and 10-20 aliases)')
     .option('--providers <list>', `--model: execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
     .option('--oip <url>', 'decode on this Open Inference Protocol server (Triton, KServe, MLServer, `neurostream serve`), falling back to --model locally when it cannot answer')
     .option('--oip-model <name>', '--oip: the model\'s name on the server (default: --model\'s file name without .onnx)')
@@ -286,6 +294,15 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   if (flags.oip === undefined && flags.oipRequired === true) throw new InvalidOptionError('--oip-required', 'an --oip server to require', 'no --oip');
   if (flags.oip === undefined && flags.oipTokenEnv !== undefined) throw new InvalidOptionError('--oip-token-env', 'an --oip server to send the token to', flags.oipTokenEnv);
   const oipToken = flags.oipTokenEnv !== undefined ? oipTokenFromEnv(flags.oipTokenEnv) : undefined;
+  if ((flags.channelMap !== undefined || flags.channelPairs !== undefined) && flags.model === undefined) {
+    throw new InvalidOptionError('--channel-map', 'a --model whose channels it maps', flags.channelMap ?? 'a channel map');
+  }
+  const channelMap =
+    flags.channelMap !== undefined
+      ? readChannelMapFile(flags.channelMap)
+      : flags.channelPairs !== undefined
+        ? parseChannelMap(JSON.stringify(flags.channelPairs), 'channelMap') // from a session file or session.json: checked the same way
+        : undefined;
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model = flags.model !== undefined ? await loadSessionModel(flags.model, flags.providers, log, flags.modelSha256) : undefined;
   let trialEpochs: EpochMetadata | undefined;
@@ -339,6 +356,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
       decoder: model ? 'onnx' : kalman ? 'kalman' : 'none',
       ...(kalman ? { calibrateS: flags.calibrateS } : {}),
       ...(model ? { model: model.path, modelSha256: model.sha256, providers: [model.decoder.provider] } : {}),
+      ...(model && channelMap ? { channelMap } : {}),
     };
   };
   const tty = process.stdout.isTTY === true;
@@ -362,6 +380,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         ...(model ? { decoder: remote ?? model.decoder } : {}),
         // A trial decoder (lda, csp-lda from `calibrate`) carries its epochs: it decodes an EEG stream's cues.
         ...(model && trialEpochs ? { trial: trialEpochs } : {}),
+        ...(model && channelMap ? { channelMap } : {}),
         ...(input?.offline ? { offline: true } : {}),
         calibrateS: flags.calibrateS,
         onIntent: (intent: Intent) => {

@@ -19,8 +19,10 @@
  *     round(tmin·fs) + 1 (161 for 1–2 s at 160 Hz). Epochs that extend past the data or across a
  *     gap are dropped and counted in `notes`.
  *   - Channels: `channels` by name (each input must have them all), else every neural channel
- *     (eeg, ecog, extracellular), else every channel. All inputs must give the same channel list
- *     and sample rate (the error names the file that differs).
+ *     (eeg, ecog, extracellular), else every channel. Names match after normalisation (case,
+ *     trailing dots, 10-20 aliases: core/channel-names.ts), so `Fc5.` in one file is `FC5` in
+ *     another, in any order. All inputs must give the same channels and sample rate (the error
+ *     names the file that differs).
  *
  * Epochs are Float32Array [C × T], channel-major (the `[C, T]` input of a CSP decoder), in the
  * channels' units (µV for EEG).
@@ -33,6 +35,9 @@ import {
   checkInteger,
   checkInterval,
   checkOneOf,
+  channelNameKey,
+  matchChannels,
+  type ChannelMap,
   type Marker,
   type SampleBlock,
   type StreamInfo,
@@ -57,8 +62,15 @@ export interface ReadEpochsOptions {
   filter?: EpochFilter;
   /** Butterworth order (each direction; default 4). */
   order?: number;
-  /** Channels by name, in this order; default every neural channel. */
+  /**
+   * Channels by name, in this order (matched after normalisation: core/channel-names.ts); default
+   * every neural channel. The set's `channelNames` are these names.
+   */
   channels?: readonly string[];
+  /** `channels` name → the files' channel name, tried before the normalised match (`--channel-map`). */
+  channelMap?: ChannelMap;
+  /** Whose `channels` they are, for errors (e.g. `--model mi.onnx`; default `requested`). */
+  channelsOwner?: string;
   /** Read recordings holding less than their session.json says (noted) instead of refusing them. */
   allowTruncated?: boolean;
 }
@@ -126,15 +138,10 @@ function openInput(input: string | URL, allowTruncated = false): Source {
   return { path, info: stream.info, blocks: () => stream.blocks(), markers: imported.markers, warnings: [] };
 }
 
-function selectChannels(source: Source, wanted: readonly string[] | undefined): number[] {
+function selectChannels(source: Source, wanted: readonly string[] | undefined, map: ChannelMap | undefined, owner = 'requested'): number[] {
   const names = source.info.channelNames;
-  if (wanted) {
-    return wanted.map((name) => {
-      const index = names.indexOf(name);
-      if (index < 0) throw new InvalidOptionError('channels', `channels of ${source.path} (${names.join(', ')})`, name);
-      return index;
-    });
-  }
+  // By name after normalisation (EEGMMIDB's `Fc5.` is a recording's `FC5`), or by the map.
+  if (wanted) return matchChannels(wanted, names, { what: owner, stream: source.path, ...(map ? { map } : {}) });
   const neural = source.info.channelKinds.flatMap((kind, i) => (kind === 'eeg' || kind === 'ecog' || kind === 'extracellular' ? [i] : []));
   return neural.length > 0 ? neural : names.map((_, i) => i);
 }
@@ -204,8 +211,19 @@ export function readEpochs(inputs: readonly (string | URL)[], options: ReadEpoch
   for (const input of inputs) {
     const source = openInput(input, options.allowTruncated);
     notes.push(...source.warnings);
-    const picks = selectChannels(source, options.channels);
-    const names = picks.map((i) => source.info.channelNames[i]!);
+    let picks = selectChannels(source, options.channels, options.channelMap, options.channelsOwner);
+    if (channelNames !== null && options.channels === undefined && picks.length === channelNames.length) {
+      // The first input's channels, matched by normalised name (another spelling, another order).
+      const sub = picks.map((i) => source.info.channelNames[i]!);
+      try {
+        const first = channelNames;
+        picks = matchChannels(first, sub, { what: String(inputs[0]), stream: source.path }).map((k) => picks[k]!);
+      } catch {
+        // refused below, naming both lists
+      }
+    }
+    // Requested channels are named as requested (a model's names), whatever each file calls them.
+    const names = options.channels ? [...options.channels] : picks.map((i) => source.info.channelNames[i]!);
     const fs = source.info.sampleRateHz;
     if (channelNames === null) {
       channelNames = names;
@@ -213,7 +231,7 @@ export function readEpochs(inputs: readonly (string | URL)[], options: ReadEpoch
       if (band && band[1] >= fs / 2) throw new InvalidOptionError('bandHz[1]', `a frequency below the Nyquist frequency (${fs / 2} Hz) of ${source.path}`, band[1]);
     } else {
       if (fs !== sampleRateHz) throw new InvalidDataError(`${source.path} sample rate`, `${sampleRateHz} Hz, as ${String(inputs[0])}`, fs);
-      if (names.length !== channelNames.length || names.some((n, i) => n !== channelNames![i])) {
+      if (names.length !== channelNames.length || names.some((n, i) => channelNameKey(n) !== channelNameKey(channelNames![i]!))) {
         throw new InvalidDataError(`${source.path} channels`, `the channels of ${String(inputs[0])} (${channelNames.join(', ')})`, names.join(', '));
       }
     }

@@ -11,7 +11,8 @@
  *
  * Inputs by the model's shape: `[C, T]` takes the epoch (csp-lda); `[C]` with inputs named
  * `<channel>:logpower` takes the log band power of each channel over the epoch (lda). Channels are
- * taken from the stream by name. Cues of other values (`rest`) are not decoded; an epoch that spans
+ * taken from the stream by name, matched after normalisation (core/channel-names.ts: case, trailing
+ * dots, 10-20 aliases) or by `channelMap`. Cues of other values (`rest`) are not decoded; an epoch that spans
  * a gap is skipped and counted. Trials are decoded in order, none dropped; the source's completion
  * waits for the ones being decoded. State per subscription, read through a view (`onView`).
  */
@@ -19,7 +20,7 @@ import { concatMap, identity, map, Subject, tap, type OperatorFunction } from 'r
 import { designButterworth } from '../../acquisition/filters/butterworth.js';
 import { epochs, type Epoch } from '../../acquisition/operators/epochs.js';
 import { iirFilter } from '../../acquisition/operators/iir-filter.js';
-import { createIntent, hostNowMs, InvalidOptionError, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../../core/index.js';
+import { createIntent, hostNowMs, InvalidOptionError, matchChannels, type ChannelMap, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../../core/index.js';
 import { operate } from '../../core/operate.js';
 import type { Decoder } from '../decoder.js';
 import type { DecoderValidation } from '../decoder-validation.js';
@@ -41,6 +42,8 @@ export interface DecodeTrialsOptions {
   binMs: number;
   /** Given each subscription's view when it starts. */
   onView?: (view: DecodeTrialsView) => void;
+  /** Model channel name → stream channel name (`--channel-map`), tried before the normalised match. */
+  channelMap?: ChannelMap;
 }
 
 /** What {@link decodeTrials} emits: each trial's validation, then its intent. */
@@ -88,11 +91,8 @@ export function decodeTrials(options: DecodeTrialsOptions): OperatorFunction<Sam
   } else {
     throw new InvalidOptionError(`${where} input`, 'an epoch [C, T] (csp-lda) or one <channel>:logpower per channel (lda)', `[${decoder.inputShape.join(', ')}] (${decoder.inputNames.slice(0, 2).join(', ')}, …)`);
   }
-  const channels = Int32Array.from(names, (name) => {
-    const at = info.channelNames.indexOf(name);
-    if (at < 0) throw new InvalidOptionError(`${where} channel "${name}"`, `one of the stream's channels (${info.channelNames.slice(0, 4).join(', ')}, …)`, 'absent');
-    return at;
-  });
+  // By name after normalisation (EEGMMIDB's `Fc5.` is the simulator's `FC5`), or by the channel map.
+  const channels = Int32Array.from(matchChannels(names, info.channelNames, { what: where, stream: 'the stream', ...(options.channelMap ? { map: options.channelMap } : {}) }));
   const K = channels.length;
   const band = bandHz ? designButterworth({ type: 'bandpass', order: 4, cutoffHz: [bandHz[0], bandHz[1]], sampleRateHz: fs }) : undefined;
   const labelOf = (marker: Marker): string | undefined => {

@@ -54,6 +54,10 @@ describe('session files', () => {
     });
     const required = flagsFromConfig(loadSessionConfig(write(tempDir(), 'r.yaml', 'device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: true }\n')).config);
     expect(required).toMatchObject({ oip: 'http://x', oipRequired: true });
+    // decoder.channelMap: a file (relative to the session file) or the pairs themselves.
+    const mapDir = tempDir();
+    expect(flagsFromConfig(loadSessionConfig(write(mapDir, 'm.yaml', 'device: { type: eeg, channels: 64 }\ndecoder: { type: onnx, model: mi.onnx, channelMap: map.csv }\n')).config)).toMatchObject({ model: join(mapDir, 'mi.onnx'), channelMap: join(mapDir, 'map.csv') });
+    expect(flagsFromConfig(loadSessionConfig(write(mapDir, 'p.yaml', 'device: { type: eeg }\ndecoder: { type: onnx, model: mi.onnx, channelMap: { "EEG 1": C3 } }\n')).config)).toMatchObject({ channelPairs: { 'EEG 1': 'C3' } });
   });
 
   it('names the file, line, column and path of what is wrong, what was expected and what was seen', () => {

@@ -5,6 +5,7 @@
  * running accuracy of the last 20 trials). A gap skips the epochs it crosses; models that cannot
  * decode the stream's trials are refused, naming why.
  */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { designButterworth } from '../../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.js';
@@ -16,6 +17,8 @@ import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
 import { BuiltinDecoder } from '../../decoding/decoders/builtin-decoder.js';
 import { logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
 import { EegSimulator } from '../../devices/simulators/eeg-simulator.js';
+import { readEdf } from '../../recordings/edf/edf-reader.js';
+import { sharedData } from '../helpers/shared-data.js';
 
 const FS = 250;
 const WINDOW: [number, number] = [0.5, 2.5];
@@ -24,9 +27,9 @@ const LO = Math.round(WINDOW[0] * FS);
 const HI = Math.round(WINDOW[1] * FS);
 const T = HI - LO + 1;
 
-/** `seconds` of the 8-channel EEG simulator in 0.1 s blocks. */
-function simulate(seconds: number, seed: number): SampleBlock[] {
-  const sim = new EegSimulator({ channels: 8, sampleRateHz: FS, seed });
+/** `seconds` of the 8-channel (or 64-channel) EEG simulator in 0.1 s blocks. */
+function simulate(seconds: number, seed: number, channels: 8 | 64 = 8): SampleBlock[] {
+  const sim = new EegSimulator({ channels, sampleRateHz: FS, seed });
   return Array.from({ length: seconds * 10 }, () => sim.read(FS / 10, 0));
 }
 
@@ -130,6 +133,48 @@ describe('SessionTrialDecoder', () => {
     expect(trials.status()).toMatch(/, 1 skipped \(gap\)$/);
   });
 
+  it("decodes a model whose channels carry EEGMMIDB's own labels (Fc5., T9..) on the 64-channel simulator's FC5, T9 …, by normalised name, or by a channel map", async () => {
+    // The labels of a real EEGMMIDB file, in the file's order (the simulator's montage order).
+    const fileNames = readEdf(fileURLToPath(sharedData('eeg/eegmmidb/S001/S001R04.edf'))).streams[0]!.info.channelNames;
+    expect(fileNames.slice(0, 3)).toEqual(['Fc5.', 'Fc3.', 'Fc1.']);
+    const train = simulate(200, 11, 64);
+    expect(train[0]!.info.channelNames.slice(0, 3)).toEqual(['FC5', 'FC3', 'FC1']);
+    // The model takes the channels in reverse order, so a match by position would decode garbage.
+    const reversed = (f: Float32Array): Float32Array => Float32Array.from(f).reverse();
+    const trainCues = offline(train).cues.map((t) => ({ ...t, features: reversed(t.features) }));
+    const blocks = simulate(120, 12, 64);
+    const reference = offline(blocks).cues;
+    expect(reference.length).toBeGreaterThan(10);
+    const decodeWith = async (names: readonly string[], channelMap?: Record<string, string>): Promise<Intent[]> => {
+      const intents: Intent[] = [];
+      const trials = new SessionTrialDecoder({ info: blocks[0]!.info, decoder: ldaOn(trainCues, names), windowS: WINDOW, bandHz: BAND, binMs: 20, ...(channelMap ? { channelMap } : {}), onIntent: (i) => intents.push(i), onError: (e) => { throw e; } });
+      for (const block of blocks) {
+        trials.push(block);
+        await settle();
+      }
+      await trials.drain(1000);
+      return intents;
+    };
+    const byLabel = await decodeWith([...fileNames].reverse());
+    const expected = ldaOn(trainCues, [...blocks[0]!.info.channelNames].reverse());
+    expect(byLabel.length).toBe(reference.length);
+    let hits = 0;
+    for (let k = 0; k < reference.length; k++) {
+      const want = await expected.decode(reversed(reference[k]!.features));
+      expect(Array.from(byLabel[k]!.values)).toEqual(Array.from(want));
+      if ((want[0]! > want[1]! ? 'left' : 'right') === reference[k]!.label) hits++;
+    }
+    expect(hits / reference.length).toBeGreaterThan(0.7);
+    // Names that do not normalise to the stream's (an amplifier's `EEG 1` …) are given by a map.
+    const generic = fileNames.map((_, i) => `EEG ${i + 1}`);
+    const map = Object.fromEntries(generic.map((g, i) => [g, fileNames[i]!]));
+    const byMap = await decodeWith([...generic].reverse(), map);
+    expect(byMap.map((i) => Array.from(i.values))).toEqual(byLabel.map((i) => Array.from(i.values)));
+    expect(() => new SessionTrialDecoder({ info: blocks[0]!.info, decoder: ldaOn(trainCues, [...generic].reverse()), windowS: WINDOW, binMs: 20, onIntent: () => {}, onError: () => {} })).toThrow(
+      /got 64 of 64 channels missing after normalising case, trailing dots and 10-20 aliases: EEG 64, EEG 63, .*EEG 1$/,
+    );
+  });
+
   it('refuses a model that cannot decode the stream’s trials, naming why', () => {
     const info = simulate(1, 1)[0]!.info;
     const names = info.channelNames;
@@ -139,7 +184,7 @@ describe('SessionTrialDecoder', () => {
     expect(make(continuous)).toThrow('--model kalman: expected a discrete (trial) decoder for a stream of cues, got "a continuous decoder"');
     const trials = offline(simulate(100, 3)).cues;
     const elsewhere = ldaOn(trials, names.map((n) => (n === 'C3' ? 'Cz' : n)));
-    expect(make(elsewhere)).toThrow(/^--model lda channel "Cz": expected one of the stream's channels \(.*\), got "absent"$/);
+    expect(make(elsewhere)).toThrow(/^--model lda channels: expected channels of the stream \(Fp1, Fp2, C3, C4, P7, P8, O1, O2\); give the pairs with --channel-map FILE .*, got 1 of 8 channels missing after normalising case, trailing dots and 10-20 aliases: Cz$/);
     expect(make(ldaOn(trials, names), [2, 1])).toThrow('--model lda epoch window: expected tmin < tmax, seconds after the cue');
   });
 });
