@@ -5,30 +5,21 @@
  * line of the terminal status.
  */
 import { Subject, type Subscription } from 'rxjs';
-import type { ChannelMap, Intent, SampleBlock, StreamInfo } from '../core/index.js';
+import type { Intent, SampleBlock } from '../core/index.js';
 import type { Decoder } from '../decoding/decoder.js';
 import type { DecoderValidation } from '../decoding/decoder-validation.js';
 import type { DecoderState } from '../dashboard/protocol/dashboard-messages.js';
-import { decodeTrials, type DecodeTrialsView } from '../decoding/operators/decode-trials.js';
+import { decodeTrials, type DecodeTrialsOptions, type DecodeTrialsView } from '../decoding/operators/decode-trials.js';
 
 export { ACCURACY_TRIALS } from '../decoding/operators/trial-accuracy.js';
 
-export interface SessionTrialDecoderOptions {
-  info: StreamInfo;
-  decoder: Decoder;
-  /** The epoch's window after the cue, s (the model's `neurostream.epoch_window_s`). */
-  windowS: readonly [number, number];
-  /** The band-pass before epoching, Hz (the model's `neurostream.epoch_band_hz`); none when absent. */
-  bandHz?: readonly [number, number];
-  /** Intents go on the session's time line in bins of this many ms (the intent's bin holds the epoch's end). */
-  binMs: number;
+/** The trial-decoding operator's options (stream, model, window, band, bins, channel map) and the session's callbacks. */
+export interface SessionTrialDecoderOptions extends Omit<DecodeTrialsOptions, 'onView'> {
   onIntent: (intent: Intent) => void;
   onValidation?: (validation: DecoderValidation) => void;
   onError: (error: unknown) => void;
   /** Told once, when decoding is set up (to record which decoder runs). */
   onReady?: (decoder: { name: string; provider: string; calibrationBins: number; features: number }) => void;
-  /** Model channel name → stream channel name (`--channel-map`), tried before the normalised match. */
-  channelMap?: ChannelMap;
 }
 
 export class SessionTrialDecoder {
@@ -41,9 +32,9 @@ export class SessionTrialDecoder {
 
   /** Refuses (throws) a model that cannot decode the stream's trials, naming why. */
   constructor(options: SessionTrialDecoderOptions) {
-    const { info, decoder, windowS, bandHz, binMs } = options;
-    this.decoder = decoder;
-    const operator = decodeTrials({ info, decoder, windowS, ...(bandHz ? { bandHz } : {}), ...(options.channelMap ? { channelMap: options.channelMap } : {}), binMs, onView: (view) => (this.view = view) });
+    const { onIntent: _onIntent, onValidation: _onValidation, onError: _onError, onReady: _onReady, ...trialOptions } = options;
+    this.decoder = options.decoder;
+    const operator = decodeTrials({ ...trialOptions, onView: (view) => (this.view = view) });
     let done: () => void = () => {};
     this.done = new Promise<void>((resolve) => (done = resolve));
     this.subscription = this.input.pipe(operator).subscribe({
@@ -58,7 +49,7 @@ export class SessionTrialDecoder {
       },
       complete: () => done(),
     });
-    options.onReady?.({ name: decoder.name, provider: decoder.provider, calibrationBins: 0, features: decoder.inputNames.length });
+    options.onReady?.({ name: this.decoder.name, provider: this.decoder.provider, calibrationBins: 0, features: this.decoder.inputNames.length });
   }
 
   /** A raw block of the stream, in order. */

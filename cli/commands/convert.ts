@@ -14,8 +14,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
-import { InvalidOptionError, createSampleBlock, type SampleBlock } from '../../core/index.js';
-import { EdfExport } from '../../recordings/edf/edf-export.js';
+import { InvalidOptionError } from '../../core/index.js';
+import { EdfExport, withoutMarkers } from '../../recordings/edf/edf-export.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
@@ -203,7 +203,3 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
   };
 }
 
-function withoutMarkers(block: SampleBlock): SampleBlock {
-  const { markers: _markers, ...rest } = block;
-  return createSampleBlock(rest);
-}

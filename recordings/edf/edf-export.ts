@@ -164,7 +164,8 @@ function annotationsPerRecord(markers: readonly Marker[], rateHz: number): numbe
   return Math.max(4, most);
 }
 
-function withoutMarkers(block: SampleBlock): SampleBlock {
+/** The block without its markers (given separately, so they are written once). */
+export function withoutMarkers(block: SampleBlock): SampleBlock {
   const { markers: _markers, ...rest } = block;
   return createSampleBlock(rest);
 }
