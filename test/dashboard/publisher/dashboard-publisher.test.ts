@@ -35,7 +35,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const status = (): DashboardSessionStatus => ({ label: 'test session', state: 'running', recording: null, decoder: null });
+const status = (): DashboardSessionStatus => ({ label: 'test session', state: 'live', recording: null, decoder: null });
 
 async function setup(options: Partial<ConstructorParameters<typeof DashboardPublisher>[1]> = {}): Promise<DashboardPublisher> {
   server = await startDashboardServer({ port: 0, viewerToken: VIEWER, operatorToken: OPERATOR, maxBufferedBytes: 64 * 1024 });
@@ -205,7 +205,7 @@ describe('DashboardPublisher', () => {
       expect(h['corruptPackets']).toBeNaN(); // not reported by this source: unknown, not 0
     }
     expect(client.frames.some((f) => f.type === 6)).toBe(true);
-    expect(client.texts.filter((t) => t['type'] === 'status').at(-1)).toMatchObject({ label: 'test session', state: 'running', clients: 1 });
+    expect(client.texts.filter((t) => t['type'] === 'status').at(-1)).toMatchObject({ label: 'test session', state: 'live', clients: 1 });
   });
 
   it('takes the rate channels from the caller, not from the feature names', async () => {
