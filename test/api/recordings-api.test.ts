@@ -1,7 +1,6 @@
 /**
  * `record(dir)` is a pass-through that finalises its recording on complete (before passing the
- * completion on), on error (kept, then the error passed on) and on unsubscribe. The Recorder's
- * worker runs compiled JavaScript: the operator is taken from the build (npm test builds first).
+ * completion on), on error (kept, then the error passed on) and on unsubscribe.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +8,8 @@ import { join } from 'node:path';
 import { concat, firstValueFrom, lastValueFrom, take, throwError, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../devices/index.js';
-import { openRecording } from '../../recordings/index.js';
-import type { RecorderStatus } from '../../recordings/index.js';
+import { openRecording, record, type RecorderStatus } from '../../recordings/index.js';
 
-const { record } = (await import(new URL('../../dist/recordings/index.js', import.meta.url).href)) as typeof import('../../recordings/index.js');
 const eeg = () => simulate({ kind: 'eeg', channels: 8, seed: 5, durationS: 2, blockMs: 100, fast: true });
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'ns-record-')), 'rec');
 

@@ -11,8 +11,7 @@ import { readManifest } from '../../recordings/session-manifest.js';
 import type { RecorderEvent } from '../../recordings/recorder.js';
 import { testStreamInfo } from '../helpers/stream-info.js';
 
-// The recorder's worker runs compiled JavaScript: use the build (npm test builds first).
-const { SessionRecording, timestampedDirectory } = (await import(new URL('../../dist/cli/session-recording.js', import.meta.url).href)) as typeof import('../../cli/session-recording.js');
+import { SessionRecording, timestampedDirectory } from '../../cli/session-recording.js';
 
 const info = testStreamInfo({ channelNames: ['a', 'b'], sampleRateHz: 1000 });
 

@@ -4,10 +4,7 @@ import type { SimulatorSpec } from '../../devices/simulators/simulator-spec.js';
 import { createSimulator } from '../../devices/simulators/simulator-spec.js';
 import { concatBlocks, readAll } from '../helpers/read-all.js';
 
-// The worker runs compiled JavaScript: use the build (npm test builds first).
-const { workerSimulatorSource } = (await import(
-  new URL('../../dist/devices/worker-simulator-source.js', import.meta.url).href
-)) as typeof import('../../devices/worker-simulator-source.js');
+import { workerSimulatorSource } from '../../devices/worker-simulator-source.js';
 
 const START = '2026-01-01T00:00:00.000Z';
 const spec: SimulatorSpec = { kind: 'intracortical', options: { channels: 8, seed: 4, startTime: START } };

@@ -8,8 +8,7 @@ import { openRecording } from '../../recordings/recording-reader.js';
 import type { RecorderEvent } from '../../recordings/recorder.js';
 import { testStreamInfo } from '../helpers/stream-info.js';
 
-// The recorder's worker runs compiled JavaScript: use the build (npm test builds first).
-const { Recorder } = (await import(new URL('../../dist/recordings/recorder.js', import.meta.url).href)) as typeof import('../../recordings/recorder.js');
+import { Recorder } from '../../recordings/recorder.js';
 
 const C = 16;
 const info = testStreamInfo({ channelNames: Array.from({ length: C }, (_, c) => `ch${c}`), sampleRateHz: 10_000 });
