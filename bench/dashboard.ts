@@ -49,7 +49,7 @@ export async function runDashboardBench(options: BenchOptions): Promise<object> 
   });
 
   const server = await startDashboardServer({ port: 0 });
-  const publisher = new DashboardPublisher(server, { status: () => ({ label: 'bench', state: 'running', recording: null, decoder: null }) });
+  const publisher = new DashboardPublisher(server, { status: () => ({ label: 'bench', state: 'live', recording: null, decoder: null }) });
   const token = new URL(server.viewerUrl).searchParams.get('token')!;
 
   // Acquisition: blocks are due every millisecond from t0; each is handled (published) when the

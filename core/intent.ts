@@ -13,6 +13,12 @@ export interface IntentLatency {
   readonly acquisitionMs: number;
   readonly featuresMs: number;
   readonly decodeMs: number;
+  /**
+   * Time the bin was held back waiting for a model (a calibration being fitted), ms; absent when
+   * it was not. Not part of the three stages above, and such a bin's latency is not the live
+   * path's: latency figures leave it out.
+   */
+  readonly heldMs?: number;
 }
 
 export interface Intent {
@@ -39,6 +45,7 @@ export function createIntent(init: Intent): Intent {
   checkNumber('data', 'Intent.latency.acquisitionMs', latency?.acquisitionMs, { min: 0 });
   checkNumber('data', 'Intent.latency.featuresMs', latency.featuresMs, { min: 0 });
   checkNumber('data', 'Intent.latency.decodeMs', latency.decodeMs, { min: 0 });
+  if (latency.heldMs !== undefined) checkNumber('data', 'Intent.latency.heldMs', latency.heldMs, { min: 0 });
   return Object.freeze({
     ...init,
     latency: Object.freeze({ ...latency }),

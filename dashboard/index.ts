@@ -43,3 +43,15 @@ export {
   type StreamDescription,
 } from './protocol/dashboard-messages.js';
 export { FrameType, FRAME_TYPE_NAMES, type FrameTypeName } from './protocol/dashboard-frames.js';
+export {
+  SESSION_STATES,
+  sessionStateOf,
+  describeSessionState,
+  describeReplayPosition,
+  type SessionState,
+  type SessionStateFields,
+  type SessionFacts,
+  type ReplayPosition,
+  type DeviceLinkLost,
+} from './protocol/session-state.js';
+export { latencyBudget, latencyKind, latencyStageWords, type LatencyBudget, type LatencyBudgetInput } from './protocol/latency-budget.js';

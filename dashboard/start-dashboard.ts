@@ -26,7 +26,11 @@ export interface StartDashboardOptions extends DashboardServerOptions {
   intents?: Observable<Intent>;
   /** Width of the feature bins (the bins of `features` and `intents`), ms. */
   binMs?: number;
-  /** Recording, decoder and packet status shown on the page, asked twice a second. */
+  /**
+   * Recording, decoder and packet status shown on the page, asked twice a second. The state
+   * follows the blocks (waiting, then live, then ended); a `replay` position makes it a replay,
+   * a `link` (a device away) makes it `device-lost` until the link is gone again.
+   */
   status?: () => Partial<Omit<DashboardSessionStatus, 'state'>>;
   /** Operator commands from the page (start-recording, stop-recording, add-marker, recalibrate). */
   onCommand?: CommandHandler;
@@ -73,18 +77,20 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
     binS = checkNumber('option', 'binMs', binMs, { min: 0, exclusiveMin: true }) / 1000;
   }
   const server = await startDashboardServer({ mounts: dashboardPageMounts(), ...serverOptions });
-  let state: DashboardSessionStatus['state'] = 'waiting';
-  const publisher = new DashboardPublisher(server, {
-    ...publisherOptions,
-    status: () => ({ label, recording: null, decoder: null, ...status?.(), state }),
-  });
+  let state: 'waiting' | 'started' | 'ended' = 'waiting';
+  const session = (): DashboardSessionStatus => {
+    const extra = status?.() ?? {};
+    const typed = state === 'ended' ? 'ended' : extra.link ? 'device-lost' : state === 'waiting' ? 'waiting' : extra.replay ? 'replay' : 'live';
+    return { label, recording: null, decoder: null, ...extra, state: typed };
+  };
+  const publisher = new DashboardPublisher(server, { ...publisherOptions, status: session });
   const removeCommand = onCommand ? server.onCommand(onCommand) : undefined;
   const subscriptions: Subscription[] = [];
   if (blocks) {
     subscriptions.push(
       blocks.subscribe({
         next: (block) => {
-          state = 'running';
+          state = 'started';
           publisher.pushBlock(block);
         },
         error: () => (state = 'ended'),
@@ -107,7 +113,7 @@ export async function startDashboard(options: StartDashboardOptions = {}): Promi
         for (const s of subscriptions) s.unsubscribe();
         removeCommand?.();
         state = 'ended';
-        publisher.close({ label, recording: null, decoder: null, ...status?.(), state });
+        publisher.close(session());
         await server.close();
       })();
       return closing;

@@ -107,6 +107,7 @@ export async function replay(dir: string, flags: ReplayFlags): Promise<number> {
       completeReason: 'end of recording',
       offline: true,
       bindHoldBack: (fn) => (busy = fn),
+      replay: () => ({ positionS: reached / recording.info.sampleRateHz, durationS: total / recording.info.sampleRateHz, speed: flags.speed }),
       status: () => `replay ${bar(reached)} ${(reached / recording.info.sampleRateHz).toFixed(1)}/${(total / recording.info.sampleRateHz).toFixed(1)} s at ${flags.speed === 'max' ? 'max speed' : `${flags.speed}x`}`,
     },
   );

@@ -19,6 +19,7 @@ import type { RecorderStatus } from '../../recordings/recorder.js';
 import { createMarker, type Marker } from '../../core/marker.js';
 import type { DashboardCommand } from '../../dashboard/server/dashboard-server.js';
 import type { DashboardSessionStatus } from '../../dashboard/publisher/dashboard-publisher.js';
+import { sessionStateOf, type ReplayPosition } from '../../dashboard/protocol/session-state.js';
 import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFromFlags } from '../device-factory.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { writeTerminalControl } from '../terminal-output.js';
@@ -97,6 +98,8 @@ export interface SessionInput {
   completeReason: string;
   /** Shown at the end of the status line (e.g. replay progress). */
   status?: () => string;
+  /** [issue 17 states] A replay's position, length and speed: the dashboard's state is then `replay`, never `live`. */
+  replay?: () => ReplayPosition;
   /**
    * An offline source (replay): no consumer may drop — the decoder loses no bin, the recorder no
    * sample — and the source waits on `busy()` instead.
@@ -431,11 +434,10 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   const dashboardStatus = (): DashboardSessionStatus => {
     const rec = recording.status();
     const decoder = chain?.describeDecoder();
-    const detail = input?.status?.();
     return {
       label,
-      state: ended ? 'ended' : info ? 'running' : 'waiting',
-      ...(detail ? { detail } : {}),
+      // [issue 17 states] typed: live | replay (position, speed) | device-lost (attempt) | waiting | ended.
+      ...sessionStateOf({ ended, started: info !== undefined, replay: input?.replay?.(), link: link?.(), nowMs: hostNowMs() }),
       recording: rec
         ? { state: rec.state, dir: rec.dir, bytes: rec.bytesWritten, samples: rec.samplesWritten, droppedSamples: rec.droppedSamples, ...(rec.error ? { error: rec.error } : {}) }
         : null,

@@ -10,6 +10,7 @@
 import { FRAME_TYPE_NAMES, FrameType, decodeDashboardFrame, type DecodedDashboardFrame } from '../protocol/dashboard-frames.js';
 import { MessageType, type MarkerMessage, type PageHello, type StatusMessageJson, type ViewMessage } from '../protocol/dashboard-messages.js';
 import { $, createProbe, setBanner, toast, type PageContext } from './page-context.js';
+import { describeSessionState } from '../protocol/session-state.js';
 import { DecoderPanel } from './panels/decoder.js';
 import { HealthPanel } from './panels/health.js';
 import { RatesPanel } from './panels/rates.js';
@@ -54,7 +55,8 @@ function connect(): void {
       return;
     }
     if (page.status?.state === 'ended' || event.code === CLOSE_GOING_AWAY) {
-      setBanner('bad', 'Session ended');
+      // A replay's end says where it ended (session-state.ts).
+      setBanner('bad', page.status?.state === 'ended' ? describeSessionState(page.status).text : 'Session ended');
       return;
     }
     setBanner('bad', `Disconnected (${event.code}${event.reason ? `: ${event.reason}` : ''}); retrying…`);

@@ -70,7 +70,7 @@ export function toast(text: string, error = false): void {
   el.classList.toggle('error', error);
 }
 
-export function setBanner(kind: 'ok' | 'warn' | 'bad' | 'wait', text: string): void {
+export function setBanner(kind: 'ok' | 'warn' | 'bad' | 'wait' | 'replay', text: string): void {
   const el = $('banner');
   el.className = `banner state-${kind}`;
   el.textContent = text;

@@ -5,6 +5,9 @@
  * a field by hand. Type-only imports aside, this module has no dependencies (the page loads it).
  */
 import type { DecoderValidation, DecoderValidationJson } from '../../decoding/decoder-validation.js';
+import type { SessionStateFields } from './session-state.js';
+
+export type { DeviceLinkLost, ReplayPosition, SessionState, SessionStateFields } from './session-state.js';
 
 /** The `type` of every JSON message, server → client and client → server. */
 export const MessageType = {
@@ -68,12 +71,13 @@ export interface DashboardDecoderStatus {
   validation?: DecoderValidation;
 }
 
-/** What the session tells the dashboard about itself, asked twice a second. */
-export interface DashboardSessionStatus {
+/**
+ * What the session tells the dashboard about itself, asked twice a second. Its state is typed
+ * (session-state.ts: `waiting`, `live`, `replay` with its position and speed, `device-lost` with
+ * the reconnection attempt, `ended`): the page words and colours it, never from free text.
+ */
+export interface DashboardSessionStatus extends SessionStateFields {
   label: string;
-  state: 'waiting' | 'running' | 'ended';
-  /** Free text for the state (e.g. replay progress). */
-  detail?: string;
   recording: DashboardRecordingStatus | null;
   decoder: DashboardDecoderStatus | null;
   /** Packets the device parser lost and rejected, when the device reports them. */
@@ -87,6 +91,8 @@ export interface StreamDescription {
   kinds: readonly string[];
   units: readonly string[];
   sampleRateHz: number;
+  /** Samples in the stream's first block (how the source delivers them; the latency thresholds scale with it). */
+  blockSamples?: number;
 }
 
 /** The decoded intents as a hello describes them. */

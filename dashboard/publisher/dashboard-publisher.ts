@@ -114,7 +114,7 @@ export class DashboardPublisher {
   /** A block as acquired (the first one describes the stream). */
   pushBlock(block: SampleBlock): void {
     if (this.closed) return;
-    const stream = this.stream ?? this.startStream(block.info);
+    const stream = this.stream ?? this.startStream(block.info, block.length);
     const arrived = this.now();
     stream.base.pushBlock(block);
     stream.spectrum.push(block.data, block.length);
@@ -145,7 +145,11 @@ export class DashboardPublisher {
     stream.rate.push(frame.bin, frame.values, 0);
   }
 
-  /** A decoded intent: its values and latency split go to the clients, its latency to the histograms. */
+  /**
+   * A decoded intent: its values and latency split go to the clients, its latency to the
+   * histograms — unless it was held back waiting for a calibration (`latency.heldMs`): such bins
+   * are decoded in a burst once the model is ready, and are not the live path's latency.
+   */
   pushIntent(intent: Intent, binS: number): void {
     const stream = this.stream;
     if (this.closed || !stream) return;
@@ -164,6 +168,8 @@ export class DashboardPublisher {
     row[2] = decodeMs;
     stream.intent.values.push(intent.bin, intent.values);
     stream.intent.latency.push(intent.bin, row);
+    // A bin held back while a calibration was fitted says nothing of the live path's latency.
+    if ((intent.latency.heldMs ?? 0) > 0) return;
     this.histogram.add(1, featuresMs);
     this.histogram.add(2, decodeMs);
     this.histogram.add(3, acquisitionMs + featuresMs + decodeMs);
@@ -275,8 +281,8 @@ export class DashboardPublisher {
     );
   }
 
-  private startStream(info: StreamInfo): PublisherStream {
-    this.stream = createPublisherStream(info, this.maxWindowS, this.maxViewChannels);
+  private startStream(info: StreamInfo, blockSamples: number): PublisherStream {
+    this.stream = createPublisherStream(info, this.maxWindowS, this.maxViewChannels, blockSamples);
     this.helloAll();
     return this.stream;
   }

@@ -38,6 +38,8 @@ export interface PublisherStream {
   readonly spectrum: SpectrumMonitor;
   readonly health: StreamHealth;
   readonly limits: TraceViewLimits;
+  /** Samples in the first block (how the source delivers them: the latency thresholds scale with it). */
+  readonly blockSamples: number;
   /** Blocks that arrived after a gap. */
   gaps: number;
   rate?: BinnedRate;
@@ -45,7 +47,7 @@ export interface PublisherStream {
 }
 
 /** The rings for a stream that has just started (the first block's info). */
-export function createPublisherStream(info: StreamInfo, maxWindowS: number, maxViewChannels: number): PublisherStream {
+export function createPublisherStream(info: StreamInfo, maxWindowS: number, maxViewChannels: number, blockSamples = 1): PublisherStream {
   const channels = channelCount(info);
   const perSecond = Math.max(1, Math.min(BASE_COLUMNS_PER_SECOND, Math.floor(info.sampleRateHz), Math.floor(BASE_RING_BYTES / (8 * channels * maxWindowS))));
   const limits: TraceViewLimits = { channels, baseColumnsPerSecond: perSecond, maxWindowS, maxViewChannels };
@@ -55,6 +57,7 @@ export function createPublisherStream(info: StreamInfo, maxWindowS: number, maxV
     spectrum: new SpectrumMonitor({ channels, sampleRateHz: info.sampleRateHz }),
     health: new StreamHealth(info.sampleRateHz),
     limits,
+    blockSamples: Math.max(1, blockSamples),
     gaps: 0,
   };
 }
@@ -82,7 +85,7 @@ export function helloBase(client: DashboardClient, stream: PublisherStream | und
     role: client.role,
     commands: client.role === 'operator' ? [...OPERATOR_COMMANDS] : [],
     stream: stream
-      ? { device: stream.info.device.name, channels: stream.info.channelNames, kinds: stream.info.channelKinds, units: stream.info.units, sampleRateHz: stream.info.sampleRateHz }
+      ? { device: stream.info.device.name, channels: stream.info.channelNames, kinds: stream.info.channelKinds, units: stream.info.units, sampleRateHz: stream.info.sampleRateHz, blockSamples: stream.blockSamples }
       : null,
     intent: stream?.intent ? { kind: stream.intent.kind, dims: stream.intent.dims, binS: stream.intent.binS } : null,
     histogram: { stages: LATENCY_STAGES, edgesMs: LATENCY_EDGES_MS },

@@ -20,7 +20,7 @@
  * hands out a read-only {@link CalibrateThenDecodeView} of it (`onView`).
  */
 import { Subject, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
-import { InvalidOptionError, type FeatureFrame, type Intent, type Marker } from '../../core/index.js';
+import { InvalidOptionError, hostNowMs, type FeatureFrame, type Intent, type Marker } from '../../core/index.js';
 import { operate, operatorObserver } from '../../core/operate.js';
 import { calibrateInWorker } from '../calibration/calibrate-in-worker.js';
 import { BuiltinDecoder } from '../decoders/builtin-decoder.js';
@@ -162,13 +162,16 @@ class CalibrateThenDecodeMachine implements CalibrateThenDecodeView {
   private rows: Float64Array[] = [];
   private targets: number[][] = [];
   private names: readonly string[] = [];
-  private readonly pending: { frame: FeatureFrame; truth: readonly number[] | undefined; acquisitionMs: number }[] = [];
+  /** Bins waiting for a model being fitted, each with the host time it began to wait (ms). */
+  private readonly pending: { frame: FeatureFrame; truth: readonly number[] | undefined; acquisitionMs: number; since: number }[] = [];
   private droppedWhileCalibrating = 0;
   private input: Subject<FeatureFrame> | undefined;
   private subscription: Subscription | undefined;
   private readonly truthByBin = new Map<number, readonly number[]>();
   /** Acquisition delay per bin waiting to be decoded (ms). */
   private readonly acquisition = new Map<number, number>();
+  /** Time a bin waiting to be decoded was held for a calibration (ms; bins that were not held are absent). */
+  private readonly held = new Map<number, number>();
   /** The decoded velocity paired with the truth, scored into the running R² (across recalibrations). */
   private readonly scoring = new Subject<R2Sample>();
   private readonly scoringSubscription: Subscription;
@@ -284,9 +287,9 @@ class CalibrateThenDecodeMachine implements CalibrateThenDecodeView {
    * recalibration under way (and decoded by the current model meanwhile), or is decoded. Bins that
    * waited for a model come back through here, so a replay takes the same path as the live session.
    */
-  private decodeStage(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number): void {
+  private decodeStage(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number, heldMs = 0): void {
     if (this.phase === 'calibrating') {
-      this.pending.push({ frame, truth, acquisitionMs });
+      this.pending.push({ frame, truth, acquisitionMs, since: hostNowMs() - heldMs });
       if (!this.options.offline && this.pending.length > MAX_PENDING) {
         this.pending.shift();
         this.droppedWhileCalibrating++;
@@ -302,17 +305,17 @@ class CalibrateThenDecodeMachine implements CalibrateThenDecodeView {
           this.rows.push(Float64Array.from(frame.values));
           this.targets.push([...truth]);
         }
-        this.decodeFrame(frame, truth, acquisitionMs);
+        this.decodeFrame(frame, truth, acquisitionMs, heldMs);
         return;
       }
       this.recalibrations.shift();
       this.startCalibration();
       if ((this.phase as CalibrateThenDecodePhase) === 'calibrating') {
-        this.pending.push({ frame, truth, acquisitionMs });
+        this.pending.push({ frame, truth, acquisitionMs, since: hostNowMs() - heldMs });
         return;
       }
     }
-    this.decodeFrame(frame, truth, acquisitionMs);
+    this.decodeFrame(frame, truth, acquisitionMs, heldMs);
   }
 
   state(): CalibrateThenDecodeState {
@@ -407,7 +410,9 @@ class CalibrateThenDecodeMachine implements CalibrateThenDecodeView {
         this.start(new BuiltinDecoder(model), n);
         if (recalibrating) this.note = `recalibrated ×${this.recalibrated}`;
         // Through decodeStage: a recalibration asked meanwhile starts collecting at its own sample.
-        for (const { frame, truth, acquisitionMs } of this.pending.splice(0)) this.decodeStage(frame, truth, acquisitionMs);
+        // Each goes on with the time it waited (not decode latency: the intent carries it as heldMs).
+        const now = hostNowMs();
+        for (const { frame, truth, acquisitionMs, since } of this.pending.splice(0)) this.decodeStage(frame, truth, acquisitionMs, Math.max(0, now - since));
       },
       (error: unknown) => {
         if (!this.stopped) this.fail(error);
@@ -454,8 +459,9 @@ class CalibrateThenDecodeMachine implements CalibrateThenDecodeView {
     const timing = (frame: FeatureFrame): number => {
       return takeUpTo(this.acquisition, frame.bin) ?? 0;
     };
+    const held = (frame: FeatureFrame): number => takeUpTo(this.held, frame.bin) ?? 0;
     const maxQueue = this.options.offline ? Number.MAX_SAFE_INTEGER : undefined;
-    this.subscription = this.input.pipe(decode(decoder, { timing, onStats: (s) => (this.stats = s), ...(maxQueue ? { maxQueue } : {}) })).subscribe({
+    this.subscription = this.input.pipe(decode(decoder, { timing, held, onStats: (s) => (this.stats = s), ...(maxQueue ? { maxQueue } : {}) })).subscribe({
       complete: () => done(),
       next: (intent) => {
         const truth = takeUpTo(this.truthByBin, intent.bin);
@@ -479,9 +485,10 @@ class CalibrateThenDecodeMachine implements CalibrateThenDecodeView {
     });
   }
 
-  private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number): void {
+  private decodeFrame(frame: FeatureFrame, truth: readonly number[] | undefined, acquisitionMs: number, heldMs = 0): void {
     if (truth) this.truthByBin.set(frame.bin, truth);
     this.acquisition.set(frame.bin, acquisitionMs);
+    if (heldMs > 0) this.held.set(frame.bin, heldMs);
     this.input?.next(frame);
   }
 

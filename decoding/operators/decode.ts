@@ -10,7 +10,9 @@
  * Latency (Intent.latency), from the arrival of the bin's last byte (`frame.hostTime`):
  *   acquisitionMs — until the block entered processing (given by `timing`, 0 when unknown),
  *   featuresMs    — the rest of the way to the frame reaching this operator,
- *   decodeMs      — waiting in the queue plus decoding, until the Intent is emitted.
+ *   decodeMs      — waiting in the queue plus decoding, until the Intent is emitted;
+ *   heldMs        — (given by `held`, when the frame was held back upstream waiting for a model,
+ *                   e.g. during a calibration) that wait, taken out of featuresMs.
  * State (decoder state — reset at subscription —, queue, counters) is per subscription; the
  * decoder instance must not be shared by two live subscriptions (its recurrent state would mix).
  * Offline sources (replay) that must lose nothing give a large `maxQueue` and hold back while
@@ -26,6 +28,8 @@ export interface DecodeOptions {
   maxQueue?: number;
   /** Acquisition delay of the bin (ms), when the session measured it. */
   timing?: (frame: FeatureFrame) => number;
+  /** How long the bin was held back upstream waiting for a model (ms, 0 when it was not): reported as `heldMs`, not as latency. */
+  held?: (frame: FeatureFrame) => number;
   /** Receives the running figures after every frame. */
   onStats?: (stats: DecodeStats) => void;
 }
@@ -57,6 +61,7 @@ export function decode(decoder: Decoder, options: DecodeOptions = {}): OperatorF
     const emit = (frame: FeatureFrame, receivedAt: number, started: number, values: Float32Array): void => {
       const now = hostNowMs();
       const acquisitionMs = Math.max(0, options.timing?.(frame) ?? 0);
+      const heldMs = Math.max(0, options.held?.(frame) ?? 0);
       stats.decoded++;
       stats.decodeMs = now - started;
       subscriber.next(
@@ -67,8 +72,9 @@ export function decode(decoder: Decoder, options: DecodeOptions = {}): OperatorF
           ...(decoder.kind === 'discrete' ? { labels: decoder.outputNames } : {}),
           latency: {
             acquisitionMs,
-            featuresMs: Math.max(0, receivedAt - frame.hostTime - acquisitionMs),
+            featuresMs: Math.max(0, receivedAt - frame.hostTime - acquisitionMs - heldMs),
             decodeMs: now - receivedAt,
+            ...(heldMs > 0 ? { heldMs } : {}),
           },
         }),
       );

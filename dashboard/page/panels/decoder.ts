@@ -104,7 +104,7 @@ export class DecoderPanel implements Panel<DecodedIntentFrame> {
     let total = 0;
     for (let k = 0; k < LATENCY_ROWS; k++) total += intents.at(0, dims + k, latest);
     const decoder = this.page.status?.decoder;
-    $('decoder-info').textContent = `${decoder?.name ?? ''} on ${decoder?.provider ?? '?'}; last bin ${total.toFixed(2)} ms`;
+    $('decoder-info').textContent = `${decoder?.name ?? ''} on ${decoder?.provider ?? '?'}; last bin ${total.toFixed(2)} ms end to end`;
     this.page.probe.redraws.intent++;
   }
 

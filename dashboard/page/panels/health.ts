@@ -10,6 +10,8 @@ import { FrameType } from '../../protocol/dashboard-frames.js';
 import type { DecoderValidationJson } from '../../../decoding/decoder-validation.js';
 import type { DashboardDecoderStatus } from '../../protocol/dashboard-messages.js';
 import { $, escapeHtml, fmt, fmtNullable, setBanner, type PageContext, type Panel } from '../page-context.js';
+import { latencyBudget, latencyKind, latencyStageWords } from '../../protocol/latency-budget.js';
+import { expectedRateHz, sessionBanner } from '../session-banner.js';
 
 type Kind = 'ok' | 'warn' | 'bad' | '';
 
@@ -80,10 +82,16 @@ export class HealthPanel implements Panel<DecodedHealthFrame | DecodedHistogramF
     this.dirty = false;
     const { hello, status, paused } = this.page;
     const h = this.values;
-    const rate = hello?.stream?.sampleRateHz ?? 0;
+    // [issue 17 states] a replay's rate is its speed × the stream's; a lost device has none.
+    const lost = status?.state === 'device-lost';
+    const rate = expectedRateHz(status, hello?.stream?.sampleRateHz ?? 0);
     const achieved = h['sampleRateHz'];
     const pct = rate > 0 && achieved !== undefined ? (100 * achieved) / rate : NaN;
-    const rateKind = pct !== pct ? '' : pct >= 98 ? 'ok' : pct >= 90 ? 'warn' : 'bad';
+    const rateKind = lost ? 'bad' : pct !== pct ? '' : pct >= 98 ? 'ok' : pct >= 90 ? 'warn' : 'bad';
+    // Latency against thresholds that fit the stream: a decoder's bin, or the source's blocks.
+    const endToEnd = this.hasTotal();
+    const budget = latencyBudget({ sampleRateHz: hello?.stream?.sampleRateHz ?? 0, blockSamples: hello?.stream?.blockSamples ?? 1, ...(endToEnd && hello?.intent ? { binS: hello.intent.binS } : {}) });
+    const latKind = latencyKind(h['latencyP99Ms'], budget);
     const lag = h['lagMs'];
     const lagKind = lag === undefined ? '' : lag < 100 ? 'ok' : lag < 1000 ? 'warn' : 'bad';
     const rec = status?.recording;
@@ -94,11 +102,11 @@ export class HealthPanel implements Panel<DecodedHealthFrame | DecodedHistogramF
     this.recording = rec !== null && rec !== undefined && rec.state !== 'closed' && rec.state !== 'failed';
     $('record').textContent = this.recording ? 'Stop recording' : 'Start recording';
     $('health').innerHTML = [
-      tile('Sample rate', `${fmt(achieved, 0, ' Hz')} (${fmt(pct, 1, '%')})`, rateKind),
+      lost ? tile('Sample rate', 'device lost', 'bad') : tile('Sample rate', `${fmt(achieved, 0, ' Hz')} (${fmt(pct, 1, '%')})`, rateKind),
       tile('Lag', `${fmt(lag, 1, ' ms')} (max ${fmt(h['maxLagMs'], 0)})`, lagKind),
       tile('Gaps / lost packets', `${fmt(h['gapSamples'], 0)} samples / ${fmt(h['lostPackets'], 0)}`, (h['gapSamples'] ?? 0) > 0 ? 'warn' : 'ok'),
       tile('Corrupt packets', fmt(h['corruptPackets'], 0), (h['corruptPackets'] ?? 0) > 0 ? 'warn' : h['corruptPackets'] === h['corruptPackets'] ? 'ok' : ''),
-      tile('Latency p50 / p99', `${fmt(h['latencyP50Ms'], 2)} / ${fmt(h['latencyP99Ms'], 2)} ms`, (h['latencyP99Ms'] ?? 0) > 2 ? 'warn' : 'ok'),
+      `<div class="tile ${latKind}" id="latency-tile"><span>Latency p50 / p99, ${budget.stage === 'end-to-end' ? 'end to end' : 'last byte to processing'}</span><b>${fmt(h['latencyP50Ms'], 2)} / ${fmt(h['latencyP99Ms'], 2)} ms</b><small>amber above ${fmt(budget.warnMs, budget.warnMs < 10 ? 1 : 0)} ms, red above ${fmt(budget.badMs, budget.badMs < 10 ? 1 : 0)} ms (${budget.basis})</small></div>`,
       tile('Frames skipped (this view)', fmt(dropped, 0), dropped > 0 ? 'warn' : 'ok'),
       tile('Recording', rec ? `${escapeHtml(rec.state)} ${(rec.bytes / 1e6).toFixed(1)} MB` : 'off', recKind),
       tile('Decoder', dec ? `${escapeHtml(dec.name)} on ${escapeHtml(dec.provider)}` : 'none', decKind),
@@ -107,21 +115,24 @@ export class HealthPanel implements Panel<DecodedHealthFrame | DecodedHistogramF
     if (dec) $('decoder-info').title = dec.status;
     // Status banner: the worst of what matters to a clinician.
     if (status) {
-      const ended = status.state === 'ended';
-      const bad = ended || rateKind === 'bad' || lagKind === 'bad' || recKind === 'bad' || decKind === 'bad';
-      const warn = rateKind === 'warn' || lagKind === 'warn' || recKind === 'warn';
-      const text = ended
-        ? 'Session ended'
-        : status.state === 'waiting'
-          ? 'Waiting for data'
-          : bad
-            ? rec?.state === 'failed' ? 'RECORDING FAILED' : decKind === 'bad' ? 'DECODER FAILED' : 'SIGNAL PROBLEM'
-            : warn ? 'Live, degraded' : 'Live';
-      setBanner(status.state === 'waiting' ? 'wait' : bad ? 'bad' : warn ? 'warn' : 'ok', `${text}${this.recording ? ' · REC' : ''}${paused ? ' · PAUSED' : ''}`);
-      $('session').textContent = `${status.label}${status.detail ? ` — ${status.detail}` : ''} · ${status.clients} client(s)`;
+      // [issue 17 states] the typed state first (Replay, device lost, …), then the worst problem.
+      const bad = rateKind === 'bad' || lagKind === 'bad' || recKind === 'bad' || decKind === 'bad';
+      const failure = !bad ? undefined : rec?.state === 'failed' ? 'RECORDING FAILED' : decKind === 'bad' ? 'DECODER FAILED' : 'SIGNAL PROBLEM';
+      const banner = sessionBanner(status, { ...(failure ? { failure } : {}), degraded: rateKind === 'warn' || lagKind === 'warn' || recKind === 'warn' }, { recording: this.recording, paused });
+      setBanner(banner.kind, banner.text);
+      const away = status.state === 'device-lost' && status.link ? ` — away ${status.link.lostForS.toFixed(0)} s: ${status.link.reason}` : '';
+      $('session').textContent = `${status.label}${away} · ${status.clients} client(s)`;
     }
     this.drawHistogram();
     this.page.probe.redraws.health++;
+  }
+
+  /** The histogram holds end-to-end latencies (decoded intents, not held for a calibration). */
+  private hasTotal(): boolean {
+    const row = this.page.hello?.histogram.stages.indexOf('totalMs') ?? -1;
+    if (!this.hasHistogram || row < 0) return false;
+    for (let j = 0; j < this.bins; j++) if (this.counts[row * this.bins + j]! > 0) return true;
+    return false;
   }
 
   private drawHistogram(): void {
@@ -160,6 +171,6 @@ export class HealthPanel implements Panel<DecodedHealthFrame | DecodedHistogramF
     ctx.font = '10px system-ui';
     const edges = hello.histogram.edgesMs;
     for (let j = 0; j <= bins; j += 4) ctx.fillText(`${edges[j]! < 1 ? edges[j]!.toPrecision(1) : edges[j]!.toFixed(0)}`, j * barW, canvas.height - 3);
-    $('latency-info').textContent = `${stages[row]} (ms, log bins), ${sum} values`;
+    $('latency-info').textContent = `${latencyStageWords(stages[row]!)} (ms, log bins), ${sum} values`;
   }
 }

@@ -35,7 +35,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const status = (): DashboardSessionStatus => ({ label: 'test session', state: 'running', recording: null, decoder: null });
+const status = (): DashboardSessionStatus => ({ label: 'test session', state: 'live', recording: null, decoder: null });
 
 async function setup(options: Partial<ConstructorParameters<typeof DashboardPublisher>[1]> = {}): Promise<DashboardPublisher> {
   server = await startDashboardServer({ port: 0, viewerToken: VIEWER, operatorToken: OPERATOR, maxBufferedBytes: 64 * 1024 });
@@ -205,7 +205,31 @@ describe('DashboardPublisher', () => {
       expect(h['corruptPackets']).toBeNaN(); // not reported by this source: unknown, not 0
     }
     expect(client.frames.some((f) => f.type === 6)).toBe(true);
-    expect(client.texts.filter((t) => t['type'] === 'status').at(-1)).toMatchObject({ label: 'test session', state: 'running', clients: 1 });
+    expect(client.texts.filter((t) => t['type'] === 'status').at(-1)).toMatchObject({ label: 'test session', state: 'live', clients: 1 });
+  });
+
+  it('leaves bins held back for a calibration out of the latency figures, and says how the source delivers its blocks', async () => {
+    const p = await setup({ framesPerSecond: 2 });
+    const client = await connect();
+    const s = stream(info(2, 1000), 1000);
+    p.pushBlock(s.block(0, 25));
+    p.pushIntent(createIntent({ bin: 1, kind: 'continuous', values: Float32Array.of(0, 0), latency: { acquisitionMs: 0.1, featuresMs: 400, decodeMs: 0.3, heldMs: 900 } }), 0.02);
+    p.pushIntent(createIntent({ bin: 2, kind: 'continuous', values: Float32Array.of(0.5, -1), latency: { acquisitionMs: 0.1, featuresMs: 0.2, decodeMs: 0.3 } }), 0.02);
+    p.tick();
+    await settle();
+    const health = client.frames.find((f) => f.type === 5);
+    if (health?.type !== 5) throw new Error('no health frame');
+    const h = Object.fromEntries(HEALTH_METRICS.map((m, r) => [m, health.values[r]]));
+    expect(h['latencyP99Ms']).toBeCloseTo(0.6, 5); // the live bin only
+    const histogram = client.frames.find((f) => f.type === 6);
+    if (histogram?.type !== 6) throw new Error('no histogram frame');
+    const total = Array.from(histogram.counts.subarray(3 * histogram.columns, 4 * histogram.columns)).reduce((a, b) => a + b, 0);
+    expect(total).toBe(1);
+    // The intents' own latency split still reaches the page (both bins).
+    const intents = client.frames.filter((f) => f.type === 3);
+    expect(intents.reduce((a, f) => a + f.columns, 0)).toBe(2);
+    const hello = client.texts.filter((t) => t['type'] === 'hello').at(-1) as { stream: { blockSamples: number } };
+    expect(hello.stream.blockSamples).toBe(25);
   });
 
   it('takes the rate channels from the caller, not from the feature names', async () => {

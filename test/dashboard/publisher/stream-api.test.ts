@@ -33,7 +33,7 @@ afterEach(async () => {
 
 const status = (): DashboardSessionStatus => ({
   label: 'sim',
-  state: 'running',
+  state: 'live',
   recording: { state: 'recording', dir: '/tmp/x', bytes: 12345, samples: 100, droppedSamples: 0 },
   decoder: { name: 'kalman', provider: 'js', status: 'decoder kalman (js): R² 0.50', backlog: 2 },
   packets: { lost: 3, corrupt: 1 },

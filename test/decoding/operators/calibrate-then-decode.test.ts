@@ -97,3 +97,45 @@ describe('calibrateThenDecode', () => {
     });
   });
 });
+
+describe('calibrateThenDecode latency of bins held for a calibration', () => {
+  it('reports the wait of the bins that arrived while the model was fitted as heldMs, outside featuresMs', async () => {
+    const { Subject, firstValueFrom, toArray } = await import('rxjs');
+    const { hostNowMs } = await import('../../../core/index.js');
+    const input$ = new Subject<CalibrateThenDecodeInput>();
+    const done = firstValueFrom(input$.pipe(calibrateThenDecode({ sampleRateHz: 1000, binSamples: 20, calibrateS: 1.2, settleS: 0 }), toArray()));
+    // A task whose velocity is the features (with some wobble): bins 0–59 calibrate, 60–69 arrive while the fit runs.
+    const push = (bin: number): void => {
+      const vx = Math.sin(bin * 0.3);
+      const vy = Math.cos(bin * 0.17);
+      input$.next(markers([createMarker(bin * 20, KINEMATICS_MARKER, [0, 0, vx, vy])]));
+      const values = Float32Array.from([vx + 0.01 * Math.sin(bin * 7.1), vy + 0.01 * Math.cos(bin * 5.3)]);
+      input$.next({ type: 'frame', frame: createFeatureFrame({ bin, t0: bin * 20, hostTime: hostNowMs(), values, names }), acquisitionMs: 0 });
+    };
+    for (let bin = 0; bin < 70; bin++) push(bin);
+    // The fit runs in a worker: wait until it is done (the held bins come out then), then stream on.
+    const events: CalibrateThenDecodeEvent[] = [];
+    const live = input$.subscribe(); // keeps the subject hot while we wait
+    await new Promise((r) => setTimeout(r, 50));
+    input$.complete(); // completion waits for the calibration and the bins it held
+    live.unsubscribe();
+    events.push(...(await done));
+    const intents = events.flatMap((e) => (e.type === 'intent' ? [e.intent] : []));
+    expect(events.some((e) => e.type === 'ready')).toBe(true);
+    // Bin 60 starts the fit; 60–69 waited for it.
+    expect(intents.map((i) => i.bin)).toEqual(Array.from({ length: 10 }, (_, k) => 60 + k));
+    for (const intent of intents) {
+      expect(intent.latency.heldMs).toBeGreaterThan(0);
+      // Before: featuresMs held the wait for the model (the bin was given to the decoder only then).
+      expect(intent.latency.featuresMs).toBeLessThan(intent.latency.heldMs!);
+    }
+  }, 30_000);
+
+  it('bins decoded as they come carry no heldMs', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a----b|', { a: input(0), b: input(1) });
+      const held = source.pipe(calibrateThenDecode({ sampleRateHz: 1000, binSamples: 20, calibrateS: 1, settleS: 0, decoder: given() }), map((e) => (e.type === 'intent' ? String(e.intent.latency.heldMs) : e.type)));
+      expectObservable(held).toBe('(ra)-b|', { r: 'ready', a: 'undefined', b: 'undefined' });
+    });
+  });
+});
