@@ -32,8 +32,12 @@ export const MessageType = {
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
-/** Version of the JSON messages (the `protocol` of a hello). */
-export const MESSAGE_PROTOCOL = 1;
+/**
+ * Version of the JSON messages (the `protocol` of a hello). 2: the status's `state` is typed
+ * (`live`, `replay` with its position, `device-lost` with its attempt …) where 1 said `running`
+ * with a free-text `detail`.
+ */
+export const MESSAGE_PROTOCOL = 2;
 /** The `api` a stream API subscriber's hello names. */
 export const STREAM_API_NAME = 'neurostream.stream';
 
