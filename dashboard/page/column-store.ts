@@ -122,10 +122,12 @@ export function windowRange(store: ColumnStore, r: number): number {
   return hi > lo ? hi - lo : 0;
 }
 
+const NICE_STEPS = [1, 2, 5, 10] as const;
+
 /** The smallest of 1, 2, 5 × 10^k (≥ `min`) not below `v`. */
 export function niceCeil(v: number, min = 1): number {
   if (!(v > min)) return min;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  for (const m of NICE_STEPS) if (m * p >= v) return m * p;
   return 10 * p;
 }

@@ -97,7 +97,8 @@ export class SpectrumPanel implements Panel<DecodedSpectrumFrame> {
         {
           width: Math.max(300, $('spectrum').clientWidth),
           height: 200,
-          scales: { x: { time: false, distr: 3, log: 10 } },
+          scales: { x: { time: false, distr: 3, log: 10, range: () => [this.x[0] ?? 1, this.x[this.x.length - 1] ?? 10] } },
+          legend: { live: false },
           axes: [{ label: 'frequency (Hz, log scale)' }, { label: 'power (dB µV²/Hz)', size: 60 }],
           series: [{ label: 'Hz' }, ...names.map((name, i) => ({ label: name, stroke: COLORS[i % COLORS.length]!, width: 1, points: { show: false } }))],
         },

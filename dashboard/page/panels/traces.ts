@@ -37,6 +37,7 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private scales = new Float64Array(0);
   private labels: string[] = [];
   private names: string[] = [];
+  private units: string[] = [];
   private auto = true;
 
   constructor(private readonly page: PageContext) {}
@@ -84,10 +85,10 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     if (this.auto) {
       let changed = false;
       for (let r = 0; r < store.rows; r++) {
-        const s = niceCeil(windowRange(store, r));
+        const s = niceCeil(windowRange(store, r), 1e-6);
         if (s !== this.scales[r]) {
           this.scales[r] = s;
-          this.labels[r] = `${this.names[r]} ${s >= 1000 ? `${s / 1000} mV` : `${s} µV`}`;
+          this.labels[r] = `${this.names[r]} ${formatRange(s, this.units[r]!)}`;
           changed = true;
         }
       }
@@ -111,6 +112,7 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     const rows = names.length;
     const offsets = names.map((_, r) => -r * gap);
     this.names = names;
+    this.units = view.channels.map((c) => stream.units[c] ?? '');
     this.labels = names.slice();
     this.scales = new Float64Array(rows);
     const labels = this.labels;
@@ -163,8 +165,13 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     ctx.stroke();
     ctx.font = `${12 * dpr}px system-ui`;
     ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    const text = this.auto ? 'one lane = the value beside each name' : `${this.spacing()} µV`;
+    const w = ctx.measureText(text).width;
+    ctx.fillStyle = 'rgba(255,255,255,0.9)';
+    ctx.fillRect(x - 8 * dpr - w, (top + bottom) / 2 - 9 * dpr, w + 4 * dpr, 18 * dpr);
     ctx.fillStyle = '#222';
-    ctx.fillText(this.auto ? 'lane = µV beside name' : `${this.spacing()} µV`, x - 6 * dpr, (top + bottom) / 2);
+    ctx.fillText(text, x - 6 * dpr, (top + bottom) / 2);
     ctx.restore();
   }
 
@@ -175,6 +182,8 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     const dpr = devicePixelRatio;
     ctx.save();
     ctx.font = `600 ${13 * dpr}px system-ui`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     ctx.lineWidth = 1.5 * dpr;
     let row = 0;
     for (let k = 0; k < this.markers.length; k++) {
@@ -210,4 +219,11 @@ function markerText(m: MarkerMessage): string {
   const value = typeof m.value === 'string' ? m.value : typeof m.value === 'number' ? String(m.value) : '';
   const text = value && value !== m.markerType ? (m.source === 'operator' || m.markerType === 'annotation' || m.markerType === 'cue' ? value : `${m.markerType}: ${value}`) : m.markerType;
   return m.source === 'operator' ? `operator: ${text}` : text;
+}
+
+/** A lane's range in the channel's unit: "500 µV", "1 mV", "0.05 g". */
+function formatRange(v: number, unit: string): string {
+  const micro = unit === 'uV' || unit === 'µV';
+  if (micro && v >= 1000) return `${v / 1000} mV`;
+  return `${v < 1 ? Number(v.toPrecision(1)) : v} ${micro ? 'µV' : unit}`;
 }
