@@ -183,7 +183,8 @@ export class PageClients {
     this.sendRates(state, stream);
     this.sendIntents(state, stream);
     const display = state.display;
-    if (display && state.spectrumVersion !== display.spectrum.updates && round.spectrumDue) {
+    // (A display just made has no spectra yet: nothing is sent until it has.)
+    if (display && display.spectrum.updates > 0 && state.spectrumVersion !== display.spectrum.updates && round.spectrumDue) {
       if (client.send(spectrumFrame(state, stream, display))) state.spectrumVersion = display.spectrum.updates;
     }
     const bandPower = stream.bandPower;

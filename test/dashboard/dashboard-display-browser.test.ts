@@ -203,6 +203,9 @@ describe('dashboard display in headless Chromium', () => {
     const { page, problems } = await openPage(s.url);
     try {
       await until(page, (p) => p.display === 'spike band 300–6000 Hz (display filter)' && (p.redraws['rate'] ?? 0) > 0 && (p.redraws['spectrum'] ?? 0) > 0, 'spike-band traces, rates and spectra');
+      // The spectrum shown is of the spike band: far more power at 1 kHz than at 50 Hz (below the band).
+      await until(page, (p) => (p.frames['spectrum'] ?? 0) >= 2, 'a second spectrum');
+      expect(await spectrumDb(page, 0, 1000)).toBeGreaterThan((await spectrumDb(page, 0, 50)) + 20);
       const p = await probe(page);
       expect(p.panels).toMatchObject({ rate: true, bandPower: false, decoder: false });
       expect(await page.isVisible('#bandpower-panel')).toBe(false);

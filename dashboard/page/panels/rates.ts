@@ -87,6 +87,9 @@ export class RatesPanel implements Panel<DecodedRateFrame> {
   /** The heatmap scaled into its axes: channels on the left, seconds before now below, the colour bar on the right. */
   private drawAxes(spanS: number, rows: number): void {
     const canvas = $('rate') as HTMLCanvasElement;
+    // One canvas pixel per CSS pixel, so the axes' text is not scaled.
+    const cssWidth = canvas.clientWidth;
+    if (cssWidth > 0 && canvas.width !== cssWidth) canvas.width = cssWidth;
     const ctx = canvas.getContext('2d')!;
     const W = canvas.width;
     const H = canvas.height;
