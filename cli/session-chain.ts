@@ -64,6 +64,8 @@ export class SessionChain {
     /** Every FeatureFrame the chain emits (to the recorder, the decoder …). */
     private readonly onFeatures: (frame: FeatureFrame) => void = () => {},
     private readonly decoding?: SessionDecoding,
+    // issue 17 (display wiring, to be re-done in session/): the EEG chain's filtered blocks and what the filter is, for the dashboard.
+    private readonly onFiltered?: (block: SampleBlock, description: string) => void,
   ) {}
 
   /** Feeds a raw block (the first one decides the chain). */
@@ -146,7 +148,10 @@ export class SessionChain {
         }
       }
       this.subscription = this.input.pipe(eegChain({ notchHz: this.mainsHz })).subscribe({
-        next: () => this.filteredBlocks++,
+        next: (filtered: SampleBlock) => {
+          this.filteredBlocks++;
+          this.onFiltered?.(filtered, `filtered 1–40 Hz, notch ${this.mainsHz} Hz`); // issue 17 display wiring
+        },
         error: this.onError,
       });
     }

@@ -408,7 +408,9 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     // The intracortical chain's frames are [tc:<ch>…, sbp:<ch>…] (spikeBandFeatures): the first half are spike counts.
     dashboard?.publisher.pushFeatures(frame, BIN_MS / 1000, frame.values.length / 2);
   };
-  const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding) : undefined;
+  const chain = flags.dsp
+    ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding, (block, description) => dashboard?.publisher.pushFiltered(block, description)) // issue 17: filtered traces
+    : undefined;
   // Backpressure of an offline source, in one place: it waits while any lossless consumer is behind.
   input?.bindHoldBack?.(() => (chain?.backlog() ?? 0) > MAX_DECODER_BACKLOG || recording.busy());
   /** The status line: stream health, then what the processing chain reports. */

@@ -62,10 +62,10 @@ export class ColumnStore {
  * uPlot data for min/max traces, stacked: x holds each column's time twice; series `r` holds, per
  * column, min then max (or max then min on odd columns, so the line zig-zags through every bar),
  * offset to `-(r · spacing)` around the channel's window mean; an empty column is `null` (uPlot's
- * gap). Writes into the given arrays (reused between redraws; lengths set to 2 · width) and
+ * gap). With `scales`, row `r` is first scaled so that `scales[r]` µV span one lane (`spacing`). Writes into the given arrays (reused between redraws; lengths set to 2 · width) and
  * returns the number of points.
  */
-export function stackTraces(store: ColumnStore, spacing: number, x: number[], ys: (number | null)[][]): number {
+export function stackTraces(store: ColumnStore, spacing: number, x: number[], ys: (number | null)[][], scales?: Float64Array): number {
   const W = store.width;
   const first = store.end - W;
   const n = 2 * W;
@@ -86,7 +86,10 @@ export function stackTraces(store: ColumnStore, spacing: number, x: number[], ys
         count++;
       }
     }
-    const offset = -r * spacing - (count > 0 ? sum / count : 0);
+    // Per-channel scale: `scales[r]` µV fill one lane of `spacing`.
+    const gain = scales ? spacing / scales[r]! : 1;
+    const mean = count > 0 ? sum / count : 0;
+    const offset = -r * spacing - mean * gain;
     const y = ys[r]!;
     y.length = n;
     for (let j = 0; j < W; j++) {
@@ -98,9 +101,33 @@ export function stackTraces(store: ColumnStore, spacing: number, x: number[], ys
         continue;
       }
       const even = j % 2 === 0;
-      y[2 * j] = (even ? lo : hi) + offset;
-      y[2 * j + 1] = (even ? hi : lo) + offset;
+      y[2 * j] = (even ? lo : hi) * gain + offset;
+      y[2 * j + 1] = (even ? hi : lo) * gain + offset;
     }
   }
   return n;
+}
+
+/** Peak-to-peak range (max − min) of row `r` over the store's window (0 when empty). */
+export function windowRange(store: ColumnStore, r: number): number {
+  const first = store.end - store.width;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let j = 0; j < store.width; j++) {
+    const a = store.at(0, r, first + j);
+    const b = store.at(1, r, first + j);
+    if (a < lo) lo = a;
+    if (b > hi) hi = b;
+  }
+  return hi > lo ? hi - lo : 0;
+}
+
+const NICE_STEPS = [1, 2, 5, 10] as const;
+
+/** The smallest of 1, 2, 5 × 10^k (≥ `min`) not below `v`. */
+export function niceCeil(v: number, min = 1): number {
+  if (!(v > min)) return min;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of NICE_STEPS) if (m * p >= v) return m * p;
+  return 10 * p;
 }

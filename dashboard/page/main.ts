@@ -1,16 +1,19 @@
 /**
  * The dashboard page's wiring: one WebSocket to the session (token from the page URL), JSON
  * messages and binary frames dispatched to the panels (panels/: traces, rates, decoder,
- * spectrum, health), the controls, and one redraw per animation frame of each panel that changed.
+ * spectrum, band power, health; a panel that does not apply to the stream is hidden), the
+ * controls (channels, what is shown — the session's filter, raw or a display filter —, scale,
+ * window), and one redraw per animation frame of each panel that changed.
  * The panels keep their own state; this module holds only the connection and the page context.
  *
  * `window.__neurostream` exposes counters (frames by type, redraws, acks, errors, close reason)
  * for the end-to-end tests in headless Chromium.
  */
 import { FRAME_TYPE_NAMES, FrameType, decodeDashboardFrame, type DecodedDashboardFrame } from '../protocol/dashboard-frames.js';
-import { MessageType, type MarkerMessage, type PageHello, type StatusMessageJson, type ViewMessage } from '../protocol/dashboard-messages.js';
+import { MessageType, type DisplayChoice, type MarkerMessage, type PageHello, type StatusMessageJson, type ViewMessage } from '../protocol/dashboard-messages.js';
 import { $, createProbe, setBanner, toast, type PageContext } from './page-context.js';
 import { describeSessionState } from '../protocol/session-state.js';
+import { BandPowerPanel } from './panels/band-power.js';
 import { DecoderPanel } from './panels/decoder.js';
 import { HealthPanel } from './panels/health.js';
 import { RatesPanel } from './panels/rates.js';
@@ -32,6 +35,7 @@ const rates = new RatesPanel(page);
 const decoder = new DecoderPanel(page);
 const spectrum = new SpectrumPanel(page);
 const health = new HealthPanel(page);
+const bandPower = new BandPowerPanel(page);
 
 const connection = { socket: undefined as WebSocket | undefined, lastSequence: -1, nextId: 1 };
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -88,6 +92,7 @@ function onText(message: Record<string, unknown>): void {
       const status = message as unknown as StatusMessageJson;
       page.status = status;
       page.probe.status = status;
+      showDecoderPanel();
       decoder.setStatus(status);
       health.dirty = true;
       break;
@@ -123,6 +128,45 @@ function onHello(message: PageHello): void {
   }
   rates.setHello(message);
   decoder.setHello(message);
+  bandPower.setHello(message);
+  offerDisplays(message);
+  showDecoderPanel();
+}
+
+/** The decoder panel only when the session decodes (or has a decoder calibrating). */
+function showDecoderPanel(): void {
+  const shown = !!page.hello?.intent || !!page.status?.decoder;
+  const el = $('decoder-panel');
+  if (el.hidden === shown) el.hidden = !shown;
+  page.probe.panels['decoder'] = shown;
+}
+
+/** The display choices the stream offers: default, the session's filter, raw, band-pass presets (EEG) or spike/LFP bands (intracortical). */
+function offerDisplays(hello: PageHello): void {
+  const offer = hello.display;
+  const select = $('display') as HTMLSelectElement;
+  const current = select.value;
+  const options: [string, string][] = [['default', offer?.session ? `default: ${offer.session}` : offer?.signal === 'intracortical' ? 'default: spike band' : 'default']];
+  if (offer?.session) options.push(['session', offer.session]);
+  options.push(['raw', 'raw']);
+  for (const [lo, hi] of offer?.bandPresetsHz ?? []) {
+    const name = offer?.signal === 'intracortical' ? (lo >= 100 ? 'spike band ' : 'LFP band ') : 'band-pass ';
+    options.push([`band:${lo}-${hi}`, `${name}${lo}–${hi} Hz`]);
+  }
+  options.push(['band:none', 'no band-pass (notch only)']);
+  select.replaceChildren(...options.map(([value, text]) => new Option(text, value, false, value === current)));
+  if (!options.some(([value]) => value === current)) select.value = 'default';
+  (($('notch') as HTMLSelectElement).disabled = !select.value.startsWith('band:'));
+}
+
+/** The display the controls ask for. */
+function displayChoice(): DisplayChoice {
+  const value = ($('display') as HTMLSelectElement).value;
+  if (value === 'default' || value === 'session' || value === 'raw') return value;
+  const notch = ($('notch') as HTMLSelectElement).value;
+  const notchHz = notch === '50' ? 50 : notch === '60' ? 60 : null;
+  const m = /^band:(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(value);
+  return { bandHz: m ? [Number(m[1]), Number(m[2])] : null, notchHz };
 }
 
 function onFrame(frame: DecodedDashboardFrame): void {
@@ -147,6 +191,9 @@ function onFrame(frame: DecodedDashboardFrame): void {
     case FrameType.Health:
     case FrameType.Histogram:
       health.apply(frame);
+      break;
+    case FrameType.BandPower:
+      bandPower.apply(frame);
       break;
     case FrameType.Features:
       break; // the stream API's; a page does not subscribe to it
@@ -176,7 +223,7 @@ function requestView(): void {
   if (channels.length === 0) channels = [0];
   const windowS = Math.min(hello.traces.maxWindowS, Number(($('window') as HTMLSelectElement).value));
   const width = Math.max(16, Math.min(4096, Math.round($('traces').clientWidth - 60)));
-  send({ type: MessageType.View, channels, windowS, columns: width });
+  send({ type: MessageType.View, channels, windowS, columns: width, display: displayChoice() });
 }
 
 function shiftChannels(direction: number): void {
@@ -208,6 +255,15 @@ function onAck(message: Record<string, unknown>): void {
 }
 
 $('channels').addEventListener('change', requestView);
+$('display').addEventListener('change', () => {
+  ($('notch') as HTMLSelectElement).disabled = !($('display') as HTMLSelectElement).value.startsWith('band:');
+  requestView();
+});
+$('notch').addEventListener('change', requestView);
+$('spectrum-channels').addEventListener('change', () => {
+  spectrum.selection = ($('spectrum-channels') as HTMLInputElement).value;
+  spectrum.dirty = true;
+});
 $('window').addEventListener('change', requestView);
 $('channels-prev').addEventListener('click', () => shiftChannels(-1));
 $('channels-next').addEventListener('click', () => shiftChannels(1));
@@ -219,7 +275,7 @@ $('pause').addEventListener('click', () => {
   page.paused = !page.paused;
   $('pause').setAttribute('aria-pressed', String(page.paused));
   $('pause').textContent = page.paused ? 'Resume' : 'Pause';
-  if (!page.paused) traces.dirty = rates.dirty = decoder.dirty = spectrum.dirty = health.dirty = true;
+  if (!page.paused) traces.dirty = rates.dirty = decoder.dirty = spectrum.dirty = health.dirty = bandPower.dirty = true;
 });
 $('marker').addEventListener('click', () => {
   const text = ($('marker-text') as HTMLInputElement).value.trim();
@@ -241,6 +297,7 @@ function animationFrame(): void {
     if (rates.dirty) rates.draw();
     if (decoder.dirty) decoder.draw();
     if (spectrum.dirty) spectrum.draw();
+    if (bandPower.dirty) bandPower.draw();
   }
   if (health.dirty) health.draw();
   requestAnimationFrame(animationFrame);

@@ -15,7 +15,15 @@ export const $ = <T extends HTMLElement>(id: string): T => document.getElementBy
 /** Counters for the end-to-end tests in headless Chromium (`window.__neurostream`). */
 export interface PageProbe {
   frames: Partial<Record<FrameTypeName, number>>;
-  redraws: Record<'traces' | 'rate' | 'intent' | 'spectrum' | 'health', number>;
+  redraws: Record<'traces' | 'rate' | 'intent' | 'spectrum' | 'health' | 'bandPower', number>;
+  /** What the traces and spectra show (the view's display label). */
+  display: string | null;
+  /** The newest spectra received: `power` [channels × bins] µV²/Hz (the panel's own buffer). */
+  spectrum: { binHz: number; bins: number; channels: number; power: Float32Array } | null;
+  /** The newest band power received: `power` [channels × bands] µV². */
+  bandPower: { bands: string[]; channels: number; power: Float32Array } | null;
+  /** Panels shown (not hidden because they do not apply). */
+  panels: Record<string, boolean>;
   role: string | null;
   hello: PageHello | null;
   view: ViewMessage | null;
@@ -49,8 +57,12 @@ export type { MarkerMessage };
 
 export function createProbe(): PageProbe {
   return {
-    frames: { traces: 0, rate: 0, intent: 0, spectrum: 0, health: 0, histogram: 0 },
-    redraws: { traces: 0, rate: 0, intent: 0, spectrum: 0, health: 0 },
+    frames: { traces: 0, rate: 0, intent: 0, spectrum: 0, health: 0, histogram: 0, bandPower: 0 },
+    redraws: { traces: 0, rate: 0, intent: 0, spectrum: 0, health: 0, bandPower: 0 },
+    display: null,
+    spectrum: null,
+    bandPower: null,
+    panels: {},
     role: null,
     hello: null,
     view: null,

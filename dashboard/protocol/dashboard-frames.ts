@@ -10,7 +10,7 @@
  * |      0 |    4 | u8[4]  | magic        | ASCII "NSDB" (0x4E 0x53 0x44 0x42)                                 |
  * |      4 |    1 | u8     | version      | 1                                                                  |
  * |      5 |    1 | u8     | type         | 1 traces, 2 rate, 3 intent, 4 spectrum, 5 health, 6 histogram,     |
- * |        |      |        |              | 7 features (the stream API)                                        |
+ * |        |      |        |              | 7 features (the stream API), 8 band power                          |
  * |      6 |    2 | u16    | flags        | bit 0 RESET: the frame is a whole window, the client clears its    |
  * |        |      |        |              | ring first; other bits 0                                           |
  * |      8 |    4 | u32    | sequence     | per-client frame counter (wraps at 2^32); a jump = dropped frames  |
@@ -39,6 +39,9 @@
  *               edges (ms) are announced out of band (the hello message); step 0
  * - 7 features: values [R × N]: R features (names announced out of band) for N consecutive bins,
  *               bin firstColumn + j; step = bin width (s)
+ * - 8 band power: power [R × N] (µV²): R channels, N bands (names and edges announced out of band,
+ *               the hello's `bandPower`); `time` = stream time (s) of the end of the window,
+ *               firstColumn = the window's index, step 0
  *
  * Total frame length = 40 + payloadBytes exactly. `decodeDashboardFrame` returns Float32Array views
  * into the buffer (no copies; an unaligned Node Buffer slice is copied once into an aligned one).
@@ -60,6 +63,7 @@ export const FrameType = {
   Health: 5,
   Histogram: 6,
   Features: 7,
+  BandPower: 8,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 /** Each frame type's name, by its number (the page counts frames by these names). */
@@ -71,6 +75,7 @@ export const FRAME_TYPE_NAMES = {
   [FrameType.Health]: 'health',
   [FrameType.Histogram]: 'histogram',
   [FrameType.Features]: 'features',
+  [FrameType.BandPower]: 'bandPower',
 } as const satisfies Record<FrameType, string>;
 export type FrameTypeName = (typeof FRAME_TYPE_NAMES)[FrameType];
 const TYPE_NAMES: Readonly<Record<number, string>> = FRAME_TYPE_NAMES;
@@ -159,7 +164,7 @@ export interface DashboardFrameDraft {
  */
 export function createDashboardFrame(type: FrameType, header: DashboardFrameHeader, out?: ArrayBuffer): DashboardFrameDraft {
   if (!LITTLE_ENDIAN_HOST) throw new InvalidOptionError('DashboardFrame', 'a little-endian host', 'a big-endian host');
-  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5, 6, 7', type);
+  if (TYPE_NAMES[type] === undefined) throw new InvalidOptionError('DashboardFrame.type', 'one of 1, 2, 3, 4, 5, 6, 7, 8', type);
   const channels = uint('channels', header.channels, 0xffff, 1);
   const columns = uint('columns', header.columns, 0xffff);
   const flags = uint('flags', header.flags ?? 0, KNOWN_FLAGS);
@@ -216,6 +221,7 @@ export type DecodedSpectrumFrame = DecodedHeader & { type: typeof FrameType.Spec
 export type DecodedHealthFrame = DecodedHeader & { type: typeof FrameType.Health; values: Float32Array };
 export type DecodedHistogramFrame = DecodedHeader & { type: typeof FrameType.Histogram; counts: Float32Array };
 export type DecodedFeaturesFrame = DecodedHeader & { type: typeof FrameType.Features; values: Float32Array };
+export type DecodedBandPowerFrame = DecodedHeader & { type: typeof FrameType.BandPower; power: Float32Array };
 export type DecodedDashboardFrame =
   | DecodedTracesFrame
   | DecodedRateFrame
@@ -223,7 +229,8 @@ export type DecodedDashboardFrame =
   | DecodedSpectrumFrame
   | DecodedHealthFrame
   | DecodedHistogramFrame
-  | DecodedFeaturesFrame;
+  | DecodedFeaturesFrame
+  | DecodedBandPowerFrame;
 
 function bad(field: string, expected: string, received: unknown): never {
   throw new InvalidDataError(`DashboardFrame.${field}`, expected, received);
@@ -265,7 +272,7 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
   const version = view.getUint8(4);
   if (version !== DASHBOARD_VERSION) bad('version', String(DASHBOARD_VERSION), version);
   const type = view.getUint8(5);
-  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum), 5 (health), 6 (histogram) or 7 (features)', type);
+  if (TYPE_NAMES[type] === undefined) bad('type', '1 (traces), 2 (rate), 3 (intent), 4 (spectrum), 5 (health), 6 (histogram), 7 (features) or 8 (band power)', type);
   const flags = view.getUint16(6, true);
   if ((flags & ~KNOWN_FLAGS) !== 0) bad('flags', `only bits in ${KNOWN_FLAGS} set`, flags);
   const channels = view.getUint16(12, true);
@@ -301,6 +308,8 @@ export function decodeDashboardFrame(input: ArrayBuffer | ArrayBufferView): Deco
       return { type: FrameType.Health, ...head, values: p[0]! };
     case FrameType.Histogram:
       return { type: FrameType.Histogram, ...head, counts: p[0]! };
+    case FrameType.BandPower:
+      return { type: FrameType.BandPower, ...head, power: p[0]! };
     default:
       return { type: FrameType.Features, ...head, values: p[0]! };
   }

@@ -118,12 +118,41 @@ export interface HelloBase {
   healthMetrics: readonly string[];
 }
 
+/**
+ * What a page asks to see of the signal (a view's `display`): the default (the session's filtered
+ * signal when there is one, the spike band for an extracellular stream, else raw), the session's
+ * filtered signal, the raw signal, or a display filter of the raw signal (a band-pass and/or a
+ * mains notch; both null = raw). Applied per page; never to what is recorded or decoded.
+ */
+export type DisplayChoice = 'default' | 'session' | 'raw' | { bandHz: readonly [number, number] | null; notchHz: 50 | 60 | null };
+
+/** The displays a page is offered (its hello's `display`). */
+export interface DisplayOffer {
+  /** Which presets apply: EEG band-passes, or the spike and LFP bands. */
+  signal: 'eeg' | 'intracortical';
+  /** The session's filter as the label names it (e.g. "filtered 1–40 Hz, notch 60 Hz"); null: the session does not filter. */
+  session: string | null;
+  bandPresetsHz: [number, number][];
+  notchHz: number[];
+}
+
+/** A band of the band-power frames. */
+export interface BandDescription {
+  name: string;
+  loHz: number;
+  hiHz: number;
+}
+
 /** A dashboard page's hello. */
 export interface PageHello extends HelloBase {
   framesPerSecond: number;
   traces: { baseColumnsPerSecond: number; maxWindowS: number; maxViewChannels: number } | null;
   rate: { channels: number; binS: number } | null;
   spectrum: { channels: number; binHz: number; bins: number; units: string } | null;
+  /** The displays offered (null before the stream has started). */
+  display: DisplayOffer | null;
+  /** Band power (EEG streams): the bands of a band-power frame's columns, its channels (rows) and what it is computed from. */
+  bandPower: { bands: BandDescription[]; channels: number; windowS: number; source: string } | null;
 }
 
 /** A stream API subscriber's hello. */
@@ -139,6 +168,8 @@ export interface ViewMessage {
   windowS: number;
   columns: number;
   step: number;
+  /** What the page is shown: the choice it made and what that resolves to (`label` is for the page's "what is shown" line). */
+  display: { choice: DisplayChoice; key: string; label: string };
 }
 
 /** The session's status as sent to clients. */

@@ -22,7 +22,12 @@
  * - `status` twice a second: session, recording and decoder states (the decoder's `state` for
  *   colours, its `status` text for display);
  * - `marker` for events in the stream (not the per-bin kinematics) and operator markers;
- * - binary frames: traces, rate, intent, spectrum, health, histogram.
+ * - binary frames: traces, rate, intent, spectrum, health, histogram, band power.
+ *
+ * What a page is shown of the signal is its own choice (its view's `display`): the raw blocks
+ * (`pushBlock`), the session's filtered blocks (`pushFiltered`, the default when the session
+ * filters) or a display filter of the raw blocks (display-signals.ts); traces and spectra are of
+ * what it is shown.
  */
 import type { FeatureFrame } from '../../core/feature-frame.js';
 import type { Intent } from '../../core/intent.js';
@@ -31,6 +36,8 @@ import type { SampleBlock } from '../../core/sample-block.js';
 import type { StreamInfo } from '../../core/stream-info.js';
 import { hostNowMs } from '../../core/clock.js';
 import { checkInteger, checkNumber } from '../../core/validate.js';
+import { InvalidDataError } from '../../core/errors.js';
+import { channelCount } from '../../core/stream-info.js';
 import type { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { MessageType, type DashboardSessionStatus, type MarkerMessage, type StatusMessage } from '../protocol/dashboard-messages.js';
 import type { DashboardClient, DashboardServer } from '../server/dashboard-server.js';
@@ -116,14 +123,33 @@ export class DashboardPublisher {
     if (this.closed) return;
     const stream = this.stream ?? this.startStream(block.info, block.length);
     const arrived = this.now();
-    stream.base.pushBlock(block);
-    stream.spectrum.push(block.data, block.length);
+    if (channelCount(block.info) !== stream.limits.channels) {
+      throw new InvalidDataError('SampleBlock.info.channelNames', `${stream.limits.channels} channels`, block.info.channelNames);
+    }
+    stream.displays.pushRaw(block);
+    if (!stream.displays.sessionSignal) stream.bandPower?.push(block);
     stream.health.observe(block, arrived);
     if (block.gap) stream.gaps += 1;
     this.histogram.add(0, Math.max(0, arrived - block.hostTime));
     if (block.markers) {
       for (const marker of block.markers) if (!DATA_MARKER_TYPES.has(marker.type)) this.marker(marker, 'stream');
     }
+  }
+
+  /**
+   * The session's filtered version of the block just pushed (its processing chain's output:
+   * band-pass, notch, re-reference), and what that filtering is, e.g. "filtered 1–40 Hz, notch
+   * 60 Hz". Pages see it by default (`display: 'default'` or `'session'`), and EEG band power is
+   * computed from it. Call it after `pushBlock` with the same samples.
+   */
+  pushFiltered(block: SampleBlock, description: string): void {
+    const stream = this.stream;
+    if (this.closed || !stream) return;
+    if (stream.displays.pushSession(block, description)) {
+      stream.bandPower?.switchSource(description);
+      this.pages.helloAll(stream);
+    }
+    stream.bandPower?.push(block);
   }
 
   /**
@@ -211,6 +237,7 @@ export class DashboardPublisher {
     if (this.closed) return;
     this.tick();
     this.closed = true;
+    this.stream?.bandPower?.close();
     if (this.timer) clearInterval(this.timer);
     for (const remove of this.removers) remove();
     const status = { type: MessageType.Status, ...(final ?? this.options.status()), state: 'ended' };

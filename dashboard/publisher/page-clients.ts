@@ -8,7 +8,9 @@
 import type { StreamHealth } from '../../acquisition/health/stream-health.js';
 import type { LatencyHistogram } from '../kernels/latency-histogram.js';
 import { FLAG_RESET, FrameType, createDashboardFrame, type DashboardFrameHeader } from '../protocol/dashboard-frames.js';
-import { MessageType, type DashboardSessionStatus, type PageHello, type ViewMessage } from '../protocol/dashboard-messages.js';
+import { MessageType, type DashboardSessionStatus, type DisplayChoice, type PageHello, type ViewMessage } from '../protocol/dashboard-messages.js';
+import { BAND_POWER_WINDOW_S } from './band-power.js';
+import { parseDisplayChoice, type DisplaySignal } from './display-signals.js';
 import type { DashboardClient } from '../server/dashboard-server.js';
 import { healthFrame, histogramFrame, nextSequence } from './health-frames.js';
 import { helloBase, type PublisherStream } from './publisher-stream.js';
@@ -38,10 +40,25 @@ export interface PageState {
   rateNext: number;
   intentNext: number;
   spectrumVersion: number;
+  /** What the page asked to see of the signal. */
+  choice: DisplayChoice;
+  /** The display it is shown (undefined until the stream has started). */
+  display: DisplaySignal | undefined;
+  /** The displays' generation the page's display was resolved in. */
+  displayGeneration: number;
+  bandPowerVersion: number;
 }
 
-export function viewMessage(view: TraceView): ViewMessage {
-  return { type: MessageType.View, channels: Array.from(view.channels), windowS: view.windowS, columns: view.columns, step: view.step };
+export function viewMessage(view: TraceView, state: PageState): ViewMessage {
+  const display = state.display;
+  return {
+    type: MessageType.View,
+    channels: Array.from(view.channels),
+    windowS: view.windowS,
+    columns: view.columns,
+    step: view.step,
+    display: { choice: state.choice, key: display?.key ?? 'raw', label: display?.label ?? 'raw' },
+  };
 }
 
 export class PageClients {
@@ -75,11 +92,29 @@ export class PageClients {
       rateNext: -1,
       intentNext: -1,
       spectrumVersion: -1,
+      choice: 'default',
+      display: undefined,
+      displayGeneration: -1,
+      bandPowerVersion: -1,
     };
     this.pages.set(client, state);
     client.send(this.hello(client, stream));
-    if (state.view) client.send(viewMessage(state.view));
+    if (state.view && stream) {
+      this.redisplay(state, stream);
+      client.send(viewMessage(state.view, state));
+    }
     client.send(status);
+  }
+
+  /** Points a page at the display its choice resolves to now (releasing the one it had). */
+  private redisplay(state: PageState, stream: PublisherStream, choice: DisplayChoice = state.choice): void {
+    const next = stream.displays.acquire(choice);
+    if (state.display) stream.displays.release(state.display);
+    state.display = next;
+    state.choice = choice;
+    state.displayGeneration = stream.displays.generation;
+    state.traceNext = -1;
+    state.spectrumVersion = -1;
   }
 
   /** A page's view request, checked against the stream's limits (throws InvalidDataError naming the field). */
@@ -87,9 +122,18 @@ export class PageClients {
     const state = this.pages.get(client);
     if (!state) return;
     if (!stream) throw new Error('no stream yet: send the view again after the hello that describes it');
-    state.view = parseTraceView(request, stream.limits);
-    state.traceNext = -1;
-    client.send(viewMessage(state.view));
+    const view = parseTraceView(request, stream.limits);
+    const choice = parseDisplayChoice(request['display'], stream.info.sampleRateHz);
+    this.redisplay(state, stream, choice);
+    state.view = view;
+    client.send(viewMessage(state.view, state));
+  }
+
+  /** A page is gone: its display is released. */
+  private forget(state: PageState, stream: PublisherStream | undefined): void {
+    if (state.display && stream) stream.displays.release(state.display);
+    state.display = undefined;
+    this.pages.delete(state.client);
   }
 
   /** Re-describes the stream to every page (and lays out a view for those without one); each gets whole windows next. */
@@ -98,7 +142,8 @@ export class PageClients {
       state.client.send(this.hello(state.client, stream));
       if (stream) {
         state.view ??= defaultTraceView(stream.limits);
-        state.client.send(viewMessage(state.view));
+        if (!state.display) this.redisplay(state, stream);
+        state.client.send(viewMessage(state.view, state));
       }
       state.traceNext = state.rateNext = state.intentNext = -1;
     }
@@ -114,7 +159,7 @@ export class PageClients {
     const client = state.client;
     if (!client.open) {
       this.skippedByGone += client.stats().skipped;
-      this.pages.delete(client);
+      this.forget(state, stream);
       return;
     }
     if (!client.ready()) {
@@ -128,11 +173,24 @@ export class PageClients {
     for (const m of round.markers) client.send(m);
     if (round.status) client.send(round.status);
     if (!stream) return;
+    if (state.view && (!state.display || state.displayGeneration !== stream.displays.generation)) {
+      // The default may follow the session's filter now that it exists.
+      const before = state.display?.key;
+      this.redisplay(state, stream);
+      if (state.display!.key !== before) client.send(viewMessage(state.view, state));
+    }
     this.sendTraces(state, stream);
     this.sendRates(state, stream);
     this.sendIntents(state, stream);
-    if (state.spectrumVersion !== stream.spectrum.updates && round.spectrumDue) {
-      if (client.send(spectrumFrame(state, stream))) state.spectrumVersion = stream.spectrum.updates;
+    const display = state.display;
+    // (A display just made has no spectra yet: nothing is sent until it has.)
+    if (display && display.spectrum.updates > 0 && state.spectrumVersion !== display.spectrum.updates && round.spectrumDue) {
+      if (client.send(spectrumFrame(state, stream, display))) state.spectrumVersion = display.spectrum.updates;
+    }
+    const bandPower = stream.bandPower;
+    if (bandPower && state.bandPowerVersion !== bandPower.version) {
+      const frame = bandPower.frame(state);
+      if (frame && client.send(frame)) state.bandPowerVersion = bandPower.version;
     }
     if (round.session) {
       client.send(healthFrame(state, round.tick, stream, round.snapshot, this.histogram, round.session, client));
@@ -151,7 +209,11 @@ export class PageClients {
       framesPerSecond: this.framesPerSecond,
       traces: stream ? { baseColumnsPerSecond: stream.limits.baseColumnsPerSecond, maxWindowS: stream.limits.maxWindowS, maxViewChannels: stream.limits.maxViewChannels } : null,
       rate: stream?.rate ? { channels: stream.rate.channels, binS: stream.rate.binSeconds } : null,
-      spectrum: stream ? { channels: stream.spectrum.channels, binHz: stream.spectrum.binHz, bins: stream.spectrum.bins, units: 'uV^2/Hz' } : null,
+      spectrum: stream ? { channels: stream.displays.raw.spectrum.channels, binHz: stream.displays.raw.spectrum.binHz, bins: stream.displays.raw.spectrum.bins, units: 'uV^2/Hz' } : null,
+      display: stream ? stream.displays.offer() : null,
+      bandPower: stream?.bandPower
+        ? { bands: stream.bandPower.bands, channels: stream.bandPower.channels, windowS: BAND_POWER_WINDOW_S, source: stream.bandPower.source }
+        : null,
     };
   }
 
@@ -159,10 +221,10 @@ export class PageClients {
     return { sequence: nextSequence(state), channels, columns, time, step, firstColumn: firstColumn >>> 0, flags: reset ? FLAG_RESET : 0 };
   }
 
-  private sendTraces(state: PageState, stream: PublisherStream): void {
-    const { base } = stream;
+  private sendTraces(state: PageState, _stream: PublisherStream): void {
     const view = state.view;
-    if (!view) return;
+    const base = state.display?.base;
+    if (!view || !base) return;
     if (base.endColumn === 0 || (state.traceNext >= 0 && base.nextSample === state.traceSample)) return;
     const f = view.factor;
     const end = Math.ceil(base.endColumn / f);

@@ -8,13 +8,14 @@ import { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { BinnedRate } from '../kernels/binned-rate.js';
 import { ColumnRing } from '../kernels/column-ring.js';
 import { LATENCY_EDGES_MS, LatencyHistogram } from '../kernels/latency-histogram.js';
-import { MinMaxDecimator } from '../kernels/min-max-decimator.js';
-import { SpectrumMonitor } from '../kernels/spectrum-monitor.js';
+import type { MinMaxDecimator } from '../kernels/min-max-decimator.js';
 import { HEALTH_METRICS, LATENCY_STAGES } from '../protocol/dashboard-frames.js';
 import { MESSAGE_PROTOCOL, MessageType, type HelloBase } from '../protocol/dashboard-messages.js';
 import { OPERATOR_COMMANDS } from '../server/command-protocol.js';
 import type { DashboardClient } from '../server/dashboard-server.js';
 import type { TraceViewLimits } from './trace-view.js';
+import { BandPowerMonitor } from './band-power.js';
+import { DisplaySignals, isExtracellular } from './display-signals.js';
 
 /** Base min/max columns kept per second of stream, at most (fewer for many channels). */
 const BASE_COLUMNS_PER_SECOND = 1000;
@@ -34,8 +35,12 @@ export interface IntentRings {
 
 export interface PublisherStream {
   readonly info: StreamInfo;
+  /** The raw signal's min/max ring (the stream's clock for every page). */
   readonly base: MinMaxDecimator;
-  readonly spectrum: SpectrumMonitor;
+  /** What pages can be shown: raw, the session's filtered signal, display filters. */
+  readonly displays: DisplaySignals;
+  /** Band power of an EEG stream (none for extracellular streams). */
+  readonly bandPower: BandPowerMonitor | undefined;
   readonly health: StreamHealth;
   readonly limits: TraceViewLimits;
   /** Samples in the first block (how the source delivers them: the latency thresholds scale with it). */
@@ -51,10 +56,12 @@ export function createPublisherStream(info: StreamInfo, maxWindowS: number, maxV
   const channels = channelCount(info);
   const perSecond = Math.max(1, Math.min(BASE_COLUMNS_PER_SECOND, Math.floor(info.sampleRateHz), Math.floor(BASE_RING_BYTES / (8 * channels * maxWindowS))));
   const limits: TraceViewLimits = { channels, baseColumnsPerSecond: perSecond, maxWindowS, maxViewChannels };
+  const displays = new DisplaySignals(info, Math.round(perSecond * maxWindowS), maxWindowS);
   return {
     info,
-    base: new MinMaxDecimator({ channels, sampleRateHz: info.sampleRateHz, windowSeconds: maxWindowS, columns: Math.round(perSecond * maxWindowS) }),
-    spectrum: new SpectrumMonitor({ channels, sampleRateHz: info.sampleRateHz }),
+    base: displays.raw.base,
+    displays,
+    bandPower: isExtracellular(info) ? undefined : new BandPowerMonitor(info),
     health: new StreamHealth(info.sampleRateHz),
     limits,
     blockSamples: Math.max(1, blockSamples),

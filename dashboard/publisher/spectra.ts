@@ -5,15 +5,19 @@
  */
 import { FLAG_RESET, FrameType, createDashboardFrame } from '../protocol/dashboard-frames.js';
 import { nextSequence, type FrameSequence } from './health-frames.js';
+import type { DisplaySignal } from './display-signals.js';
 import { streamTimeS, type PublisherStream } from './publisher-stream.js';
 
 /** Seconds over which every monitored channel's spectrum is refreshed. */
 export const SPECTRUM_REFRESH_S = 2;
 
-/** Computes this tick's share of the spectra. */
+/** Computes this tick's share of the spectra of every display some page is shown. */
 export function refreshSpectra(stream: PublisherStream, framesPerSecond: number): void {
-  const perTick = Math.ceil(stream.spectrum.channels / (SPECTRUM_REFRESH_S * framesPerSecond));
-  stream.spectrum.compute(perTick);
+  for (const display of stream.displays.all()) {
+    if (display.users <= 0) continue;
+    const perTick = Math.ceil(display.spectrum.channels / (SPECTRUM_REFRESH_S * framesPerSecond));
+    display.spectrum.compute(perTick);
+  }
 }
 
 /** Whether spectra are sent in round `tick` (once a second). */
@@ -21,9 +25,9 @@ export function spectrumDue(tick: number, framesPerSecond: number): boolean {
   return tick % framesPerSecond === 0;
 }
 
-/** The spectra as one frame: `[channels × bins]` µV²/Hz, bin i at i · binHz. */
-export function spectrumFrame(counter: FrameSequence, stream: PublisherStream): Uint8Array {
-  const sp = stream.spectrum;
+/** The spectra of what a page is shown as one frame: `[channels × bins]` µV²/Hz, bin i at i · binHz. */
+export function spectrumFrame(counter: FrameSequence, stream: PublisherStream, display: DisplaySignal): Uint8Array {
+  const sp = display.spectrum;
   const draft = createDashboardFrame(FrameType.Spectrum, { sequence: nextSequence(counter), channels: sp.channels, columns: sp.bins, time: streamTimeS(stream), step: sp.binHz, firstColumn: 0, flags: FLAG_RESET });
   sp.copySpectra(draft.payloads[0]!);
   return draft.bytes;

@@ -140,7 +140,7 @@ describe('dashboard in headless Chromium', () => {
     await page.selectOption('#window', '1');
     const relaid = await until(page, (p) => p.view?.channels.join(',') === '4,5,6,7,11' && (p.view as unknown as { windowS: number }).windowS === 1, 'the new view');
     expect(relaid.view!.columns).toBeGreaterThan(500);
-    expect(await page.textContent('#traces-info')).toMatch(/^5 channels, 1 s, \d+ columns of 1(\.0)? ms, 200 µV apart$/);
+    expect(await page.textContent('#traces-info')).toMatch(/^5 channels, 1 s, \d+ columns of 1(\.0)? ms, each channel scaled to its range$/);
     await page.selectOption('#scale', '1000');
     expect(await page.textContent('#traces-info')).toMatch(/1000 µV apart$/);
     await page.click('#channels-next');

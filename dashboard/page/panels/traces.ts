@@ -1,14 +1,19 @@
 /**
- * The traces panel: min/max per pixel column of the channels in the page's view, stacked
- * `spacing` µV apart (uPlot; each column's bar drawn as a zig-zag), with the stream's and the
- * operator's markers as vertical lines. The chart and its data arrays are made when the view or
- * the scale changes and reused by every redraw.
+ * The traces panel: min/max per pixel column of the channels in the page's view, one lane per
+ * channel (uPlot; each column's bar drawn as a zig-zag), with the stream's and the operator's
+ * markers as vertical lines and labelled boxes. A lane is either a fixed number of µV (the scale
+ * control) or, on `auto`, each channel's own range rounded up to 1/2/5 × 10^k µV (shown beside its
+ * name); a scale bar marks one lane. The chart is as tall as its channels need (28–60 px a lane,
+ * within the window). Channel names are shown normalised (`Fc5.` → `FC5`). The label above says
+ * what is shown ("filtered 1–40 Hz, notch 60 Hz", "raw", a display filter). The chart and its
+ * data arrays are made when the view or the scale changes and reused by every redraw.
  */
 import uPlot from 'uplot';
 import type { DecodedTracesFrame } from '../../protocol/dashboard-frames.js';
 import { FLAG_RESET } from '../../protocol/dashboard-frames.js';
 import type { MarkerMessage, ViewMessage } from '../../protocol/dashboard-messages.js';
-import { ColumnStore, stackTraces } from '../column-store.js';
+import { displayChannelName } from '../../../core/channel-names.js';
+import { ColumnStore, niceCeil, stackTraces, windowRange } from '../column-store.js';
 import { $, COLORS, type PageContext, type Panel } from '../page-context.js';
 
 /** Markers kept for drawing. */
@@ -24,25 +29,43 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private data: uPlot.AlignedData = [[]];
   private readonly payloads: Float32Array[] = [];
   private readonly markers: MarkerMessage[] = [];
-  private readonly drawMarkers = (u: uPlot): void => this.paintMarkers(u);
+  private readonly markerTexts: string[] = [];
+  private readonly dash = [4 * devicePixelRatio, 3 * devicePixelRatio];
+  private readonly solid: number[] = [];
+  private readonly drawMarkers = (u: uPlot): void => this.paintOverlay(u);
+  /** Per-channel µV per lane (auto scale), and the labels beside the lanes. */
+  private scales = new Float64Array(0);
+  private labels: string[] = [];
+  private names: string[] = [];
+  private units: string[] = [];
+  private auto = true;
 
   constructor(private readonly page: PageContext) {}
 
-  /** µV between traces (the scale control). */
+  /** µV between traces (the scale control); 1 (one lane) when each channel is scaled on its own. */
   spacing(): number {
-    return Number(($('scale') as HTMLSelectElement).value);
+    const v = ($('scale') as HTMLSelectElement).value;
+    return v === 'auto' ? 1 : Number(v);
   }
 
   /** A new view from the server: a new store and chart. */
   setView(view: ViewMessage): void {
     this.store = new ColumnStore(view.channels.length, view.columns, 2);
     this.build();
+    const label = $('display-label');
+    label.textContent = view.display.label;
+    label.classList.toggle('raw', view.display.key === 'raw');
+    this.page.probe.display = view.display.label;
   }
 
   /** A marker to draw (the newest `MARKERS_KEPT`). */
   addMarker(marker: MarkerMessage): void {
     this.markers.push(marker);
-    if (this.markers.length > MARKERS_KEPT) this.markers.shift();
+    this.markerTexts.push(markerText(marker));
+    if (this.markers.length > MARKERS_KEPT) {
+      this.markers.shift();
+      this.markerTexts.shift();
+    }
     this.dirty = true;
   }
 
@@ -59,7 +82,19 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     this.dirty = false;
     const store = this.store;
     if (!this.chart || !store || store.end === 0) return;
-    stackTraces(store, this.spacing(), this.x, this.ys);
+    if (this.auto) {
+      let changed = false;
+      for (let r = 0; r < store.rows; r++) {
+        const s = niceCeil(windowRange(store, r), 1e-6);
+        if (s !== this.scales[r]) {
+          this.scales[r] = s;
+          this.labels[r] = `${this.names[r]} ${formatRange(s, this.units[r]!)}`;
+          changed = true;
+        }
+      }
+      if (changed) this.chart.redraw(false, true);
+    }
+    stackTraces(store, this.spacing(), this.x, this.ys, this.auto ? this.scales : undefined);
     this.chart.setData(this.data);
     this.page.probe.redraws.traces++;
   }
@@ -71,23 +106,30 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     const { hello, view } = this.page;
     const stream = hello?.stream;
     if (!stream || !view) return;
-    const names = view.channels.map((c) => stream.channels[c] ?? String(c));
+    const names = view.channels.map((c) => displayChannelName(stream.channels[c] ?? String(c)));
     const gap = this.spacing();
+    this.auto = ($('scale') as HTMLSelectElement).value === 'auto';
     const rows = names.length;
     const offsets = names.map((_, r) => -r * gap);
+    this.names = names;
+    this.units = view.channels.map((c) => stream.units[c] ?? '');
+    this.labels = names.slice();
+    this.scales = new Float64Array(rows);
+    const labels = this.labels;
+    const laneHeight = Math.max(28, Math.min(60, (window.innerHeight - 260) / rows));
     this.ys = names.map(() => []);
     this.data = [this.x, ...this.ys] as unknown as uPlot.AlignedData;
     const el = $('traces');
     this.chart = new uPlot(
       {
         width: Math.max(200, el.clientWidth),
-        height: Math.min(900, Math.max(240, rows * 28)),
+        height: Math.round(Math.max(200, rows * laneHeight + 50)),
         legend: { show: false },
         cursor: { show: false },
         scales: { x: { time: false }, y: { range: () => [-(rows - 0.5) * gap, 0.5 * gap] } },
         axes: [
           { label: 'stream time (s)' },
-          { splits: () => offsets, values: () => names, size: 70 },
+          { splits: () => offsets, values: () => labels, size: 110 },
         ],
         series: [{}, ...names.map((name, r) => ({ label: name, stroke: COLORS[r % COLORS.length]!, width: 1, points: { show: false } }))],
         hooks: { draw: [this.drawMarkers] },
@@ -95,26 +137,93 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
       [[], ...names.map(() => [])] as unknown as uPlot.AlignedData,
       el,
     );
-    $('traces-info').textContent = `${names.length} channels, ${view.windowS} s, ${view.columns} columns of ${(view.step * 1000).toFixed(view.step < 0.01 ? 1 : 0)} ms, ${gap} µV apart`;
+    $('traces-info').textContent = `${names.length} channels, ${view.windowS} s, ${view.columns} columns of ${(view.step * 1000).toFixed(view.step < 0.01 ? 1 : 0)} ms, ${this.auto ? 'each channel scaled to its range' : `${gap} µV apart`}`;
+  }
+
+  private paintOverlay(u: uPlot): void {
+    this.paintMarkers(u);
+    this.paintScaleBar(u);
+  }
+
+  /** A bar one lane high at the right edge: its µV (fixed scale), or "1 lane = value beside each name". */
+  private paintScaleBar(u: uPlot): void {
+    const top = u.valToPos(0, 'y', true);
+    const bottom = u.valToPos(-this.spacing(), 'y', true);
+    const ctx = u.ctx;
+    const dpr = devicePixelRatio;
+    const x = u.bbox.left + u.bbox.width - 8 * dpr;
+    ctx.save();
+    ctx.strokeStyle = '#222';
+    ctx.lineWidth = 2 * dpr;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, bottom);
+    ctx.moveTo(x - 4 * dpr, top);
+    ctx.lineTo(x + 4 * dpr, top);
+    ctx.moveTo(x - 4 * dpr, bottom);
+    ctx.lineTo(x + 4 * dpr, bottom);
+    ctx.stroke();
+    ctx.font = `${12 * dpr}px system-ui`;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    const text = this.auto ? 'one lane = the value beside each name' : `${this.spacing()} µV`;
+    const w = ctx.measureText(text).width;
+    ctx.fillStyle = 'rgba(255,255,255,0.9)';
+    ctx.fillRect(x - 8 * dpr - w, (top + bottom) / 2 - 9 * dpr, w + 4 * dpr, 18 * dpr);
+    ctx.fillStyle = '#222';
+    ctx.fillText(text, x - 6 * dpr, (top + bottom) / 2);
+    ctx.restore();
   }
 
   private paintMarkers(u: uPlot): void {
     const lo = u.scales['x']!.min ?? 0;
     const hi = u.scales['x']!.max ?? 0;
     const ctx = u.ctx;
+    const dpr = devicePixelRatio;
     ctx.save();
-    ctx.font = `${12 * devicePixelRatio}px system-ui`;
-    for (const m of this.markers) {
+    ctx.font = `600 ${13 * dpr}px system-ui`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.lineWidth = 1.5 * dpr;
+    let row = 0;
+    for (let k = 0; k < this.markers.length; k++) {
+      const m = this.markers[k]!;
       if (m.time === null || m.time < lo || m.time > hi) continue;
       const x = u.valToPos(m.time, 'x', true);
-      ctx.strokeStyle = m.source === 'operator' ? '#b3261e' : '#888';
+      const color = m.source === 'operator' ? '#b3261e' : '#6a1b9a';
+      ctx.strokeStyle = color;
+      ctx.setLineDash(this.dash);
       ctx.beginPath();
       ctx.moveTo(x, u.bbox.top);
       ctx.lineTo(x, u.bbox.top + u.bbox.height);
       ctx.stroke();
-      ctx.fillStyle = ctx.strokeStyle;
-      ctx.fillText(`${m.markerType}${typeof m.value === 'string' ? `: ${m.value}` : ''}`, x + 3, u.bbox.top + 12 * devicePixelRatio);
+      ctx.setLineDash(this.solid);
+      // A labelled box (staggered over two rows so neighbours do not overlap).
+      const text = this.markerTexts[k]!;
+      const w = ctx.measureText(text).width + 8 * dpr;
+      const h = 17 * dpr;
+      const y = u.bbox.top + 2 * dpr + (row % 2) * (h + 2 * dpr);
+      row++;
+      ctx.fillStyle = 'rgba(255,255,255,0.92)';
+      ctx.fillRect(x + 2 * dpr, y, w, h);
+      ctx.strokeRect(x + 2 * dpr, y, w, h);
+      ctx.fillStyle = color;
+      ctx.fillText(text, x + 6 * dpr, y + 13 * dpr);
     }
     ctx.restore();
   }
+}
+
+/** A marker's label: its text value (e.g. "T1") when it has one, else its type; operator markers say so. */
+function markerText(m: MarkerMessage): string {
+  const value = typeof m.value === 'string' ? m.value : typeof m.value === 'number' ? String(m.value) : '';
+  const text = value && value !== m.markerType ? (m.source === 'operator' || m.markerType === 'annotation' || m.markerType === 'cue' ? value : `${m.markerType}: ${value}`) : m.markerType;
+  return m.source === 'operator' ? `operator: ${text}` : text;
+}
+
+/** A lane's range in the channel's unit: "500 µV", "1 mV", "0.05 g". */
+function formatRange(v: number, unit: string): string {
+  const micro = unit === 'uV' || unit === 'µV';
+  if (micro && v >= 1000) return `${v / 1000} mV`;
+  return `${v < 1 ? Number(v.toPrecision(1)) : v} ${micro ? 'µV' : unit}`;
 }

@@ -104,7 +104,15 @@ describe('DashboardPublisher', () => {
     expect(hello['traces']).toEqual({ baseColumnsPerSecond: 1000, maxWindowS: 10, maxViewChannels: 128 });
     expect(hello['healthMetrics']).toEqual([...HEALTH_METRICS]);
     const view = client.texts.find((t) => t['type'] === 'view')!;
-    expect(view).toEqual({ type: 'view', channels: Array.from({ length: 16 }, (_, i) => i), windowS: 5, columns: 1000, step: 0.005 });
+    // An extracellular stream without the session's filter is shown its spike band by default (up to 0.95 × Nyquist here).
+    expect(view).toEqual({
+      type: 'view',
+      channels: Array.from({ length: 16 }, (_, i) => i),
+      windowS: 5,
+      columns: 1000,
+      step: 0.005,
+      display: { choice: 'default', key: 'filter:300-475:none', label: 'spike band 300–475 Hz (display filter)' },
+    });
     await settle(true);
     const traces = client.frames.filter((f) => f.type === 1);
     expect(traces).toHaveLength(1);
@@ -122,7 +130,7 @@ describe('DashboardPublisher', () => {
     const s = stream(si, total);
     p.pushBlock(s.block(0, 10));
     await settle();
-    client.ws.send(JSON.stringify({ type: 'view', channels: [5, 2, 7], windowS: 2, columns: 150 })); // 13 base columns a column
+    client.ws.send(JSON.stringify({ type: 'view', channels: [5, 2, 7], windowS: 2, columns: 150, display: 'raw' })); // 13 base columns a column
     await waitFor(() => client.texts.some((t) => t['type'] === 'view' && (t['channels'] as number[]).length === 3));
     const layout = client.texts.filter((t) => t['type'] === 'view').at(-1)!;
     expect(layout).toMatchObject({ columns: 154, step: 0.013 });
@@ -163,7 +171,7 @@ describe('DashboardPublisher', () => {
     const client = await connect();
     p.pushBlock(stream(info(4, 1000), 100).block(0, 100));
     await settle();
-    client.ws.send(JSON.stringify({ type: 'view', channels: [0, 9], windowS: 5, columns: 500 }));
+    client.ws.send(JSON.stringify({ type: 'view', channels: [0, 9], windowS: 5, columns: 500, display: 'raw' }));
     await waitFor(() => client.texts.some((t) => t['type'] === 'error'));
     const error = client.texts.find((t) => t['type'] === 'error')!;
     expect(error).toMatchObject({ code: 'bad-message', message: 'view.channels[1]: expected a distinct channel index from 0 to 3, got 9' });

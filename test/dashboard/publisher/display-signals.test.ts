@@ -1,0 +1,108 @@
+/**
+ * What each page is shown of the signal: the session's filtered blocks by default once the
+ * session pushes them, the raw blocks to a page that asks, a display filter made from
+ * acquisition's kernels to another — each page its own choice, none of them changing the others'
+ * (or the raw blocks); band-power frames for EEG; a bad display request is refused naming the field.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createSampleBlock } from '../../../core/sample-block.js';
+import { DashboardPublisher } from '../../../dashboard/publisher/dashboard-publisher.js';
+import { parseDisplayChoice } from '../../../dashboard/publisher/display-signals.js';
+import { FrameType, decodeDashboardFrame, type DecodedDashboardFrame, type DecodedTracesFrame } from '../../../dashboard/protocol/dashboard-frames.js';
+import { startDashboardServer, type DashboardServer } from '../../../dashboard/server/dashboard-server.js';
+import { testStreamInfo } from '../../helpers/stream-info.js';
+
+const VIEWER = 'v'.repeat(32);
+let server: DashboardServer | undefined;
+let publisher: DashboardPublisher | undefined;
+const sockets: WebSocket[] = [];
+
+afterEach(async () => {
+  publisher?.close();
+  for (const s of sockets.splice(0)) s.terminate();
+  await server?.close();
+});
+
+interface Client {
+  texts: Record<string, unknown>[];
+  frames: DecodedDashboardFrame[];
+  send: (m: object) => void;
+}
+
+async function connect(): Promise<Client> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server!.port}/ws?token=${VIEWER}`);
+  sockets.push(ws);
+  const client: Client = { texts: [], frames: [], send: (m) => ws.send(JSON.stringify(m)) };
+  ws.on('message', (data: Buffer, binary) => {
+    if (binary) client.frames.push(decodeDashboardFrame(new Uint8Array(data)));
+    else client.texts.push(JSON.parse(data.toString()) as Record<string, unknown>);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return client;
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 40));
+const lastView = (c: Client): Record<string, unknown> => c.texts.filter((t) => t['type'] === 'view').at(-1)!;
+const lastTraces = (c: Client): DecodedTracesFrame => c.frames.filter((f): f is DecodedTracesFrame => f.type === FrameType.Traces).at(-1)!;
+
+describe('display signals', () => {
+  it('shows each page what it chose: the session filter by default, raw or a display filter on request', async () => {
+    server = await startDashboardServer({ port: 0, viewerToken: VIEWER, operatorToken: 'o'.repeat(32) });
+    publisher = new DashboardPublisher(server, { status: () => ({ label: 't', state: 'running', recording: null, decoder: null }), timer: false });
+    const info = testStreamInfo({ channelNames: ['Fc5.', 'C3..'], channelKinds: 'eeg', sampleRateHz: 250 });
+    const byDefault = await connect();
+    const raw = await connect();
+    const alpha = await connect();
+    // Raw: 1000 µV of DC; "filtered": the same samples minus the DC (what a high-pass does).
+    const L = 250;
+    for (let k = 0; k < 4; k++) {
+      const rawData = new Float32Array(2 * L).map((_, i) => 1000 + 10 * Math.sin((2 * Math.PI * 10 * (k * L + (i % L))) / 250));
+      const filtered = rawData.map((v) => v - 1000);
+      publisher.pushBlock(createSampleBlock({ info, first: k * L, length: L, data: rawData, hostTime: 0 }));
+      publisher.pushFiltered(createSampleBlock({ info, first: k * L, length: L, data: filtered, hostTime: 0 }), 'filtered 1–40 Hz, notch 60 Hz');
+      if (k === 0) {
+        await settle();
+        raw.send({ type: 'view', channels: [0, 1], windowS: 5, columns: 500, display: 'raw' });
+        alpha.send({ type: 'view', channels: [0, 1], windowS: 5, columns: 500, display: { bandHz: [7, 13], notchHz: 60 } });
+        await settle();
+      }
+    }
+    publisher.tick();
+    await settle();
+    const hello = byDefault.texts.filter((t) => t['type'] === 'hello').at(-1)!;
+    expect(hello['display']).toEqual({ signal: 'eeg', session: 'filtered 1–40 Hz, notch 60 Hz', bandPresetsHz: [[1, 50], [5, 50], [7, 13], [15, 50]], notchHz: [50, 60] });
+    expect(hello['bandPower']).toMatchObject({ bands: [{ name: 'delta' }, { name: 'theta' }, { name: 'alpha' }, { name: 'beta' }, { name: 'gamma' }], channels: 2, source: 'filtered 1–40 Hz, notch 60 Hz' });
+    expect(lastView(byDefault)['display']).toEqual({ choice: 'default', key: 'session', label: 'filtered 1–40 Hz, notch 60 Hz' });
+    expect(lastView(raw)['display']).toEqual({ choice: 'raw', key: 'raw', label: 'raw' });
+    expect(lastView(alpha)['display']).toMatchObject({ key: 'filter:7-13:60', label: 'filtered 7–13 Hz, notch 60 Hz (display filter)' });
+    const shownDefault = lastTraces(byDefault);
+    const shownRaw = lastTraces(raw);
+    const shownAlpha = lastTraces(alpha);
+    const maxOf = (f: DecodedTracesFrame): number => Math.max(...Array.from(f.max).filter((v) => v === v));
+    expect(maxOf(shownDefault)).toBeCloseTo(10, 0);
+    expect(maxOf(shownRaw)).toBeCloseTo(1010, 0);
+    // The 7–13 Hz band-pass removed the DC and kept the 10 Hz sine (its last second, after the start-up).
+    const lastSecond = Array.from(shownAlpha.max.subarray(shownAlpha.columns - 100, shownAlpha.columns));
+    expect(Math.max(...lastSecond)).toBeLessThan(12);
+    expect(Math.max(...lastSecond)).toBeGreaterThan(8);
+    // Band power: 4 s of a 10 Hz sine → alpha dominates on each channel.
+    const bp = byDefault.frames.filter((f) => f.type === FrameType.BandPower).at(-1);
+    expect(bp).toBeDefined();
+    const power = (bp as { power: Float32Array }).power;
+    for (let c = 0; c < 2; c++) {
+      const row = Array.from(power.subarray(c * 5, c * 5 + 5));
+      expect(row.indexOf(Math.max(...row))).toBe(2);
+    }
+  });
+
+  it('refuses a display it cannot make, naming the field', () => {
+    expect(() => parseDisplayChoice({ bandHz: [40, 10], notchHz: null }, 250)).toThrow(/view\.display\.bandHz: expected \[low, high\] Hz/);
+    expect(() => parseDisplayChoice({ bandHz: null, notchHz: 55 }, 250)).toThrow(/view\.display\.notchHz: expected one of 50, 60 or null/);
+    expect(() => parseDisplayChoice('filtered', 250)).toThrow(/view\.display: expected "default", "session", "raw"/);
+    expect(parseDisplayChoice(undefined, 250)).toBe('default');
+  });
+});
