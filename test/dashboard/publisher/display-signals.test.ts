@@ -52,7 +52,7 @@ const lastTraces = (c: Client): DecodedTracesFrame => c.frames.filter((f): f is 
 describe('display signals', () => {
   it('shows each page what it chose: the session filter by default, raw or a display filter on request', async () => {
     server = await startDashboardServer({ port: 0, viewerToken: VIEWER, operatorToken: 'o'.repeat(32) });
-    publisher = new DashboardPublisher(server, { status: () => ({ label: 't', state: 'running', recording: null, decoder: null }), timer: false });
+    publisher = new DashboardPublisher(server, { status: () => ({ label: 't', state: 'live', recording: null, decoder: null }), timer: false });
     const info = testStreamInfo({ channelNames: ['Fc5.', 'C3..'], channelKinds: 'eeg', sampleRateHz: 250 });
     const byDefault = await connect();
     const raw = await connect();
