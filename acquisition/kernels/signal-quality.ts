@@ -7,7 +7,8 @@
  *   or more, up to the window's end;
  * - **line noise** — the power in a ±2 Hz band around the mains frequency relative to the power in
  *   1–40 Hz, in dB (both from 4th-order Butterworth band-passes running on the stream; their
- *   state starts at the first sample's steady state, so a DC offset rings neither).
+ *   state starts at the first sample's steady state, so a DC offset rings neither); none (NaN)
+ *   for a window in which the channel never changed or has no 1–40 Hz power (mean < 1e-9 unit²).
  *
  * The sample rate and the mains frequency are always given. State lives in one object of typed
  * arrays made by {@link createSignalQualityState}; {@link pushSignalQuality} allocates nothing.
@@ -182,7 +183,10 @@ function closeWindow(state: SignalQualityState): void {
     const full = state.fullScale[c]!;
     const fraction = full > 0 ? state.peak[c]! / full : NaN;
     const band = state.bandPower[c]!;
-    const db = band > 0 ? 10 * Math.log10(state.mainsPower[c]! / band) : NaN;
+    // No line-noise figure for a channel that did not change all window (the filters only ring
+    // down) or whose 1–40 Hz power is numerically nothing.
+    const still = state.flatRun[c]! >= state.count;
+    const db = !still && band / state.count > 1e-9 ? 10 * Math.log10(state.mainsPower[c]! / band) : NaN;
     state.peakFraction[c] = fraction;
     state.flatSeconds[c] = state.flatRun[c]! >= 2 ? state.flatRun[c]! / state.sampleRateHz : 0;
     state.lineNoiseDb[c] = db;
