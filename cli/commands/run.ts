@@ -37,6 +37,7 @@ import { SessionRecording, timestampedDirectory } from '../session-recording.js'
 import { flagsFromConfig, loadSessionConfig } from '../session-config.js';
 import type { ReplayFlags } from './replay.js';
 import { formatStatus, formatSummary } from '../status-line.js';
+import { SessionQuality } from '../session-quality.js'; // issue 17 (signal quality): port with the session
 import { oipTokenFromEnv, oipTokenOption, refuseTypedUrlCredentials } from '../oip-token.js';
 
 export interface RunFlags extends Partial<DashboardFlags> {
@@ -406,6 +407,16 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
     dashboard?.publisher.pushFeatures(frame, BIN_MS / 1000, frame.values.length / 2);
   };
   const chain = flags.dsp ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding) : undefined;
+  // [signal quality, issue 17] per channel on the raw blocks: markers where it changes (recorded
+  // live, not re-recorded from a replay), the newest verdicts in the dashboard's status.
+  const quality = new SessionQuality(
+    flags.mains,
+    (marker) => {
+      if (!input?.offline) recording.writeMarkers([marker]);
+      dashboard?.publisher.marker(marker, 'stream');
+    },
+    (error) => failChain(error),
+  );
   // Backpressure of an offline source, in one place: it waits while any lossless consumer is behind.
   input?.bindHoldBack?.(() => (chain?.backlog() ?? 0) > MAX_DECODER_BACKLOG || recording.busy());
   /** The status line: stream health, then what the processing chain reports. */
@@ -441,6 +452,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         : null,
       decoder: decoder ? { ...decoder } : null,
       ...(packets ? { packets: packets() } : {}),
+      ...(quality.status() ? { quality: quality.status()! } : {}), // [signal quality, issue 17]
     };
   };
   // The dashboard starts before the device: a taken port or a bad host fails fast, exit 2.
@@ -602,6 +614,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         nextSample = block.first + block.length;
         recording.writeBlock(block);
         dashboard?.publisher.pushBlock(block);
+        quality.push(block); // [signal quality, issue 17]
         chain?.push(block);
       },
       error: (error: unknown) => {

@@ -10,6 +10,7 @@ import { FLAG_RESET } from '../../protocol/dashboard-frames.js';
 import type { MarkerMessage, ViewMessage } from '../../protocol/dashboard-messages.js';
 import { ColumnStore, stackTraces } from '../column-store.js';
 import { $, COLORS, type PageContext, type Panel } from '../page-context.js';
+import { type ChannelBadge, paintBadges } from './quality.js'; // [signal quality, issue 17]
 
 /** Markers kept for drawing. */
 const MARKERS_KEPT = 200;
@@ -25,6 +26,16 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private readonly payloads: Float32Array[] = [];
   private readonly markers: MarkerMessage[] = [];
   private readonly drawMarkers = (u: uPlot): void => this.paintMarkers(u);
+  // [signal quality, issue 17] badges beside the traces of channels that are not ok.
+  private badges: ReadonlyMap<string, ChannelBadge> = new Map();
+  private rowNames: string[] = [];
+  private rowOffsets: number[] = [];
+
+  /** [signal quality] The channels' badges (by channel name), painted with the markers. */
+  setBadges(badges: ReadonlyMap<string, ChannelBadge>): void {
+    this.badges = badges;
+    this.chart?.redraw(false);
+  }
 
   constructor(private readonly page: PageContext) {}
 
@@ -75,6 +86,8 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     const gap = this.spacing();
     const rows = names.length;
     const offsets = names.map((_, r) => -r * gap);
+    this.rowNames = names;
+    this.rowOffsets = offsets;
     this.ys = names.map(() => []);
     this.data = [this.x, ...this.ys] as unknown as uPlot.AlignedData;
     const el = $('traces');
@@ -116,5 +129,6 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
       ctx.fillText(`${m.markerType}${typeof m.value === 'string' ? `: ${m.value}` : ''}`, x + 3, u.bbox.top + 12 * devicePixelRatio);
     }
     ctx.restore();
+    paintBadges(u, this.rowNames, this.rowOffsets, this.badges); // [signal quality, issue 17]
   }
 }
