@@ -1,6 +1,7 @@
 /**
  * `neurostream/acquisition` — RxJS operators over SampleBlock streams: filters, re-referencing,
- * features (spike band, band power), epochs, and the stream health monitor. Every operator
+ * features (spike band, band power), epochs, the stream health monitor, signal quality per channel
+ * (railed, flat, line noise) and lead-off impedance. Every operator
  * designs itself from the sample rate in the blocks' StreamInfo (never a default) and keeps its
  * state per subscription: one operator instance may be used in several pipelines.
  *
@@ -27,6 +28,18 @@ export { designNotch, designMainsNotch, cascade } from './filters/notch.js';
 export { createSosState, sosFilter } from './filters/sos-filter.js';
 export { sosFiltFilt } from './filters/zero-phase.js';
 export { StreamHealth, type HealthSnapshot } from './health/stream-health.js';
+export {
+  signalQuality,
+  signalQualityMarkers,
+  channelFullScale,
+  SIGNAL_QUALITY_STATUSES,
+  type SignalQualityStatus,
+  type SignalQualityOptions,
+  type SignalQualityReport,
+  type ChannelQuality,
+} from './operators/signal-quality.js';
+export { createSignalQualityState, pushSignalQuality, type SignalQualityState, type SignalQualityKernelOptions } from './kernels/signal-quality.js';
+export { toneAmplitude, leadOffImpedanceOhms, leadOffAmplitudeUv, type LeadOffDrive } from './kernels/lead-off-impedance.js';
 
 /** Options of {@link commonAverage}: the groups and bad channels of `reReference`. */
 export type CommonAverageOptions = Omit<ReReferenceOptions, 'method'>;

@@ -15,6 +15,7 @@ import { convertCommand } from './commands/convert.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { emulateCommand } from './commands/emulate.js';
 import { filterCommand } from './commands/filter.js';
+import { impedanceCommand } from './commands/impedance.js';
 import { infoCommand } from './commands/info.js';
 import { portsCommand } from './commands/ports.js';
 import { replayCommand } from './commands/replay.js';
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), filterCommand(), serveCommand(), benchCommand()]) {
+  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), impedanceCommand(), filterCommand(), serveCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;

@@ -18,3 +18,5 @@ export { SimulatorWorkerError } from './worker-simulator-source.js';
 export type { EegSimulatorOptions, EegCue } from './simulators/eeg-simulator.js';
 export type { IntracorticalSimulatorOptions, LfpRhythm } from './simulators/intracortical-simulator.js';
 export type { CentreOutTaskOptions } from './simulators/centre-out-task.js';
+export { cytonLeadOffCommand, parseCytonLeadOffCommand, type LeadOffSetting } from './protocols/cyton/cyton-lead-off.js';
+export { CYTON_LEAD_OFF_HZ, CYTON_LEAD_OFF_DRIVE_A, CYTON_SERIES_RESISTOR_OHMS } from './protocols/cyton/cyton-constants.js';

@@ -36,6 +36,7 @@ interface EmulateFlags {
   commandPort: number;
   waveformPort: number;
   loopS?: number;
+  impedanceKohm?: string;
 }
 
 /** Most bytes queued for a reader that is not reading before the emulator drops data, as a device would. */
@@ -61,6 +62,7 @@ export function emulateCommand(): Command {
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)', numberFlag('--duration'))
     .option('--command-port <n>', 'intan: TCP command port on 127.0.0.1 (0: any free port)', integerFlag('--command-port'), 5000)
     .option('--waveform-port <n>', 'intan: TCP waveform port on 127.0.0.1 (0: any free port)', integerFlag('--waveform-port'), 5001)
+    .option('--impedance-kohm <list>', "cyton: electrode impedance in kΩ that lead-off ('z' commands) measures: one value for all channels or one per channel, e.g. 5,10,20 (default 5)")
     .option('--loop-s <s>', 'frame, intan: simulate this many seconds once and play them in a loop, the clock counting on (a cheap emulator, for benchmarks)', numberFlag('--loop-s'))
     .action(async (flags: EmulateFlags) => {
       process.exitCode = await emulate(flags);
@@ -82,6 +84,9 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
   const faults = { bitErrorRate: flags.bitErrorRate, dropRate: flags.dropRate };
   checkNumber('option', '--bit-error-rate', flags.bitErrorRate, { min: 0, max: 0.5 });
   checkNumber('option', '--drop-rate', flags.dropRate, { min: 0, max: 1 });
+  if (flags.impedanceKohm !== undefined && flags.protocol !== 'cyton') {
+    throw new InvalidOptionError('--impedance-kohm', 'no value for this protocol (only cyton)', flags.impedanceKohm);
+  }
   if (flags.radioDropout !== undefined && flags.protocol !== 'cyton') {
     throw new InvalidOptionError('--radio-dropout', 'no value for this protocol (only cyton)', flags.radioDropout);
   }
@@ -97,7 +102,23 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
       }
       dropout = { atMs: parts[0]! * 1000, forMs: parts[1]! * 1000 };
     }
-    const board = new CytonBoard({ daisy: flags.daisy, seed: flags.seed, mainsHz: flags.mains, send, ...faults, ...(dropout ? { dropout } : {}) });
+    let impedanceKohm: number[] | undefined;
+    if (flags.impedanceKohm !== undefined) {
+      const channels = flags.daisy ? 16 : 8;
+      impedanceKohm = flags.impedanceKohm.split(',').map((v) => (/^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN));
+      if (!impedanceKohm.every((v) => Number.isFinite(v) && v <= 10000) || (impedanceKohm.length !== 1 && impedanceKohm.length !== channels)) {
+        throw new InvalidOptionError('--impedance-kohm', `one value or ${channels} comma-separated values in kΩ, 0–10000, e.g. 5,10,20,…`, flags.impedanceKohm);
+      }
+    }
+    const board = new CytonBoard({
+      daisy: flags.daisy,
+      seed: flags.seed,
+      mainsHz: flags.mains,
+      send,
+      ...faults,
+      ...(dropout ? { dropout } : {}),
+      ...(impedanceKohm ? { impedanceKohm: impedanceKohm.length === 1 ? impedanceKohm[0]! : impedanceKohm } : {}),
+    });
     return {
       advanceTo: (t) => board.advanceTo(t),
       // The board runs on batteries: only the dongle was unplugged, the board kept counting.

@@ -4,6 +4,8 @@
  * documented in docs/recording-format.md (`info --json`).
  */
 import { Command } from 'commander';
+import { from } from 'rxjs';
+import { type SignalQualityStatus, signalQuality } from '../../acquisition/index.js';
 import type { SampleBlock, StreamInfo } from '../../core/index.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import type { RecordedGap } from '../../recordings/session-manifest.js';
@@ -11,6 +13,7 @@ import { choiceFlag } from '../parse-flag.js';
 
 interface InfoFlags {
   json: boolean;
+  mains: 50 | 60;
   protocol?: CaptureProtocol;
   daisy?: boolean;
 }
@@ -37,6 +40,23 @@ export interface InfoStream {
   durationS: number;
   gaps: InfoGap[];
   missingSamples: number;
+  /** Signal quality of the neural channels over the whole stream; absent where none can be judged. */
+  quality?: InfoQuality;
+}
+
+/** Per neural channel, seconds of 1 s windows in each signal-quality status (acquisition's signalQuality). */
+export interface InfoQuality {
+  mainsHz: number;
+  windowS: number;
+  channels: {
+    channel: string;
+    seconds: Record<SignalQualityStatus, number>;
+    /** Median over the windows of mains power relative to 1–40 Hz power, dB (null: no 1–40 Hz power anywhere). */
+    lineNoiseDbMedian: number | null;
+    /** Where the channel was first railed / flat, s from the stream's start (absent: never). */
+    firstRailedS?: number;
+    firstFlatS?: number;
+  }[];
 }
 
 export interface InfoReport {
@@ -59,12 +79,16 @@ export function infoCommand(): Command {
     .description('describe a recording or an EDF/BDF, OpenBCI text or raw capture file: channels, rate, duration, gaps, markers')
     .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, or raw capture (with --protocol)')
     .option('--json', 'print JSON (keys in docs/recording-format.md)', false)
+    .option('--mains <hz>', 'mains frequency for the line-noise figure of the signal-quality summary: 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
     .option('--daisy', 'with --protocol cyton: the board had a Daisy (16 ch @ 125 Hz), whatever the capture\'s banner says')
     .option('--no-daisy', 'with --protocol cyton: the board had no Daisy (8 ch @ 250 Hz)')
     .action((input: string, flags: InfoFlags) => {
       // A recording cut short is described as it is, and says so (TRUNCATED), never refused here.
-      const report = describeInput(openInput(input, { allowTruncated: true, ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}) }));
+      const report = describeInput(
+        openInput(input, { allowTruncated: true, ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}) }),
+        { mainsHz: flags.mains },
+      );
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
     });
 }
@@ -84,7 +108,45 @@ function scanStream(blocks: Iterable<SampleBlock>): { first: number; end: number
   return { first: Math.max(first, 0), end, samples, gaps };
 }
 
-export function describeInput(opened: OpenedInput): InfoReport {
+/**
+ * Signal quality over a whole stream (railed, flat, line noise per 1 s window); undefined for a
+ * stream without neural channels or too slow to see the mains.
+ */
+export function streamQuality(stream: { info: StreamInfo; blocks(): Iterable<SampleBlock> }, mainsHz: 50 | 60): InfoQuality | undefined {
+  const { info } = stream;
+  if (!info.channelKinds.some((k) => k === 'eeg' || k === 'ecog' || k === 'extracellular') || info.sampleRateHz <= 2 * (mainsHz + 2)) return undefined;
+  const rows = new Map<string, { seconds: Record<SignalQualityStatus, number>; db: number[]; firstRailedS?: number; firstFlatS?: number }>();
+  const start = { sample: -1 };
+  from(stream.blocks())
+    .pipe(signalQuality({ mainsHz }))
+    .subscribe((r) => {
+      const seconds = (r.sample - r.windowStart) / r.sampleRateHz;
+      if (start.sample < 0) start.sample = r.windowStart;
+      const atS = (r.windowStart - start.sample) / r.sampleRateHz;
+      for (const q of r.channels) {
+        let row = rows.get(q.channel);
+        if (!row) rows.set(q.channel, (row = { seconds: { railed: 0, flat: 0, 'line-noise': 0, ok: 0 }, db: [] }));
+        row.seconds[q.status] += seconds;
+        if (q.lineNoiseDb !== null) row.db.push(q.lineNoiseDb);
+        if (q.status === 'railed' && row.firstRailedS === undefined) row.firstRailedS = atS;
+        if (q.status === 'flat' && row.firstFlatS === undefined) row.firstFlatS = atS;
+      }
+    });
+  const median = (v: number[]): number | null => (v.length === 0 ? null : [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!);
+  return {
+    mainsHz,
+    windowS: 1,
+    channels: [...rows].map(([channel, r]) => ({
+      channel,
+      seconds: r.seconds,
+      lineNoiseDbMedian: median(r.db),
+      ...(r.firstRailedS !== undefined ? { firstRailedS: r.firstRailedS } : {}),
+      ...(r.firstFlatS !== undefined ? { firstFlatS: r.firstFlatS } : {}),
+    })),
+  };
+}
+
+export function describeInput(opened: OpenedInput, options: { mainsHz?: 50 | 60 } = {}): InfoReport {
   const manifest = opened.recording?.manifest;
   const truncation = opened.recording?.truncation ?? [];
   // A finalised recording's manifest is trusted unless its files hold less: then the files are read.
@@ -100,6 +162,7 @@ export function describeInput(opened: OpenedInput): InfoReport {
         }
       : scanStream(stream.blocks());
     const { info } = stream;
+    const quality = options.mainsHz === undefined ? undefined : streamQuality(stream, options.mainsHz);
     return {
       ...(recorded ? { file: recorded.file } : {}),
       id: info.id,
@@ -116,6 +179,7 @@ export function describeInput(opened: OpenedInput): InfoReport {
       durationS: scan.samples / info.sampleRateHz,
       gaps: scan.gaps,
       missingSamples: scan.gaps.reduce((n, g) => n + g.missing, 0),
+      ...(quality ? { quality } : {}),
     };
   });
   const markers = opened.markers;
@@ -168,6 +232,17 @@ export function formatInfo(report: InfoReport): string {
       `    start ${s.startTime}; ${s.samples} samples = ${s.durationS.toFixed(3)} s (samples ${s.firstSample}–${s.endSample})`,
       `    gaps: ${s.gaps.length === 0 ? 'none' : `${s.gaps.length}, ${s.missingSamples} samples missing — ${s.gaps.slice(0, 6).map((g) => `${g.missing} before ${g.sample}${g.cause ? ` (${g.cause})` : ''}`).join('; ')}${s.gaps.length > 6 ? '; …' : ''}`}`,
     );
+    if (s.quality) {
+      lines.push(`    signal quality (${s.quality.windowS} s windows; line noise = ${s.quality.mainsHz} Hz vs 1–40 Hz power):`);
+      const sec = (v: number): string => `${Math.round(v)} s`.padStart(6);
+      for (const q of s.quality.channels) {
+        const firsts = [q.firstRailedS !== undefined ? `first railed at ${q.firstRailedS.toFixed(0)} s` : '', q.firstFlatS !== undefined ? `first flat at ${q.firstFlatS.toFixed(0)} s` : ''].filter(Boolean).join(', ');
+        lines.push(
+          `      ${q.channel.padEnd(8)} railed ${sec(q.seconds.railed)}  flat ${sec(q.seconds.flat)}  line noise ${sec(q.seconds['line-noise'])}  ok ${sec(q.seconds.ok)}` +
+            `  mains ${q.lineNoiseDbMedian === null ? '—' : `${q.lineNoiseDbMedian.toFixed(1)} dB`}${firsts ? `  (${firsts})` : ''}`,
+        );
+      }
+    }
   }
   const types = Object.entries(report.markers.byType).map(([t, n]) => `${t} ×${n}`).join(', ');
   const texts = Object.entries(report.markers.byText);

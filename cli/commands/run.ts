@@ -38,6 +38,7 @@ import { SessionRecording, timestampedDirectory } from '../session-recording.js'
 import { flagsFromConfig, loadSessionConfig } from '../session-config.js';
 import type { ReplayFlags } from './replay.js';
 import { formatStatus, formatSummary } from '../status-line.js';
+import { SessionQuality } from '../session-quality.js'; // issue 17 (signal quality): port with the session
 import { oipTokenFromEnv, oipTokenOption, refuseTypedUrlCredentials } from '../oip-token.js';
 
 export interface RunFlags extends Partial<DashboardFlags> {
@@ -411,6 +412,16 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
   const chain = flags.dsp
     ? new SessionChain(flags.mains, (e) => failChain(e), onFeatures, decoding, (block, description) => dashboard?.publisher.pushFiltered(block, description)) // issue 17: filtered traces
     : undefined;
+  // [signal quality, issue 17] per channel on the raw blocks: markers where it changes (recorded
+  // live, not re-recorded from a replay), the newest verdicts in the dashboard's status.
+  const quality = new SessionQuality(
+    flags.mains,
+    (marker) => {
+      if (!input?.offline) recording.writeMarkers([marker]);
+      dashboard?.publisher.marker(marker, 'stream');
+    },
+    (error) => failChain(error),
+  );
   // Backpressure of an offline source, in one place: it waits while any lossless consumer is behind.
   input?.bindHoldBack?.(() => (chain?.backlog() ?? 0) > MAX_DECODER_BACKLOG || recording.busy());
   /** The status line: stream health, then what the processing chain reports. */
@@ -445,6 +456,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         : null,
       decoder: decoder ? { ...decoder } : null,
       ...(packets ? { packets: packets() } : {}),
+      ...(quality.status() ? { quality: quality.status()! } : {}), // [signal quality, issue 17]
     };
   };
   // The dashboard starts before the device: a taken port or a bad host fails fast, exit 2.
@@ -606,6 +618,7 @@ export async function runSession(flags: RunFlags, input?: SessionInput): Promise
         nextSample = block.first + block.length;
         recording.writeBlock(block);
         dashboard?.publisher.pushBlock(block);
+        quality.push(block); // [signal quality, issue 17]
         chain?.push(block);
       },
       error: (error: unknown) => {

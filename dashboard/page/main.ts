@@ -19,6 +19,7 @@ import { HealthPanel } from './panels/health.js';
 import { RatesPanel } from './panels/rates.js';
 import { SpectrumPanel } from './panels/spectrum.js';
 import { TracesPanel } from './panels/traces.js';
+import { qualityBadges, renderQuality } from './panels/quality.js';
 
 /** Close code of a refused token (dashboard-server.ts). */
 const CLOSE_UNAUTHORIZED = 4401;
@@ -95,6 +96,9 @@ function onText(message: Record<string, unknown>): void {
       showDecoderPanel();
       decoder.setStatus(status);
       health.dirty = true;
+      // [signal quality, issue 17] chips under the health tiles, badges on the traces.
+      renderQuality(status.quality, status.impedance);
+      traces.setBadges(qualityBadges(status.quality));
       break;
     }
     case MessageType.Marker: {

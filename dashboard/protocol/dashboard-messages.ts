@@ -75,6 +75,31 @@ export interface DashboardDecoderStatus {
   validation?: DecoderValidation;
 }
 
+/** One neural channel's signal quality over the newest window (acquisition's `signalQuality`). */
+export interface ChannelQualityStatus {
+  channel: string;
+  status: 'railed' | 'flat' | 'line-noise' | 'ok';
+  /** Mains power relative to 1–40 Hz power, dB; null where there is none. */
+  lineNoiseDb: number | null;
+  /** The window's peak |value| as a fraction of full scale; null where full scale is unknown. */
+  peakFraction: number | null;
+}
+
+/** Signal quality per neural channel: the health panel's list and the traces' badges. */
+export interface DashboardQualityStatus {
+  /** Sample index (exclusive) where the window ends. */
+  sample: number;
+  mainsHz: number;
+  channels: ChannelQualityStatus[];
+}
+
+/** The last electrode impedances measured (Cyton lead-off, `neurostream impedance`). */
+export interface DashboardImpedanceStatus {
+  /** UTC ISO time of the measurement. */
+  measuredAt: string;
+  channels: { channel: string; impedanceKohm: number }[];
+}
+
 /**
  * What the session tells the dashboard about itself, asked twice a second. Its state is typed
  * (session-state.ts: `waiting`, `live`, `replay` with its position and speed, `device-lost` with
@@ -86,6 +111,10 @@ export interface DashboardSessionStatus extends SessionStateFields {
   decoder: DashboardDecoderStatus | null;
   /** Packets the device parser lost and rejected, when the device reports them. */
   packets?: { lost: number; corrupt: number };
+  /** Signal quality per neural channel, newest window; absent until one is complete. */
+  quality?: DashboardQualityStatus;
+  /** The last impedances measured on this device; absent when none was. */
+  impedance?: DashboardImpedanceStatus;
 }
 
 /** The stream as a hello describes it. */

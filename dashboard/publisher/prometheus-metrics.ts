@@ -20,6 +20,10 @@ export interface MetricsSnapshot {
   dashboardClients: number;
   streamSubscribers: number;
   framesSkipped: number;
+  /** Signal quality per neural channel, newest window. */
+  quality?: { channel: string; status: string; lineNoiseDb: number | null }[];
+  /** Last measured electrode impedances, Ω. */
+  impedance?: { channel: string; ohms: number }[];
 }
 
 function escapeLabel(value: string): string {
@@ -74,6 +78,16 @@ export function renderMetrics(m: MetricsSnapshot): string {
     metric('neurostream_recording_dropped_samples_total', 'counter', 'Samples the recorder dropped because the disk could not keep up.', [[{}, m.recording.droppedSamples]]);
   } else {
     metric('neurostream_recording_info', 'gauge', 'The recording\'s state (recording, overflow, failed, …).', [[{ state: 'off' }, 1]]);
+  }
+  if (m.quality && m.quality.length > 0) {
+    metric('neurostream_channel_railed', 'gauge', 'Whether the channel is railed (at or above 90 % of full scale) in the newest 1 s window.', m.quality.map((q) => [{ channel: q.channel }, q.status === 'railed' ? 1 : 0]));
+    metric('neurostream_channel_flat', 'gauge', 'Whether the channel has not changed for a second or more.', m.quality.map((q) => [{ channel: q.channel }, q.status === 'flat' ? 1 : 0]));
+    metric('neurostream_channel_line_noise', 'gauge', 'Whether mains power exceeds the 1–40 Hz power in the newest window.', m.quality.map((q) => [{ channel: q.channel }, q.status === 'line-noise' ? 1 : 0]));
+    const db = m.quality.filter((q) => q.lineNoiseDb !== null);
+    metric('neurostream_channel_line_noise_ratio_db', 'gauge', 'Mains power relative to the 1–40 Hz power in the newest window, dB.', db.map((q) => [{ channel: q.channel }, q.lineNoiseDb!]));
+  }
+  if (m.impedance && m.impedance.length > 0) {
+    metric('neurostream_electrode_impedance_ohms', 'gauge', 'Electrode impedance last measured with the lead-off current.', m.impedance.map((z) => [{ channel: z.channel }, z.ohms]));
   }
   metric('neurostream_dashboard_clients', 'gauge', 'Dashboard pages connected.', [[{}, m.dashboardClients]]);
   metric('neurostream_stream_subscribers', 'gauge', 'Stream API subscribers connected.', [[{}, m.streamSubscribers]]);

@@ -50,5 +50,7 @@ export function metricsSnapshot(m: MetricsSources): MetricsSnapshot {
     dashboardClients: m.dashboardClients,
     streamSubscribers: m.streamSubscribers,
     framesSkipped: m.framesSkipped,
+    ...(session.quality ? { quality: session.quality.channels.map((q) => ({ channel: q.channel, status: q.status, lineNoiseDb: q.lineNoiseDb })) } : {}),
+    ...(session.impedance ? { impedance: session.impedance.channels.map((z) => ({ channel: z.channel, ohms: z.impedanceKohm * 1000 })) } : {}),
   };
 }

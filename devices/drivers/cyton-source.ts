@@ -30,7 +30,10 @@ import { DeviceError, type DeviceLinkState, type ReconnectOptions, reconnectionA
 
 export interface CytonSourceOptions {
   port: string;
-  /** Channel-setting commands sent before streaming, e.g. `x1060110X` (each answered `Success…`). */
+  /**
+   * Channel-setting (`x1060110X`) and lead-off (`z110Z`, see cytonLeadOffCommand) commands sent
+   * before streaming, each answered `Success…`.
+   */
   commands?: readonly string[];
   /** How long to wait for the banner after `v`. Default 5000 ms. */
   bannerTimeoutMs?: number;
@@ -63,8 +66,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
   const bannerTries = checkInteger('option', 'bannerTries', options.bannerTries ?? 3, { min: 1, max: 100 });
   const commands = options.commands ?? [];
   commands.forEach((c, i) => {
-    if (!/^x[1-8QWERTYUI][01][0-6][0-7][01][01][01]X$/.test(c)) {
-      throw new InvalidOptionError(`commands[${i}]`, 'a channel setting like x1060110X', c);
+    if (!/^x[1-8QWERTYUI][01][0-6][0-7][01][01][01]X$/.test(c) && !/^z[1-8QWERTYUI][01][01]Z$/.test(c)) {
+      throw new InvalidOptionError(`commands[${i}]`, 'a channel setting like x1060110X or a lead-off setting like z110Z', c);
     }
   });
 
@@ -158,7 +161,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       }
       phase = { kind: 'command', index };
       gains!.sent(commands[index]!);
-      setTimer(replyTimeoutMs, `channel setting ${commands[index]}`);
+      setTimer(replyTimeoutMs, `command ${commands[index]}`);
       send(commands[index]!);
     };
 

@@ -5,13 +5,27 @@
  * at 250 Hz carrying EEG-simulator data scaled by each channel's current gain. A Daisy board sends
  * channels 1–8 in odd packets and 9–16 in even ones (16-channel samples at 125 Hz).
  *
+ * Lead-off: a `z C P N Z` command (answered `Success: Lead off set for C$$$`) adds to channel C the
+ * voltage the ADS1299's 6 nA, 31.25 Hz lead-off current makes across the electrode's configured
+ * impedance (`impedanceKohm`, default 5 kΩ each) plus the 2.2 kΩ series resistor: a sine of peak
+ * (Z + 2.2 kΩ) × 6 nA, so the OpenBCI GUI's formula reads Z back. `v` and `d` turn it off.
+ *
  * Faults, for testing receivers: `dropRate` (whole packets never sent; the counter still advances,
  * as when the radio loses them) and `bitErrorRate` (independent bit flips in every byte sent).
  *
  * Time is driven by the owner: `advanceTo(ms)` sends every packet due by then.
  */
-import { checkNumber } from '../../core/index.js';
-import { CYTON_CHANNEL_LETTERS, CYTON_DEFAULT_GAIN, CYTON_GAINS, CYTON_PACKET_BYTES, CYTON_SAMPLE_RATE_HZ } from '../protocols/cyton/cyton-constants.js';
+import { InvalidOptionError, checkNumber } from '../../core/index.js';
+import {
+  CYTON_CHANNEL_LETTERS,
+  CYTON_DEFAULT_GAIN,
+  CYTON_GAINS,
+  CYTON_LEAD_OFF_DRIVE_A,
+  CYTON_LEAD_OFF_HZ,
+  CYTON_PACKET_BYTES,
+  CYTON_SAMPLE_RATE_HZ,
+  CYTON_SERIES_RESISTOR_OHMS,
+} from '../protocols/cyton/cyton-constants.js';
 import { countsFromMicrovolts, writeCytonPacket } from '../protocols/cyton/cyton-encoder.js';
 import { EegSimulator, type EegSimulatorOptions } from '../simulators/eeg-simulator.js';
 import { Random } from '../simulators/random.js';
@@ -28,6 +42,8 @@ export interface CytonBoardOptions {
   /** A radio dropout: packets due in [atMs, atMs + forMs) after streaming starts are lost. */
   dropout?: { atMs: number; forMs: number };
   startTime?: string;
+  /** Electrode impedance per channel, kΩ, that lead-off measures (one value for all, or one per channel). Default 5. */
+  impedanceKohm?: number | readonly number[];
 }
 
 const BANNER_HEAD = 'OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\n';
@@ -71,6 +87,10 @@ export class CytonBoard {
   private simulator: EegSimulator;
   private readonly gains: number[];
   private readonly enabled: boolean[];
+  /** Per channel: lead-off current on (either input). */
+  private readonly leadOff: boolean[];
+  /** Per channel: peak µV of the lead-off sine when on. */
+  private readonly leadOffUv: number[];
   private command = '';
   private streamStartMs = 0;
   private counter = 0;
@@ -92,6 +112,15 @@ export class CytonBoard {
     this.simulator = new EegSimulator(this.simulatorOptions);
     this.gains = new Array<number>(this.channels).fill(CYTON_DEFAULT_GAIN);
     this.enabled = new Array<boolean>(this.channels).fill(true);
+    this.leadOff = new Array<boolean>(this.channels).fill(false);
+    const z = options.impedanceKohm ?? 5;
+    if (Array.isArray(z) && z.length !== this.channels) {
+      throw new InvalidOptionError('impedanceKohm', `one value per channel (${this.channels})`, z);
+    }
+    this.leadOffUv = Array.from({ length: this.channels }, (_, c) => {
+      const kohm = checkNumber('option', `impedanceKohm[${c}]`, Array.isArray(z) ? z[c] : z, { min: 0, max: 10000 });
+      return (kohm * 1000 + CYTON_SERIES_RESISTOR_OHMS) * CYTON_LEAD_OFF_DRIVE_A * 1e6;
+    });
   }
 
   /** The simulator whose samples a board with these options sends (to check what a receiver decoded). */
@@ -110,22 +139,27 @@ export class CytonBoard {
 
   private command1(ch: string, nowMs: number): void {
     if (this.command.length > 0) {
-      // Inside a multi-byte x…X command.
+      // Inside a multi-byte x…X or z…Z command.
       this.command += ch;
-      if (this.command.length === 9) {
+      if (this.command[0] === 'x' && this.command.length === 9) {
         this.applyChannelSettings(this.command);
+        this.command = '';
+      } else if (this.command[0] === 'z' && this.command.length === 5) {
+        this.applyLeadOff(this.command);
         this.command = '';
       }
       return;
     }
     switch (ch) {
       case 'x':
-        this.command = 'x';
+      case 'z':
+        this.command = ch;
         return;
       case 'v':
         this.streaming = false;
         this.gains.fill(CYTON_DEFAULT_GAIN);
         this.enabled.fill(true);
+        this.leadOff.fill(false);
         this.emit(new TextEncoder().encode(BANNER_HEAD + (this.daisy ? BANNER_DAISY : '') + BANNER_TAIL));
         return;
       case 'b':
@@ -147,6 +181,7 @@ export class CytonBoard {
       case 'd':
         this.gains.fill(CYTON_DEFAULT_GAIN);
         this.enabled.fill(true);
+        this.leadOff.fill(false);
         this.reply('updating channel settings to default$$$');
         return;
       case 'V':
@@ -178,6 +213,25 @@ export class CytonBoard {
     this.enabled[c] = cmd[2] === '0';
     this.gains[c] = CYTON_GAINS[g]!;
     this.reply(`Success: Channel set for ${c + 1}$$$`);
+  }
+
+  private applyLeadOff(cmd: string): void {
+    if (cmd[4] !== 'Z') {
+      this.reply('Failure: 5th char not Z$$$');
+      return;
+    }
+    const c = (CYTON_CHANNEL_LETTERS as readonly string[]).indexOf(cmd[1]!);
+    if (c < 0 || c >= this.channels || !/^[01]$/.test(cmd[2]!) || !/^[01]$/.test(cmd[3]!)) {
+      this.reply('Failure: Err: invalid lead off settings$$$');
+      return;
+    }
+    this.leadOff[c] = cmd[2] === '1' || cmd[3] === '1';
+    this.reply(`Success: Lead off set for ${c + 1}$$$`);
+  }
+
+  /** Whether channel c (0-based) has its lead-off current on. */
+  leadOffOn(c: number): boolean {
+    return this.leadOff[c] ?? false;
   }
 
   /** Sends every packet due by `nowMs` while streaming. */
@@ -240,9 +294,12 @@ export class CytonBoard {
       this.currentIndex++;
     }
     const counts: number[] = [];
+    const rateHz = this.daisy ? CYTON_SAMPLE_RATE_HZ / 2 : CYTON_SAMPLE_RATE_HZ;
+    const phase = 2 * Math.PI * CYTON_LEAD_OFF_HZ * (sample / rateHz);
     for (let i = 0; i < 8; i++) {
       const c = half * 8 + i;
-      counts.push(this.enabled[c] ? countsFromMicrovolts(this.current[c]!, this.gains[c]!) : 0);
+      const uV = this.current[c]! + (this.leadOff[c] ? this.leadOffUv[c]! * Math.sin(phase) : 0);
+      counts.push(this.enabled[c] ? countsFromMicrovolts(uV, this.gains[c]!) : 0);
     }
     return counts;
   }

@@ -15,6 +15,7 @@ import type { MarkerMessage, ViewMessage } from '../../protocol/dashboard-messag
 import { displayChannelName } from '../../../core/channel-names.js';
 import { ColumnStore, niceCeil, stackTraces, windowRange } from '../column-store.js';
 import { $, COLORS, type PageContext, type Panel } from '../page-context.js';
+import { type ChannelBadge, paintBadges } from './quality.js'; // [signal quality, issue 17]
 
 /** Markers kept for drawing. */
 const MARKERS_KEPT = 200;
@@ -39,6 +40,16 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private names: string[] = [];
   private units: string[] = [];
   private auto = true;
+  // [signal quality, issue 17] badges beside the traces of channels that are not ok.
+  private badges: ReadonlyMap<string, ChannelBadge> = new Map();
+  private rowNames: string[] = [];
+  private rowOffsets: number[] = [];
+
+  /** [signal quality] The channels' badges (by channel name), painted with the markers. */
+  setBadges(badges: ReadonlyMap<string, ChannelBadge>): void {
+    this.badges = badges;
+    this.chart?.redraw(false);
+  }
 
   constructor(private readonly page: PageContext) {}
 
@@ -117,6 +128,8 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     this.scales = new Float64Array(rows);
     const labels = this.labels;
     const laneHeight = Math.max(28, Math.min(60, (window.innerHeight - 260) / rows));
+    this.rowNames = names;
+    this.rowOffsets = offsets;
     this.ys = names.map(() => []);
     this.data = [this.x, ...this.ys] as unknown as uPlot.AlignedData;
     const el = $('traces');
@@ -211,6 +224,7 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
       ctx.fillText(text, x + 6 * dpr, y + 13 * dpr);
     }
     ctx.restore();
+    paintBadges(u, this.rowNames, this.rowOffsets, this.badges); // [signal quality, issue 17]
   }
 }
 

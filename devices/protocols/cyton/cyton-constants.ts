@@ -41,3 +41,12 @@ export const CYTON_CHANNEL_LETTERS = ['1', '2', '3', '4', '5', '6', '7', '8', 'Q
 export function microvoltsPerCount(gain: number): number {
   return ADS1299_VREF_UV / gain / ADS1299_FULL_SCALE;
 }
+
+/**
+ * AC lead-off (impedance) drive of the ADS1299 as the Cyton firmware sets it: 6 nA at
+ * fCLK / 2^16 = 31.25 Hz (the datasheet's "31.2 Hz"), through the 2.2 kΩ resistor in series with
+ * every input (OpenBCI GUI: `leadOffDrive_amps = 6.0e-9`, `series_resistor_ohms = 2200`).
+ */
+export const CYTON_LEAD_OFF_HZ = 2.048e6 / 2 ** 16;
+export const CYTON_LEAD_OFF_DRIVE_A = 6e-9;
+export const CYTON_SERIES_RESISTOR_OHMS = 2200;
