@@ -12,7 +12,7 @@ import type { RecorderEvent } from '../../recordings/recorder.js';
 import { testStreamInfo } from '../helpers/stream-info.js';
 
 // The recorder's worker runs compiled JavaScript: use the build (npm test builds first).
-const { SessionRecording, timestampedDirectory } = (await import(new URL('../../dist/cli/session-recording.js', import.meta.url).href)) as typeof import('../../cli/session-recording.js');
+const { SessionRecording, timestampedDirectory } = (await import(new URL('../../dist/session/session-recording.js', import.meta.url).href)) as typeof import('../../session/session-recording.js');
 
 const info = testStreamInfo({ channelNames: ['a', 'b'], sampleRateHz: 1000 });
 
