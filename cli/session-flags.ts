@@ -4,7 +4,7 @@
  * on the command line override its fields (the rest keep the file's values, then the defaults).
  * Errors name the flag, as typed.
  */
-import { InvalidOptionError, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
+import { InvalidOptionError, checkInteger, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
 import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
 import { checkDeviceFlags, simulatorSpecFromFlags, type DeviceName } from './device-factory.js';
@@ -79,6 +79,7 @@ export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (ke
   const decoder = decoderOf(pick, base?.decoder, replay);
   const dashboard = pick('dashboard');
   const dashboardHost = pick('dashboardHost');
+  if (typeof dashboard === 'number') checkInteger('option', '--dashboard', dashboard, { min: 0, max: 65535 });
   const baseDashboard = base?.outputs.dashboard ?? {};
   const outputs = {
     ...(pick('record') ?? base?.outputs.record) !== undefined ? { record: pick('record') ?? base?.outputs.record } : {},
