@@ -16,6 +16,7 @@ import type { CytonParserStats } from '../devices/protocols/cyton/cyton-parser.j
 import type { FrameParserStats } from '../devices/protocols/frame/frame-parser.js';
 import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
 import { PacketCounter, type PacketCounts } from './packet-counter.js';
+import type { SourceDescription } from '../session/index.js';
 
 export const DRIVER_NAMES = ['cyton', 'frame', 'intan'] as const;
 export const DEVICE_NAMES = [...SIMULATOR_KINDS, ...DRIVER_NAMES] as const;
@@ -78,13 +79,34 @@ export function simulatorSpecFromFlags(flags: DeviceFlags): SimulatorSpec {
   return spec;
 }
 
+/** Refuses a flag the chosen device does not take (one error naming the flag). */
+export function checkDeviceFlags(flags: Omit<DeviceFlags, 'seed' | 'mains'>): void {
+  if (flags.device === 'intan') {
+    if (flags.port !== undefined) throw new InvalidOptionError('--port', 'no value for --device intan (it is reached over TCP: --host, --command-port, --waveform-port)', flags.port);
+    if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);
+    return;
+  }
+  for (const [flag, value] of [['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort]] as const) {
+    if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device intan uses it)`, value);
+  }
+  if (flags.settings !== undefined && flags.device !== 'cyton') {
+    throw new InvalidOptionError('--settings', `no value for --device ${flags.device} (only --device cyton uses it)`, flags.settings);
+  }
+  if (flags.device === 'cyton' || flags.device === 'frame') {
+    for (const [flag, value] of [['--channels', flags.channels], ['--rate', flags.rate]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (the device reports it)`, value);
+    }
+    return;
+  }
+  if (flags.port !== undefined) throw new InvalidOptionError('--port', `no value for the ${flags.device} simulator`, flags.port);
+}
+
 export function deviceFromFlags(
   flags: DeviceFlags,
   pacing: { pacing: Pacing; blockMs: number; durationS?: number },
 ): DeviceChoice {
+  checkDeviceFlags(flags);
   if (flags.device === 'intan') {
-    if (flags.port !== undefined) throw new InvalidOptionError('--port', 'no value for --device intan (it is reached over TCP: --host, --command-port, --waveform-port)', flags.port);
-    if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);
     const count = checkInteger('option', '--channels', flags.channels ?? 32, { min: 1, max: 1024 });
     const host = flags.host ?? '127.0.0.1';
     // RHX's TCP stream has no packet counter: nothing is known lost; a block without its magic number, or with corrupt timestamps, is corrupt.
@@ -98,17 +120,8 @@ export function deviceFromFlags(
     });
     return { label: `Intan RHX at ${host}`, source, packets: () => counter.totals() };
   }
-  for (const [flag, value] of [['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort]] as const) {
-    if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device intan uses it)`, value);
-  }
-  if (flags.settings !== undefined && flags.device !== 'cyton') {
-    throw new InvalidOptionError('--settings', `no value for --device ${flags.device} (only --device cyton uses it)`, flags.settings);
-  }
   if (flags.device === 'cyton' || flags.device === 'frame') {
     if (flags.port === undefined) throw new InvalidOptionError('--port', `the serial port of the ${flags.device} device, e.g. /dev/ttyUSB0`, undefined);
-    for (const [flag, value] of [['--channels', flags.channels], ['--rate', flags.rate]] as const) {
-      if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (the device reports it)`, value);
-    }
     const commands = flags.settings?.split(',').map((c) => c.trim()).filter(Boolean) ?? [];
     let source: Observable<SampleBlock>;
     const cyton = new PacketCounter<CytonParserStats>((s) => ({ lost: s.droppedPackets, corrupt: s.corruptPackets }));
@@ -132,7 +145,6 @@ export function deviceFromFlags(
     const counter = flags.device === 'cyton' ? cyton : frame;
     return { label: `${flags.device} on ${flags.port}`, source, packets: () => counter.totals(), link: () => link };
   }
-  if (flags.port !== undefined) throw new InvalidOptionError('--port', `no value for the ${flags.device} simulator`, flags.port);
   const spec = simulatorSpecFromFlags(flags);
   const info = createSimulator(spec).info;
   const fs = info.sampleRateHz;
@@ -147,4 +159,32 @@ export function deviceFromFlags(
     ...(durationSamples !== undefined ? { durationSamples } : {}),
   });
   return { label: `${info.device.name}`, source };
+}
+
+/** The device flags a (non-replay) source description stands for, to open it with {@link deviceFromFlags}. */
+export function deviceFlagsOf(source: Exclude<SourceDescription, { type: 'replay' }>): DeviceFlags {
+  switch (source.type) {
+    case 'simulate':
+      return {
+        device: source.kind,
+        seed: source.seed,
+        mains: source.mainsHz,
+        ...(source.channels !== undefined ? { channels: source.channels } : {}),
+        ...(source.rateHz !== undefined ? { rate: source.rateHz } : {}),
+      };
+    case 'cyton':
+      return { device: 'cyton', port: source.port, seed: 0, mains: 60, ...(source.settings ? { settings: source.settings.join(',') } : {}) };
+    case 'frame':
+      return { device: 'frame', port: source.port, seed: 0, mains: 60 };
+    case 'intan':
+      return {
+        device: 'intan',
+        seed: 0,
+        mains: 60,
+        ...(source.host !== undefined ? { host: source.host } : {}),
+        ...(source.commandPort !== undefined ? { commandPort: source.commandPort } : {}),
+        ...(source.waveformPort !== undefined ? { waveformPort: source.waveformPort } : {}),
+        ...(source.channels !== undefined ? { channels: source.channels } : {}),
+      };
+  }
 }

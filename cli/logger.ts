@@ -5,7 +5,8 @@
 import { pino, type Logger } from 'pino';
 import { printable } from '../core/index.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { LOG_LEVELS } from '../session/index.js';
+import { LOG_LEVELS } from '../session/index.js';
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export function createLogger(level: LogLevel): Logger {

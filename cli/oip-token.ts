@@ -8,14 +8,6 @@
 import { Option } from 'commander';
 import { InvalidOptionError } from '../core/index.js';
 
-/** The token in the environment variable `name`; refuses a name that is not set, or empty. */
-export function oipTokenFromEnv(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidOptionError('--oip-token-env', 'the name of an environment variable (letters, digits, _)', name);
-  const token = process.env[name];
-  if (token === undefined || token === '') throw new InvalidOptionError('--oip-token-env', `an environment variable that holds the token (${name} is ${token === undefined ? 'not set' : 'empty'})`, name);
-  return token;
-}
-
 /** Refuses an `--oip` URL typed with credentials in it (they would be the token, visible in `ps`). */
 export function refuseTypedUrlCredentials(url: string | undefined): void {
   if (url === undefined) return;

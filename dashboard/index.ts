@@ -31,6 +31,7 @@ export {
   type DashboardRecordingStatus,
   type DashboardDecoderStatus,
 } from './publisher/dashboard-publisher.js';
+export type { DashboardQualityStatus, ChannelQualityStatus, DashboardImpedanceStatus } from './protocol/dashboard-messages.js';
 export {
   MessageType,
   type DecoderState,

@@ -18,7 +18,7 @@ import { regressionScores, truthVaries, undefinedR2Notes } from '../../decoding/
 import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
 import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, withDecodingInputOptions, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
-import { readChannelMapFile } from '../channel-map-file.js';
+import { readChannelMapFile } from '../../session/index.js';
 
 const LOGPOWER = ':logpower';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../core/errors.js';
-import { MAX_ALIAS_EXPANSIONS, flagsFromConfig, loadSessionConfig } from '../../cli/session-config.js';
+import { MAX_ALIAS_EXPANSIONS, descriptionFromConfig, loadSessionConfig } from '../../session/index.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { thrown } from '../helpers/thrown.js';
@@ -32,32 +32,28 @@ describe('session files', () => {
     expect(files).toEqual(['cyton.yaml', 'eeg.yaml', 'frame.yaml', 'intan.yaml', 'intracortical.yaml', 'remote-decoder.yaml', 'replay.yaml']);
     const devices = files.map((f) => loadSessionConfig(join(EXAMPLES, f)).config.device.type);
     expect(new Set(devices)).toEqual(new Set(['cyton', 'eeg', 'frame', 'intan', 'intracortical', 'replay']));
-    expect(flagsFromConfig(loadSessionConfig(join(EXAMPLES, 'intracortical.yaml')).config)).toEqual({
-      device: 'intracortical',
-      channels: 96,
-      rate: 30000,
-      seed: 1,
-      dsp: true,
-      mains: 60,
-      decoder: 'kalman',
-      calibrateS: 20,
-      record: join(EXAMPLES, 'recordings', 'intracortical-session'),
-      dashboard: 8787,
-      duration: 120,
+    const of = (file: string) => descriptionFromConfig(loadSessionConfig(file).config);
+    expect(of(join(EXAMPLES, 'intracortical.yaml'))).toEqual({
+      source: { type: 'simulate', kind: 'intracortical', channels: 96, rateHz: 30000, seed: 1, mainsHz: 60, blockMs: 1, fast: false },
+      stages: { dsp: true, mainsHz: 60 },
+      decoder: { type: 'kalman', calibrateS: 20 },
+      outputs: { record: join(EXAMPLES, 'recordings', 'intracortical-session'), dashboard: { port: 8787 }, recordingsDir: 'recordings' },
+      durationS: 120,
+      statusIntervalS: 1,
     });
-    expect(flagsFromConfig(loadSessionConfig(join(EXAMPLES, 'cyton.yaml')).config)).toMatchObject({ device: 'cyton', port: '/dev/ttyUSB0', settings: expect.stringMatching(/^x1060110X,x2060110X,/) });
-    expect(flagsFromConfig(loadSessionConfig(join(EXAMPLES, 'remote-decoder.yaml')).config)).toMatchObject({
-      oip: 'http://127.0.0.1:8000',
-      oipModel: 'kalman',
-      model: join(EXAMPLES, 'models', 'kalman.onnx'),
-      oipTimeoutMs: 100,
+    expect(of(join(EXAMPLES, 'cyton.yaml'))).toMatchObject({ source: { type: 'cyton', port: '/dev/ttyUSB0', settings: expect.arrayContaining(['x1060110X', 'x2060110X']) } });
+    expect(of(join(EXAMPLES, 'remote-decoder.yaml'))).toMatchObject({
+      decoder: { type: 'onnx', model: join(EXAMPLES, 'models', 'kalman.onnx'), oip: { url: 'http://127.0.0.1:8000', model: 'kalman', timeoutMs: 100 } },
     });
-    const required = flagsFromConfig(loadSessionConfig(write(tempDir(), 'r.yaml', 'device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: true }\n')).config);
-    expect(required).toMatchObject({ oip: 'http://x', oipRequired: true });
+    const required = of(write(tempDir(), 'r.yaml', 'device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: true }\n'));
+    expect(required).toMatchObject({ decoder: { oip: { url: 'http://x', required: true } } });
+    // A replay leaves its processing and decoder to the recording unless the file names them.
+    expect(of(join(EXAMPLES, 'replay.yaml'))).toMatchObject({ source: { type: 'replay' }, stages: {} });
+    expect(of(join(EXAMPLES, 'replay.yaml')).decoder).toBeUndefined();
     // decoder.channelMap: a file (relative to the session file) or the pairs themselves.
     const mapDir = tempDir();
-    expect(flagsFromConfig(loadSessionConfig(write(mapDir, 'm.yaml', 'device: { type: eeg, channels: 64 }\ndecoder: { type: onnx, model: mi.onnx, channelMap: map.csv }\n')).config)).toMatchObject({ model: join(mapDir, 'mi.onnx'), channelMap: join(mapDir, 'map.csv') });
-    expect(flagsFromConfig(loadSessionConfig(write(mapDir, 'p.yaml', 'device: { type: eeg }\ndecoder: { type: onnx, model: mi.onnx, channelMap: { "EEG 1": C3 } }\n')).config)).toMatchObject({ channelPairs: { 'EEG 1': 'C3' } });
+    expect(of(write(mapDir, 'm.yaml', 'device: { type: eeg, channels: 64 }\ndecoder: { type: onnx, model: mi.onnx, channelMap: map.csv }\n'))).toMatchObject({ decoder: { model: join(mapDir, 'mi.onnx'), channelMap: join(mapDir, 'map.csv') } });
+    expect(of(write(mapDir, 'p.yaml', 'device: { type: eeg }\ndecoder: { type: onnx, model: mi.onnx, channelMap: { "EEG 1": C3 } }\n'))).toMatchObject({ decoder: { channelMap: { 'EEG 1': 'C3' } } });
   });
 
   it('names the file, line, column and path of what is wrong, what was expected and what was seen', () => {

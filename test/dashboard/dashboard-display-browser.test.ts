@@ -198,11 +198,11 @@ describe('dashboard display in headless Chromium', () => {
     }
   }, 120_000);
 
-  it('live simulated intracortical: the spike band by default, firing rates shown, no band power', async () => {
+  it('live simulated intracortical: the session spike band (the chain band-pass and common average) by default, firing rates shown, no band power', async () => {
     const s = await session(['run', '--channels', '16', '--duration', '60', '--dashboard', '0', '--decoder', 'none', '--status-interval', '60']);
     const { page, problems } = await openPage(s.url);
     try {
-      await until(page, (p) => p.display === 'spike band 300–6000 Hz (display filter)' && (p.redraws['rate'] ?? 0) > 0 && (p.redraws['spectrum'] ?? 0) > 0, 'spike-band traces, rates and spectra');
+      await until(page, (p) => p.display === 'spike band 300–3000 Hz, common average' && (p.redraws['rate'] ?? 0) > 0 && (p.redraws['spectrum'] ?? 0) > 0, 'spike-band traces, rates and spectra');
       // The spectrum shown is of the spike band: far more power at 1 kHz than at 50 Hz (below the band).
       await until(page, (p) => (p.frames['spectrum'] ?? 0) >= 2, 'a second spectrum');
       expect(await spectrumDb(page, 0, 1000)).toBeGreaterThan((await spectrumDb(page, 0, 50)) + 20);

@@ -1,9 +1,10 @@
 /**
- * Session configuration files: a session described once — device → stages → decoder → outputs —
+ * Session files: a session described once — device → stages → decoder → outputs —
  * in YAML or JSON, checked with zod, and run with `neurostream run session.yaml`. Every error
  * names the file, the line and column, the path inside the file (`decoder.model`), what was
  * expected and what was seen. Relative paths in the file (models, recordings) are relative to
- * the file. Flags given on the command line override the file (`run session.yaml --duration 5`).
+ * the file. A file produces a {@link SessionDescription}; flags typed on the command line override
+ * its fields (`run session.yaml --duration 5`).
  * docs/session-config.md is the reference; examples/ has one per device.
  */
 import { readFileSync } from 'node:fs';
@@ -11,8 +12,11 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { InvalidOptionError } from '../core/index.js';
-import { ONNX_PROVIDERS } from '../decoding/onnx/onnx-decoder.js';
-import { LOG_LEVELS } from './logger.js';
+import { ONNX_PROVIDERS } from '../decoding/index.js';
+import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
+
+/** Log levels a session file may ask for (the CLI's logger takes them). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const mains = z.literal([50, 60]);
 const positive = z.number().positive();
@@ -191,58 +195,76 @@ export function loadSessionConfig(path: string): LoadedSessionConfig {
   return { file, config };
 }
 
-/** The flags `run` (or `replay`) would take for this config. */
-export function flagsFromConfig(config: SessionConfig): Record<string, unknown> {
+/**
+ * The session a file describes: its settings, and the defaults of a live session for what it
+ * leaves out (a replay's processing and decoder left out come from the recording instead).
+ */
+export function descriptionFromConfig(config: SessionConfig): SessionDescription {
   const d = config.device;
-  const flags: Record<string, unknown> = {};
+  const mainsHz = config.stages?.mains ?? ('mains' in d ? d.mains : undefined);
+  let source: SourceDescription;
   if (d.type === 'intracortical' || d.type === 'eeg') {
-    Object.assign(flags, { device: d.type });
-    for (const key of ['channels', 'rate', 'seed', 'mains', 'blockMs', 'fast'] as const) if (d[key] !== undefined) flags[key] = d[key];
-  } else if (d.type === 'cyton') {
-    Object.assign(flags, { device: 'cyton', port: d.port, ...(d.settings ? { settings: d.settings.join(',') } : {}) });
-  } else if (d.type === 'frame') {
-    Object.assign(flags, { device: 'frame', port: d.port });
-  } else if (d.type === 'intan') {
-    flags['device'] = 'intan';
-    for (const key of ['host', 'commandPort', 'waveformPort', 'channels'] as const) if (d[key] !== undefined) flags[key] = d[key];
+    source = {
+      type: 'simulate',
+      kind: d.type,
+      seed: d.seed ?? 1,
+      mainsHz: mainsHz ?? SESSION_DEFAULTS.mainsHz,
+      blockMs: d.blockMs ?? 1,
+      fast: d.fast ?? false,
+      ...(d.channels !== undefined ? { channels: d.channels } : {}),
+      ...(d.rate !== undefined ? { rateHz: d.rate } : {}),
+    };
+  } else if (d.type === 'replay') {
+    source = { type: 'replay', recording: d.recording, speed: d.speed ?? 1, blockMs: d.blockMs ?? 10 };
   } else {
-    if (d.speed !== undefined) flags['speed'] = d.speed;
-    if (d.blockMs !== undefined) flags['blockMs'] = d.blockMs;
+    source = d;
   }
-  if (config.stages?.dsp !== undefined) flags['dsp'] = config.stages.dsp;
-  if (config.stages?.mains !== undefined) flags['mains'] = config.stages.mains;
+  const replay = source.type === 'replay';
   const dec = config.decoder;
-  if (dec?.type === 'none') flags['decoder'] = 'none';
-  if (dec?.type === 'kalman') {
-    flags['decoder'] = 'kalman';
-    if (dec.calibrateS !== undefined) flags['calibrateS'] = dec.calibrateS;
-  }
-  if (dec?.type === 'onnx') {
-    Object.assign(flags, { model: dec.model, ...(dec.providers ? { providers: dec.providers.join(',') } : {}) });
-    if (typeof dec.channelMap === 'string') flags['channelMap'] = dec.channelMap;
-    else if (dec.channelMap !== undefined) flags['channelPairs'] = dec.channelMap;
-  }
-  if (dec?.type === 'oip') {
-    Object.assign(flags, {
-      model: dec.fallback,
-      oip: dec.url,
-      ...(dec.model ? { oipModel: dec.model } : {}),
-      ...(dec.providers ? { providers: dec.providers.join(',') } : {}),
-      ...(dec.timeoutMs !== undefined ? { oipTimeoutMs: dec.timeoutMs } : {}),
-      ...(dec.required !== undefined ? { oipRequired: dec.required } : {}),
-      ...(dec.tokenEnv !== undefined ? { oipTokenEnv: dec.tokenEnv } : {}),
-    });
-  }
+  const decoder: DecoderDescription | undefined =
+    dec === undefined
+      ? replay
+        ? undefined
+        : { type: 'kalman', calibrateS: SESSION_DEFAULTS.calibrateS }
+      : dec.type === 'none'
+        ? dec
+        : dec.type === 'kalman'
+          ? { type: 'kalman', calibrateS: dec.calibrateS ?? SESSION_DEFAULTS.calibrateS }
+          : dec.type === 'onnx'
+            ? dec
+            : {
+                type: 'onnx',
+                model: dec.fallback,
+                ...(dec.providers ? { providers: dec.providers } : {}),
+                oip: {
+                  url: dec.url,
+                  timeoutMs: dec.timeoutMs ?? SESSION_DEFAULTS.oipTimeoutMs,
+                  required: dec.required ?? false,
+                  ...(dec.model ? { model: dec.model } : {}),
+                  ...(dec.tokenEnv !== undefined ? { tokenEnv: dec.tokenEnv } : {}),
+                },
+              };
   const out = config.outputs;
-  if (out?.recording) flags['record'] = out.recording;
-  if (out?.recordingsDir) flags['recordingsDir'] = out.recordingsDir;
-  if (out?.dashboard === false) flags['dashboard'] = false;
-  else if (out?.dashboard) {
-    if (out.dashboard.port !== undefined) flags['dashboard'] = out.dashboard.port;
-    if (out.dashboard.host !== undefined) flags['dashboardHost'] = out.dashboard.host;
-  }
-  if (config.duration !== undefined) flags['duration'] = config.duration;
-  if (config.statusInterval !== undefined) flags['statusInterval'] = config.statusInterval;
-  if (config.logLevel !== undefined) flags['logLevel'] = config.logLevel;
-  return flags;
+  const stages = {
+    ...(config.stages?.dsp !== undefined ? { dsp: config.stages.dsp } : replay ? {} : { dsp: SESSION_DEFAULTS.dsp }),
+    ...(mainsHz !== undefined ? { mainsHz } : replay ? {} : { mainsHz: SESSION_DEFAULTS.mainsHz }),
+  };
+  return SessionDescriptionSchema.parse({
+    source,
+    stages,
+    ...(decoder ? { decoder } : {}),
+    outputs: {
+      ...(out?.recording ? { record: out.recording } : {}),
+      dashboard: out?.dashboard ?? {},
+      recordingsDir: out?.recordingsDir ?? SESSION_DEFAULTS.recordingsDir,
+    },
+    ...(config.duration !== undefined ? { durationS: config.duration } : {}),
+    statusIntervalS: config.statusInterval ?? SESSION_DEFAULTS.statusIntervalS,
+  });
+}
+
+/** Reads a session file into the session it describes (and the log level it asks for). */
+export function loadSessionFile(path: string): { file: string; description: SessionDescription; logLevel?: SessionConfig['logLevel'] } {
+  const { file, config } = loadSessionConfig(path);
+  return { file, description: descriptionFromConfig(config), ...(config.logLevel ? { logLevel: config.logLevel } : {}) };
 }

@@ -1,6 +1,6 @@
 /**
  * `--channel-map FILE`: model channel name → stream channel name, from a JSON object or a
- * two-column CSV (core/channel-names.ts parses it). Used by `run --model` and `evaluate --model`.
+ * two-column CSV (core/channel-names.ts parses it). Used by `run --model`, session files and `evaluate --model`.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidOptionError, parseChannelMap, type ChannelMap } from '../core/index.js';

@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { designButterworth } from '../../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.js';
 import { createSampleBlock, type Intent, type SampleBlock } from '../../core/index.js';
-import { ACCURACY_TRIALS, SessionTrialDecoder } from '../../cli/session-trial-decoder.js';
+import { Subject } from 'rxjs';
+import { ACCURACY_TRIALS, decodeTrials, type Decoder } from '../../decoding/index.js';
+import { describeDecoder, sessionGraph } from '../../session/index.js';
 import type { DecoderValidation } from '../../decoding/decoder-validation.js';
 import { calibrateKalman } from '../../decoding/calibration/kalman-calibration.js';
 import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
@@ -64,7 +66,33 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
-describe('SessionTrialDecoder', () => {
+/** An EEG session's trial decoding, as the session graph runs it: raw blocks in, intents and validations out. */
+class SessionTrialDecoder {
+  private readonly input = new Subject<SampleBlock>();
+  private readonly graph;
+  constructor(options: { info: unknown; decoder: Decoder; windowS: readonly [number, number]; bandHz?: readonly [number, number]; binMs: number; channelMap?: Record<string, string>; onIntent: (i: Intent) => void; onValidation?: (v: DecoderValidation) => void; onError: (e: unknown) => void }) {
+    const { decoder, windowS, bandHz, channelMap } = options;
+    this.graph = sessionGraph(this.input, { dsp: true, mainsHz: 60, decoding: { calibrateS: 20, decoder, trial: { windowS, ...(bandHz ? { bandHz } : {}) }, ...(channelMap ? { channelMap } : {}) }, onError: options.onError });
+    this.graph.intents$.subscribe(({ intent }) => options.onIntent(intent));
+    this.graph.validations$.subscribe((v) => options.onValidation?.(v));
+    this.graph.connect();
+  }
+  push(block: SampleBlock): void {
+    this.input.next(block);
+  }
+  status(): string | undefined {
+    return describeDecoder(this.graph.decoder())?.status;
+  }
+  describe(): ReturnType<typeof describeDecoder> {
+    return describeDecoder(this.graph.decoder());
+  }
+  async drain(timeoutMs: number): Promise<void> {
+    this.input.complete();
+    await this.graph.drained(timeoutMs);
+  }
+}
+
+describe('trial decoding in the session graph', () => {
   it('decodes each cue from the epoch an offline causal filter gives, and scores it: the running accuracy of the last 20 trials', async () => {
     const train = simulate(400, 11);
     const names = train[0]!.info.channelNames;
@@ -86,8 +114,9 @@ describe('SessionTrialDecoder', () => {
         throw e;
       },
     });
+    trials.push(blocks[0]!);
     expect(trials.status()).toBe('decoder lda (js): waiting for a cue (left | right)');
-    for (const block of blocks) {
+    for (const block of blocks.slice(1)) {
       trials.push(block);
       await settle();
     }
@@ -170,7 +199,7 @@ describe('SessionTrialDecoder', () => {
     const map = Object.fromEntries(generic.map((g, i) => [g, fileNames[i]!]));
     const byMap = await decodeWith([...generic].reverse(), map);
     expect(byMap.map((i) => Array.from(i.values))).toEqual(byLabel.map((i) => Array.from(i.values)));
-    expect(() => new SessionTrialDecoder({ info: blocks[0]!.info, decoder: ldaOn(trainCues, [...generic].reverse()), windowS: WINDOW, binMs: 20, onIntent: () => {}, onError: () => {} })).toThrow(
+    expect(() => decodeTrials({ info: blocks[0]!.info, decoder: ldaOn(trainCues, [...generic].reverse()), windowS: WINDOW, binMs: 20 })).toThrow(
       /got 64 of 64 channels missing after normalising case, trailing dots and 10-20 aliases: EEG 64, EEG 63, .*EEG 1$/,
     );
   });
@@ -179,7 +208,7 @@ describe('SessionTrialDecoder', () => {
     const info = simulate(1, 1)[0]!.info;
     const names = info.channelNames;
     const make = (decoder: BuiltinDecoder, windowS: readonly [number, number] = WINDOW) => () =>
-      new SessionTrialDecoder({ info, decoder, windowS, binMs: 20, onIntent: () => {}, onError: () => {} });
+      decodeTrials({ info, decoder, windowS, binMs: 20 });
     const continuous = new BuiltinDecoder(calibrateKalman(new Float64Array(100 * 8).map((_, i) => Math.sin(i)), new Float64Array(100 * 4).map((_, i) => Math.cos(i)), 100, 8, 4, { featureNames: names.map((n) => `${n}:logpower`), targetNames: ['pos_x', 'pos_y', 'vel_x', 'vel_y'] }));
     expect(make(continuous)).toThrow('--model kalman: expected a discrete (trial) decoder for a stream of cues, got "a continuous decoder"');
     const trials = offline(simulate(100, 3)).cues;

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidOptionError, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import { makeDirectory } from '../recordings/new-directory.js';
-import { Recorder, type RecorderEvent, type RecorderStatus } from '../recordings/recorder.js';
+import { Recorder, type RecorderEvent, type RecorderStatus } from '../recordings/index.js';
 
 export interface SessionRecordingOptions {
   /** The processing the session runs on a stream of `info` (the manifest's `pipeline`). */

@@ -9,9 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { createSampleBlock } from '../../core/index.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import type { RecorderEvent } from '../../recordings/recorder.js';
+import { SessionRecording, timestampedDirectory } from '../../session/session-recording.js';
 import { testStreamInfo } from '../helpers/stream-info.js';
-
-import { SessionRecording, timestampedDirectory } from '../../cli/session-recording.js';
 
 const info = testStreamInfo({ channelNames: ['a', 'b'], sampleRateHz: 1000 });
 

@@ -4,15 +4,15 @@
  * picks the port (0: any free one), `--no-dashboard` turns it off, `--dashboard-host ADDR` binds
  * beyond loopback, which needs both tokens from the environment.
  */
-import { Command } from 'commander';
 import { InvalidOptionError, checkInteger } from '../core/index.js';
 import { DashboardPublisher, type DashboardSessionStatus } from '../dashboard/publisher/dashboard-publisher.js';
 import { startDashboardServer, type DashboardServer } from '../dashboard/server/dashboard-server.js';
 import { DASHBOARD_DEFAULTS } from '../dashboard/server/server-options.js';
 import { dashboardPageMounts } from '../dashboard/server/page-mounts.js';
 import { isLoopbackHost } from '../dashboard/server/access-tokens.js';
-import { integerFlag } from './parse-flag.js';
 
+/** The dashboard's default port (the next free ones are tried when it is taken). */
+export const DASHBOARD_DEFAULT_PORT = DASHBOARD_DEFAULTS.port;
 export const VIEWER_TOKEN_ENV = 'NEUROSTREAM_VIEWER_TOKEN';
 export const OPERATOR_TOKEN_ENV = 'NEUROSTREAM_OPERATOR_TOKEN';
 /** Ports tried after the default one when it is taken (another session on this machine). */
@@ -22,17 +22,6 @@ export interface DashboardFlags {
   /** true: the default port; a number: that port; false: no dashboard. */
   dashboard: boolean | number;
   dashboardHost?: string;
-}
-
-/** Adds `--dashboard [port]`, `--no-dashboard` and `--dashboard-host` to a session command. */
-export function addDashboardFlags(command: Command): Command {
-  return command
-    .option('--dashboard <port>', `serve the live dashboard on this port (default ${DASHBOARD_DEFAULTS.port}; 0 picks a free one)`, integerFlag('--dashboard'))
-    .option('--no-dashboard', 'no dashboard')
-    .option(
-      '--dashboard-host <addr>',
-      `address the dashboard binds (default 127.0.0.1); beyond loopback it needs ${VIEWER_TOKEN_ENV} and ${OPERATOR_TOKEN_ENV} (16+ characters each) in the environment`,
-    );
 }
 
 export interface SessionDashboard {

@@ -1,0 +1,224 @@
+/**
+ * Flags → a session description. `run` and `replay` turn what was typed into a
+ * {@link SessionDescription}; given a session file's description as `base`, only the flags typed
+ * on the command line override its fields (the rest keep the file's values, then the defaults).
+ * Errors name the flag, as typed.
+ */
+import { InvalidOptionError, checkInteger, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
+import { ONNX_PROVIDERS } from '../decoding/index.js';
+import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
+import { checkDeviceFlags, simulatorSpecFromFlags, type DeviceName } from './device-factory.js';
+import type { ReplaySpeed } from '../recordings/index.js';
+
+/** Every flag `run` and `replay` take that describes the session. */
+export interface SessionFlags {
+  device?: DeviceName;
+  port?: string;
+  host?: string;
+  commandPort?: number;
+  waveformPort?: number;
+  settings?: string;
+  channels?: number;
+  rate?: number;
+  duration?: number;
+  seed?: number;
+  mains?: 50 | 60;
+  blockMs?: number;
+  fast?: boolean;
+  statusInterval?: number;
+  dsp?: boolean;
+  record?: string;
+  decoder?: 'kalman' | 'none';
+  calibrateS?: number;
+  model?: string;
+  channelMap?: string;
+  providers?: string;
+  oip?: string;
+  oipModel?: string;
+  oipTimeoutMs?: number;
+  oipRequired?: boolean;
+  oipTokenEnv?: string;
+  recordingsDir?: string;
+  dashboard?: boolean | number;
+  dashboardHost?: string;
+  /** replay */
+  speed?: ReplaySpeed;
+  allowTruncated?: boolean;
+}
+
+/**
+ * The session the flags describe. `typed(key)`: whether the flag was typed (its value overrides
+ * `base`); without `base` every flag given counts (defaults included). `replayOf`: the recording a
+ * `replay DIR` command replays.
+ */
+export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (key: keyof SessionFlags) => boolean; base?: SessionDescription; replayOf?: string } = {}): SessionDescription {
+  const { base, replayOf } = options;
+  const typed = options.typed ?? (() => true);
+  const pick = <K extends keyof SessionFlags>(key: K): SessionFlags[K] | undefined => (!base || typed(key) ? flags[key] : undefined);
+  const duration = pick('duration');
+  const blockMs = pick('blockMs');
+  const statusInterval = pick('statusInterval');
+  const calibrateS = pick('calibrateS');
+  if (duration !== undefined) checkNumber('option', '--duration', duration, { min: 0, exclusiveMin: true });
+  if (blockMs !== undefined) checkNumber('option', '--block-ms', blockMs, { min: 0, exclusiveMin: true, max: 10_000 });
+  if (statusInterval !== undefined) checkNumber('option', '--status-interval', statusInterval, { min: 0.05, max: 3600 });
+  if (calibrateS !== undefined) checkNumber('option', '--calibrate-s', calibrateS, { min: 1, max: 3600 });
+  const source = sourceOf(pick, base, replayOf);
+  const replay = source.type === 'replay';
+  const mains = pick('mains');
+  const stages = {
+    ...base?.stages,
+    ...(pick('dsp') !== undefined ? { dsp: pick('dsp') } : {}),
+    ...(mains !== undefined ? { mainsHz: mains } : {}),
+  };
+  // A replay's processing and decoder left out: as the recorded session ran.
+  if (!replay) {
+    stages.dsp ??= SESSION_DEFAULTS.dsp;
+    stages.mainsHz ??= SESSION_DEFAULTS.mainsHz;
+  }
+  const decoder = decoderOf(pick, base?.decoder, replay);
+  const dashboard = pick('dashboard');
+  const dashboardHost = pick('dashboardHost');
+  if (typeof dashboard === 'number') checkInteger('option', '--dashboard', dashboard, { min: 0, max: 65535 });
+  const baseDashboard = base?.outputs.dashboard ?? {};
+  const outputs = {
+    ...(pick('record') ?? base?.outputs.record) !== undefined ? { record: pick('record') ?? base?.outputs.record } : {},
+    dashboard:
+      dashboard === false
+        ? (false as const)
+        : dashboard === undefined && dashboardHost === undefined
+          ? baseDashboard
+          : {
+              ...(baseDashboard === false ? {} : baseDashboard),
+              ...(typeof dashboard === 'number' ? { port: dashboard } : {}),
+              ...(dashboardHost !== undefined ? { host: dashboardHost } : {}),
+            },
+    recordingsDir: pick('recordingsDir') ?? base?.outputs.recordingsDir ?? SESSION_DEFAULTS.recordingsDir,
+  };
+  return SessionDescriptionSchema.parse({
+    source,
+    stages,
+    ...(decoder ? { decoder } : {}),
+    outputs,
+    ...((duration ?? base?.durationS) !== undefined ? { durationS: duration ?? base?.durationS } : {}),
+    statusIntervalS: statusInterval ?? base?.statusIntervalS ?? SESSION_DEFAULTS.statusIntervalS,
+  });
+}
+
+type Pick = <K extends keyof SessionFlags>(key: K) => SessionFlags[K] | undefined;
+
+function sourceOf(pick: Pick, base: SessionDescription | undefined, replayOf: string | undefined): SourceDescription {
+  const b = base?.source;
+  if (replayOf !== undefined || (b?.type === 'replay' && pick('device') === undefined)) {
+    const r = b?.type === 'replay' ? b : undefined;
+    const allowTruncated = pick('allowTruncated') ?? r?.allowTruncated;
+    return {
+      type: 'replay',
+      recording: replayOf ?? r!.recording,
+      speed: pick('speed') ?? r?.speed ?? 1,
+      blockMs: pick('blockMs') ?? r?.blockMs ?? 10,
+      ...(allowTruncated ? { allowTruncated: true } : {}),
+    };
+  }
+  const device = pick('device') ?? (b === undefined || b.type === 'replay' ? 'intracortical' : b.type === 'simulate' ? b.kind : b.type);
+  const same = <T extends SourceDescription['type']>(type: T): Extract<SourceDescription, { type: T }> | undefined =>
+    b?.type === type ? (b as Extract<SourceDescription, { type: T }>) : undefined;
+  const given = {
+    device,
+    ...(pick('port') !== undefined ? { port: pick('port') } : {}),
+    ...(pick('host') !== undefined ? { host: pick('host') } : {}),
+    ...(pick('commandPort') !== undefined ? { commandPort: pick('commandPort') } : {}),
+    ...(pick('waveformPort') !== undefined ? { waveformPort: pick('waveformPort') } : {}),
+    ...(pick('settings') !== undefined ? { settings: pick('settings') } : {}),
+    ...(pick('channels') !== undefined ? { channels: pick('channels') } : {}),
+    ...(pick('rate') !== undefined ? { rate: pick('rate') } : {}),
+  };
+  checkDeviceFlags(given);
+  if (device === 'intracortical' || device === 'eeg') {
+    const s = same('simulate');
+    const channels = given.channels ?? s?.channels;
+    const rateHz = given.rate ?? s?.rateHz;
+    const mainsHz = pick('mains') ?? s?.mainsHz ?? base?.stages.mainsHz ?? SESSION_DEFAULTS.mainsHz;
+    const seed = pick('seed') ?? s?.seed ?? 1;
+    // Checked by building the simulator once: errors name --channels, --rate, --seed, --mains.
+    simulatorSpecFromFlags({ device, seed, mains: mainsHz, ...(channels !== undefined ? { channels } : {}), ...(rateHz !== undefined ? { rate: rateHz } : {}) });
+    return {
+      type: 'simulate',
+      kind: device,
+      seed,
+      mainsHz,
+      blockMs: pick('blockMs') ?? s?.blockMs ?? 1,
+      fast: pick('fast') ?? s?.fast ?? false,
+      ...(channels !== undefined ? { channels } : {}),
+      ...(rateHz !== undefined ? { rateHz } : {}),
+    };
+  }
+  if (device === 'cyton' || device === 'frame') {
+    const s = same(device);
+    const port = given.port ?? s?.port;
+    if (port === undefined) throw new InvalidOptionError('--port', `the serial port of the ${device} device, e.g. /dev/ttyUSB0`, undefined);
+    if (device === 'frame') return { type: 'frame', port };
+    const settings = given.settings?.split(',').map((c) => c.trim()).filter(Boolean) ?? same('cyton')?.settings;
+    return { type: 'cyton', port, ...(settings && settings.length > 0 ? { settings } : {}) };
+  }
+  const s = same('intan');
+  const host = given.host ?? s?.host;
+  const commandPort = given.commandPort ?? s?.commandPort;
+  const waveformPort = given.waveformPort ?? s?.waveformPort;
+  const channels = given.channels ?? s?.channels;
+  return {
+    type: 'intan',
+    ...(host !== undefined ? { host } : {}),
+    ...(commandPort !== undefined ? { commandPort } : {}),
+    ...(waveformPort !== undefined ? { waveformPort } : {}),
+    ...(channels !== undefined ? { channels } : {}),
+  };
+}
+
+function decoderOf(pick: Pick, base: DecoderDescription | undefined, replay: boolean): DecoderDescription | undefined {
+  const model = pick('model');
+  const providers = pick('providers');
+  const oip = pick('oip');
+  const channelMap = pick('channelMap');
+  if (providers !== undefined && model === undefined && base?.type !== 'onnx') throw new InvalidOptionError('--providers', 'a --model to run on them', providers);
+  if (oip !== undefined && model === undefined && base?.type !== 'onnx') {
+    throw new InvalidOptionError('--oip', 'a --model to fall back on when the server cannot answer (the same model, run locally)', oip);
+  }
+  const baseOip = base?.type === 'onnx' ? base.oip : undefined;
+  const oipUrl = oip ?? baseOip?.url;
+  if (oipUrl === undefined && pick('oipModel') !== undefined) throw new InvalidOptionError('--oip-model', 'an --oip server to find it on', pick('oipModel'));
+  if (oipUrl === undefined && pick('oipRequired') === true) throw new InvalidOptionError('--oip-required', 'an --oip server to require', 'no --oip');
+  if (oipUrl === undefined && pick('oipTokenEnv') !== undefined) throw new InvalidOptionError('--oip-token-env', 'an --oip server to send the token to', pick('oipTokenEnv'));
+  if (channelMap !== undefined && model === undefined && base?.type !== 'onnx') throw new InvalidOptionError('--channel-map', 'a --model whose channels it maps', channelMap);
+  if (model !== undefined || (base?.type === 'onnx' && pick('decoder') === undefined)) {
+    const b = base?.type === 'onnx' && model === undefined ? base : undefined;
+    const map: string | ChannelMap | undefined = channelMap ?? (model === undefined ? b?.channelMap : undefined);
+    const list = providers !== undefined ? providers.split(',').map((p) => p.trim()) : b?.providers;
+    list?.forEach((p, i) => checkOneOf('option', `--providers[${i}]`, p, ONNX_PROVIDERS));
+    const oipModel = pick('oipModel') ?? baseOip?.model;
+    const tokenEnv = pick('oipTokenEnv') ?? baseOip?.tokenEnv;
+    return {
+      type: 'onnx',
+      model: model ?? b!.model,
+      ...(list ? { providers: list as ('cpu' | 'cuda')[] } : {}),
+      ...(map !== undefined ? { channelMap: map } : {}),
+      ...(oipUrl !== undefined
+        ? {
+            oip: {
+              url: oipUrl,
+              timeoutMs: pick('oipTimeoutMs') ?? baseOip?.timeoutMs ?? SESSION_DEFAULTS.oipTimeoutMs,
+              required: pick('oipRequired') ?? baseOip?.required ?? false,
+              ...(oipModel !== undefined ? { model: oipModel } : {}),
+              ...(tokenEnv !== undefined ? { tokenEnv } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+  const name = pick('decoder');
+  if (name === 'none') return { type: 'none' };
+  if (name === 'kalman' || pick('calibrateS') !== undefined) {
+    return { type: 'kalman', calibrateS: pick('calibrateS') ?? (base?.type === 'kalman' ? base.calibrateS : SESSION_DEFAULTS.calibrateS) };
+  }
+  return base ?? (replay ? undefined : { type: 'kalman', calibrateS: SESSION_DEFAULTS.calibrateS });
+}
