@@ -166,7 +166,8 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
   });
 
   it('rejects malformed channel-setting commands before opening anything', () => {
-    expect(() => cytonSource({ port: '/dev/null', commands: ['x1060110'] })).toThrow('commands[0]: expected a channel setting like x1060110X, got "x1060110"');
+    expect(() => cytonSource({ port: '/dev/null', commands: ['x1060110'] })).toThrow('commands[0]: expected a channel setting like x1060110X or a lead-off setting like z110Z, got "x1060110"');
+    expect(() => cytonSource({ port: '/dev/null', commands: ['z19Z'] })).toThrow('commands[0]: expected a channel setting like x1060110X or a lead-off setting like z110Z, got "z19Z"');
   });
 });
 
