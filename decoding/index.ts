@@ -36,7 +36,7 @@ export {
   type TensorSignature,
 } from './onnx/onnx-decoder.js';
 export { exportOnnx, writeOnnx, type ExportOnnxOptions } from './onnx/onnx-export.js';
-export { KinematicsTruth, KINEMATICS_MARKER, KINEMATICS_NAMES } from './datasets/kinematics-truth.js';
+export { KinematicsTruth, KINEMATICS_MARKER, KINEMATICS_NAMES, KINEMATICS_UNITS } from './datasets/kinematics-truth.js';
 export { RunningR2 } from './evaluation/running-r2.js';
 export { r2Scores, pearsonCorrelations, type RegressionScores } from './evaluation/regression-metrics.js';
 export { accuracy, confusionMatrix, cohensKappa, chanceLevel, type ConfusionMatrix } from './evaluation/classification-metrics.js';

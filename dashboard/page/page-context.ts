@@ -5,6 +5,8 @@
  */
 import type { FrameTypeName } from '../protocol/dashboard-frames.js';
 import type { MarkerMessage, PageHello, StatusMessageJson, ViewMessage } from '../protocol/dashboard-messages.js';
+import type { DecoderProbe } from './panels/decoder.js';
+import type { MarkerLabelsProbe } from './panels/traces.js';
 
 /** Series colours, in order. */
 export const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'] as const;
@@ -24,6 +26,10 @@ export interface PageProbe {
   bandPower: { bands: string[]; channels: number; power: Float32Array } | null;
   /** Panels shown (not hidden because they do not apply). */
   panels: Record<string, boolean>;
+  /** What the decoder panel shows (its state line, chart labels, truth, classes and true cue); set by the panel. */
+  decoder: DecoderProbe | null;
+  /** The traces' marker labels as last drawn; set by the traces panel. */
+  markerLabels: MarkerLabelsProbe | null;
   role: string | null;
   hello: PageHello | null;
   view: ViewMessage | null;
@@ -63,6 +69,8 @@ export function createProbe(): PageProbe {
     spectrum: null,
     bandPower: null,
     panels: {},
+    decoder: null,
+    markerLabels: null,
     role: null,
     hello: null,
     view: null,

@@ -29,8 +29,9 @@
  * Payloads by type (in this order, back to back):
  * - 1 traces:   min [R × N], max [R × N] (µV; NaN min and max = empty column: no samples, a gap)
  * - 2 rate:     rates [R × N] (Hz; NaN = bin missing)
- * - 3 intent:   values [R × N] (R intent dimensions, N consecutive bins), then latency [3 × N]
- *               (rows: acquisitionMs, featuresMs, decodeMs)
+ * - 3 intent:   values [R × N] (R intent dimensions, N consecutive bins — to a page, followed by
+ *               the task's truth rows its hello's `intentTruth` names, NaN where unknown), then
+ *               latency [3 × N] (rows: acquisitionMs, featuresMs, decodeMs)
  * - 4 spectrum: power [R × N] (N frequency bins, bin i at (firstColumn + i) · step Hz; or N bands
  *               in the order announced out of band, step 0)
  * - 5 health:   values [R × N], row r = metric HEALTH_METRICS[r] (N samples, usually 1); extra

@@ -73,6 +73,22 @@ export interface DashboardDecoderStatus {
   backlog?: number;
   /** Online validation against the task's truth: the running R² (or a trial decoder's accuracy) and over how long. */
   validation?: DecoderValidation;
+  /**
+   * How far a calibration has got (while `state` is `calibrating`, or `recalibrating`): bins
+   * collected of those needed, and whether the model is being fitted. Absent: the session does not
+   * say; the page then shows the status line.
+   */
+  calibration?: DecoderCalibrationProgress;
+}
+
+/** A calibration's progress, for the decoder panel's progress bar. */
+export interface DecoderCalibrationProgress {
+  /** Bins collected so far. */
+  collectedBins: number;
+  /** Bins the calibration needs (its `--calibrate-s` seconds of bins). */
+  neededBins: number;
+  /** The bins are all in and the model is being fitted. */
+  fitting: boolean;
 }
 
 /** One neural channel's signal quality over the newest window (acquisition's `signalQuality`). */
@@ -182,6 +198,22 @@ export interface PageHello extends HelloBase {
   display: DisplayOffer | null;
   /** Band power (EEG streams): the bands of a band-power frame's columns, its channels (rows) and what it is computed from. */
   bandPower: { bands: BandDescription[]; channels: number; windowS: number; source: string } | null;
+  /**
+   * The task's truth carried with a continuous decoder's intents (null: none known): its rows
+   * follow the intent's values in the intent frames' first payload (rows `dims … dims + names.length`),
+   * one value per bin (NaN where none is known), e.g. the centre-out task's `pos_x pos_y vel_x vel_y`
+   * in `cm cm cm/s cm/s` from its `kinematics` markers. A decoder output of the same name is in the
+   * same unit.
+   */
+  intentTruth: IntentTruthDescription | null;
+}
+
+/** The truth rows of a page's intent frames. */
+export interface IntentTruthDescription {
+  names: readonly string[];
+  units: readonly string[];
+  /** Where it comes from, in words (e.g. "the task's kinematics markers"). */
+  source: string;
 }
 
 /** A stream API subscriber's hello. */

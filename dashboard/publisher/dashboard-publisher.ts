@@ -133,6 +133,12 @@ export class DashboardPublisher {
     this.histogram.add(0, Math.max(0, arrived - block.hostTime));
     if (block.markers) {
       for (const marker of block.markers) if (!DATA_MARKER_TYPES.has(marker.type)) this.marker(marker, 'stream');
+      // The task's truth for the decoder panel; a continuous decoder that started before the first one gets truth rows now.
+      if (stream.truth.observe(block.markers) && stream.intent && stream.intent.kind === 'continuous' && stream.intent.truthRows === 0) {
+        stream.intent = createIntentRings(stream.intent.dims, stream.intent.kind, stream.intent.binS, stream.truth.names.length);
+        this.pages.resetIntents();
+        this.helloAll();
+      }
     }
   }
 
@@ -181,7 +187,8 @@ export class DashboardPublisher {
     if (this.closed || !stream) return;
     const dims = intent.values.length;
     if (!stream.intent || stream.intent.dims !== dims || stream.intent.kind !== intent.kind) {
-      stream.intent = createIntentRings(dims, intent.kind, binS);
+      const truthRows = intent.kind === 'continuous' && stream.truth.seen ? stream.truth.names.length : 0;
+      stream.intent = createIntentRings(dims, intent.kind, binS, truthRows);
       this.pages.resetIntents();
       this.helloAll();
     }
@@ -192,7 +199,11 @@ export class DashboardPublisher {
     row[0] = acquisitionMs;
     row[1] = featuresMs;
     row[2] = decodeMs;
-    stream.intent.values.push(intent.bin, intent.values);
+    const rings = stream.intent;
+    rings.row.set(intent.values);
+    // The truth in force just before the bin's end (the bin's last sample + 1).
+    if (rings.truthRows > 0) stream.truth.before(Math.round((intent.bin + 1) * binS * stream.info.sampleRateHz), rings.row, dims);
+    rings.values.push(intent.bin, rings.row);
     stream.intent.latency.push(intent.bin, row);
     // A bin held back while a calibration was fitted says nothing of the live path's latency.
     if ((intent.latency.heldMs ?? 0) > 0) return;

@@ -214,6 +214,7 @@ export class PageClients {
       bandPower: stream?.bandPower
         ? { bands: stream.bandPower.bands, channels: stream.bandPower.channels, windowS: BAND_POWER_WINDOW_S, source: stream.bandPower.source }
         : null,
+      intentTruth: stream?.intent && stream.intent.truthRows > 0 ? { names: stream.truth.names, units: stream.truth.units, source: "the task's kinematics markers" } : null,
     };
   }
 
@@ -261,7 +262,7 @@ export class PageClients {
     const reset = state.intentNext < 0 || end - state.intentNext > intent.values.columns;
     const from = reset ? intent.values.oldestColumn : state.intentNext;
     const count = end - from;
-    const draft = createDashboardFrame(FrameType.Intent, this.header(state, intent.dims, count, (end - 1) * intent.binS, intent.binS, from, reset));
+    const draft = createDashboardFrame(FrameType.Intent, this.header(state, intent.values.rows, count, (end - 1) * intent.binS, intent.binS, from, reset));
     intent.values.copyColumns(from, count, draft.payloads[0]!);
     intent.latency.copyColumns(from, count, draft.payloads[1]!);
     if (state.client.send(draft.bytes)) state.intentNext = end;

@@ -16,6 +16,7 @@ import type { DashboardClient } from '../server/dashboard-server.js';
 import type { TraceViewLimits } from './trace-view.js';
 import { BandPowerMonitor } from './band-power.js';
 import { DisplaySignals, isExtracellular } from './display-signals.js';
+import { KinematicsRing } from './intent-truth.js';
 
 /** Base min/max columns kept per second of stream, at most (fewer for many channels). */
 const BASE_COLUMNS_PER_SECOND = 1000;
@@ -24,9 +25,16 @@ const BASE_RING_BYTES = 64 * 1024 * 1024;
 /** Intent and rate bins kept (at 20 ms bins: the longest window). */
 export const BIN_RING = 1024;
 
-/** The decoded intents kept: values and their latency split (acquisitionMs, featuresMs, decodeMs). */
+/**
+ * The decoded intents kept: values (then the task's truth for each bin, `truthRows` rows, when
+ * known) and their latency split (acquisitionMs, featuresMs, decodeMs).
+ */
 export interface IntentRings {
+  /** Rows `[0, dims)` the intent's values, then `truthRows` rows of truth. */
   values: ColumnRing;
+  truthRows: number;
+  /** One column of `values`, reused by every push. */
+  row: Float32Array;
   latency: ColumnRing;
   binS: number;
   kind: string;
@@ -49,6 +57,8 @@ export interface PublisherStream {
   gaps: number;
   rate?: BinnedRate;
   intent?: IntentRings;
+  /** The task's kinematics (the truth beside a continuous decoder's outputs), newest 20 s. */
+  readonly truth: KinematicsRing;
 }
 
 /** The rings for a stream that has just started (the first block's info). */
@@ -66,12 +76,13 @@ export function createPublisherStream(info: StreamInfo, maxWindowS: number, maxV
     limits,
     blockSamples: Math.max(1, blockSamples),
     gaps: 0,
+    truth: new KinematicsRing(),
   };
 }
 
-/** Rings for intents of `dims` dimensions and `kind`, in bins of `binS` s. */
-export function createIntentRings(dims: number, kind: string, binS: number): IntentRings {
-  return { values: new ColumnRing(dims, BIN_RING), latency: new ColumnRing(3, BIN_RING), binS, kind, dims };
+/** Rings for intents of `dims` dimensions and `kind`, in bins of `binS` s, with `truthRows` rows of the task's truth after the values. */
+export function createIntentRings(dims: number, kind: string, binS: number, truthRows = 0): IntentRings {
+  return { values: new ColumnRing(dims + truthRows, BIN_RING), truthRows, row: new Float32Array(dims + truthRows), latency: new ColumnRing(3, BIN_RING), binS, kind, dims };
 }
 
 /** Rings for rates of `channels` channels in bins of `binS` s. */

@@ -9,6 +9,8 @@ import type { Marker } from '../../core/index.js';
 export const KINEMATICS_MARKER = 'kinematics';
 /** The entries of a kinematics marker's value, in order. */
 export const KINEMATICS_NAMES = ['pos_x', 'pos_y', 'vel_x', 'vel_y'] as const;
+/** The units of a kinematics marker's entries, in the order of {@link KINEMATICS_NAMES} (the centre-out task's cm and cm/s). */
+export const KINEMATICS_UNITS = ['cm', 'cm', 'cm/s', 'cm/s'] as const;
 
 export class KinematicsTruth {
   private readonly queue: Marker[] = [];

@@ -63,9 +63,24 @@ describe('dashboard of a live trial decoder', () => {
     expect(await page.textContent('#validation')).toMatch(/^Decoding accuracy \(last \d+ trials\)\d\.\d\d\d+\/\d+ correct, chance 0\.50$/);
     const frames = await page.evaluate(() => (window as unknown as { __neurostream: { frames: Record<string, number> } }).__neurostream.frames);
     expect(frames['intent'] ?? 0).toBeGreaterThan(0);
+    // The decoder panel: the last trial's probabilities named by class, and the trial's true cue
+    // (the simulator's cue markers: left / right), no calibration line, no continuous charts.
+    const decoder = await page.evaluate(async () => {
+      type D = { classes: string[]; trueCue: string | null; decodedPoints: number; charts: unknown[]; state: string };
+      const w = window as unknown as { __neurostream: { decoder: D; redraws: Record<string, number> } };
+      const seen = w.__neurostream.redraws['intent'] ?? 0;
+      while ((w.__neurostream.redraws['intent'] ?? 0) === seen) await new Promise((r) => setTimeout(r, 50));
+      return w.__neurostream.decoder;
+    });
+    expect(decoder.classes).toEqual(['left', 'right']);
+    expect(decoder.decodedPoints).toBe(2);
+    expect(['left', 'right']).toContain(decoder.trueCue);
+    expect(decoder.charts).toEqual([]);
+    expect(decoder.state).toBe('');
     expect(problems).toEqual([]);
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'dashboard-trials.png') });
+    await (await page.$('#decoder-panel'))!.screenshot({ path: join(RESULTS, 'dashboard-decoder-trials.png') });
     await page.close();
   }, 120_000);
 });

@@ -19,6 +19,17 @@ import { type ChannelBadge, paintBadges } from './quality.js'; // [signal qualit
 
 /** Markers kept for drawing. */
 const MARKERS_KEPT = 200;
+/** Rows of marker labels at the top of the traces; a label that fits in none is left out (its line stays). */
+const MARKER_LABEL_ROWS = 4;
+
+/** The marker labels of the last redraw: how many were drawn and left out (no room), each drawn box (x, y, w, h in canvas px) and its text, and the plot area. */
+export interface MarkerLabelsProbe {
+  drawn: number;
+  hidden: number;
+  boxes: Float64Array;
+  texts: string[];
+  plot: Float64Array;
+}
 
 export class TracesPanel implements Panel<DecodedTracesFrame> {
   dirty = false;
@@ -31,6 +42,10 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private readonly payloads: Float32Array[] = [];
   private readonly markers: MarkerMessage[] = [];
   private readonly markerTexts: string[] = [];
+  /** Per label row, the right edge (canvas px) of the last label placed in it this redraw. */
+  private readonly labelRowEnds = new Float64Array(MARKER_LABEL_ROWS);
+  /** The marker labels of the last redraw, for the browser tests (`window.__neurostream.markerLabels`). */
+  readonly markerLabels: MarkerLabelsProbe = { drawn: 0, hidden: 0, boxes: new Float64Array(MARKERS_KEPT * 4), texts: [], plot: new Float64Array(4) };
   private readonly dash = [4 * devicePixelRatio, 3 * devicePixelRatio];
   private readonly solid: number[] = [];
   private readonly drawMarkers = (u: uPlot): void => this.paintOverlay(u);
@@ -51,7 +66,9 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     this.chart?.redraw(false);
   }
 
-  constructor(private readonly page: PageContext) {}
+  constructor(private readonly page: PageContext) {
+    page.probe.markerLabels = this.markerLabels;
+  }
 
   /** µV between traces (the scale control); 1 (one lane) when each channel is scaled on its own. */
   spacing(): number {
@@ -198,7 +215,18 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     ctx.textAlign = 'left';
     ctx.textBaseline = 'alphabetic';
     ctx.lineWidth = 1.5 * dpr;
-    let row = 0;
+    const left = u.bbox.left;
+    const right = u.bbox.left + u.bbox.width;
+    const h = 17 * dpr;
+    const pad = 4 * dpr;
+    const ends = this.labelRowEnds;
+    ends.fill(-Infinity);
+    const counts = this.markerLabels;
+    counts.drawn = counts.hidden = 0;
+    counts.plot[0] = left;
+    counts.plot[1] = u.bbox.top;
+    counts.plot[2] = u.bbox.width;
+    counts.plot[3] = u.bbox.height;
     for (let k = 0; k < this.markers.length; k++) {
       const m = this.markers[k]!;
       if (m.time === null || m.time < lo || m.time > hi) continue;
@@ -211,27 +239,52 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
       ctx.lineTo(x, u.bbox.top + u.bbox.height);
       ctx.stroke();
       ctx.setLineDash(this.solid);
-      // A labelled box (staggered over two rows so neighbours do not overlap).
+      // A labelled box right of its line — left of it where it would run past the plot's right
+      // edge — in the first row where it clears the labels already placed (markers come in time order).
       const text = this.markerTexts[k]!;
-      const w = ctx.measureText(text).width + 8 * dpr;
-      const h = 17 * dpr;
-      const y = u.bbox.top + 2 * dpr + (row % 2) * (h + 2 * dpr);
-      row++;
+      const w = Math.min(ctx.measureText(text).width + 8 * dpr, right - left);
+      let bx = x + 2 * dpr;
+      if (bx + w > right) bx = x - 2 * dpr - w;
+      if (bx < left) bx = left;
+      let row = -1;
+      for (let r = 0; r < ends.length; r++) {
+        if (bx >= ends[r]! + pad) {
+          row = r;
+          break;
+        }
+      }
+      if (row < 0) {
+        counts.hidden++;
+        continue;
+      }
+      ends[row] = bx + w;
+      const y = u.bbox.top + 2 * dpr + row * (h + 2 * dpr);
+      const b = counts.drawn * 4;
+      counts.boxes[b] = bx;
+      counts.boxes[b + 1] = y;
+      counts.boxes[b + 2] = w;
+      counts.boxes[b + 3] = h;
+      counts.texts[counts.drawn] = text;
+      counts.drawn++;
       ctx.fillStyle = 'rgba(255,255,255,0.92)';
-      ctx.fillRect(x + 2 * dpr, y, w, h);
-      ctx.strokeRect(x + 2 * dpr, y, w, h);
+      ctx.fillRect(bx, y, w, h);
+      ctx.strokeRect(bx, y, w, h);
       ctx.fillStyle = color;
-      ctx.fillText(text, x + 6 * dpr, y + 13 * dpr);
+      ctx.fillText(text, bx + 4 * dpr, y + 13 * dpr);
     }
     ctx.restore();
     paintBadges(u, this.rowNames, this.rowOffsets, this.badges); // [signal quality, issue 17]
   }
 }
 
-/** A marker's label: its text value (e.g. "T1") when it has one, else its type; operator markers say so. */
-function markerText(m: MarkerMessage): string {
+/**
+ * A marker's label: its text value (e.g. "T1", an EDF annotation as the file names it) when it has
+ * one, else its type in words ("movement_onset" → "movement onset"); operator markers say so.
+ */
+export function markerText(m: MarkerMessage): string {
   const value = typeof m.value === 'string' ? m.value : typeof m.value === 'number' ? String(m.value) : '';
-  const text = value && value !== m.markerType ? (m.source === 'operator' || m.markerType === 'annotation' || m.markerType === 'cue' ? value : `${m.markerType}: ${value}`) : m.markerType;
+  const type = m.markerType.replace(/_/g, ' ');
+  const text = value && value !== m.markerType ? (m.source === 'operator' || m.markerType === 'annotation' || m.markerType === 'cue' ? value : `${type}: ${value}`) : type;
   return m.source === 'operator' ? `operator: ${text}` : text;
 }
 

@@ -197,9 +197,10 @@ describe('DashboardPublisher', () => {
     expect(rate).toMatchObject({ channels: 2, columns: 3, firstColumn: 0, step: 0.02 });
     if (rate?.type === 2) expect(Array.from(rate.rates)).toEqual([50, NaN, 0, 100, NaN, 150]);
     const intent = client.frames.find((f) => f.type === 3);
-    expect(intent).toMatchObject({ channels: 2, columns: 1, firstColumn: 2 });
+    // The 2 outputs, then the task's truth (pos_x, pos_y, vel_x, vel_y) in force before the bin's end.
+    expect(intent).toMatchObject({ channels: 6, columns: 1, firstColumn: 2 });
     if (intent?.type === 3) {
-      expect(Array.from(intent.values)).toEqual([0.5, -1]);
+      expect(Array.from(intent.values)).toEqual([0.5, -1, 1, 2, 3, 4]);
       expect(Array.from(intent.latency)).toEqual([0.1, 0.2, 0.3].map(Math.fround));
     }
     const markers = client.texts.filter((t) => t['type'] === 'marker');
@@ -214,6 +215,40 @@ describe('DashboardPublisher', () => {
     }
     expect(client.frames.some((f) => f.type === 6)).toBe(true);
     expect(client.texts.filter((t) => t['type'] === 'status').at(-1)).toMatchObject({ label: 'test session', state: 'live', clients: 1 });
+  });
+
+  it("carries the task's truth with a page's intents, bin by bin (named and in units in the hello), NaN before the first kinematics; none for a discrete decoder", async () => {
+    const p = await setup({ framesPerSecond: 2 });
+    const client = await connect();
+    const si = info(2, 1000);
+    const s = stream(si, 1000);
+    // Kinematics every 10 ms from sample 30 ([x, y, vx, vy] = [k, -k, 10k, -10k]).
+    const kinematics = Array.from({ length: 40 }, (_, k) => createMarker(30 + 10 * k, 'kinematics', [k, -k, 10 * k, -10 * k]));
+    p.pushBlock(s.block(0, 500, { markers: kinematics }));
+    const latency = { acquisitionMs: 0.1, featuresMs: 0.2, decodeMs: 0.3 };
+    // Bin 0 ends at sample 20 (no kinematics yet); bin 1 at 40 (the marker at 30: k = 0); bin 5 at 120 (k = 9, sample 120 itself not included).
+    for (const bin of [0, 1, 5]) p.pushIntent(createIntent({ bin, kind: 'continuous', values: Float32Array.of(bin, -bin), latency }), 0.02);
+    p.tick();
+    await settle();
+    const hello = client.texts.filter((t) => t['type'] === 'hello').at(-1)!;
+    expect(hello['intent']).toEqual({ kind: 'continuous', dims: 2, binS: 0.02 });
+    expect(hello['intentTruth']).toEqual({ names: ['pos_x', 'pos_y', 'vel_x', 'vel_y'], units: ['cm', 'cm', 'cm/s', 'cm/s'], source: "the task's kinematics markers" });
+    const intent = client.frames.filter((f) => f.type === 3).at(-1);
+    expect(intent).toMatchObject({ channels: 6, firstColumn: 0, columns: 6 });
+    if (intent?.type === 3) {
+      const row = (r: number): number[] => Array.from(intent.values.subarray(r * 6, r * 6 + 6));
+      expect(row(0)).toEqual([0, 1, NaN, NaN, NaN, 5]);
+      expect(row(2)).toEqual([NaN, 0, NaN, NaN, NaN, 8]);
+      expect(row(3)).toEqual([NaN, -0, NaN, NaN, NaN, -8]);
+      expect(row(4)).toEqual([NaN, 0, NaN, NaN, NaN, 80]);
+    }
+
+    // A discrete decoder's intents carry no kinematics truth.
+    p.pushIntent(createIntent({ bin: 6, kind: 'discrete', values: Float32Array.of(0.2, 0.8), labels: ['left', 'right'], latency }), 0.02);
+    p.tick();
+    await settle();
+    expect(client.texts.filter((t) => t['type'] === 'hello').at(-1)!['intentTruth']).toBeNull();
+    expect(client.frames.filter((f) => f.type === 3).at(-1)).toMatchObject({ channels: 2, columns: 1, firstColumn: 6 });
   });
 
   it('leaves bins held back for a calibration out of the latency figures, and says how the source delivers its blocks', async () => {
