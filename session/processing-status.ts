@@ -5,7 +5,7 @@
  */
 import type { DecoderState } from '../dashboard/index.js';
 import type { CalibrateThenDecodeState, Decoder, DecoderValidation } from '../decoding/index.js';
-import type { DecoderStage, SessionGraph } from './session-graph.js';
+import { BIN_MS, type DecoderStage, type SessionGraph } from './session-graph.js';
 
 /** The decoder as the dashboard shows it. */
 export interface DecoderDescription {
@@ -17,6 +17,8 @@ export interface DecoderDescription {
   backlog: number;
   validation?: DecoderValidation;
   status: string;
+  /** While (re)calibrating: bins collected of those the calibration needs, and whether the model is being fitted. */
+  calibration?: { collectedBins: number; neededBins: number; fitting: boolean };
 }
 
 /** The decoder as the dashboard shows it (undefined without one). */
@@ -36,6 +38,7 @@ export function describeDecoder(stage: DecoderStage | undefined): DecoderDescrip
     };
   }
   const s = stage.view.state();
+  const calibrating = (s.phase === 'waiting' && !s.given) || s.phase === 'collecting' || s.phase === 'calibrating' || (s.phase === 'decoding' && s.recalibrating);
   return {
     name: s.decoderName,
     provider: s.provider,
@@ -45,6 +48,7 @@ export function describeDecoder(stage: DecoderStage | undefined): DecoderDescrip
     backlog: s.backlog,
     ...(s.validation ? { validation: s.validation } : {}),
     status: decoderStatus(s),
+    ...(calibrating ? { calibration: { collectedBins: s.phase === 'calibrating' ? s.calibrationBins : s.collected, neededBins: Math.round((s.calibrateS * 1000) / BIN_MS), fitting: s.phase === 'calibrating' } } : {}),
   };
 }
 

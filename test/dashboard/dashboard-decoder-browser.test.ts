@@ -1,7 +1,7 @@
 /**
  * The decoder panel and the marker labels as a clinician reads them, in real headless Chromium on
  * a live simulated intracortical session decoded by the Kalman filter (calibrated on the first
- * 2 s of the centre-out task): while it calibrates, the panel says so (never an empty plot); once
+ * 6 s of the centre-out task — long enough for a page on a loaded machine to see it): while it calibrates, the panel says so (never an empty plot); once
  * it decodes, one chart per unit with labelled axes — "velocity (cm/s)", "position (cm)", "stream
  * time (s)" — each output decoded against the task's truth (dashed) from its kinematics markers;
  * the task's marker labels ("movement onset", "target reached") stay inside the plot and never
@@ -90,7 +90,7 @@ async function until(page: Page, check: (p: Probe) => boolean, what: string, tim
 
 describe('decoder panel in headless Chromium', () => {
   it('live intracortical session with the Kalman decoder: calibration shown in words, then decoded vs true with labelled axes and units; marker labels inside the plot, never overlapping', async () => {
-    const s = await session(['run', '--device', 'intracortical', '--calibrate-s', '2', '--duration', '60', '--dashboard', '0', '--status-interval', '60']);
+    const s = await session(['run', '--device', 'intracortical', '--calibrate-s', '6', '--duration', '60', '--dashboard', '0', '--status-interval', '60']);
     const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -103,6 +103,9 @@ describe('decoder panel in headless Chromium', () => {
       const calibrating = await until(page, (p) => p.status?.decoder?.state === 'calibrating' && !!p.decoder?.state, 'the calibrating state', 20_000);
       expect(calibrating.panels['decoder']).toBe(true);
       expect(calibrating.decoder!.state).toMatch(/^Calibrating/);
+      // Its progress: bins collected of the 300 that 6 s of 20 ms bins make (or the fit).
+      const progress = await until(page, (p) => /of 300 bins collected|fitting the model/.test(p.decoder?.state ?? ''), 'the calibration progress', 20_000);
+      expect((progress.status!.decoder as { calibration?: unknown }).calibration).toMatchObject({ neededBins: 300 });
       expect(await page.isVisible('#decoder-state')).toBe(true);
       expect(await page.isVisible('#decoder-progress')).toBe(true);
       expect(await page.isVisible('#intent')).toBe(false);
