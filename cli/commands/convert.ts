@@ -6,6 +6,7 @@
  *     annotations (physical/digital scaling: docs/edf.md). A first pass over the data finds each
  *     channel's range; the export never clips a sample unless `--allow-clipping` is given (then
  *     it says how many, per channel). `--physical-range MIN:MAX` fixes the range of the µV channels.
+ *   - IN an XDF file → a recording (`--stream NAME` picks the signals); IN anything, OUT `.xdf` → XDF.
  * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
  * any name a recording directory). A recording whose files hold less than its session.json says
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
