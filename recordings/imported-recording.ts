@@ -25,6 +25,8 @@ export interface ImportedStream {
   readonly info: StreamInfo;
   /** Samples in the stream, counting gaps as missing (for progress bars and `info`). */
   readonly totalSamples: number;
+  /** File name for an extra stream (default `signals-<rate>hz.arrows`); XDF streams are named by their stream id. */
+  readonly file?: string;
   blocks(): Iterable<SampleBlock>;
 }
 

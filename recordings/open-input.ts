@@ -11,6 +11,7 @@ import { readEdf } from './edf/edf-reader.js';
 import type { ImportedRecording } from './imported-recording.js';
 import { readDeviceCapture } from './import/device-capture.js';
 import { readOpenBciText } from './import/openbci-text.js';
+import { readXdf } from './import/xdf/xdf-import.js';
 import { isRecordingDir, openRecording, type Recording } from './recording-reader.js';
 
 export type CaptureProtocol = 'cyton' | 'frame';
@@ -22,6 +23,10 @@ export interface OpenInputOptions {
   daisy?: boolean;
   /** A recording directory holding less than its session.json says is read (and says so) instead of refused. */
   allowTruncated?: boolean;
+  /** XDF: the stream to hold as the signals (by name). */
+  stream?: string;
+  /** XDF: refuse values a recording cannot hold exactly (convert to a recording does; info does not). */
+  strictValues?: boolean;
 }
 
 export interface OpenedInput extends ImportedRecording {
@@ -33,7 +38,7 @@ const EDF_EXTENSIONS = ['.edf', '.bdf'];
 const TEXT_EXTENSIONS = ['.txt', '.csv'];
 
 export const INPUT_KINDS =
-  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), or a raw device capture with --protocol cyton|frame';
+  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), an XDF file (.xdf), or a raw device capture with --protocol cyton|frame';
 
 export function openInput(path: string, options: OpenInputOptions = {}): OpenedInput {
   let isDirectory: boolean;
@@ -42,6 +47,7 @@ export function openInput(path: string, options: OpenInputOptions = {}): OpenedI
   } catch (error) {
     throw new InvalidOptionError('input', `an existing file or directory: ${INPUT_KINDS}`, `${path} (${(error as { code?: string }).code ?? 'unreadable'})`);
   }
+  if (options.stream !== undefined && extname(path).toLowerCase() !== '.xdf') throw new InvalidOptionError('--stream', 'an XDF input (.xdf)', path);
   if (isDirectory) {
     if (!isRecordingDir(path)) throw new InvalidOptionError('input', `${INPUT_KINDS}; this directory has no session.json`, path);
     return fromRecording(openRecording(path, options.allowTruncated ? { allowTruncated: true } : {}));
@@ -53,6 +59,7 @@ export function openInput(path: string, options: OpenInputOptions = {}): OpenedI
   const extension = extname(path).toLowerCase();
   if (EDF_EXTENSIONS.includes(extension)) return readEdf(path);
   if (TEXT_EXTENSIONS.includes(extension)) return readOpenBciText(path);
+  if (extension === '.xdf') return readXdf(path, { ...(options.stream !== undefined ? { stream: options.stream } : {}), ...(options.strictValues ? { strictValues: true } : {}) });
   throw new InvalidOptionError('input', INPUT_KINDS, path);
 }
 

@@ -206,11 +206,11 @@ export class RecordingWriter {
 
   /**
    * Adds a second (third …) sample stream — an imported file's signals at another rate — written
-   * to `signals-<rate>hz.arrows`. Its blocks go to `writeBlock` like the main stream's.
+   * to `file` (default `signals-<rate>hz.arrows`). Its blocks go to `writeBlock` like the main stream's.
    */
-  addStream(info: StreamInfo): void {
-    const name = extraStreamFile(info);
-    if (this.streams.some((s) => s.name === name || s.info === info)) throw new InvalidOptionError('recording stream', 'one stream per sample rate', info.sampleRateHz);
+  addStream(info: StreamInfo, file?: string): void {
+    const name = file ?? extraStreamFile(info);
+    if (this.streams.some((s) => s.name === name || s.info === info)) throw new InvalidOptionError('recording stream', file ? 'a file name no other stream has' : 'one stream per sample rate', file ?? info.sampleRateHz);
     this.streams.push(new StreamFile(info, name, this.dir, this.batchMs));
   }
 

@@ -6,6 +6,7 @@
  *     annotations (physical/digital scaling: docs/edf.md). A first pass over the data finds each
  *     channel's range; the export never clips a sample unless `--allow-clipping` is given (then
  *     it says how many, per channel). `--physical-range MIN:MAX` fixes the range of the µV channels.
+ *   - IN an XDF file → a recording (`--stream NAME` picks the signals); IN anything, OUT `.xdf` → XDF.
  * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
  * any name a recording directory). A recording whose files hold less than its session.json says
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
@@ -16,6 +17,7 @@ import { extname, sep } from 'node:path';
 import { Command } from 'commander';
 import { InvalidOptionError } from '../../core/index.js';
 import { EdfExport, withoutMarkers } from '../../recordings/edf/edf-export.js';
+import { XdfExport } from '../../recordings/import/xdf/xdf-export.js';
 import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
 import { checkNewFile, checkNewOutputDirectory } from '../../recordings/new-output.js';
 import { RecordingWriter } from '../../recordings/recording-writer.js';
@@ -29,10 +31,11 @@ interface ConvertFlags {
   allowTruncated?: boolean;
   physicalRange?: readonly [number, number];
   allowClipping?: boolean;
+  stream?: string;
 }
 
 /** What OUT may be: its extension says which format is written. */
-export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+) or a .bdf file (BDF+)';
+export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+), a .bdf file (BDF+) or a .xdf file (XDF)';
 
 export function convertCommand(): Command {
   return new Command('convert')
@@ -44,6 +47,7 @@ export function convertCommand(): Command {
     .option('--no-daisy', 'with --protocol cyton: the board had no Daisy (8 ch @ 250 Hz)')
     .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag('--physical-range'))
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
+    .option('--stream <name>', 'IN is an XDF file: the stream (by name) to hold as the signals (default: the first regular-rate numeric one)')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
     .action(async (input: string, output: string, flags: ConvertFlags) => {
       await convert(input, output, flags);
@@ -51,22 +55,23 @@ export function convertCommand(): Command {
 }
 
 /** The format OUT asks for, from its extension; anything else is refused, listing what is supported. */
-function outputKind(output: string): 'recording' | 'edf' | 'bdf' {
+function outputKind(output: string): 'recording' | 'edf' | 'bdf' | 'xdf' {
   if (output.endsWith('/') || output.endsWith(sep)) return 'recording';
   const extension = extname(output).toLowerCase();
   if (extension === '') return 'recording';
+  if (extension === '.xdf') return 'xdf';
   if (extension === '.edf' || extension === '.bdf') return extension === '.edf' ? 'edf' : 'bdf';
   throw new InvalidOptionError(`OUT ${output}`, OUTPUT_KINDS, `a ${extension} name (not a format convert writes)`);
 }
 
 export async function convert(input: string, output: string, flags: ConvertFlags): Promise<void> {
   const kind = outputKind(output);
-  if (kind === 'recording' && (flags.physicalRange || flags.allowClipping)) {
+  if (kind !== 'edf' && kind !== 'bdf' && (flags.physicalRange || flags.allowClipping)) {
     throw new InvalidOptionError(flags.physicalRange ? '--physical-range' : '--allow-clipping', 'an OUT ending in .edf or .bdf (a recording keeps every value as it is)', output);
   }
   if (kind === 'recording') checkNewOutputDirectory(output, 'OUT');
   else checkNewFile(output, 'OUT');
-  const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}) });
+  const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}), ...(flags.stream !== undefined ? { stream: flags.stream } : {}), ...(kind === 'recording' ? { strictValues: true } : {}) });
   const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
   // From here OUT is ours: a signal removes what was written of it (during the first passes over
@@ -82,7 +87,7 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   });
   let summary: { line: string; notes: string[]; warnings?: string[] };
   try {
-    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : await toEdf(opened, output, kind, flags, interrupt);
+    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : kind === 'xdf' ? toXdf(opened, output) : await toEdf(opened, output, kind, flags, interrupt);
     await interrupt.finish(); // a signal while the files were closed counts too: never exit 0 after one
   } catch (error) {
     if (!(error instanceof BatchInterrupted)) throw error;
@@ -116,7 +121,7 @@ async function toRecording(opened: OpenedInput, output: string, interrupt: Batch
   });
   const progress = startProgress('converting', totalOf(opened));
   try {
-    for (const stream of others) writer.addStream(stream.info);
+    for (const stream of others) writer.addStream(stream.info, stream.file);
     writer.writeMarkers(opened.markers); // the markers once: the blocks' copies are left out below
     let done = 0;
     for (const [index, stream] of opened.streams.entries()) {
@@ -203,3 +208,9 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
   };
 }
 
+
+function toXdf(opened: OpenedInput, output: string): { line: string; notes: string[] } {
+  const result = new XdfExport(output, opened).run();
+  const streams = result.streams.map((s) => `${s.name} (${s.samples})`).join(', ');
+  return { line: `exported ${opened.source} → ${output} (XDF 1.0): ${streams}`, notes: [...opened.notes, ...result.notes] };
+}
