@@ -85,7 +85,7 @@ describe('neurostream run with real serial devices', () => {
     expect(absent.stderr).toMatch(/^neurostream run: \/dev\/nope-nope: cannot open serial port: .* \[NS_DEVICE_FAILURE\]\n$/);
     const badSetting = await runCli(['run', '--device', 'cyton', '--port', '/dev/x', '--settings', 'x1060110X,x2']);
     expect(badSetting.code).toBe(2);
-    expect(badSetting.stderr).toBe('neurostream: --settings item 2: expected a channel setting like x1060110X, got "x2" [NS_INVALID_OPTION]\n');
+    expect(badSetting.stderr).toBe('neurostream: --settings item 2: expected a channel setting like x1060110X or a lead-off setting like z110Z, got "x2" [NS_INVALID_OPTION]\n');
     const extra = await runCli(['run', '--device', 'cyton', '--port', '/dev/x', '--channels', '8']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toContain('--channels: expected no value for --device cyton (the device reports it), got 8');
