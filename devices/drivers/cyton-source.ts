@@ -397,6 +397,8 @@ function buildInfo(daisy: boolean, id: string, path: string): StreamInfo {
     units: [...new Array<'uV'>(eeg).fill('uV'), 'g', 'g', 'g'],
     sampleRateHz: daisy ? CYTON_SAMPLE_RATE_HZ / 2 : CYTON_SAMPLE_RATE_HZ,
     adcScale: [...new Array<number>(eeg).fill(microvoltsPerCount(24)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
+    // The ADS1299's 24-bit samples; the accelerometer's 16-bit values.
+    adcBits: [...new Array<number>(eeg).fill(24), 16, 16, 16],
     startTime: utcNowIso(),
   });
 }

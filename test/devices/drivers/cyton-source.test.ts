@@ -41,6 +41,8 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
     expect(info.channelNames).toEqual(['EXG1', 'EXG2', 'EXG3', 'EXG4', 'EXG5', 'EXG6', 'EXG7', 'EXG8', 'AccelX', 'AccelY', 'AccelZ']);
     expect(info.units.slice(-3)).toEqual(['g', 'g', 'g']);
     expect(info.sampleRateHz).toBe(250);
+    // The ADS1299's 24-bit samples, the accelerometer's 16-bit values (signal quality's full scale).
+    expect(info.adcBits).toEqual([24, 24, 24, 24, 24, 24, 24, 24, 16, 16, 16]);
     // Consecutive, no gaps.
     let next = 0;
     for (const b of blocks) {
