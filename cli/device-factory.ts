@@ -13,6 +13,7 @@ import type { Pacing } from '../devices/simulator-source.js';
 import { createSimulator, SIMULATOR_KINDS, type SimulatorSpec } from '../devices/simulators/simulator-spec.js';
 import { workerSimulatorSource } from '../devices/worker-simulator-source.js';
 import type { CytonParserStats } from '../devices/protocols/cyton/cyton-parser.js';
+import type { CytonControl } from '../devices/index.js';
 import type { FrameParserStats } from '../devices/protocols/frame/frame-parser.js';
 import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
 import { PacketCounter, type PacketCounts } from './packet-counter.js';
@@ -44,6 +45,8 @@ export interface DeviceChoice {
   packets?: () => PacketCounts;
   /** Where the link to a serial device stands (undefined until it was first lost). */
   link?: () => DeviceLinkState | undefined;
+  /** A Cyton's commands while it streams (lead-off for impedance); undefined before it is opened. */
+  leadOff?: () => CytonControl | undefined;
 }
 
 const FLAG_OF_OPTION: Record<string, string> = {
@@ -126,6 +129,7 @@ export function deviceFromFlags(
     let source: Observable<SampleBlock>;
     const cyton = new PacketCounter<CytonParserStats>((s) => ({ lost: s.droppedPackets, corrupt: s.corruptPackets }));
     let link: DeviceLinkState | undefined;
+    let control: CytonControl | undefined;
     const onLink = (state: DeviceLinkState): void => {
       link = state;
     };
@@ -133,7 +137,7 @@ export function deviceFromFlags(
     try {
       source =
         flags.device === 'cyton'
-          ? cytonSource({ port: flags.port, commands, onParser: cyton.observe, onLink })
+          ? cytonSource({ port: flags.port, commands, onParser: cyton.observe, onLink, onControl: (c) => (control = c) })
           : frameSource({ port: flags.port, onParser: frame.observe, onLink });
     } catch (error) {
       // cytonSource names settings commands[i]: say which item of --settings was wrong.
@@ -143,7 +147,7 @@ export function deviceFromFlags(
       throw error;
     }
     const counter = flags.device === 'cyton' ? cyton : frame;
-    return { label: `${flags.device} on ${flags.port}`, source, packets: () => counter.totals(), link: () => link };
+    return { label: `${flags.device} on ${flags.port}`, source, packets: () => counter.totals(), link: () => link, ...(flags.device === 'cyton' ? { leadOff: () => control } : {}) };
   }
   const spec = simulatorSpecFromFlags(flags);
   const info = createSimulator(spec).info;

@@ -52,6 +52,12 @@ export interface StreamInfo {
   readonly sampleRateHz: number;
   readonly adcScale: readonly number[];
   /**
+   * Per channel, the resolution of the ADC behind `adcScale`, bits (Cyton 24, Intan RHX 16): the
+   * channel's full scale is `adcScale × 2^(bits−1)`. 0 where unknown; absent when the source did
+   * not say (then no full scale is assumed).
+   */
+  readonly adcBits?: readonly number[];
+  /**
    * Per channel, the range its source file declared (null where none), e.g. from an EDF/BDF
    * header; absent for live devices. An EDF/BDF export reuses it where it holds the data.
    */
@@ -69,6 +75,7 @@ export interface StreamInfoInit {
   units: readonly ChannelUnit[] | ChannelUnit;
   sampleRateHz: number;
   adcScale?: readonly number[] | number;
+  adcBits?: readonly number[] | number;
   physicalRanges?: readonly (PhysicalRange | null)[];
   startTime: string;
   softwareVersion?: string;
@@ -111,6 +118,10 @@ export function createStreamInfo(init: StreamInfoInit): StreamInfo {
   units.forEach((u, c) => checkOneOf('data', `StreamInfo.units[${c}]`, u, CHANNEL_UNITS));
   const adcScale = perChannel('adcScale', init.adcScale ?? 0, count);
   adcScale.forEach((s, c) => checkNumber('data', `StreamInfo.adcScale[${c}]`, s, { min: 0 }));
+  const adcBits = init.adcBits === undefined ? undefined : perChannel('adcBits', init.adcBits, count);
+  adcBits?.forEach((b, c) => {
+    if (!Number.isInteger(b) || b === 1 || b < 0 || b > 32) throw new InvalidDataError(`StreamInfo.adcBits[${c}]`, 'a whole number of bits, 2–32 (0: unknown)', b);
+  });
   const sampleRateHz = checkNumber('data', 'StreamInfo.sampleRateHz', init.sampleRateHz, {
     min: 0,
     exclusiveMin: true,
@@ -131,6 +142,7 @@ export function createStreamInfo(init: StreamInfoInit): StreamInfo {
     units: Object.freeze(units),
     sampleRateHz,
     adcScale: Object.freeze(adcScale),
+    ...(adcBits ? { adcBits: Object.freeze(adcBits) } : {}),
     ...(physicalRanges ? { physicalRanges } : {}),
     startTime,
     softwareVersion,

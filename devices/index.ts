@@ -6,7 +6,7 @@
  */
 export { simulate, type SimulateOptions, type SimulateCommonOptions, type SimulateIntracorticalOptions, type SimulateEegOptions } from './simulate.js';
 export { cyton, frameDevice, intan } from './hardware.js';
-export type { CytonSourceOptions } from './drivers/cyton-source.js';
+export { CYTON_LEAD_OFF, type CytonSourceOptions, type CytonControl, type LeadOffSignal } from './drivers/cyton-source.js';
 export type { FrameSourceOptions } from './drivers/frame-source.js';
 export type { IntanSourceOptions, IntanLinkStats } from './drivers/intan-source.js';
 export type { CytonParserStats } from './protocols/cyton/cyton-parser.js';

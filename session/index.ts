@@ -55,3 +55,14 @@ export { loadSessionModel, type SessionModel } from './session-model.js';
 export { readChannelMapFile } from './channel-map-file.js';
 export { oipTokenFromEnv } from './oip-token-env.js';
 export { SILENT_LOG, type SessionNotice, type SessionNotify, type SessionLog } from './session-notice.js';
+export {
+  measureImpedance,
+  parseChannelList,
+  leadOffChannelCount,
+  ImpedanceMeasurementError,
+  MAX_RESTARTS,
+  type LeadOffDevice,
+  type ChannelImpedance,
+  type ImpedanceProgress,
+  type ImpedanceMeasurementOptions,
+} from './impedance-measurement.js';

@@ -11,12 +11,13 @@
 import { rmdirSync } from 'node:fs';
 import { type Observable, type Subscription } from 'rxjs';
 import type { HealthSnapshot } from '../acquisition/index.js';
-import { hostNowMs, InvalidOptionError, NeurostreamError, parseChannelMap, type ChannelMap, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
-import { sessionStateOf, type DashboardCommand, type DashboardQualityStatus, type DashboardSessionStatus, type ReplayPosition, type SessionFacts } from '../dashboard/index.js';
+import { hostNowMs, InvalidOptionError, NeurostreamError, parseChannelMap, utcNowIso, type ChannelMap, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
+import { sessionStateOf, type DashboardCommand, type DashboardImpedanceStatus, type DashboardQualityStatus, type DashboardSessionStatus, type ReplayPosition, type SessionFacts } from '../dashboard/index.js';
 import { RECALIBRATE_MARKER } from '../decoding/index.js';
 import { checkRecordingDestination } from '../recordings/new-directory.js';
 import type { RecorderStatus } from '../recordings/index.js';
 import { readChannelMapFile } from './channel-map-file.js';
+import { leadOffChannelCount, measureImpedance, parseChannelList, type LeadOffDevice } from './impedance-measurement.js';
 import { HoldBack, MAX_DECODER_BACKLOG } from './hold-back.js';
 import { describeDecoder, processingStatus, recalibrationRefusal } from './processing-status.js';
 import { SESSION_DEFAULTS, type SessionDescription } from './session-description.js';
@@ -26,6 +27,10 @@ import { loadSessionModel, oipTokenOf, type SessionModel } from './session-model
 import { SILENT_LOG, type SessionLog, type SessionNotify } from './session-notice.js';
 import { SessionRecording, timestampedDirectory, type RecordingFailure } from './session-recording.js';
 
+/** Seconds measured per channel by the dashboard's `measure-impedance` unless it says. */
+export const IMPEDANCE_SECONDS = 2;
+/** The marker a measured impedance is recorded as: `EXG1 12.3 kΩ`. */
+export const IMPEDANCE_MARKER = 'impedance';
 /** Longest text of an operator's marker. */
 const MAX_MARKER_TEXT = 200;
 /** How long the end of a session waits for a decoder still calibrating. */
@@ -64,6 +69,11 @@ export interface OpenedSource {
   replay?: () => ReplayPosition;
   /** A serial device's link (lost, and the reconnection attempt under way): the dashboard says so. */
   link?: () => SessionFacts['link'];
+  /**
+   * A device that drives a lead-off current while it streams (a Cyton): the dashboard's
+   * `measure-impedance` uses it. Undefined while the device is not open.
+   */
+  leadOff?: () => LeadOffDevice | undefined;
 }
 
 export interface SessionHooks {
@@ -168,6 +178,18 @@ export async function startSession(description: SessionDescription, hooks: Sessi
   let graph: SessionGraph | undefined;
   /** The newest signal-quality window, as the dashboard shows it (and /metrics exports it). */
   let quality: DashboardQualityStatus | undefined;
+  /** The last impedances measured, and a measurement under way (the dashboard's progress). */
+  let impedance: DashboardImpedanceStatus | undefined;
+  /**
+   * Per channel name, the samples during which its lead-off current was on (`to` Infinity while it
+   * is): its signal-quality markers there describe the lead-off tone, not the signal, and are not kept.
+   */
+  const leadOffSpans = new Map<string, { from: number; to: number }[]>();
+  const underLeadOff = (marker: Marker, rateHz: number): boolean => {
+    if (typeof marker.value !== 'string') return false;
+    const spans = leadOffSpans.get(marker.value.slice(0, marker.value.lastIndexOf(' ')));
+    return spans?.some((s) => marker.sample < s.to && marker.sample + rateHz > s.from) ?? false; // a 1 s quality window
+  };
   const dashboardStatus = (): DashboardSessionStatus => {
     const rec = recording.status();
     const decoder = describeDecoder(graph?.decoder());
@@ -181,6 +203,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
       decoder: decoder ? { ...decoder } : null,
       ...(opened?.packets ? { packets: opened.packets() } : {}),
       ...(quality ? { quality } : {}),
+      ...(impedance ? { impedance } : {}),
     };
   };
   // The dashboard starts before the device: a taken port or a bad host fails fast, exit 2.
@@ -206,6 +229,8 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     throw error;
   }
   const input = opened;
+  // A device that can measure impedance: the page offers the measurement from the start.
+  if (input.leadOff) impedance = { channels: [] };
 
   let failure: { reason: string; code: number } | undefined;
   let stop: (reason: string, code?: number) => void = () => {};
@@ -281,6 +306,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     g.intents$.subscribe(({ intent }) => recording.writeIntent(intent)),
     g.markers$.subscribe(({ marker, origin }) => {
       // A replay's recording carries the live session's quality markers already (as it does its validation markers).
+      if (origin === 'quality' && underLeadOff(marker, g.info()?.sampleRateHz ?? 1)) return;
       if (origin === 'operator' || origin === 'validation' || (origin === 'quality' && !offline)) recording.writeMarkers([marker]);
     }),
     g.ready$.subscribe((decoder) => {
@@ -296,7 +322,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
       g.intents$.subscribe(({ intent, binS }) => publisher.pushIntent(intent, binS)),
       g.markers$.subscribe(({ marker, origin }) => {
         if (origin === 'operator') publisher.marker(marker, 'operator');
-        else if (origin === 'quality') publisher.marker(marker, 'stream');
+        else if (origin === 'quality' && !underLeadOff(marker, g.info()?.sampleRateHz ?? 1)) publisher.marker(marker, 'stream');
       }),
     );
   }
@@ -344,8 +370,69 @@ export async function startSession(description: SessionDescription, hooks: Sessi
         notify({ kind: 'operator', text: `dashboard: operator ${client.remote} asked for a recalibration at ${(marker.sample / info.sampleRateHz).toFixed(2)} s` });
         return { sample: marker.sample, message: `recalibrating on the next ${calibrateS} s of the task; the current model decodes meanwhile` };
       }
+      case 'measure-impedance':
+        return measureImpedanceCommand(command, client.remote, info);
     }
   });
+
+  /**
+   * The dashboard's `measure-impedance`: each asked channel's lead-off current in turn through the
+   * session's own connection, measured from the session's stream; progress and results in the
+   * status (the page's impedance panel, /metrics), an `impedance` marker per channel.
+   */
+  async function measureImpedanceCommand(command: DashboardCommand, remote: string, info: StreamInfo): Promise<unknown> {
+    if (!input.leadOff) {
+      throw new Error(`measure-impedance needs a device that drives a lead-off current (an OpenBCI Cyton); this session's source (${input.label}) has none`);
+    }
+    if (impedance?.measuring) throw new Error(`already measuring impedance (${impedance.measuring.channel}, ${impedance.measuring.index + 1} of ${impedance.measuring.of})`);
+    const device = input.leadOff();
+    if (!device) throw new Error('the device is not streaming: try again once it streams');
+    const eeg = leadOffChannelCount(info);
+    const rawChannels = command['channels'];
+    let channels: number[];
+    if (rawChannels === undefined) channels = Array.from({ length: eeg }, (_, c) => c + 1);
+    else if (typeof rawChannels === 'string') channels = parseChannelList('channels', rawChannels, eeg);
+    else if (Array.isArray(rawChannels) && rawChannels.length > 0 && rawChannels.every((c) => Number.isInteger(c) && c >= 1 && c <= eeg)) channels = [...new Set(rawChannels as number[])].sort((a, b) => a - b);
+    else throw new InvalidOptionError('channels', `channel numbers 1–${eeg} (a list like [1, 3] or a text like "1-8")`, rawChannels);
+    const seconds = command['seconds'] ?? IMPEDANCE_SECONDS;
+    if (typeof seconds !== 'number' || !(seconds >= 0.5 && seconds <= 10)) throw new InvalidOptionError('seconds', 'a number of seconds per channel, 0.5–10', seconds);
+    const names = channels.map((c) => info.channelNames[info.channelKinds.flatMap((k, r) => (k === 'eeg' ? [r] : []))[c - 1]!]!);
+    const previous = impedance;
+    impedance = { channels: previous?.channels ?? [], ...(previous?.measuredAt ? { measuredAt: previous.measuredAt } : {}), measuring: { channel: names[0]!, index: 0, of: channels.length, channels: names } };
+    notify({ kind: 'operator', text: `dashboard: operator ${remote} is measuring impedance on ${names.join(', ')} (${seconds} s each)` });
+    const measured: { channel: string; impedanceKohm: number }[] = [];
+    let span: { from: number; to: number } | undefined;
+    try {
+      const results = await measureImpedance(g.blocks$, device, {
+        channels,
+        seconds,
+        info,
+        onProgress: (p) => {
+          span = { from: g.nextSample(), to: Infinity };
+          leadOffSpans.set(p.name, [...(leadOffSpans.get(p.name) ?? []), span]);
+          impedance = { ...impedance!, measuring: { channel: p.name, index: p.index, of: p.of, channels: names } };
+        },
+        onChannel: (r) => {
+          if (span) span.to = g.nextSample();
+          measured.push({ channel: r.name, impedanceKohm: Number(r.impedanceKohm.toFixed(3)) });
+          g.addMarker(IMPEDANCE_MARKER, `${r.name} ${r.impedanceKohm.toFixed(1)} kΩ`);
+        },
+      });
+      // The channels measured now replace their earlier values; the others keep theirs.
+      const kept = (previous?.channels ?? []).filter((c) => !measured.some((m) => m.channel === c.channel));
+      const order = info.channelNames;
+      impedance = { measuredAt: utcNowIso(), channels: [...kept, ...measured].sort((a, b) => order.indexOf(a.channel) - order.indexOf(b.channel)) };
+      notify({ kind: 'operator', text: `impedance: ${measured.map((m) => `${m.channel} ${m.impedanceKohm.toFixed(1)} kΩ`).join(', ')}` });
+      return { measuredAt: impedance.measuredAt, seconds, channels: results.map((r) => ({ channel: r.name, impedanceKohm: Number(r.impedanceKohm.toFixed(3)) })) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      impedance = { ...(previous ?? { channels: [] }), error: message };
+      delete impedance.measuring;
+      throw new Error(`impedance measurement stopped: ${message}`);
+    } finally {
+      if (span && span.to === Infinity) span.to = g.nextSample();
+    }
+  }
 
   const done = new Promise<SessionOutcome>((resolve) => {
     const timers: ReturnType<typeof setTimeout>[] = [];

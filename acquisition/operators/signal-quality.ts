@@ -27,7 +27,7 @@ export interface SignalQualityOptions extends Omit<SignalQualityKernelOptions, '
    * (null: from the StreamInfo). Default: from the StreamInfo, see {@link channelFullScale}.
    */
   fullScale?: number | readonly (number | null)[];
-  /** Resolution of the ADC behind `adcScale`, bits. Default 24 (the ADS1299 of OpenBCI boards). */
+  /** Resolution of the ADC behind `adcScale`, bits, for every channel. Default: the stream's `adcBits` (none assumed where it has none). */
   adcBits?: number;
 }
 
@@ -57,17 +57,19 @@ const NEURAL = new Set(['eeg', 'ecog', 'extracellular']);
 
 /**
  * The full scale of channel `c` in its unit: the larger end of the source's declared physical
- * range where there is one (EDF/BDF), else `adcScale × 2^(adcBits−1)` (Cyton at gain 24:
- * 0.02235 µV × 2^23 = 187 500 µV), else 0 (unknown: the channel is never called railed).
+ * range where there is one (EDF/BDF), else `adcScale × 2^(bits−1)` with the ADC's bits given
+ * here or by the stream's `adcBits` (Cyton at gain 24: 0.02235 µV × 2^23 = 187 500 µV; Intan RHX:
+ * 0.195 µV × 2^15 = 6390 µV), else 0 (unknown: the channel is never called railed).
  */
-export function channelFullScale(info: StreamInfo, c: number, adcBits = 24): number {
+export function channelFullScale(info: StreamInfo, c: number, adcBits?: number): number {
   const range = info.physicalRanges?.[c];
   if (range) return Math.max(Math.abs(range.physicalMin), Math.abs(range.physicalMax));
   const scale = info.adcScale[c] ?? 0;
-  return scale > 0 ? scale * 2 ** (adcBits - 1) : 0;
+  const bits = adcBits ?? info.adcBits?.[c] ?? 0;
+  return scale > 0 && bits > 0 ? scale * 2 ** (bits - 1) : 0;
 }
 
-function fullScales(info: StreamInfo, rows: readonly number[], options: SignalQualityOptions, adcBits: number): number[] {
+function fullScales(info: StreamInfo, rows: readonly number[], options: SignalQualityOptions, adcBits: number | undefined): number[] {
   const given = options.fullScale;
   if (Array.isArray(given) && given.length !== rows.length) {
     throw new InvalidOptionError('fullScale', `one value (or null) per neural channel (${rows.length})`, given);
@@ -107,7 +109,7 @@ function report(state: SignalQualityState, names: readonly string[]): SignalQual
  * `blocks$.pipe(signalQuality({ mainsHz: 50 }))`. A stream without neural channels gives no reports.
  */
 export function signalQuality(options: SignalQualityOptions): OperatorFunction<SampleBlock, SignalQualityReport> {
-  const adcBits = checkInteger('option', 'adcBits', options.adcBits ?? 24, { min: 2, max: 32 });
+  const adcBits = options.adcBits === undefined ? undefined : checkInteger('option', 'adcBits', options.adcBits, { min: 2, max: 32 });
   // Options are checked now, not at the first block (the kernel checks them again per stream).
   createSignalQualityState({ ...options, sampleRateHz: 1000, fullScale: [] });
   return operate<SampleBlock, SignalQualityReport>((source, subscriber) => {

@@ -127,7 +127,8 @@ function buildDevice(flags: EmulateFlags, send: (bytes: Uint8Array) => void): Em
       describe: () => `OpenBCI ${flags.daisy ? 'Cyton+Daisy (16 ch @ 125 Hz)' : 'Cyton (8 ch @ 250 Hz)'}`,
       summary: () =>
         `${board.packetsCounted} packets counted since the last 'b', ${board.packetsDropped} dropped on purpose, ` +
-        `${board.packetsCorrupted} corrupted by bit errors (${board.packetsUnframeable} unframeable: header or stop byte; ${board.countersCorrupted} with a wrong sample counter)`,
+        `${board.packetsCorrupted} corrupted by bit errors (${board.packetsUnframeable} unframeable: header or stop byte; ${board.countersCorrupted} with a wrong sample counter); ` +
+        `lead-off on: ${Array.from({ length: board.channels }, (_, c) => c + 1).filter((c) => board.leadOffOn(c - 1)).join(', ') || 'none'}`,
       tickMs: 4,
       baudRate: CYTON_BAUD_RATE,
     };

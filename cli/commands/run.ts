@@ -168,6 +168,7 @@ export async function runDescription(description: SessionDescription, logLevel: 
       runsUntilTold: !simulated,
       ...(chosen.packets ? { packets: chosen.packets } : {}),
       ...(chosen.link ? { link: chosen.link } : {}),
+      ...(chosen.leadOff ? { leadOff: chosen.leadOff } : {}),
     });
   }
   const noted = replayed?.recording.notes.length ?? 0;

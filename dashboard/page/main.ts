@@ -98,7 +98,7 @@ function onText(message: Record<string, unknown>): void {
       health.dirty = true;
       // [signal quality, issue 17] chips under the health tiles, badges on the traces.
       renderQuality(status.quality, status.impedance);
-      traces.setBadges(qualityBadges(status.quality));
+      traces.setBadges(qualityBadges(status.quality, status.impedance));
       break;
     }
     case MessageType.Marker: {
@@ -255,6 +255,9 @@ function onAck(message: Record<string, unknown>): void {
     case 'recalibrate':
       toast(String(result?.['message'] ?? 'Recalibrating'));
       break;
+    case 'measure-impedance':
+      toast('Impedance measured');
+      break;
   }
 }
 
@@ -287,6 +290,10 @@ $('marker').addEventListener('click', () => {
 });
 $('record').addEventListener('click', () => command(health.recording ? 'stop-recording' : 'start-recording'));
 $('recalibrate').addEventListener('click', () => command('recalibrate'));
+// The impedance panel is redrawn with each status: its button is found by delegation.
+$('impedance').addEventListener('click', (event) => {
+  if ((event.target as HTMLElement).id === 'measure-impedance') command('measure-impedance');
+});
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);

@@ -109,11 +109,15 @@ export interface DashboardQualityStatus {
   channels: ChannelQualityStatus[];
 }
 
-/** The last electrode impedances measured (Cyton lead-off, `neurostream impedance`). */
+/** The last electrode impedances measured (a Cyton's lead-off current, the `measure-impedance` command), and one under way. */
 export interface DashboardImpedanceStatus {
-  /** UTC ISO time of the measurement. */
-  measuredAt: string;
+  /** UTC ISO time of the last complete measurement; absent before one finished. */
+  measuredAt?: string;
   channels: { channel: string; impedanceKohm: number }[];
+  /** A measurement under way: the channel whose lead-off current is on, its place (0-based) among `of`, and every channel being measured. */
+  measuring?: { channel: string; index: number; of: number; channels: string[] };
+  /** Why the last measurement stopped short (the values shown are the ones before it). */
+  error?: string;
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { DashboardRole } from './access-tokens.js';
 
 /** Commands only an operator may send. */
-export const OPERATOR_COMMANDS = ['start-recording', 'stop-recording', 'add-marker', 'recalibrate'] as const;
+export const OPERATOR_COMMANDS = ['start-recording', 'stop-recording', 'add-marker', 'recalibrate', 'measure-impedance'] as const;
 export type DashboardCommandName = (typeof OPERATOR_COMMANDS)[number];
 
 export interface DashboardCommand {

@@ -20,8 +20,17 @@
 import { Observable, type Subscription } from 'rxjs';
 import { BlockAssembler } from '../../core/block-assembler.js';
 import { type SampleBlock, type StreamInfo, InvalidOptionError, checkInteger, createStreamInfo, utcNowIso } from '../../core/index.js';
-import { CYTON_ACCEL_G_PER_COUNT, CYTON_BAUD_RATE, CYTON_SAMPLE_RATE_HZ, microvoltsPerCount } from '../protocols/cyton/cyton-constants.js';
+import {
+  CYTON_ACCEL_G_PER_COUNT,
+  CYTON_BAUD_RATE,
+  CYTON_LEAD_OFF_DRIVE_A,
+  CYTON_LEAD_OFF_HZ,
+  CYTON_SAMPLE_RATE_HZ,
+  CYTON_SERIES_RESISTOR_OHMS,
+  microvoltsPerCount,
+} from '../protocols/cyton/cyton-constants.js';
 import { parseCytonBanner } from '../protocols/cyton/cyton-banner.js';
+import { cytonLeadOffCommand, type LeadOffSetting } from '../protocols/cyton/cyton-lead-off.js';
 import { CytonGainTracker } from '../protocols/cyton/cyton-gain-tracker.js';
 import { CytonParser, type CytonParserStats, type CytonSample } from '../protocols/cyton/cyton-parser.js';
 import { CytonSampleWriter } from '../protocols/cyton/cyton-sample-writer.js';
@@ -52,7 +61,48 @@ export interface CytonSourceOptions {
   onParser?: (stats: Readonly<CytonParserStats>) => void;
   /** Called when the device is lost, at each attempt to reconnect it, and when it streams again. */
   onLink?: (state: DeviceLinkState) => void;
+  /**
+   * Called once per subscription, before anything is opened, with the commands the board takes
+   * while it streams (see {@link CytonControl}).
+   */
+  onControl?: (control: CytonControl) => void;
 }
+
+/** The lead-off signal a board drives into an electrode: what an impedance is computed from. */
+export interface LeadOffSignal {
+  /** Frequency of the lead-off current, Hz (Cyton: 31.25). */
+  readonly frequencyHz: number;
+  /** Its amplitude, A (Cyton: 6 nA). */
+  readonly driveCurrentA: number;
+  /** The resistor in series with every electrode, Ω (Cyton: 2.2 kΩ). */
+  readonly seriesResistanceOhms: number;
+}
+
+/**
+ * Commands to an opened Cyton while it streams (the OpenBCI GUI's impedance check runs this way):
+ * valid for the subscription that gave it. The firmware does not answer commands while streaming,
+ * so a command is done once written. A reconnection's soft reset (`v`) turns every lead-off
+ * current off; so does the end of the subscription (before `s`), so a session that stops while
+ * measuring never leaves a current on.
+ */
+export interface CytonControl {
+  readonly leadOff: LeadOffSignal;
+  /**
+   * Turns channel `channel`'s (1-based) lead-off current on or off. Rejects (DeviceError) while
+   * the board is not streaming (not started yet, away, or stopped), and for a channel the board
+   * does not have (InvalidOptionError).
+   */
+  setLeadOff(channel: number, setting: LeadOffSetting): Promise<void>;
+  /** Channels (1-based) whose lead-off current this subscription has on now. */
+  leadOffChannels(): number[];
+}
+
+/** The Cyton's lead-off signal (ADS1299 at 6 nA, f_DR/4 = 31.25 Hz; 2.2 kΩ in series on the board). */
+export const CYTON_LEAD_OFF: LeadOffSignal = Object.freeze({
+  frequencyHz: CYTON_LEAD_OFF_HZ,
+  driveCurrentA: CYTON_LEAD_OFF_DRIVE_A,
+  seriesResistanceOhms: CYTON_SERIES_RESISTOR_OHMS,
+});
 
 /** What a Cyton is, in words, for errors. */
 const boardKind = (daisy: boolean): string => (daisy ? 'OpenBCI Cyton+Daisy (16 ch @ 125 Hz)' : 'OpenBCI Cyton (8 ch @ 250 Hz)');
@@ -98,6 +148,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
     /** Samples (about) in the chunk being parsed. */
     let chunkSamples = 0;
     let stopped = false;
+    /** Channels (1-based) with their lead-off current on (set while streaming). */
+    const leadOffOn = new Set<number>();
     let awaySince = NaN;
     let chunkTime = 0;
 
@@ -230,6 +282,23 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       lastSampleHostTime = chunkTime;
     };
 
+    options.onControl?.({
+      leadOff: CYTON_LEAD_OFF,
+      leadOffChannels: () => [...leadOffOn].sort((a, b) => a - b),
+      setLeadOff: async (channel, setting) => {
+        const w = write;
+        if (stopped || !w || phase.kind !== 'streaming') {
+          throw new DeviceError(path, `cannot set lead-off on channel ${channel}: the board is not streaming (${stopped ? 'stopped' : phase.kind === 'away' ? 'device lost' : 'still starting'})`);
+        }
+        const eeg = daisy ? 16 : 8;
+        if (!Number.isInteger(channel) || channel < 1 || channel > eeg) throw new InvalidOptionError('channel', `a channel 1–${eeg} of this ${boardKind(daisy!)}`, channel);
+        const command = cytonLeadOffCommand(channel, setting);
+        if (setting.positive || setting.negative) leadOffOn.add(channel);
+        else leadOffOn.delete(channel);
+        await w(command);
+      },
+    });
+
     const connection: Subscription = serialConnection({
       path,
       baudRate: CYTON_BAUD_RATE,
@@ -240,6 +309,7 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
         if (event.type === 'open') {
           write = event.write;
           reconnect = event.reconnect;
+          leadOffOn.clear(); // the `v` below turns every lead-off current off
           // A new connection starts from a clean slate: no text, bytes or replies of the last one.
           phase = { kind: 'banner' };
           handshakeBytes = 0;
@@ -301,7 +371,10 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
       write = undefined;
       if (w && phase.kind === 'streaming') {
         const close = setTimeout(() => connection.unsubscribe(), 250);
-        void w('s')
+        // Any lead-off current still on (a measurement cut short) is turned off first.
+        const off = [...leadOffOn].map((c) => cytonLeadOffCommand(c, { positive: false, negative: false })).join('');
+        leadOffOn.clear();
+        void w(`${off}s`)
           .catch(() => {})
           .finally(() => {
             clearTimeout(close);
@@ -324,6 +397,8 @@ function buildInfo(daisy: boolean, id: string, path: string): StreamInfo {
     units: [...new Array<'uV'>(eeg).fill('uV'), 'g', 'g', 'g'],
     sampleRateHz: daisy ? CYTON_SAMPLE_RATE_HZ / 2 : CYTON_SAMPLE_RATE_HZ,
     adcScale: [...new Array<number>(eeg).fill(microvoltsPerCount(24)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
+    // The ADS1299's 24-bit samples; the accelerometer's 16-bit values.
+    adcBits: [...new Array<number>(eeg).fill(24), 16, 16, 16],
     startTime: utcNowIso(),
   });
 }

@@ -78,6 +78,7 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
           units: 'uV',
           sampleRateHz: f.sampleRateHz,
           adcScale: f.format === 3 ? 0 : Math.abs(f.scaleUv),
+          adcBits: f.format === 1 ? 16 : f.format === 2 ? 24 : 0, // int16, int24; float32 has no ADC depth
           startTime: new Date(startMs).toISOString(),
         });
         options.onInfo?.(info);

@@ -201,6 +201,7 @@ export function intanSource(options: IntanSourceOptions): Observable<SampleBlock
             units: 'uV',
             sampleRateHz: rate,
             adcScale: INTAN_AMPLIFIER_UV_PER_COUNT,
+            adcBits: 16, // RHX sends the amplifier's 16-bit samples
             // Sample 0 is RHX's timestamp 0: set the start time back to it.
             startTime: new Date(Date.now() - (first * 1000) / rate).toISOString(),
           });

@@ -177,6 +177,7 @@ export class EegSimulator implements SimulatedDevice {
       units: 'uV',
       sampleRateHz: fs,
       adcScale: ADC_STEP_UV,
+      adcBits: 24, // a Cyton's ADS1299 at gain 24
       startTime: options.startTime ?? utcNowIso(),
     });
 

@@ -162,6 +162,7 @@ export class IntracorticalSimulator implements SimulatedDevice {
       units: 'uV',
       sampleRateHz: fs,
       adcScale: ADC_STEP_UV,
+      adcBits: 16, // an Intan amplifier's 16-bit samples
       startTime: options.startTime ?? utcNowIso(),
     });
 

@@ -195,6 +195,7 @@ function cytonInfo(id: string, daisy: boolean, gains: readonly number[], rateHz:
     units: [...new Array<'uV'>(eeg).fill('uV'), 'g', 'g', 'g'],
     sampleRateHz: rateHz,
     adcScale: [...gains.map((g) => microvoltsPerCount(g)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
+    adcBits: [...gains.map(() => 24), 16, 16, 16],
     startTime,
   });
 }
@@ -263,6 +264,7 @@ function frameInfo(id: string, shape: FrameShape, startTime: string): StreamInfo
     units: 'uV',
     sampleRateHz: shape.sampleRateHz,
     adcScale: shape.format === 3 ? 0 : Math.abs(shape.scaleUv),
+    adcBits: shape.format === 1 ? 16 : shape.format === 2 ? 24 : 0,
     startTime,
   });
 }

@@ -249,6 +249,7 @@ function buildInfo(
     channelKinds: [...new Array<'eeg'>(layout.exg).fill('eeg'), ...new Array<'accel'>(layout.accel).fill('accel')],
     units: [...new Array<'uV'>(layout.exg).fill('uV'), ...new Array<'g'>(layout.accel).fill('g')],
     sampleRateHz: rateHz,
+    adcBits: [...new Array<number>(layout.exg).fill(board.cyton ? 24 : 0), ...new Array<number>(layout.accel).fill(board.cyton ? 16 : 0)],
     adcScale: [
       ...new Array<number>(layout.exg).fill(board.cyton ? CYTON_GAIN24_UV_PER_COUNT : 0),
       ...new Array<number>(layout.accel).fill(board.cyton ? CYTON_ACCEL_G_PER_COUNT : 0),

@@ -9,13 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { leadOffAmplitudeUv, leadOffImpedanceOhms, toneAmplitude } from '../../../acquisition/kernels/lead-off-impedance.js';
 import { type SignalQualityReport, channelFullScale, signalQuality, signalQualityMarkers } from '../../../acquisition/operators/signal-quality.js';
 import { InvalidOptionError, type SampleBlock, createSampleBlock, createStreamInfo } from '../../../core/index.js';
+import { EegSimulator } from '../../../devices/simulators/eeg-simulator.js';
+import { IntracorticalSimulator } from '../../../devices/simulators/intracortical-simulator.js';
 import { readOpenBciText } from '../../../recordings/import/openbci-text.js';
 import { sharedData } from '../../helpers/shared-data.js';
 
 const JORDAN = fileURLToPath(sharedData('eeg/openbci/OpenBCI_2016-02-13_Jordan_focus.txt'));
 
-const info = (channels: number, fs: number, adcScale = 0.02235174445530706) =>
+const info = (channels: number, fs: number, adcScale = 0.02235174445530706, adcBits: number | null = 24) =>
   createStreamInfo({
+    ...(adcBits !== null ? { adcBits } : {}),
     id: 'synthetic',
     device: { name: 'test', model: 'test', serial: '' },
     channelNames: Array.from({ length: channels }, (_, c) => `ch${c + 1}`),
@@ -27,8 +30,8 @@ const info = (channels: number, fs: number, adcScale = 0.02235174445530706) =>
   });
 
 /** Channel-major signal cut into blocks of `per` samples. */
-function blocks(rows: Float32Array[], fs: number, per: number, gapAt?: number): SampleBlock[] {
-  const i = info(rows.length, fs);
+function blocks(rows: Float32Array[], fs: number, per: number, gapAt?: number, streamInfo = info(rows.length, fs)): SampleBlock[] {
+  const i = streamInfo;
   const n = rows[0]!.length;
   const out: SampleBlock[] = [];
   for (let first = 0; first < n; first += per) {
@@ -100,6 +103,7 @@ describe('signal quality on the Jordan OpenBCI recording', () => {
 
 describe('signal quality on synthetic signals', () => {
   const fs = 250;
+  const rec = readOpenBciText(JORDAN);
 
   it('railed at 90 % of full scale, not at 89 %', async () => {
     const full = 0.02235174445530706 * 2 ** 23;
@@ -107,6 +111,29 @@ describe('signal quality on synthetic signals', () => {
     const level = (f: number) => signal(fs, 2, (t) => (Math.round(t * fs) % 10 === 0 ? f * full : 1000 * Math.sin(2 * Math.PI * 10 * t)));
     const rs = await reports(blocks([level(0.9001), level(0.8999)], fs, 32));
     expect(rs[0]!.channels.map((q) => q.status)).toEqual(['railed', 'ok']);
+  });
+
+  it('full scale from the stream’s ADC bit depth: an Intan RHX stream (16 bits of 0.195 µV) rails at 90 % of 6390 µV', async () => {
+    const intan = info(2, fs, 0.195, 16);
+    expect(channelFullScale(intan, 0)).toBeCloseTo(0.195 * 2 ** 15, 6);
+    // 6 mV peaks: railed for a 16-bit amplifier (94 % of its range), though a 24-bit guess would call them 0.4 %.
+    const peaks = (uV: number) => signal(fs, 2, (t) => (Math.round(t * fs) % 10 === 0 ? uV : 100 * Math.sin(2 * Math.PI * 10 * t)));
+    const rs = await reports(blocks([peaks(6000), peaks(5000)], fs, 32, undefined, intan));
+    expect(rs[0]!.channels.map((q) => q.status)).toEqual(['railed', 'ok']);
+    expect(rs[0]!.channels[0]!.peakFraction).toBeCloseTo(6000 / (0.195 * 2 ** 15), 3);
+    // A stream that does not say its bit depth: no full scale is assumed (never railed), unless the caller gives one.
+    const unsaid = info(1, fs, 0.195, null);
+    expect(channelFullScale(unsaid, 0)).toBe(0);
+    const none = await reports(blocks([peaks(6000)], fs, 32, undefined, unsaid));
+    expect(none[0]!.channels[0]).toMatchObject({ status: 'ok', peakFraction: null });
+    expect(channelFullScale(unsaid, 0, 16)).toBeCloseTo(6389.76, 2);
+  });
+
+  it('each source says its ADC bit depth: Cyton 24 (accelerometer 16), the simulators 24 (EEG) and 16 (intracortical)', () => {
+    expect(rec.streams[0]!.info.adcBits).toEqual([24, 24, 24, 24, 24, 24, 24, 24, 16, 16, 16]);
+    expect(new EegSimulator({ channels: 8 }).info.adcBits).toEqual(new Array(8).fill(24));
+    expect(new IntracorticalSimulator({ channels: 2 }).info.adcBits).toEqual([16, 16]);
+    expect(() => info(1, fs, 0.195, 17.5)).toThrow(/StreamInfo.adcBits\[0\]: expected a whole number of bits, 2–32 \(0: unknown\), got 17.5/);
   });
 
   it('flat after a second without change (0.9 s is not), a gap restarts the count', async () => {

@@ -2,7 +2,8 @@ import { SerialPort } from 'serialport';
 import { firstValueFrom, takeWhile, tap, timeout, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SampleBlock, hostNowMs } from '../../../core/index.js';
-import { cytonSource } from '../../../devices/drivers/cyton-source.js';
+import { CYTON_LEAD_OFF, type CytonControl, cytonSource } from '../../../devices/drivers/cyton-source.js';
+import { leadOffImpedanceOhms, toneAmplitude } from '../../../acquisition/index.js';
 import { CytonBoard } from '../../../devices/emulators/cyton-board.js';
 import { type PtyPair, startPtyPair } from '../../../devices/emulators/pty-pair.js';
 import type { CytonParserStats } from '../../../devices/protocols/cyton/cyton-parser.js';
@@ -41,6 +42,8 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
     expect(info.channelNames).toEqual(['EXG1', 'EXG2', 'EXG3', 'EXG4', 'EXG5', 'EXG6', 'EXG7', 'EXG8', 'AccelX', 'AccelY', 'AccelZ']);
     expect(info.units.slice(-3)).toEqual(['g', 'g', 'g']);
     expect(info.sampleRateHz).toBe(250);
+    // The ADS1299's 24-bit samples, the accelerometer's 16-bit values (signal quality's full scale).
+    expect(info.adcBits).toEqual([24, 24, 24, 24, 24, 24, 24, 24, 16, 16, 16]);
     // Consecutive, no gaps.
     let next = 0;
     for (const b of blocks) {
@@ -78,6 +81,40 @@ describe('cytonSource over a real pseudo-terminal (emulate → socat → driver)
       const steps = ch1[i]! / (4.5e6 / 8388607);
       expect(Math.abs(steps - Math.round(steps))).toBeLessThan(1e-3);
     }
+  });
+
+  it('drives lead-off while streaming through its CytonControl: refused before the board streams, the tone on the channel, off at the end', async () => {
+    emulator = await startEmulator(['--protocol', 'cyton', '--seed', '3', '--impedance-kohm', '40']);
+    let control: CytonControl | undefined;
+    const source = cytonSource({ port: emulator.link, onControl: (c) => (control = c) });
+    const rows: number[] = [];
+    let from = Infinity;
+    const done = new Promise<void>((resolve, reject) => {
+      const subscription = source.subscribe({
+        next: (block) => {
+          if (rows.length === 0 && from === Infinity) {
+            // Streaming now: channel 3's current on; its samples from 0.5 s on are kept.
+            from = block.first + block.length + 125;
+            void control!.setLeadOff(3, { positive: true, negative: false }).catch(reject);
+            expect(control!.leadOffChannels()).toEqual([3]);
+          }
+          for (let i = 0; i < block.length; i++) if (block.first + i >= from && rows.length < 500) rows.push(block.data[2 * block.length + i]!);
+          if (rows.length >= 500) {
+            subscription.unsubscribe(); // its end turns the current off before `s`
+            resolve();
+          }
+        },
+        error: reject,
+      });
+    });
+    // Before the board streams, a command is refused in words.
+    await expect(control!.setLeadOff(1, { positive: true, negative: false })).rejects.toThrow(/cannot set lead-off on channel 1: the board is not streaming \(still starting\)/);
+    await done;
+    const amplitude = toneAmplitude(rows, 0, rows.length, CYTON_LEAD_OFF.frequencyHz, 250);
+    expect(Math.abs(leadOffImpedanceOhms(amplitude, CYTON_LEAD_OFF) / 1000 - 40) / 40).toBeLessThan(0.05);
+    await expect(control!.setLeadOff(3, { positive: false, negative: false })).rejects.toThrow(/not streaming \(stopped\)/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await emulator.stop()).toMatch(/lead-off on: none/);
   });
 
   it('fails with the board\'s words when it refuses a setting', async () => {

@@ -23,6 +23,8 @@ describe('frameSource over a real pseudo-terminal (emulate → socat → driver)
     const info = blocks[0]!.info;
     expect(info.channelNames).toHaveLength(32);
     expect(info.sampleRateHz).toBe(30000);
+    // The frame's value format is the ADC's depth: int16 → 16 bits; float32 has none (0).
+    expect(info.adcBits).toEqual(new Array(32).fill(format === 'int16' ? 16 : 0));
     expect(blocks[0]!.length).toBe(30); // 1 ms frames
     // The device's clock numbers the samples: consecutive from wherever the driver joined.
     let next = blocks[0]!.first;

@@ -23,6 +23,8 @@ describe('intanSource against the RHX emulator on loopback', () => {
     expect(rhx.running).toBe(true);
     expect(blocks[0]!.info.channelNames).toEqual(['A-000', 'A-005', 'B-001']);
     expect(blocks[0]!.info.sampleRateHz).toBe(30000);
+    // RHX's amplifier samples are 16-bit: signal quality's full scale is 0.195 µV × 2^15.
+    expect(blocks[0]!.info.adcBits).toEqual([16, 16, 16]);
     let next = blocks[0]!.first;
     for (const b of blocks) {
       expect(b.length).toBe(128);
