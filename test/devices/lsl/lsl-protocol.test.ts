@@ -87,7 +87,7 @@ describe('LSL sample codec', () => {
 
   it('a corrupt tag byte is one clear error naming the sample', () => {
     const dec = new LslSampleDecoder({ format: 'float32', channelCount: 1, nominalSrateHz: 0, littleEndian: true });
-    expect((thrownAny(() => dec.push(Uint8Array.of(7, 0, 0, 0, 0))) as Error).message).toMatch(/LSL sample: expected tag byte 1 or 2 .*got 7/);
+    expect((thrown(() => dec.push(Uint8Array.of(7, 0, 0, 0, 0)))).message).toMatch(/LSL sample: expected tag byte 1 or 2 .*got 7/);
   });
 
   it('subnormal floats are zeroed when the outlet asks for it, kept otherwise', () => {
@@ -121,10 +121,10 @@ describe('lsl_api.cfg settings', () => {
   });
 
   it('a bad value names the file and key', () => {
-    expect(thrownAny(() => lslConfigFromIni('[multicast]\nResolveScope = planet\n', '/etc/lsl_api/lsl_api.cfg')).message).toBe(
+    expect(thrown(() => lslConfigFromIni('[multicast]\nResolveScope = planet\n', '/etc/lsl_api/lsl_api.cfg')).message).toBe(
       '/etc/lsl_api/lsl_api.cfg multicast.ResolveScope: expected machine, link, site, organization, global, got "planet"',
     );
-    expect(thrownAny(() => lslConfigFromIni('[ports]\nBasePort = abc\n', 'x.cfg')).message).toMatch(/^x\.cfg ports\.BasePort: expected an integer/);
+    expect(thrown(() => lslConfigFromIni('[ports]\nBasePort = abc\n', 'x.cfg')).message).toMatch(/^x\.cfg ports\.BasePort: expected an integer/);
   });
 });
 
@@ -149,14 +149,14 @@ describe('stream info XML and queries', () => {
     expect(q("not(desc/channels/channel/label='T7')")).toBe(true);
     expect(q('nominal_srate>=250 and channel_count<4')).toBe(true);
     expect(q("/info/name!='Cap & <EEG>'")).toBe(false);
-    expect(thrownAny(() => compileLslQuery("type=='EEG'")).message).toBe('LSL query: expected an element name in "type==\'EEG\'", got "="');
+    expect(thrown(() => compileLslQuery("type=='EEG'")).message).toBe('LSL query: expected an element name in "type==\'EEG\'", got "="');
   });
 
   it('a malformed info names what is wrong', () => {
-    expect((thrownAny(() => parseStreamInfo(fullInfoXml({ ...INFO, channelFormat: 'float16' as 'float32' }), 'reply')) as Error).message).toBe(
+    expect((thrown(() => parseStreamInfo(fullInfoXml({ ...INFO, channelFormat: 'float16' as 'float32' }), 'reply'))).message).toBe(
       'reply <channel_format>: expected float32, double64, string, int32, int16, int8, int64, got "float16"',
     );
-    expect(thrownAny(() => parseStreamInfo('<info><name>x</name>', 'reply')).message).toMatch(/^reply: expected well-formed XML/);
+    expect(thrown(() => parseStreamInfo('<info><name>x</name>', 'reply')).message).toMatch(/^reply: expected well-formed XML/);
   });
 });
 
