@@ -28,3 +28,4 @@ export { lslClock } from './lsl/lsl-clock.js';
 export { channelDescriptions, channelsDesc, parseStreamInfo, fullInfoXml, shortInfoXml, LSL_CHANNEL_FORMATS, type LslStreamInfo, type LslChannelFormat, type LslChannelDescription } from './lsl/stream-info.js';
 export { LslSampleDecoder, encodeSamples, DEDUCED_TIMESTAMP, type LslSampleBatch } from './lsl/sample-codec.js';
 export { measureTimeCorrection, type TimeCorrection } from './lsl/time-probe.js';
+export { lslSource, streamInfoFromLsl, type LslSourceStats } from './lsl/lsl-source.js';
