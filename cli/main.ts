@@ -17,6 +17,7 @@ import { emulateCommand } from './commands/emulate.js';
 import { filterCommand } from './commands/filter.js';
 import { impedanceCommand } from './commands/impedance.js';
 import { infoCommand } from './commands/info.js';
+import { lslCommand } from './commands/lsl.js';
 import { portsCommand } from './commands/ports.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), impedanceCommand(), filterCommand(), serveCommand(), benchCommand()]) {
+  for (const command of [runCommand(), replayCommand(), convertCommand(), infoCommand(), calibrateCommand(), evaluateCommand(), emulateCommand(), portsCommand(), lslCommand(), impedanceCommand(), filterCommand(), serveCommand(), benchCommand()]) {
     program.addCommand(command.exitOverride().configureOutput({ writeErr: () => {} }));
   }
   return program;

@@ -20,3 +20,12 @@ export type { IntracorticalSimulatorOptions, LfpRhythm } from './simulators/intr
 export type { CentreOutTaskOptions } from './simulators/centre-out-task.js';
 export { cytonLeadOffCommand, parseCytonLeadOffCommand, type LeadOffSetting } from './protocols/cyton/cyton-lead-off.js';
 export { CYTON_LEAD_OFF_HZ, CYTON_LEAD_OFF_DRIVE_A, CYTON_SERIES_RESISTOR_OHMS } from './protocols/cyton/cyton-constants.js';
+export { lslInlet, fetchFullInfo, recoverPredicate, type LslInletEvent, type LslInletOptions } from './lsl/inlet.js';
+export { openLslOutlet, LslOutlet, type LslOutletOptions } from './lsl/outlet.js';
+export { resolveStreams, type ResolveOptions } from './lsl/discovery.js';
+export { loadLslConfig, readLslConfigFile, lslConfigFromIni, defaultLslConfig, discoveryTargets, type LslConfig, type LslResolveScope } from './lsl/lsl-config.js';
+export { lslClock } from './lsl/lsl-clock.js';
+export { channelDescriptions, channelsDesc, parseStreamInfo, fullInfoXml, shortInfoXml, LSL_CHANNEL_FORMATS, type LslStreamInfo, type LslChannelFormat, type LslChannelDescription } from './lsl/stream-info.js';
+export { LslSampleDecoder, encodeSamples, DEDUCED_TIMESTAMP, type LslSampleBatch } from './lsl/sample-codec.js';
+export { measureTimeCorrection, type TimeCorrection } from './lsl/time-probe.js';
+export { lslSource, streamInfoFromLsl, type LslSourceStats } from './lsl/lsl-source.js';

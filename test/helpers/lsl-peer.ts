@@ -1,0 +1,53 @@
+/**
+ * The liblsl 1.17.7 peer in ../shared/tools/lsl-peer, run with its loopback-only config, and the
+ * same loopback settings for neurostream's LSL code. No LSL packet leaves this machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const LSL_PEER_DIR = join(root, '..', 'shared', 'tools', 'lsl-peer');
+export const LSL_PEER = join(LSL_PEER_DIR, 'lsl-peer');
+/** The peer's config file (discovery to 127.0.0.1 only, no IPv6). */
+export const LSL_LOOPBACK_CFG = join(LSL_PEER_DIR, 'loopback.cfg');
+
+/** The loopback settings, spelled out for neurostream's side (same as loopback.cfg). */
+export const LOOPBACK_INI = `
+[ports]
+IPv6 = disable
+[multicast]
+ResolveScope = machine
+MachineAddresses = {127.0.0.1}
+Interfaces = {127.0.0.1}
+[lab]
+KnownPeers = {127.0.0.1}
+`;
+
+export interface PeerRun {
+  child: ChildProcess;
+  /** Every stdout line parsed as JSON, once the peer exits; rejects on a non-zero exit. */
+  result: Promise<Record<string, unknown>[]>;
+  stderr: () => string;
+}
+
+/** Runs `lsl-peer ARGS` with LSLAPICFG set to the loopback config. */
+export function runPeer(args: string[]): PeerRun {
+  const child = spawn(LSL_PEER, args, { env: { ...process.env, LSLAPICFG: LSL_LOOPBACK_CFG }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const result = new Promise<Record<string, unknown>[]>((res, rej) => {
+    child.on('close', (code, signal) => {
+      if (code === 0) res(out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>));
+      else rej(new Error(`lsl-peer ${args.join(' ')} exited ${code ?? signal}: ${err}`));
+    });
+  });
+  return { child, result, stderr: () => err };
+}
+
+/** The peer's value for channel c of sample i (float formats); integer formats carry 4× it truncated. */
+export function peerValue(i: number, c: number): number {
+  return ((i * 7 + c * 13) % 1000) - 500 + 0.25 * c;
+}
