@@ -7,7 +7,7 @@
 import { InvalidOptionError, checkInteger, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
 import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
-import { checkDeviceFlags, simulatorSpecFromFlags, type DeviceName } from './device-factory.js';
+import { checkDeviceFlags, checkSimulatorFlags, type DeviceName } from './device-flags.js';
 import type { ReplaySpeed } from '../recordings/index.js';
 
 /** Every flag `run` and `replay` take that describes the session. */
@@ -141,7 +141,7 @@ function sourceOf(pick: Pick, base: SessionDescription | undefined, replayOf: st
     const mainsHz = pick('mains') ?? s?.mainsHz ?? base?.stages.mainsHz ?? SESSION_DEFAULTS.mainsHz;
     const seed = pick('seed') ?? s?.seed ?? 1;
     // Checked by building the simulator once: errors name --channels, --rate, --seed, --mains.
-    simulatorSpecFromFlags({ device, seed, mains: mainsHz, ...(channels !== undefined ? { channels } : {}), ...(rateHz !== undefined ? { rate: rateHz } : {}) });
+    checkSimulatorFlags({ device, seed, mains: mainsHz, ...(channels !== undefined ? { channels } : {}), ...(rateHz !== undefined ? { rate: rateHz } : {}) });
     return {
       type: 'simulate',
       kind: device,

@@ -56,3 +56,5 @@ export {
   type DeviceLinkLost,
 } from './protocol/session-state.js';
 export { latencyBudget, latencyKind, latencyStageWords, type LatencyBudget, type LatencyBudgetInput } from './protocol/latency-budget.js';
+export type { DisplayOffer, DisplayChoice, BandDescription } from './protocol/dashboard-messages.js';
+export type { SessionStateKind } from './protocol/session-state.js';

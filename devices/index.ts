@@ -20,3 +20,12 @@ export type { IntracorticalSimulatorOptions, LfpRhythm } from './simulators/intr
 export type { CentreOutTaskOptions } from './simulators/centre-out-task.js';
 export { cytonLeadOffCommand, parseCytonLeadOffCommand, type LeadOffSetting } from './protocols/cyton/cyton-lead-off.js';
 export { CYTON_LEAD_OFF_HZ, CYTON_LEAD_OFF_DRIVE_A, CYTON_SERIES_RESISTOR_OHMS } from './protocols/cyton/cyton-constants.js';
+export { intanChannelName } from './protocols/intan/intan-constants.js';
+export { CYTON_BAUD_RATE } from './protocols/cyton/cyton-constants.js';
+export { FRAME_FORMAT_NAMES, type FrameFormatName } from './protocols/frame/frame-constants.js';
+export { SIMULATOR_KINDS, type SimulatorKind } from './simulators/simulator-spec.js';
+export { CytonBoard, type CytonBoardOptions } from './emulators/cyton-board.js';
+export { FrameDevice, type FrameDeviceOptions } from './emulators/frame-device.js';
+export { IntanRhxEmulator, type IntanRhxEmulatorOptions } from './emulators/intan-rhx-emulator.js';
+export { startPtyPair, PtyError, type PtyPair } from './emulators/pty-pair.js';
+export type { FrameFormat } from './protocols/frame/frame-constants.js';

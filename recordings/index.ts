@@ -20,3 +20,6 @@ export type { EdfExportOptions } from './edf/edf-export.js';
 export { EdfWriter, type EdfWriterOptions, type EdfWriterStats, type EdfPatient, type EdfRecordingId } from './edf/edf-writer.js';
 export { openInput, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
 export type { ImportedRecording, ImportedStream } from './imported-recording.js';
+export { checkNewFile, writeNewFile, checkNewOutputDirectory, checkExistingWritableDirectory, removeQuietly } from './new-output.js';
+export { makeDirectory } from './new-directory.js';
+export { EdfExport, withoutMarkers } from './edf/edf-export.js';

@@ -55,3 +55,5 @@ export { loadSessionModel, type SessionModel } from './session-model.js';
 export { readChannelMapFile } from './channel-map-file.js';
 export { oipTokenFromEnv } from './oip-token-env.js';
 export { SILENT_LOG, type SessionNotice, type SessionNotify, type SessionLog } from './session-notice.js';
+export { openDevice, type OpenedDevice, type OpenDeviceOptions, type DeviceSourceDescription } from './open-device.js';
+export type { PacketCounts } from './packet-counter.js';
