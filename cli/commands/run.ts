@@ -112,7 +112,7 @@ export function runCommand(): Command {
       if (command.getOptionValueSource('oip') === 'cli') refuseTypedUrlCredentials(flags.oip);
       const typed = (key: string): boolean => command.getOptionValueSource(key) === 'cli';
       if (configPath === undefined) {
-        process.exitCode = await runDescription(descriptionFromFlags(flags), flags.logLevel);
+        process.exitCode = await runDescription(descriptionFromFlags(flags, { typed }), flags.logLevel);
         return;
       }
       // The file's session, with the flags typed on the command line winning.
