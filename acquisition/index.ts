@@ -74,3 +74,4 @@ export function spikeFeatures(options: SpikeFeaturesOptions = {}): OperatorFunct
 export function bandPower(options: BandPowerOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
   return bandPowerFeatures(options);
 }
+export { commonAverageReference, commonMedianReference, createReferenceLayout, type ReferenceLayout } from './kernels/re-reference.js';

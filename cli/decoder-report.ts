@@ -10,13 +10,10 @@
  * the way is refused before anything runs.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { makeDirectory } from '../recordings/new-directory.js';
+import { makeDirectory, checkNewOutputDirectory, checkExistingWritableDirectory } from '../recordings/index.js';
 import { basename, join, resolve } from 'node:path';
 import { InvalidOptionError } from '../core/index.js';
-import { checkNewOutputDirectory, checkExistingWritableDirectory } from '../recordings/new-output.js';
-import { BuiltinDecoder } from '../decoding/decoders/builtin-decoder.js';
-import type { Decoder } from '../decoding/decoder.js';
-import { OnnxDecoder } from '../decoding/onnx/onnx-decoder.js';
+import { BuiltinDecoder, type Decoder, OnnxDecoder } from '../decoding/index.js';
 import { benchEnvironment } from '../bench/report.js';
 import { fitDecoder } from './commands/calibrate.js';
 import { evaluate } from './commands/evaluate.js';

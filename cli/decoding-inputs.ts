@@ -10,9 +10,7 @@ import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidOptionError, checkInteger, type ChannelMap } from '../core/index.js';
-import { readEpochs, type EpochSet } from '../decoding/datasets/epochs.js';
-import { readFeatureTable, type FeatureTable } from '../decoding/datasets/feature-table.js';
-import { readRecordingFeatures } from '../decoding/datasets/recording-features.js';
+import { readEpochs, type EpochSet, readFeatureTable, type FeatureTable, readRecordingFeatures } from '../decoding/index.js';
 import { integerFlag } from './parse-flag.js';
 
 export const CONTINUOUS_DECODERS = ['kalman', 'ridge'] as const;

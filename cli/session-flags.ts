@@ -7,7 +7,7 @@
 import { InvalidOptionError, checkInteger, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
 import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
-import { checkDeviceFlags, simulatorSpecFromFlags, type DeviceName } from './device-factory.js';
+import { checkDeviceFlags, checkSimulatorFlags, type DeviceName } from './device-flags.js';
 import type { ReplaySpeed } from '../recordings/index.js';
 
 /** Every flag `run` and `replay` take that describes the session. */
@@ -76,7 +76,7 @@ export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (ke
     stages.dsp ??= SESSION_DEFAULTS.dsp;
     stages.mainsHz ??= SESSION_DEFAULTS.mainsHz;
   }
-  const decoder = decoderOf(pick, base?.decoder, replay);
+  const decoder = decoderOf(pick, base?.decoder, replay, (key) => pick(key) !== undefined && typed(key));
   const dashboard = pick('dashboard');
   const dashboardHost = pick('dashboardHost');
   if (typeof dashboard === 'number') checkInteger('option', '--dashboard', dashboard, { min: 0, max: 65535 });
@@ -141,7 +141,7 @@ function sourceOf(pick: Pick, base: SessionDescription | undefined, replayOf: st
     const mainsHz = pick('mains') ?? s?.mainsHz ?? base?.stages.mainsHz ?? SESSION_DEFAULTS.mainsHz;
     const seed = pick('seed') ?? s?.seed ?? 1;
     // Checked by building the simulator once: errors name --channels, --rate, --seed, --mains.
-    simulatorSpecFromFlags({ device, seed, mains: mainsHz, ...(channels !== undefined ? { channels } : {}), ...(rateHz !== undefined ? { rate: rateHz } : {}) });
+    checkSimulatorFlags({ device, seed, mains: mainsHz, ...(channels !== undefined ? { channels } : {}), ...(rateHz !== undefined ? { rate: rateHz } : {}) });
     return {
       type: 'simulate',
       kind: device,
@@ -175,8 +175,12 @@ function sourceOf(pick: Pick, base: SessionDescription | undefined, replayOf: st
   };
 }
 
-function decoderOf(pick: Pick, base: DecoderDescription | undefined, replay: boolean): DecoderDescription | undefined {
+function decoderOf(pick: Pick, base: DecoderDescription | undefined, replay: boolean, given: (key: keyof SessionFlags) => boolean): DecoderDescription | undefined {
   const model = pick('model');
+  // One decoder: a model, or a named one (a Kalman filter calibrated on --calibrate-s seconds, or none).
+  if (model !== undefined && given('decoder')) throw new InvalidOptionError('--decoder', 'no value with --model (the model is the decoder)', pick('decoder'));
+  if (given('calibrateS') && model !== undefined) throw new InvalidOptionError('--calibrate-s', 'no value with --model (a model is not calibrated live)', pick('calibrateS'));
+  if (given('calibrateS') && pick('decoder') === 'none') throw new InvalidOptionError('--calibrate-s', 'no value with --decoder none (only --decoder kalman is calibrated live)', pick('calibrateS'));
   const providers = pick('providers');
   const oip = pick('oip');
   const channelMap = pick('channelMap');

@@ -1,9 +1,9 @@
 /**
  * The live one-line status of a session, and its closing summary.
  */
-import type { HealthSnapshot } from '../acquisition/health/stream-health.js';
+import type { HealthSnapshot } from '../acquisition/index.js';
 import { channelCount, type StreamInfo } from '../core/index.js';
-import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
+import type { DeviceLinkState } from '../devices/index.js';
 
 function rateText(hz: number): string {
   return hz >= 1000 ? `${(hz / 1000).toFixed(hz % 1000 === 0 ? 0 : 1)} kHz` : `${hz} Hz`;

@@ -31,7 +31,7 @@ export {
   type DashboardRecordingStatus,
   type DashboardDecoderStatus,
 } from './publisher/dashboard-publisher.js';
-export type { DashboardQualityStatus, ChannelQualityStatus, DashboardImpedanceStatus } from './protocol/dashboard-messages.js';
+export type { DashboardQualityStatus, ChannelQualityStatus, DashboardImpedanceStatus, DecoderCalibrationProgress, IntentTruthDescription } from './protocol/dashboard-messages.js';
 export {
   MessageType,
   type DecoderState,
@@ -56,3 +56,5 @@ export {
   type DeviceLinkLost,
 } from './protocol/session-state.js';
 export { latencyBudget, latencyKind, latencyStageWords, type LatencyBudget, type LatencyBudgetInput } from './protocol/latency-budget.js';
+export type { DisplayOffer, DisplayChoice, BandDescription } from './protocol/dashboard-messages.js';
+export type { SessionStateKind } from './protocol/session-state.js';

@@ -40,3 +40,17 @@ export { KinematicsTruth, KINEMATICS_MARKER, KINEMATICS_NAMES, KINEMATICS_UNITS 
 export { RunningR2 } from './evaluation/running-r2.js';
 export { r2Scores, pearsonCorrelations, type RegressionScores } from './evaluation/regression-metrics.js';
 export { accuracy, confusionMatrix, cohensKappa, chanceLevel, type ConfusionMatrix } from './evaluation/classification-metrics.js';
+export { startOipServer, checkOipAccess, type OipServer, type OipServerOptions, type OipAccessNames } from './oip/oip-server.js';
+export { calibrateKalman, type KalmanCalibrationOptions } from './calibration/kalman-calibration.js';
+export { calibrateRidge, DEFAULT_ALPHAS, type RidgeCalibrationOptions } from './calibration/ridge-calibration.js';
+export { calibrateLda, type LdaCalibrationOptions } from './calibration/lda-calibration.js';
+export { calibrateCspLda, type CspOptions, type CspLdaCalibrationOptions } from './calibration/csp-calibration.js';
+export { crossValidateContinuous, type ContinuousData, type ContinuousEvaluationOptions, type ContinuousEvaluation, type FoldResult } from './evaluation/continuous-evaluation.js';
+export { crossValidateDiscrete, logPowerFeatures, DISCRETE_DECODERS, type DiscreteDecoderName, type DiscreteDataset, type DiscreteEvaluationOptions, type DiscreteEvaluation, type SplitResult } from './evaluation/discrete-evaluation.js';
+export { contiguousFolds, shuffleSplits, type Split } from './evaluation/cross-validation.js';
+export { itrBitsPerTrial, itrBitsPerMinute } from './evaluation/classification-metrics.js';
+export { regressionScores, truthVaries, undefinedR2Notes } from './evaluation/regression-metrics.js';
+export { readEpochs, EPOCH_FILTERS, type EpochFilter, type ReadEpochsOptions, type EpochSource, type EpochSet } from './datasets/epochs.js';
+export { readFeatureTable, type FeatureTable, type ReadFeatureTableOptions } from './datasets/feature-table.js';
+export { readRecordingFeatures, type RecordingFeaturesOptions } from './datasets/recording-features.js';
+export type { EpochMetadata } from './onnx/onnx-convention.js';

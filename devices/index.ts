@@ -29,3 +29,15 @@ export { channelDescriptions, channelsDesc, parseStreamInfo, fullInfoXml, shortI
 export { LslSampleDecoder, encodeSamples, DEDUCED_TIMESTAMP, type LslSampleBatch } from './lsl/sample-codec.js';
 export { measureTimeCorrection, type TimeCorrection } from './lsl/time-probe.js';
 export { lslSource, streamInfoFromLsl, type LslSourceStats } from './lsl/lsl-source.js';
+export { intanChannelName } from './protocols/intan/intan-constants.js';
+export { CYTON_BAUD_RATE } from './protocols/cyton/cyton-constants.js';
+export { FRAME_FORMAT_NAMES, type FrameFormatName } from './protocols/frame/frame-constants.js';
+export { SIMULATOR_KINDS, type SimulatorKind } from './simulators/simulator-spec.js';
+export { CytonBoard, type CytonBoardOptions } from './emulators/cyton-board.js';
+export { FrameDevice, type FrameDeviceOptions } from './emulators/frame-device.js';
+export { IntanRhxEmulator, type IntanRhxEmulatorOptions } from './emulators/intan-rhx-emulator.js';
+export { startPtyPair, PtyError, type PtyPair } from './emulators/pty-pair.js';
+export type { FrameFormat } from './protocols/frame/frame-constants.js';
+export type { XmlElement } from './lsl/xml.js';
+export type { FeedResponse } from './lsl/feed-handshake.js';
+export type { LslCodecOptions } from './lsl/sample-codec.js';

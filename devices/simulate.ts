@@ -13,8 +13,8 @@ import { workerSimulatorSource } from './worker-simulator-source.js';
 
 /** What every simulator takes. */
 export interface SimulateCommonOptions {
-  /** Number of channels: 1–1024 intracortical; 8, 16 or 64 EEG. */
-  channels: number;
+  /** Number of channels: 1–1024 intracortical (default 96); 8, 16 or 64 EEG (default 8). */
+  channels?: number;
   /** Sample rate, Hz. Default 30 000 (intracortical), 250 (EEG, 8/16 channels) or 160 (EEG, 64). */
   rateHz?: number;
   /** Seed of every random draw: the same seed gives the same samples. Default 1. */
@@ -60,7 +60,7 @@ export type SimulateOptions = SimulateIntracorticalOptions | SimulateEegOptions;
 export function simulate(options: SimulateOptions): Observable<SampleBlock> {
   const { kind, channels, rateHz, seed, durationS, fast = false, blockMs = 10, worker = false } = options;
   const base = {
-    channels,
+    ...(channels !== undefined ? { channels } : {}),
     ...(rateHz !== undefined ? { sampleRateHz: rateHz } : {}),
     ...(seed !== undefined ? { seed } : {}),
   };

@@ -66,3 +66,5 @@ export {
   type ImpedanceProgress,
   type ImpedanceMeasurementOptions,
 } from './impedance-measurement.js';
+export { openDevice, type OpenedDevice, type OpenDeviceOptions, type DeviceSourceDescription } from './open-device.js';
+export type { PacketCounts } from './packet-counter.js';

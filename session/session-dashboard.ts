@@ -4,6 +4,7 @@
  * picks the port (0: any free one), `--no-dashboard` turns it off, `--dashboard-host ADDR` binds
  * beyond loopback, which needs both tokens from the environment.
  */
+import type { HealthSnapshot } from '../acquisition/index.js';
 import { InvalidOptionError, checkInteger } from '../core/index.js';
 import { DashboardPublisher, type DashboardSessionStatus } from '../dashboard/publisher/dashboard-publisher.js';
 import { startDashboardServer, type DashboardServer } from '../dashboard/server/dashboard-server.js';
@@ -32,11 +33,16 @@ export interface SessionDashboard {
   close(final: DashboardSessionStatus): Promise<void>;
 }
 
-/** Starts the server (before the device, so a taken port fails fast) and the publisher. */
+/**
+ * Starts the server (before the device, so a taken port fails fast) and the publisher. `health`:
+ * the session's health (its graph's latest `health$` snapshot), which the page and `/metrics`
+ * show; without it the publisher monitors the blocks it is given itself.
+ */
 export async function startSessionDashboard(
   flags: DashboardFlags,
   status: () => DashboardSessionStatus,
   env: NodeJS.ProcessEnv = process.env,
+  health?: () => HealthSnapshot | undefined,
 ): Promise<SessionDashboard | undefined> {
   if (flags.dashboard === false) return undefined;
   const host = flags.dashboardHost ?? DASHBOARD_DEFAULTS.host;
@@ -75,7 +81,7 @@ export async function startSessionDashboard(
       throw error;
     }
   }
-  const publisher = new DashboardPublisher(server, { status });
+  const publisher = new DashboardPublisher(server, { status, ...(health ? { health } : {}) });
   const s = server;
   return {
     server: s,

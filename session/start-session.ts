@@ -206,6 +206,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
       ...(impedance ? { impedance } : {}),
     };
   };
+  let latestHealth: HealthSnapshot | undefined;
   // The dashboard starts before the device: a taken port or a bad host fails fast, exit 2.
   let dashboard: SessionDashboard | undefined;
   const d = description.outputs.dashboard;
@@ -214,6 +215,8 @@ export async function startSession(description: SessionDescription, hooks: Sessi
       { dashboard: d === false ? false : (d.port ?? true), ...(d !== false && d.host !== undefined ? { dashboardHost: d.host } : {}) },
       dashboardStatus,
       env,
+      // One health monitor: the dashboard shows the graph's snapshots, the status line's figures.
+      () => latestHealth,
     );
   } catch (error) {
     await model?.dispose();
@@ -291,6 +294,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
   if (dashboard) {
     const publisher = dashboard.publisher;
     sinks.push(
+      g.health$.subscribe((health) => (latestHealth = health)),
       g.blocks$.subscribe((block) => publisher.pushBlock(block)),
       // The traces and spectra show the session's filtered signal by default (raw or a display filter on request).
       g.filtered$.subscribe((block) => publisher.pushFiltered(block, filteredDescription(block.info, mainsHz))),

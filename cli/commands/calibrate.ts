@@ -5,16 +5,10 @@
  */
 import { Command } from 'commander';
 import { InvalidOptionError } from '../../core/index.js';
-import { calibrateCspLda } from '../../decoding/calibration/csp-calibration.js';
-import { calibrateKalman } from '../../decoding/calibration/kalman-calibration.js';
-import { calibrateLda } from '../../decoding/calibration/lda-calibration.js';
-import { calibrateRidge } from '../../decoding/calibration/ridge-calibration.js';
-import { logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
-import type { DecoderModel } from '../../decoding/models.js';
-import { exportOnnx } from '../../decoding/onnx/onnx-export.js';
+import { calibrateCspLda, calibrateKalman, calibrateLda, calibrateRidge, logPowerFeatures, type DecoderModel, exportOnnx } from '../../decoding/index.js';
 import { DECODER_NAMES, isContinuous, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { checkLagColumns, checkLags, withDecodingInputOptions } from '../decoding-inputs.js';
-import { checkNewFile, writeNewFile } from '../../recordings/new-output.js';
+import { checkNewFile, writeNewFile } from '../../recordings/index.js';
 import { choiceFlag } from '../parse-flag.js';
 
 interface CalibrateFlags extends DecodingInputFlags {

@@ -7,12 +7,7 @@ import { lstatSync } from 'node:fs';
 import { Command } from 'commander';
 import { SerialPort } from 'serialport';
 import { InvalidOptionError, checkInteger, checkNumber, hostNowMs } from '../../core/index.js';
-import { CytonBoard } from '../../devices/emulators/cyton-board.js';
-import { FrameDevice } from '../../devices/emulators/frame-device.js';
-import { IntanRhxEmulator } from '../../devices/emulators/intan-rhx-emulator.js';
-import { type PtyPair, startPtyPair } from '../../devices/emulators/pty-pair.js';
-import { FRAME_FORMAT_NAMES, type FrameFormatName } from '../../devices/protocols/frame/frame-constants.js';
-import { CYTON_BAUD_RATE } from '../../devices/protocols/cyton/cyton-constants.js';
+import { CytonBoard, FrameDevice, IntanRhxEmulator, type PtyPair, startPtyPair, FRAME_FORMAT_NAMES, type FrameFormatName, CYTON_BAUD_RATE } from '../../devices/index.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 
 export const EMULATED_PROTOCOLS = ['cyton', 'frame', 'intan'] as const;

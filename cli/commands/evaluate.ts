@@ -10,12 +10,7 @@
  */
 import { Command } from 'commander';
 import { InvalidOptionError, checkNumber } from '../../core/index.js';
-import { crossValidateContinuous } from '../../decoding/evaluation/continuous-evaluation.js';
-import { contiguousFolds, shuffleSplits, type Split } from '../../decoding/evaluation/cross-validation.js';
-import { accuracy, chanceLevel, cohensKappa, confusionMatrix, itrBitsPerMinute, itrBitsPerTrial, type ConfusionMatrix } from '../../decoding/evaluation/classification-metrics.js';
-import { crossValidateDiscrete, logPowerFeatures } from '../../decoding/evaluation/discrete-evaluation.js';
-import { regressionScores, truthVaries, undefinedR2Notes } from '../../decoding/evaluation/regression-metrics.js';
-import { OnnxDecoder } from '../../decoding/onnx/onnx-decoder.js';
+import { crossValidateContinuous, contiguousFolds, shuffleSplits, type Split, accuracy, chanceLevel, cohensKappa, confusionMatrix, itrBitsPerMinute, itrBitsPerTrial, type ConfusionMatrix, crossValidateDiscrete, logPowerFeatures, regressionScores, truthVaries, undefinedR2Notes, OnnxDecoder } from '../../decoding/index.js';
 import { DECODER_NAMES, checkLagColumns, checkLags, isContinuous, withDecodingInputOptions, readContinuousInputs, readDiscreteInputs, type DecoderName, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, integerFlag, numberFlag } from '../parse-flag.js';
 import { readChannelMapFile } from '../../session/index.js';

@@ -9,13 +9,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { designButterworth, type Sos } from '../../acquisition/filters/butterworth.js';
-import { cascade, designMainsNotch } from '../../acquisition/filters/notch.js';
-import { createSosState, sosFilter } from '../../acquisition/filters/sos-filter.js';
-import { sosFiltFilt } from '../../acquisition/filters/zero-phase.js';
-import { commonAverageReference, createReferenceLayout } from '../../acquisition/kernels/re-reference.js';
+import { designButterworth, type Sos, cascade, designMainsNotch, createSosState, sosFilter, sosFiltFilt, commonAverageReference, createReferenceLayout } from '../../acquisition/index.js';
 import { InvalidOptionError, NeurostreamError, ErrorCode, checkInteger, checkNumber } from '../../core/index.js';
-import { checkNewFile, removeQuietly, writeNewFile } from '../../recordings/new-output.js';
+import { checkNewFile, removeQuietly, writeNewFile } from '../../recordings/index.js';
 import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
 
 interface FilterFlags {

@@ -7,8 +7,7 @@ import { Command } from 'commander';
 import { from } from 'rxjs';
 import { type SignalQualityStatus, signalQuality } from '../../acquisition/index.js';
 import type { SampleBlock, StreamInfo } from '../../core/index.js';
-import { openInput, type CaptureProtocol, type OpenedInput } from '../../recordings/open-input.js';
-import type { RecordedGap } from '../../recordings/session-manifest.js';
+import { openInput, type CaptureProtocol, type OpenedInput, type RecordedGap } from '../../recordings/index.js';
 import { choiceFlag } from '../parse-flag.js';
 
 interface InfoFlags {

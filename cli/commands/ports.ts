@@ -1,6 +1,6 @@
 /** `neurostream ports` — the serial ports a device may be on. */
 import { Command } from 'commander';
-import { listPorts } from '../../devices/transport/list-ports.js';
+import { listPorts } from '../../devices/index.js';
 
 export function portsCommand(): Command {
   return new Command('ports')

@@ -12,15 +12,17 @@ import {
   describeRecorded,
   describeSize,
   loadSessionFile,
+  openDevice,
   openReplay,
   startSession,
+  type OpenedDevice,
   type OpenedSource,
   type RunningSession,
   type SessionDescription,
   type SessionNotice,
 } from '../../session/index.js';
 import { addDashboardFlags } from '../dashboard-flags.js';
-import { DEVICE_NAMES, type DeviceChoice, type DeviceName, deviceFlagsOf, deviceFromFlags } from '../device-factory.js';
+import { DEVICE_NAMES, type DeviceName, asFlagError } from '../device-flags.js';
 import { LOG_LEVELS, type LogLevel, createLogger } from '../logger.js';
 import { writeTerminalControl } from '../terminal-output.js';
 import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
@@ -110,7 +112,7 @@ export function runCommand(): Command {
       if (command.getOptionValueSource('oip') === 'cli') refuseTypedUrlCredentials(flags.oip);
       const typed = (key: string): boolean => command.getOptionValueSource(key) === 'cli';
       if (configPath === undefined) {
-        process.exitCode = await runDescription(descriptionFromFlags(flags), flags.logLevel);
+        process.exitCode = await runDescription(descriptionFromFlags(flags, { typed }), flags.logLevel);
         return;
       }
       // The file's session, with the flags typed on the command line winning.
@@ -134,7 +136,7 @@ export async function runDescription(description: SessionDescription, logLevel: 
     else process.stderr.write(`${tty ? '\n' : ''}neurostream run: ${notice.kind === 'warning' ? 'WARNING: ' : ''}${notice.text}\n`);
   };
   const source = description.source;
-  let device: DeviceChoice | undefined;
+  let device: OpenedDevice | undefined;
   let replayed: ReturnType<typeof openReplay> | undefined;
   let open: (holdBack: Parameters<Parameters<typeof startSession>[1]['open']>[0]) => OpenedSource;
   if (source.type === 'replay') {
@@ -154,22 +156,13 @@ export async function runDescription(description: SessionDescription, logLevel: 
     });
   } else {
     // Simulators end by themselves at the duration; real devices run until told.
-    const simulated = source.type === 'simulate';
-    const chosen = deviceFromFlags(deviceFlagsOf(source), {
-      pacing: source.type === 'simulate' && source.fast ? 'fast' : 'realtime',
-      blockMs: source.type === 'simulate' ? source.blockMs : 1,
-      ...(description.durationS !== undefined && simulated ? { durationS: description.durationS } : {}),
-    });
-    device = chosen;
-    open = () => ({
-      label: chosen.label,
-      source: chosen.source,
-      completeReason: simulated ? 'duration reached' : 'device closed',
-      runsUntilTold: !simulated,
-      ...(chosen.packets ? { packets: chosen.packets } : {}),
-      ...(chosen.link ? { link: chosen.link } : {}),
-      ...(chosen.leadOff ? { leadOff: chosen.leadOff } : {}),
-    });
+    try {
+      device = openDevice(source, description.durationS !== undefined && source.type === 'simulate' ? { durationS: description.durationS } : {});
+    } catch (error) {
+      throw asFlagError(error);
+    }
+    const chosen = device;
+    open = () => chosen;
   }
   const noted = replayed?.recording.notes.length ?? 0;
   let session: RunningSession | undefined;

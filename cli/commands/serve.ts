@@ -11,10 +11,8 @@
  */
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isLoopbackHost, tokenProblem } from '../../core/bearer-auth.js';
 import { InvalidOptionError, checkOneOf } from '../../core/index.js';
-import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider } from '../../decoding/onnx/onnx-decoder.js';
-import { startOipServer } from '../../decoding/oip/oip-server.js';
+import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider, checkOipAccess, startOipServer } from '../../decoding/index.js';
 import { integerFlag } from '../parse-flag.js';
 
 /** The environment variable holding the token callers of `serve` must present. */
@@ -40,15 +38,9 @@ export function serveCommand(): Command {
 
 /** The token from NEUROSTREAM_SERVE_TOKEN; refuses a host beyond loopback without one. */
 function serveToken(host: string): string | undefined {
-  const token = process.env[SERVE_TOKEN_ENV];
-  if (token === undefined || token === '') {
-    if (!isLoopbackHost(host)) {
-      throw new InvalidOptionError('--host', `a loopback address (127.0.0.1, ::1, localhost) unless ${SERVE_TOKEN_ENV} holds the token callers must send`, host);
-    }
-    return undefined;
-  }
-  const problem = tokenProblem(token);
-  if (problem !== undefined) throw new InvalidOptionError(SERVE_TOKEN_ENV, 'a token of at least 16 non-space characters', problem);
+  const raw = process.env[SERVE_TOKEN_ENV];
+  const token = raw === '' ? undefined : raw;
+  checkOipAccess(host, token, { host: '--host', token: SERVE_TOKEN_ENV });
   return token;
 }
 

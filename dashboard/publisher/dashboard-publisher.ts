@@ -38,7 +38,7 @@ import { hostNowMs } from '../../core/clock.js';
 import { checkInteger, checkNumber } from '../../core/validate.js';
 import { InvalidDataError } from '../../core/errors.js';
 import { channelCount } from '../../core/stream-info.js';
-import type { StreamHealth } from '../../acquisition/health/stream-health.js';
+import { StreamHealth, type HealthSnapshot } from '../../acquisition/health/stream-health.js';
 import { MessageType, type DashboardSessionStatus, type MarkerMessage, type StatusMessage } from '../protocol/dashboard-messages.js';
 import type { DashboardClient, DashboardServer } from '../server/dashboard-server.js';
 import { STATUS_PER_SECOND } from './health-frames.js';
@@ -64,6 +64,13 @@ export interface DashboardPublisherOptions {
   now?: () => number;
   /** Start the frame timer (default true); false for callers that call `tick()` themselves. */
   timer?: boolean;
+  /**
+   * The stream's health, read at each status round (twice a second) without changing it: a
+   * session passes its graph's snapshots (`health$`), so the page, `/metrics` and the terminal
+   * show the figures of one monitor. Without it the publisher keeps a StreamHealth of its own
+   * over the blocks pushed (library use without a session).
+   */
+  health?: () => HealthSnapshot | undefined;
 }
 
 /** Marker types that are per-bin data rather than events: not forwarded. */
@@ -89,7 +96,9 @@ export class DashboardPublisher {
   private readonly removers: (() => void)[] = [];
   private closed = false;
   private readonly latencyRow = new Float32Array(3);
-  private lastSnapshot: ReturnType<StreamHealth['snapshot']> | undefined;
+  private lastSnapshot: HealthSnapshot | undefined;
+  /** The publisher's own monitor, only when no `health` source is given (made with the stream). */
+  private ownHealth: StreamHealth | undefined;
   private spreading = false;
   private cost = { turns: 0, totalMs: 0, maxTurnMs: 0 };
 
@@ -128,7 +137,7 @@ export class DashboardPublisher {
     }
     stream.displays.pushRaw(block);
     if (!stream.displays.sessionSignal) stream.bandPower?.push(block);
-    stream.health.observe(block, arrived);
+    this.ownHealth?.observe(block, arrived);
     if (block.gap) stream.gaps += 1;
     this.histogram.add(0, Math.max(0, arrived - block.hostTime));
     if (block.markers) {
@@ -291,11 +300,7 @@ export class DashboardPublisher {
     const stream = this.stream;
     if (stream) {
       refreshSpectra(stream, this.framesPerSecond);
-      if (statusDue) {
-        const now = this.now();
-        this.lastSnapshot = stream.health.snapshot(now);
-        stream.health.roll(now);
-      }
+      if (statusDue) this.lastSnapshot = this.readHealth();
     }
     const markers = this.markers.splice(0, MARKERS_PER_TICK);
     const session = statusDue ? this.options.status() : undefined;
@@ -319,8 +324,19 @@ export class DashboardPublisher {
     );
   }
 
+  /** The health of this status round: the source's, or the own monitor's (whose achieved-rate window then starts anew). */
+  private readHealth(): HealthSnapshot | undefined {
+    if (this.options.health) return this.options.health();
+    if (!this.ownHealth) return undefined;
+    const now = this.now();
+    const snapshot = this.ownHealth.snapshot(now);
+    this.ownHealth.roll(now);
+    return snapshot;
+  }
+
   private startStream(info: StreamInfo, blockSamples: number): PublisherStream {
     this.stream = createPublisherStream(info, this.maxWindowS, this.maxViewChannels, blockSamples);
+    if (!this.options.health) this.ownHealth = new StreamHealth(info.sampleRateHz);
     this.helloAll();
     return this.stream;
   }

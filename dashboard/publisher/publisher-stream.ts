@@ -1,10 +1,9 @@
 /**
  * What the publisher keeps of the session's stream at screen resolution — the min/max ring of
- * the traces, the spectra, the stream's health, binned rates, intents and the latency histogram —
+ * the traces, the spectra, binned rates, intents and the latency histogram —
  * and the one description of it that every hello carries (pages and stream API subscribers).
  */
 import { channelCount, type StreamInfo } from '../../core/stream-info.js';
-import { StreamHealth } from '../../acquisition/health/stream-health.js';
 import { BinnedRate } from '../kernels/binned-rate.js';
 import { ColumnRing } from '../kernels/column-ring.js';
 import { LATENCY_EDGES_MS, LatencyHistogram } from '../kernels/latency-histogram.js';
@@ -49,7 +48,6 @@ export interface PublisherStream {
   readonly displays: DisplaySignals;
   /** Band power of an EEG stream (none for extracellular streams). */
   readonly bandPower: BandPowerMonitor | undefined;
-  readonly health: StreamHealth;
   readonly limits: TraceViewLimits;
   /** Samples in the first block (how the source delivers them: the latency thresholds scale with it). */
   readonly blockSamples: number;
@@ -72,7 +70,6 @@ export function createPublisherStream(info: StreamInfo, maxWindowS: number, maxV
     base: displays.raw.base,
     displays,
     bandPower: isExtracellular(info) ? undefined : new BandPowerMonitor(info),
-    health: new StreamHealth(info.sampleRateHz),
     limits,
     blockSamples: Math.max(1, blockSamples),
     gaps: 0,

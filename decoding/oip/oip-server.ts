@@ -111,6 +111,32 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** How {@link checkOipAccess} names the host and the token in its errors. */
+export interface OipAccessNames {
+  /** Default `host`. */
+  host?: string;
+  /** Where the token comes from, e.g. an environment variable's name. Default `token`. */
+  token?: string;
+}
+
+/**
+ * The access rule of {@link startOipServer}, to check before anything is loaded: a token (at
+ * least 16 non-space characters, never echoed in an error) is required beyond loopback. Throws an
+ * InvalidOptionError naming the host or the token as `names` says.
+ */
+export function checkOipAccess(host: string, token: unknown, names: OipAccessNames = {}): void {
+  const tokenName = names.token ?? 'token';
+  if (token !== undefined) {
+    const problem = typeof token === 'string' ? tokenProblem(token) : 'not a string';
+    // Never echo a token back: describe its shape only.
+    if (problem !== undefined) throw new InvalidOptionError(tokenName, 'a token of at least 16 non-space characters', problem);
+  } else if (!isLoopbackHost(host)) {
+    const unless = names.token === undefined ? 'a token is given' : `${tokenName} holds the token callers must send`;
+    throw new InvalidOptionError(names.host ?? 'host', `a loopback address (127.0.0.1, ::1, localhost) unless ${unless}`, host);
+  }
+}
+
+/** Serves `models` over the Open Inference Protocol (KServe v2 REST) until closed. */
 export async function startOipServer(options: OipServerOptions): Promise<OipServer> {
   if (!(options.models instanceof Map) || options.models.size === 0) throw new InvalidOptionError('models', 'at least one model', options.models);
   for (const name of options.models.keys()) {
@@ -120,13 +146,7 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
   const port = checkInteger('option', 'port', options.port ?? 8000, { min: 0, max: 65535 });
   const maxBodyBytes = checkInteger('option', 'maxBodyBytes', options.maxBodyBytes ?? 16 * 1024 * 1024, { min: 1024 });
   const token = options.token;
-  if (token !== undefined) {
-    const problem = typeof token === 'string' ? tokenProblem(token) : 'not a string';
-    // Never echo a token back: describe its shape only.
-    if (problem !== undefined) throw new InvalidOptionError('token', 'a token of at least 16 non-space characters', problem);
-  } else if (!isLoopbackHost(host)) {
-    throw new InvalidOptionError('host', 'a loopback address (127.0.0.1, ::1, localhost) unless a token is given', host);
-  }
+  checkOipAccess(host, token);
   const counts: Record<number, number> = {};
   let closing = false;
 

@@ -62,6 +62,7 @@ function simulatorOptions(options: Pick<CytonBoardOptions, 'daisy' | 'seed' | 'm
   };
 }
 
+/** An emulated OpenBCI Cyton (or Cyton+Daisy) board at the byte level: it answers firmware commands and streams packets. */
 export class CytonBoard {
   readonly daisy: boolean;
   readonly channels: number;
@@ -123,7 +124,11 @@ export class CytonBoard {
     });
   }
 
-  /** The simulator whose samples a board with these options sends (to check what a receiver decoded). */
+  /**
+   * The simulator whose samples a board with these options sends (to check what a receiver decoded).
+   *
+   * @internal
+   */
   static simulatorFor(options: Pick<CytonBoardOptions, 'daisy' | 'seed' | 'mainsHz' | 'startTime'>): EegSimulator {
     return new EegSimulator(simulatorOptions(options));
   }

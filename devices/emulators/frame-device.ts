@@ -34,7 +34,9 @@ export interface FrameDeviceOptions {
 /** µV per count the device reports for each integer format. */
 export const FRAME_DEVICE_SCALE_UV: Record<FrameFormat, number> = { 1: 0.195, 2: 0.01, 3: 1 };
 
+/** An emulated device speaking the frame protocol: intracortical-simulator data in frames, with optional faults. */
 export class FrameDevice {
+  /** @internal The simulator whose samples the device sends. */
   simulator: IntracorticalSimulator;
   framesCounted = 0;
   framesDropped = 0;

@@ -46,6 +46,7 @@ export interface IntanRhxEmulatorOptions {
 }
 
 
+/** The command and waveform TCP servers of Intan RHX, emulated on loopback. */
 export class IntanRhxEmulator {
   readonly channels: number;
   sampleRateHz: number;

@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, NeurostreamError } from '../../core/index.js';
 
+/** socat missing, or the pty pair not made in time. */
 export class PtyError extends NeurostreamError {
   constructor(message: string) {
     super(ErrorCode.DeviceFailure, message);
   }
 }
 
+/** Two linked pseudo-terminals: the emulator opens `inner`, a driver opens `link`. */
 export interface PtyPair {
   readonly link: string;
   readonly inner: string;
@@ -21,6 +23,7 @@ export interface PtyPair {
   stop(): Promise<void>;
 }
 
+/** Starts socat with a pty pair, `link` being the path a driver opens (e.g. /tmp/ttyCYTON). */
 export async function startPtyPair(link: string, timeoutMs = 5000): Promise<PtyPair> {
   const inner = join(tmpdir(), `neurostream-emulator-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   let exited: string | undefined;

@@ -251,6 +251,36 @@ describe('DashboardPublisher', () => {
     expect(client.frames.filter((f) => f.type === 3).at(-1)).toMatchObject({ channels: 2, columns: 1, firstColumn: 6 });
   });
 
+  it("shows the health source it is given (a session's monitor), read without a monitor of its own; without one, its own figures", async () => {
+    const given = { samples: 123_456, blocks: 789, droppedSamples: 42, achievedRateHz: 29_876.5, lagMs: 3.25, maxLagMs: 17.5, elapsedMs: 4115 };
+    let reads = 0;
+    const p = await setup({ framesPerSecond: 2, health: () => (reads++, given) });
+    const client = await connect();
+    const s = stream(info(2, 1000), 1000);
+    p.pushBlock(s.block(0, 100));
+    p.pushBlock(s.block(100, 100, { gap: { missing: 7 } }));
+    p.tick();
+    await settle();
+    const health = client.frames.find((f) => f.type === 5);
+    if (health?.type !== 5) throw new Error('no health frame');
+    const h = Object.fromEntries(HEALTH_METRICS.map((m, r) => [m, health.values[r]]));
+    expect(reads).toBeGreaterThan(0);
+    // The source's figures, not the 200 samples and 7 lost the publisher was pushed.
+    expect([h['gapSamples'], h['sampleRateHz'], h['lagMs'], h['maxLagMs']]).toEqual([42, Math.fround(29_876.5), 3.25, 17.5]);
+    publisher!.close();
+    await server!.close();
+    // Without a source: the publisher's own monitor over what it was pushed.
+    const own = await setup({ framesPerSecond: 2 });
+    const other = await connect();
+    own.pushBlock(s.block(0, 100));
+    own.pushBlock(s.block(100, 100, { gap: { missing: 7 } }));
+    own.tick();
+    await settle();
+    const mine = other.frames.find((f) => f.type === 5);
+    if (mine?.type !== 5) throw new Error('no health frame');
+    expect(mine.values[HEALTH_METRICS.indexOf('gapSamples')]).toBe(7);
+  });
+
   it('leaves bins held back for a calibration out of the latency figures, and says how the source delivers its blocks', async () => {
     const p = await setup({ framesPerSecond: 2 });
     const client = await connect();

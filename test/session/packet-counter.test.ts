@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PacketCounter } from '../../cli/packet-counter.js';
+import { PacketCounter } from '../../session/packet-counter.js';
 
 describe('PacketCounter', () => {
   it('sums the counts of every parser a reconnecting driver goes through', () => {

@@ -2,6 +2,7 @@
  * Lost and corrupt packets of a device, summed over the parsers a session goes through (a driver
  * makes a new parser each time it reconnects; each parser's counts start at zero).
  */
+/** Lost and corrupt packets of a device, summed over its parsers. */
 export interface PacketCounts {
   lost: number;
   corrupt: number;
