@@ -94,7 +94,7 @@ describe('DashboardPublisher', () => {
     const client = await connect(OPERATOR);
     await settle();
     expect(client.texts.map((t) => t['type'])).toEqual(['hello', 'status']); // no stream yet: no view
-    expect(client.texts[0]).toMatchObject({ role: 'operator', commands: ['start-recording', 'stop-recording', 'add-marker', 'recalibrate'], stream: null });
+    expect(client.texts[0]).toMatchObject({ role: 'operator', commands: ['start-recording', 'stop-recording', 'add-marker', 'recalibrate', 'measure-impedance'], stream: null });
     const si = info(20, 1000);
     const s = stream(si, 5000);
     p.pushBlock(s.block(0, 100));
