@@ -1,7 +1,7 @@
 /**
  * `neurostream/recordings` — recording directories (Arrow IPC files + session.json: `record`,
  * `openRecording`, `replay`), EDF+/BDF+ files (`readEdf`, `writeEdf`) and the other formats
- * neurostream reads (`openInput`).
+ * neurostream reads (`openInput`), and BIDS EEG/iEEG datasets (`writeBids`).
  *
  * @packageDocumentation
  */
@@ -20,3 +20,6 @@ export type { EdfExportOptions } from './edf/edf-export.js';
 export { EdfWriter, type EdfWriterOptions, type EdfWriterStats, type EdfPatient, type EdfRecordingId } from './edf/edf-writer.js';
 export { openInput, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
 export type { ImportedRecording, ImportedStream } from './imported-recording.js';
+export { writeBids, type WriteBidsOptions } from './bids/write-bids.js';
+export { BidsExport, BIDS_VERSION, type BidsExportOptions, type BidsExportResult } from './bids/bids-export.js';
+export { checkBidsLabel, bidsRunPaths, type BidsEntities, type BidsDatatype, type BidsRunPaths } from './bids/bids-names.js';
