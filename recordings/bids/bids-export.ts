@@ -325,12 +325,12 @@ export class BidsExport {
     const others = bidsRunPaths(this.options, this.datatype, this.format === 'edf' ? '.bdf' : '.edf');
     for (const relative of [this.paths.data, others.data, this.paths.sidecar, this.paths.channels, this.paths.events, this.paths.eventsSidecar]) {
       if (existsSync(join(this.root, relative))) {
-        throw new InvalidOptionError(`${option} ${this.root}`, `a dataset without this run (nothing is overwritten): choose another --run, --session or --task`, `${relative}, which exists`);
+        throw new InvalidOptionError(`${option} ${this.root}: ${relative}`, 'a run not yet in the dataset (nothing is overwritten; choose another run, session or task)', 'an existing file');
       }
     }
     const scans = join(this.root, this.paths.scans);
     if (existsSync(scans) && listed(readTsv(scans), 'filename', this.paths.scansName)) {
-      throw new InvalidOptionError(`${option} ${this.root}`, 'a dataset without this run (nothing is overwritten)', `${this.paths.scansName} listed in ${this.paths.scans}`);
+      throw new InvalidOptionError(`${option} ${this.root}: ${this.paths.scansName}`, 'a run not yet in the dataset (nothing is overwritten; choose another run, session or task)', `a row of ${this.paths.scans}`);
     }
   }
 
