@@ -1,7 +1,7 @@
 /**
  * `neurostream/recordings` — recording directories (Arrow IPC files + session.json: `record`,
  * `openRecording`, `replay`), EDF+/BDF+ files (`readEdf`, `writeEdf`) and the other formats
- * neurostream reads (`openInput`).
+ * neurostream reads (`openInput`), and BIDS EEG/iEEG datasets (`writeBids`).
  *
  * @packageDocumentation
  */
@@ -30,3 +30,6 @@ export { XdfExport, type XdfExportInput, type XdfExportResult } from './import/x
 export type { XdfTruncation, XdfValues, XdfStreamLayout } from './import/xdf/xdf-chunk-parser.js';
 export type { XmlElement } from './import/xdf/xdf-xml.js';
 export type { Segment } from './import/xdf/xdf-sync.js';
+export { writeBids, type WriteBidsOptions } from './bids/write-bids.js';
+export { BidsExport, BIDS_VERSION, type BidsExportOptions, type BidsExportResult } from './bids/bids-export.js';
+export { checkBidsLabel, bidsRunPaths, type BidsEntities, type BidsDatatype, type BidsRunPaths } from './bids/bids-names.js';

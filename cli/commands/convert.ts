@@ -7,6 +7,8 @@
  *     channel's range; the export never clips a sample unless `--allow-clipping` is given (then
  *     it says how many, per channel). `--physical-range MIN:MAX` fixes the range of the µV channels.
  *   - IN an XDF file → a recording (`--stream NAME` picks the signals); IN anything, OUT `.xdf` → XDF.
+ *   - with `--bids --subject S --task T [--session N] [--run R]`: OUT a BIDS dataset (new or
+ *     existing) that gets IN as one EEG/iEEG run (convert-bids.ts).
  * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
  * any name a recording directory). A recording whose files hold less than its session.json says
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
@@ -18,10 +20,11 @@ import { Command } from 'commander';
 import { InvalidOptionError } from '../../core/index.js';
 import { EdfExport, withoutMarkers, openInput, type CaptureProtocol, type OpenedInput, checkNewFile, checkNewOutputDirectory, RecordingWriter, XdfExport } from '../../recordings/index.js';
 import { BatchInterrupted, catchBatchInterrupts, type BatchInterrupt } from '../batch-interrupt.js';
-import { choiceFlag, physicalRangeFlag } from '../parse-flag.js';
+import { choiceFlag, integerFlag, physicalRangeFlag } from '../parse-flag.js';
 import { startProgress } from '../progress.js';
+import { checkBidsFlagsUnused, convertToBids, type ConvertBidsFlags } from './convert-bids.js';
 
-interface ConvertFlags {
+interface ConvertFlags extends ConvertBidsFlags {
   protocol?: CaptureProtocol;
   daisy?: boolean;
   allowTruncated?: boolean;
@@ -45,6 +48,14 @@ export function convertCommand(): Command {
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--stream <name>', 'IN is an XDF file: the stream (by name) to hold as the signals (default: the first regular-rate numeric one)')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
+    .option('--bids', 'OUT is a BIDS dataset (new, or one to add to): IN becomes one EEG (BDF/EDF) or iEEG (EDF) run')
+    .option('--subject <label>', 'with --bids: the participant label (letters and digits), e.g. 01')
+    .option('--session <label>', 'with --bids: the session label (default: no session level)')
+    .option('--task <label>', 'with --bids: the task label (letters and digits), e.g. mi')
+    .option('--run <index>', 'with --bids: the run index (default: no run entity)', integerFlag('--run'))
+    .option('--format <edf|bdf>', 'with --bids: the data file\'s format (default: bdf for EEG, edf for iEEG)', choiceFlag('--format', ['edf', 'bdf'] as const))
+    .option('--shift-dates-days <n>', 'with --bids: shift every date written by n days (de-identification)', integerFlag('--shift-dates-days'))
+    .option('--mains <hz>', 'with --bids: the mains frequency (PowerLineFrequency; default: the recording\'s, else n/a): 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60)
     .action(async (input: string, output: string, flags: ConvertFlags) => {
       await convert(input, output, flags);
     });
@@ -61,6 +72,8 @@ function outputKind(output: string): 'recording' | 'edf' | 'bdf' | 'xdf' {
 }
 
 export async function convert(input: string, output: string, flags: ConvertFlags): Promise<void> {
+  if (flags.bids) return convertToBids(input, output, flags);
+  checkBidsFlagsUnused(flags);
   const kind = outputKind(output);
   if (kind !== 'edf' && kind !== 'bdf' && (flags.physicalRange || flags.allowClipping)) {
     throw new InvalidOptionError(flags.physicalRange ? '--physical-range' : '--allow-clipping', 'an OUT ending in .edf or .bdf (a recording keeps every value as it is)', output);
