@@ -18,8 +18,9 @@ import type { FrameParserStats } from '../devices/protocols/frame/frame-parser.j
 import type { DeviceLinkState } from '../devices/transport/serial-connection.js';
 import { PacketCounter, type PacketCounts } from './packet-counter.js';
 import type { SourceDescription } from '../session/index.js';
+import { checkLslQuery, loadLslConfig, lslPredicateOf, lslSessionSource, type LslMarkerStats, type LslSourceStats } from '../devices/index.js';
 
-export const DRIVER_NAMES = ['cyton', 'frame', 'intan'] as const;
+export const DRIVER_NAMES = ['cyton', 'frame', 'intan', 'lsl'] as const;
 export const DEVICE_NAMES = [...SIMULATOR_KINDS, ...DRIVER_NAMES] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];
 
@@ -35,6 +36,13 @@ export interface DeviceFlags {
   rate?: number;
   seed: number;
   mains: 50 | 60;
+  /** lsl: the signal stream's name, or a query selecting it. */
+  stream?: string;
+  lslQuery?: string;
+  /** lsl: marker streams, each a name or a query. */
+  lslMarkers?: string[];
+  /** lsl: seconds to wait for the streams to answer. */
+  lslTimeoutS?: number;
 }
 
 export interface DeviceChoice {
@@ -47,6 +55,8 @@ export interface DeviceChoice {
   link?: () => DeviceLinkState | undefined;
   /** A Cyton's commands while it streams (lead-off for impedance); undefined before it is opened. */
   leadOff?: () => CytonControl | undefined;
+  /** Shown with the session's status (an LSL source: markers received, reconnections, clock offset). */
+  status?: () => string;
 }
 
 const FLAG_OF_OPTION: Record<string, string> = {
@@ -84,6 +94,21 @@ export function simulatorSpecFromFlags(flags: DeviceFlags): SimulatorSpec {
 
 /** Refuses a flag the chosen device does not take (one error naming the flag). */
 export function checkDeviceFlags(flags: Omit<DeviceFlags, 'seed' | 'mains'>): void {
+  if (flags.device !== 'lsl') {
+    for (const [flag, value] of [['--stream', flags.stream], ['--lsl-query', flags.lslQuery], ['--lsl-markers', flags.lslMarkers]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device lsl uses it)`, value);
+    }
+  } else {
+    for (const [flag, value] of [['--port', flags.port], ['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort], ['--settings', flags.settings], ['--channels', flags.channels], ['--rate', flags.rate]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(flag, 'no value for --device lsl (the stream\'s description gives channels and rate)', value);
+    }
+    if ((flags.stream === undefined) === (flags.lslQuery === undefined)) {
+      throw new InvalidOptionError(flags.stream === undefined ? '--stream' : '--lsl-query', 'the signal stream of --device lsl: its name (--stream NAME) or a query (--lsl-query "type=\'EEG\'"), one of the two', flags.stream === undefined ? undefined : `${flags.stream} and --lsl-query ${flags.lslQuery}`);
+    }
+    if (flags.lslQuery !== undefined) checkLslQuery(flags.lslQuery, '--lsl-query');
+    flags.lslMarkers?.forEach((m, i) => lslPredicateOf(m, `--lsl-markers[${i}]`));
+    return;
+  }
   if (flags.device === 'intan') {
     if (flags.port !== undefined) throw new InvalidOptionError('--port', 'no value for --device intan (it is reached over TCP: --host, --command-port, --waveform-port)', flags.port);
     if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);
@@ -123,6 +148,7 @@ export function deviceFromFlags(
     });
     return { label: `Intan RHX at ${host}`, source, packets: () => counter.totals() };
   }
+  if (flags.device === 'lsl') return lslDevice(flags);
   if (flags.device === 'cyton' || flags.device === 'frame') {
     if (flags.port === undefined) throw new InvalidOptionError('--port', `the serial port of the ${flags.device} device, e.g. /dev/ttyUSB0`, undefined);
     const commands = flags.settings?.split(',').map((c) => c.trim()).filter(Boolean) ?? [];
@@ -165,6 +191,36 @@ export function deviceFromFlags(
   return { label: `${info.device.name}`, source };
 }
 
+/** `--device lsl`: the signal stream and the marker streams, with the LSL settings of LSLAPICFG / lsl_api.cfg. */
+function lslDevice(flags: DeviceFlags): DeviceChoice {
+  const config = loadLslConfig();
+  const predicate = flags.stream !== undefined ? lslPredicateOf(flags.stream, '--stream') : flags.lslQuery!;
+  const markers = (flags.lslMarkers ?? []).map((m, i) => lslPredicateOf(m, `--lsl-markers[${i}]`));
+  let link: DeviceLinkState | undefined;
+  let stats: LslSourceStats | undefined;
+  let markerStats: LslMarkerStats = { received: 0, moved: 0 };
+  const source = lslSessionSource({
+    config,
+    predicate,
+    markers,
+    resolveTimeoutMs: (flags.lslTimeoutS ?? 10) * 1000,
+    onLink: (state) => (link = state),
+    onStats: (s) => (stats = s),
+    onMarkers: (s) => (markerStats = s),
+  });
+  return {
+    label: `LSL stream ${flags.stream ?? flags.lslQuery}`,
+    source,
+    link: () => link,
+    status: () =>
+      [
+        `lsl offset ${((stats?.correctionS ?? 0) * 1000).toFixed(2)} ms`,
+        ...(stats && stats.connections > 1 ? [`reconnected ${stats.connections - 1}x`] : []),
+        ...(markers.length > 0 ? [`markers ${markerStats.received}${markerStats.moved > 0 ? ` (${markerStats.moved} moved)` : ''}`] : []),
+      ].join(', '),
+  };
+}
+
 /** The device flags a (non-replay) source description stands for, to open it with {@link deviceFromFlags}. */
 export function deviceFlagsOf(source: Exclude<SourceDescription, { type: 'replay' }>): DeviceFlags {
   switch (source.type) {
@@ -180,6 +236,16 @@ export function deviceFlagsOf(source: Exclude<SourceDescription, { type: 'replay
       return { device: 'cyton', port: source.port, seed: 0, mains: 60, ...(source.settings ? { settings: source.settings.join(',') } : {}) };
     case 'frame':
       return { device: 'frame', port: source.port, seed: 0, mains: 60 };
+    case 'lsl':
+      return {
+        device: 'lsl',
+        seed: 0,
+        mains: 60,
+        ...(source.stream !== undefined ? { stream: source.stream } : {}),
+        ...(source.query !== undefined ? { lslQuery: source.query } : {}),
+        ...(source.markers !== undefined ? { lslMarkers: source.markers } : {}),
+        ...(source.resolveTimeoutS !== undefined ? { lslTimeoutS: source.resolveTimeoutS } : {}),
+      };
     case 'intan':
       return {
         device: 'intan',

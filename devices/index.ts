@@ -28,4 +28,5 @@ export { lslClock } from './lsl/lsl-clock.js';
 export { channelDescriptions, channelsDesc, parseStreamInfo, fullInfoXml, shortInfoXml, LSL_CHANNEL_FORMATS, type LslStreamInfo, type LslChannelFormat, type LslChannelDescription } from './lsl/stream-info.js';
 export { LslSampleDecoder, encodeSamples, DEDUCED_TIMESTAMP, type LslSampleBatch } from './lsl/sample-codec.js';
 export { measureTimeCorrection, type TimeCorrection } from './lsl/time-probe.js';
-export { lslSource, streamInfoFromLsl, type LslSourceStats } from './lsl/lsl-source.js';
+export { lslSource, streamInfoFromLsl, type LslSourceStats, type LslSourceHooks } from './lsl/lsl-source.js';
+export { lslSessionSource, lslPredicateOf, checkLslQuery, LSL_MARKER_DELAY_MS, type LslSessionSourceOptions, type LslMarkerStats } from './lsl/lsl-session-source.js';

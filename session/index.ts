@@ -66,3 +66,4 @@ export {
   type ImpedanceProgress,
   type ImpedanceMeasurementOptions,
 } from './impedance-measurement.js';
+export { startSessionLslOutlets, markerText, LSL_OUT_PREFIX, type SessionLslOutlets, type SessionLslOutletsOptions, type SessionLslOutletStats } from './session-lsl-outlets.js';

@@ -84,6 +84,12 @@ export function runCommand(): Command {
     .option('--waveform-port <n>', 'intan: RHX waveform port (default 5001)', integerFlag('--waveform-port'))
     .option('--channels <n>', 'channel count: intracortical 1–1024 (default 96); eeg 8 | 16 | 64 (default 8); intan A-000… (default 32)', integerFlag('--channels'))
     .option('--rate <hz>', 'simulators: sample rate in Hz (default: intracortical 30000; eeg 250, or 160 for 64 channels)', numberFlag('--rate'))
+    .option('--stream <name>', 'lsl: the signal stream, by name (see `neurostream lsl list`)')
+    .option('--lsl-query <xpath>', "lsl: the signal stream, the first matching this LSL query, e.g. \"type='EEG'\"")
+    .option('--lsl-markers <name>', 'lsl: a marker stream (irregular-rate, e.g. PsychoPy\'s), by name or query, whose samples become the session\'s markers; repeatable', (raw: string, previous: string[] | undefined) => [...(previous ?? []), raw])
+    .option('--lsl-timeout-s <s>', 'lsl: seconds to wait for the streams to answer (default 10)', numberFlag('--lsl-timeout-s'))
+    .option('--lsl-out', 'offer the session\'s signals, features, intents and markers as LSL outlets (neurostream-signals, -features, -intents, -markers)')
+    .option('--lsl-name <prefix>', '--lsl-out: the outlets\' name prefix instead of neurostream')
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', numberFlag('--duration'))
     .option('--seed <n>', 'simulators: seed of the simulation', integerFlag('--seed'), 1)
     .option('--mains <hz>', 'simulators: mains frequency, 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
@@ -169,6 +175,7 @@ export async function runDescription(description: SessionDescription, logLevel: 
       ...(chosen.packets ? { packets: chosen.packets } : {}),
       ...(chosen.link ? { link: chosen.link } : {}),
       ...(chosen.leadOff ? { leadOff: chosen.leadOff } : {}),
+      ...(chosen.status ? { status: chosen.status } : {}),
     });
   }
   const noted = replayed?.recording.notes.length ?? 0;
