@@ -189,4 +189,47 @@ describe('neurostream run --lsl-out (liblsl inlets)', () => {
     const missing = got.filter((t) => !texts.includes(t));
     expect(missing).toEqual([]);
   }, 90_000);
+
+  it('a session file (device lsl, lsl-out) relays liblsl’s outlet to liblsl’s inlet; replay --lsl-out offers the recording again', async () => {
+    const signal = `ns-file-sig-${process.pid}`;
+    const relay = `ns-relay-${process.pid}`;
+    const again = `ns-again-${process.pid}`;
+    const rec = join(dir, 'file-rec');
+    const file = join(dir, 'lsl-session.yaml');
+    writeFileSync(file, `device: { type: lsl, stream: ${signal}, timeoutS: 20 }\nstages: { dsp: false }\ndecoder: { type: none }\noutputs: { lsl-out: { name: ${relay} }, dashboard: false, recording: ${rec} }\nduration: 4\n`);
+    const sig = runPeer(['send', signal, '--channels', '2', '--rate', '250', '--seconds', '3', '--wait-s', '30']);
+    /** Rows of consecutive peer samples, each value equal: returns how many. */
+    const checkRows = (csv: string): number => {
+      const rows = readRows(join(dir, csv));
+      // 7 is invertible mod 1000: the first value names the sample (mod 1000).
+      const i0 = Array.from({ length: 1000 }, (_, i) => i).find((i) => Math.fround(peerValue(i, 0)) === rows[0]!.values[0])!;
+      rows.forEach((row, k) => expect(row.values, `${csv} row ${k}`).toEqual([0, 1].map((c) => Math.fround(peerValue(i0 + k, c)))));
+      return rows.length;
+    };
+    let relayed: ReturnType<typeof runPeer> | undefined;
+    const r = await runCli(['run', file], {
+      env,
+      timeoutMs: 60_000,
+      onStdout: (text) => {
+        if (!relayed && /\[ *\d+\.\d+ s\] lsl/.test(text)) relayed = runPeer(['receive', `${relay}-signals`, '--seconds', '1.5', '--timeout-s', '5', '--out', join(dir, 'relay.csv')]);
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    await sig.result;
+    const [h] = (await relayed!.result) as [Record<string, unknown>];
+    expect(h).toMatchObject({ type: 'EEG', channel_count: 2, nominal_srate: 250, labels: ['ch1', 'ch2'] });
+    expect(checkRows('relay.csv')).toBeGreaterThan(100);
+
+    let replayed: ReturnType<typeof runPeer> | undefined;
+    const p = await runCli(['replay', rec, '--lsl-out', '--lsl-name', again, '--no-dashboard', '--status-interval', '0.25'], {
+      env,
+      timeoutMs: 60_000,
+      onStdout: (text) => {
+        if (!replayed && /\[ *\d+\.\d+ s\]/.test(text)) replayed = runPeer(['receive', `${again}-signals`, '--seconds', '1', '--timeout-s', '5', '--out', join(dir, 'again.csv')]);
+      },
+    });
+    expect(p.code, p.stderr).toBe(0);
+    await replayed!.result;
+    expect(checkRows('again.csv')).toBeGreaterThan(50);
+  }, 90_000);
 });

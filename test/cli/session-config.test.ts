@@ -29,9 +29,9 @@ function write(dir: string, name: string, text: string): string {
 describe('session files', () => {
   it('reads every example, one per device, and resolves its paths against the file', () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual(['cyton.yaml', 'eeg.yaml', 'frame.yaml', 'intan.yaml', 'intracortical.yaml', 'remote-decoder.yaml', 'replay.yaml']);
+    expect(files).toEqual(['cyton.yaml', 'eeg.yaml', 'frame.yaml', 'intan.yaml', 'intracortical.yaml', 'lsl.yaml', 'remote-decoder.yaml', 'replay.yaml']);
     const devices = files.map((f) => loadSessionConfig(join(EXAMPLES, f)).config.device.type);
-    expect(new Set(devices)).toEqual(new Set(['cyton', 'eeg', 'frame', 'intan', 'intracortical', 'replay']));
+    expect(new Set(devices)).toEqual(new Set(['cyton', 'eeg', 'frame', 'intan', 'intracortical', 'lsl', 'replay']));
     const of = (file: string) => descriptionFromConfig(loadSessionConfig(file).config);
     expect(of(join(EXAMPLES, 'intracortical.yaml'))).toEqual({
       source: { type: 'simulate', kind: 'intracortical', channels: 96, rateHz: 30000, seed: 1, mainsHz: 60, blockMs: 1, fast: false },
@@ -47,6 +47,12 @@ describe('session files', () => {
     });
     const required = of(write(tempDir(), 'r.yaml', 'device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: true }\n'));
     expect(required).toMatchObject({ decoder: { oip: { url: 'http://x', required: true } } });
+    expect(of(join(EXAMPLES, 'lsl.yaml'))).toMatchObject({
+      source: { type: 'lsl', query: "type='EEG'", markers: ['PsychoPyMarkers'], resolveTimeoutS: 10 },
+      outputs: { lslOut: {} },
+    });
+    expect(of(write(tempDir(), 'o.yaml', 'device: { type: eeg }\noutputs: { lslOut: { name: lab } }\n')).outputs.lslOut).toEqual({ prefix: 'lab' });
+    expect(thrown(() => of(write(tempDir(), 'l.yaml', 'device: { type: lsl }\n')))).toMatchObject({ message: expect.stringContaining('device: expected the LSL signal stream: stream: NAME or query') });
     // A replay leaves its processing and decoder to the recording unless the file names them.
     expect(of(join(EXAMPLES, 'replay.yaml'))).toMatchObject({ source: { type: 'replay' }, stages: {} });
     expect(of(join(EXAMPLES, 'replay.yaml')).decoder).toBeUndefined();
