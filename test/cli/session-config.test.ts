@@ -70,7 +70,7 @@ describe('session files', () => {
       return (error as Error).message.replace(`${dir}/`, '');
     };
     expect(message('device:\n  type: intracortical\n  channels: 2000\n')).toBe('session.yaml:3:13 device.channels: expected a number ≤ 1024, got 2000');
-    expect(message('device:\n  type: holodeck\n')).toBe('session.yaml:2:9 device.type: expected one of "intracortical", "eeg", "cyton", "frame", "intan", "replay", got "holodeck"');
+    expect(message('device:\n  type: holodeck\n')).toBe('session.yaml:2:9 device.type: expected one of "intracortical", "eeg", "cyton", "frame", "intan", "lsl", "replay", got "holodeck"');
     expect(message('device:\n  type: cyton\n')).toBe('session.yaml:2:3 device.port: expected a string, got "nothing"');
     expect(message('device: { type: eeg }\ndecoder:\n  type: onnx\n  model: 42\n')).toBe('session.yaml:4:10 decoder.model: expected a string, got 42');
     expect(message('device: { type: eeg }\nstages:\n  mains: 55\n')).toBe('session.yaml:3:10 stages.mains: expected one of 50, 60, got 55');
