@@ -4,9 +4,9 @@
  * with the flag the user typed. Opening the device is session/'s `openDevice`.
  */
 import { InvalidOptionError } from '../core/index.js';
-import { SIMULATOR_KINDS, simulate } from '../devices/index.js';
+import { SIMULATOR_KINDS, checkLslQuery, lslPredicateOf, simulate } from '../devices/index.js';
 
-export const DRIVER_NAMES = ['cyton', 'frame', 'intan'] as const;
+export const DRIVER_NAMES = ['cyton', 'frame', 'intan', 'lsl'] as const;
 export const DEVICE_NAMES = [...SIMULATOR_KINDS, ...DRIVER_NAMES] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];
 
@@ -21,6 +21,11 @@ export interface DeviceFlags {
   settings?: string;
   channels?: number;
   rate?: number;
+  /** lsl: the signal stream's name, or a query selecting it. */
+  stream?: string;
+  lslQuery?: string;
+  /** lsl: marker streams, each a name or a query. */
+  lslMarkers?: string[];
 }
 
 const FLAG_OF_OPTION: Record<string, string> = {
@@ -62,6 +67,25 @@ export function checkSimulatorFlags(flags: { device: (typeof SIMULATOR_KINDS)[nu
 
 /** Refuses a flag the chosen device does not take (one error naming the flag). */
 export function checkDeviceFlags(flags: DeviceFlags): void {
+  if (flags.device !== 'lsl') {
+    for (const [flag, value] of [['--stream', flags.stream], ['--lsl-query', flags.lslQuery], ['--lsl-markers', flags.lslMarkers]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(flag, `no value for --device ${flags.device} (only --device lsl uses it)`, value);
+    }
+  } else {
+    for (const [flag, value] of [['--port', flags.port], ['--host', flags.host], ['--command-port', flags.commandPort], ['--waveform-port', flags.waveformPort], ['--settings', flags.settings], ['--channels', flags.channels], ['--rate', flags.rate]] as const) {
+      if (value !== undefined) throw new InvalidOptionError(flag, "no value for --device lsl (the stream's description gives channels and rate)", value);
+    }
+    if ((flags.stream === undefined) === (flags.lslQuery === undefined)) {
+      throw new InvalidOptionError(
+        flags.stream === undefined ? '--stream' : '--lsl-query',
+        "the signal stream of --device lsl: its name (--stream NAME) or a query (--lsl-query \"type='EEG'\"), one of the two",
+        flags.stream === undefined ? undefined : `${flags.stream} and --lsl-query ${flags.lslQuery}`,
+      );
+    }
+    if (flags.lslQuery !== undefined) checkLslQuery(flags.lslQuery, '--lsl-query');
+    flags.lslMarkers?.forEach((m, i) => lslPredicateOf(m, `--lsl-markers[${i}]`));
+    return;
+  }
   if (flags.device === 'intan') {
     if (flags.port !== undefined) throw new InvalidOptionError('--port', 'no value for --device intan (it is reached over TCP: --host, --command-port, --waveform-port)', flags.port);
     if (flags.rate !== undefined) throw new InvalidOptionError('--rate', 'no value for --device intan (set the rate in RHX)', flags.rate);

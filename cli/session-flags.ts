@@ -41,6 +41,14 @@ export interface SessionFlags {
   recordingsDir?: string;
   dashboard?: boolean | number;
   dashboardHost?: string;
+  /** lsl: the signal stream (a name, or a query), marker streams, and how long to wait for them. */
+  stream?: string;
+  lslQuery?: string;
+  lslMarkers?: string[];
+  lslTimeoutS?: number;
+  /** Offer the session's streams as LSL outlets, named with this prefix. */
+  lslOut?: boolean;
+  lslName?: string;
   /** replay */
   speed?: ReplaySpeed;
   allowTruncated?: boolean;
@@ -94,6 +102,7 @@ export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (ke
               ...(dashboardHost !== undefined ? { host: dashboardHost } : {}),
             },
     recordingsDir: pick('recordingsDir') ?? base?.outputs.recordingsDir ?? SESSION_DEFAULTS.recordingsDir,
+    ...lslOutOf(pick, base),
   };
   return SessionDescriptionSchema.parse({
     source,
@@ -106,6 +115,18 @@ export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (ke
 }
 
 type Pick = <K extends keyof SessionFlags>(key: K) => SessionFlags[K] | undefined;
+
+/** `--lsl-out [--lsl-name PREFIX]` over the file's `outputs.lslOut`. */
+function lslOutOf(pick: Pick, base: SessionDescription | undefined): { lslOut?: { prefix?: string } } {
+  const on = pick('lslOut');
+  const name = pick('lslName');
+  const b = base?.outputs.lslOut;
+  if (on === false) return {};
+  if (name !== undefined && !on && !b) throw new InvalidOptionError('--lsl-name', 'an --lsl-out whose outlets it names', name);
+  if (!on && !b) return {};
+  const prefix = name ?? b?.prefix;
+  return { lslOut: prefix !== undefined ? { prefix } : {} };
+}
 
 function sourceOf(pick: Pick, base: SessionDescription | undefined, replayOf: string | undefined): SourceDescription {
   const b = base?.source;
@@ -132,7 +153,28 @@ function sourceOf(pick: Pick, base: SessionDescription | undefined, replayOf: st
     ...(pick('settings') !== undefined ? { settings: pick('settings') } : {}),
     ...(pick('channels') !== undefined ? { channels: pick('channels') } : {}),
     ...(pick('rate') !== undefined ? { rate: pick('rate') } : {}),
+    ...(pick('stream') !== undefined ? { stream: pick('stream') } : {}),
+    ...(pick('lslQuery') !== undefined ? { lslQuery: pick('lslQuery') } : {}),
+    ...(pick('lslMarkers') !== undefined ? { lslMarkers: pick('lslMarkers') } : {}),
   };
+  if (device === 'lsl') {
+    const s = same('lsl');
+    // A stream typed here replaces the file's stream or query (and the other way round).
+    const typedSignal = given.stream !== undefined || given.lslQuery !== undefined;
+    const stream = typedSignal ? given.stream : s?.stream;
+    const query = typedSignal ? given.lslQuery : s?.query;
+    const markers = given.lslMarkers ?? s?.markers;
+    const timeoutS = pick('lslTimeoutS') ?? s?.resolveTimeoutS;
+    if (timeoutS !== undefined) checkNumber('option', '--lsl-timeout-s', timeoutS, { min: 0, exclusiveMin: true, max: 3600 });
+    checkDeviceFlags({ ...given, ...(stream !== undefined ? { stream } : {}), ...(query !== undefined ? { lslQuery: query } : {}), ...(markers !== undefined ? { lslMarkers: markers } : {}) });
+    return {
+      type: 'lsl',
+      ...(stream !== undefined ? { stream } : {}),
+      ...(query !== undefined ? { query } : {}),
+      ...(markers !== undefined && markers.length > 0 ? { markers } : {}),
+      ...(timeoutS !== undefined ? { resolveTimeoutS: timeoutS } : {}),
+    };
+  }
   checkDeviceFlags(given);
   if (device === 'intracortical' || device === 'eeg') {
     const s = same('simulate');

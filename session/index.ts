@@ -68,3 +68,4 @@ export {
 } from './impedance-measurement.js';
 export { openDevice, type OpenedDevice, type OpenDeviceOptions, type DeviceSourceDescription } from './open-device.js';
 export type { PacketCounts } from './packet-counter.js';
+export { startSessionLslOutlets, markerText, LSL_OUT_PREFIX, type SessionLslOutlets, type SessionLslOutletsOptions, type SessionLslOutletStats } from './session-lsl-outlets.js';

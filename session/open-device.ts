@@ -16,6 +16,11 @@ import {
   intan,
   intanChannelName,
   simulate,
+  loadLslConfig,
+  lslPredicateOf,
+  lslSessionSource,
+  type LslMarkerStats,
+  type LslSourceStats,
 } from '../devices/index.js';
 import { PacketCounter } from './packet-counter.js';
 import type { SourceDescription } from './session-description.js';
@@ -80,6 +85,8 @@ export function openDevice(source: DeviceSourceDescription, options: OpenDeviceO
       });
       return { label: `Intan RHX at ${host}`, source: blocks, completeReason: 'device closed', runsUntilTold: true, packets: () => counter.totals() };
     }
+    case 'lsl':
+      return openLsl(source);
     case 'cyton':
     case 'frame': {
       let link: DeviceLinkState | undefined;
@@ -116,4 +123,40 @@ export function openDevice(source: DeviceSourceDescription, options: OpenDeviceO
       };
     }
   }
+}
+
+/**
+ * An LSL signal stream and any marker streams (their samples become markers on the signal's
+ * sample clock), with the LSL settings of LSLAPICFG / lsl_api.cfg; its status says the clock
+ * offset, reconnections and markers received.
+ */
+function openLsl(source: Extract<DeviceSourceDescription, { type: 'lsl' }>): OpenedDevice {
+  const config = loadLslConfig();
+  const predicate = source.stream !== undefined ? lslPredicateOf(source.stream, 'stream') : source.query!;
+  const markers = (source.markers ?? []).map((m, i) => lslPredicateOf(m, `markers[${i}]`));
+  let link: DeviceLinkState | undefined;
+  let stats: LslSourceStats | undefined;
+  let markerStats: LslMarkerStats = { received: 0, moved: 0 };
+  const blocks = lslSessionSource({
+    config,
+    predicate,
+    markers,
+    resolveTimeoutMs: (source.resolveTimeoutS ?? 10) * 1000,
+    onLink: (state) => (link = state),
+    onStats: (s) => (stats = s),
+    onMarkers: (s) => (markerStats = s),
+  });
+  return {
+    label: `LSL stream ${source.stream ?? source.query}`,
+    source: blocks,
+    completeReason: 'device closed',
+    runsUntilTold: true,
+    link: () => link,
+    status: () =>
+      [
+        `lsl offset ${((stats?.correctionS ?? 0) * 1000).toFixed(2)} ms`,
+        ...(stats && stats.connections > 1 ? [`reconnected ${stats.connections - 1}x`] : []),
+        ...(markers.length > 0 ? [`markers ${markerStats.received}${markerStats.moved > 0 ? ` (${markerStats.moved} moved)` : ''}`] : []),
+      ].join(', '),
+  };
 }

@@ -38,6 +38,19 @@ export const SourceSchema = z.discriminatedUnion('type', [
     waveformPort: port.optional(),
     channels: z.number().int().min(1).max(1024).optional(),
   }),
+  /**
+   * A Lab Streaming Layer stream: the signal stream named `stream` (or the first matching `query`,
+   * an LSL XPath predicate such as `type='EEG'`), plus marker streams (names or queries) whose
+   * samples become the session's markers on the signal's sample clock. Discovery settings come
+   * from lsl_api.cfg (LSLAPICFG) as liblsl's.
+   */
+  z.strictObject({
+    type: z.literal('lsl'),
+    stream: z.string().min(1).optional(),
+    query: z.string().min(1).optional(),
+    markers: z.array(z.string().min(1)).optional(),
+    resolveTimeoutS: positive.max(3600).optional(),
+  }),
   /** A recording fed through the session (an offline source: it waits for its slowest lossless consumer). */
   z.strictObject({
     type: z.literal('replay'),
@@ -95,6 +108,8 @@ export const SessionDescriptionSchema = z.strictObject({
     dashboard: z.union([z.literal(false), z.strictObject({ port: port.optional(), host: z.string().min(1).optional() })]),
     /** Where recordings started from the dashboard go (one new timestamped directory each). */
     recordingsDir: z.string().min(1),
+    /** Offer the session's streams as LSL outlets `<prefix>-signals`, `-features`, `-intents`, `-markers` (default prefix `neurostream`). */
+    lslOut: z.strictObject({ prefix: z.string().min(1).optional() }).optional(),
   }),
   /** Stop after this many seconds (simulators: of signal; real devices: of wall time). */
   durationS: positive.optional(),

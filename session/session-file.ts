@@ -42,6 +42,14 @@ const Device = z.discriminatedUnion('type', [
     waveformPort: port.optional(),
     channels: z.number().int().min(1).max(1024).optional(),
   }),
+  /** A Lab Streaming Layer signal stream (by name or query) and marker streams (names or queries). */
+  z.strictObject({
+    type: z.literal('lsl'),
+    stream: z.string().min(1).optional(),
+    query: z.string().min(1).optional(),
+    markers: z.array(z.string().min(1)).optional(),
+    timeoutS: positive.max(3600).optional(),
+  }),
   z.strictObject({ type: z.literal('replay'), recording: z.string().min(1), speed: z.union([positive, z.literal('max')]).optional(), blockMs: positive.max(10_000).optional() }),
 ]);
 
@@ -65,7 +73,12 @@ const Decoder = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** LSL outlets of the session's streams: true, or { name: PREFIX }. */
+const LslOut = z.union([z.boolean(), z.strictObject({ name: z.string().min(1).optional() })], { error: 'true (outlets neurostream-signals, -features, -intents, -markers), false, or { name: PREFIX }' });
+
 const Outputs = z.strictObject({
+  lslOut: LslOut.optional(),
+  'lsl-out': LslOut.optional(),
   recording: z.string().min(1).optional(),
   recordingsDir: z.string().min(1).optional(),
   dashboard: z.union([z.literal(false), z.strictObject({ port: port.optional(), host: z.string().min(1).optional() })], {
@@ -216,6 +229,17 @@ export function descriptionFromConfig(config: SessionConfig): SessionDescription
     };
   } else if (d.type === 'replay') {
     source = { type: 'replay', recording: d.recording, speed: d.speed ?? 1, blockMs: d.blockMs ?? 10 };
+  } else if (d.type === 'lsl') {
+    if ((d.stream === undefined) === (d.query === undefined)) {
+      throw new InvalidOptionError('device', 'the LSL signal stream: stream: NAME or query: "type=\'EEG\'", one of the two', d.stream === undefined ? 'neither' : 'both');
+    }
+    source = {
+      type: 'lsl',
+      ...(d.stream !== undefined ? { stream: d.stream } : {}),
+      ...(d.query !== undefined ? { query: d.query } : {}),
+      ...(d.markers !== undefined && d.markers.length > 0 ? { markers: d.markers } : {}),
+      ...(d.timeoutS !== undefined ? { resolveTimeoutS: d.timeoutS } : {}),
+    };
   } else {
     source = d;
   }
@@ -257,10 +281,16 @@ export function descriptionFromConfig(config: SessionConfig): SessionDescription
       ...(out?.recording ? { record: out.recording } : {}),
       dashboard: out?.dashboard ?? {},
       recordingsDir: out?.recordingsDir ?? SESSION_DEFAULTS.recordingsDir,
+      ...lslOutOf(out?.lslOut ?? out?.['lsl-out']),
     },
     ...(config.duration !== undefined ? { durationS: config.duration } : {}),
     statusIntervalS: config.statusInterval ?? SESSION_DEFAULTS.statusIntervalS,
   });
+}
+
+function lslOutOf(value: boolean | { name?: string | undefined } | undefined): { lslOut?: { prefix?: string } } {
+  if (value === undefined || value === false) return {};
+  return { lslOut: value === true || value.name === undefined ? {} : { prefix: value.name } };
 }
 
 /** Reads a session file into the session it describes (and the log level it asks for). */

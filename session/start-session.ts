@@ -26,6 +26,8 @@ import { sessionGraph, chainFor, type SessionGraph } from './session-graph.js';
 import { loadSessionModel, oipTokenOf, type SessionModel } from './session-model.js';
 import { SILENT_LOG, type SessionLog, type SessionNotify } from './session-notice.js';
 import { SessionRecording, timestampedDirectory, type RecordingFailure } from './session-recording.js';
+import { startSessionLslOutlets, type SessionLslOutlets, type SessionLslOutletStats } from './session-lsl-outlets.js';
+import { loadLslConfig } from '../devices/index.js';
 
 /** Seconds measured per channel by the dashboard's `measure-impedance` unless it says. */
 export const IMPEDANCE_SECONDS = 2;
@@ -117,6 +119,8 @@ export interface RunningSession {
   recorderStatus(): RecorderStatus | undefined;
   /** The source's own status (replay progress). */
   sourceStatus(): string | undefined;
+  /** The session's LSL outlets (`outputs.lslOut`): consumers, samples pushed, slow consumers dropped. */
+  lslOutlets(): SessionLslOutletStats[];
   /** Ends the session (idempotent): the source stops, the decoder drains, the recordings are finalised. */
   stop(reason: string, code?: number): void;
   /** Whether the session is finishing (stop was called or the source ended). */
@@ -146,6 +150,9 @@ export async function startSession(description: SessionDescription, hooks: Sessi
   if (dec.type === 'onnx' && !dsp) throw new InvalidOptionError('--model', 'the processing chain that makes its features (drop --no-dsp)', dec.model);
   const oipToken = dec.type === 'onnx' ? oipTokenOf(dec, env) : undefined;
   const channelMap = dec.type === 'onnx' ? channelMapOf(dec.channelMap) : undefined;
+  // LSL settings (LSLAPICFG / lsl_api.cfg) are read before anything starts: a bad file fails fast.
+  const lslOut = description.outputs.lslOut;
+  const lslConfig = lslOut ? loadLslConfig(env) : undefined;
   // A model is loaded (and its execution provider chosen) before the device starts: a bad file fails fast.
   const model: SessionModel | undefined = dec.type === 'onnx' ? await loadSessionModel(dec, notify, log, oipToken) : undefined;
 
@@ -331,6 +338,13 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     );
   }
 
+  // LSL outlets of the session's streams: last, so a block reaches the recorder and the dashboard first.
+  let lslOutlets: SessionLslOutlets | undefined;
+  if (lslOut && lslConfig) {
+    lslOutlets = startSessionLslOutlets(g, { config: lslConfig, ...(lslOut.prefix !== undefined ? { prefix: lslOut.prefix } : {}), onNote: (kind, text) => notify({ kind, text }) });
+    sinks.push(...lslOutlets.subscriptions);
+  }
+
   /** An operator's marker (or recalibration request) at the newest sample: recorded, shown, and seen by the decoder. */
   dashboard?.server.onCommand(async (command: DashboardCommand, client) => {
     const info = g.info();
@@ -458,6 +472,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
         // The recorders finalise their files before the session is done.
         ended = true;
         const { statuses, failures } = await recording.finish();
+        await lslOutlets?.close();
         await model?.dispose();
         await dashboard?.close(dashboardStatus());
         resolve({ ...stopped, code, recordings: statuses, failures });
@@ -485,6 +500,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     processingStatus: () => processingStatus(g, dsp),
     recorderStatus: () => recording.status(),
     sourceStatus: () => input.status?.(),
+    lslOutlets: () => lslOutlets?.stats() ?? [],
     stop: (reason, code) => stop(reason, code),
     finishing: () => finishingNow,
     unfinished: () => ({ recordings: recording.unfinished(), draining }),

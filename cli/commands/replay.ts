@@ -40,6 +40,8 @@ export function replayCommand(): Command {
     .option('--providers <list>', `--model: execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
     .option('--record <dir>', 'record the replayed session into this new directory')
     .option('--recordings-dir <dir>', 'where recordings started from the dashboard go, one new session-<UTC time> directory each', 'recordings')
+    .option('--lsl-out', 'offer the replayed session\'s signals, features, intents and markers as LSL outlets (neurostream-signals, -features, -intents, -markers)')
+    .option('--lsl-name <prefix>', '--lsl-out: the outlets\' name prefix instead of neurostream')
     .option('--block-ms <ms>', 'block duration when paced', positiveNumberFlag('--block-ms', 10_000), 10)
     .option('--status-interval <s>', 'seconds between status lines', numberFlag('--status-interval'), 1)
     .option('--allow-truncated', 'replay a recording whose files hold less than its session.json says (with a warning)')

@@ -8,7 +8,7 @@
 import { Observable } from 'rxjs';
 import { createSampleBlock, createStreamInfo, type ChannelKind, type ChannelUnit, type SampleBlock, type StreamInfo } from '../../core/index.js';
 import { hostNowMs, utcNowIso } from '../../core/clock.js';
-import { DeviceError } from '../transport/serial-connection.js';
+import { DeviceError, type DeviceLinkState } from '../transport/serial-connection.js';
 import { lslInlet, type LslInletOptions } from './inlet.js';
 import { channelDescriptions, type LslStreamInfo } from './stream-info.js';
 
@@ -38,21 +38,41 @@ export interface LslSourceStats {
   correctionS: number;
 }
 
+/** What {@link lslSource} reports besides its blocks. */
+export interface LslSourceHooks {
+  onStats?: (s: LslSourceStats) => void;
+  /** The link to the outlet: lost (with the reconnection attempts so far) and connected again, as a serial device's. */
+  onLink?: (state: DeviceLinkState) => void;
+  /**
+   * Each block's first sample and its timestamp on the local clock (correction applied): the
+   * stream's sample clock, which markers of other streams are placed on.
+   */
+  onAnchor?: (sample: number, localTimestampS: number) => void;
+}
+
 /**
  * Opens the stream the predicate selects as SampleBlocks. Refuses (one {@link DeviceError})
  * a string or irregular-rate stream: those are markers, not signals.
  */
-export function lslSource(options: LslInletOptions & { onStats?: (s: LslSourceStats) => void }): Observable<SampleBlock> {
+export function lslSource(options: LslInletOptions & LslSourceHooks): Observable<SampleBlock> {
   return new Observable<SampleBlock>((subscriber) => {
     let info: StreamInfo | undefined;
     let period = 0;
     let firstTs = 0;
     let next = 0; // index of the next sample expected
     const stats: LslSourceStats = { connections: 0, missingSamples: 0, correctionS: 0 };
+    let lostSinceMs: number | undefined;
     const sub = lslInlet(options).subscribe({
       next: (e) => {
-        if (e.kind === 'connected') {
+        if (e.kind === 'lost') {
+          lostSinceMs ??= hostNowMs();
+          options.onLink?.({ state: 'lost', reason: e.reason, attempt: e.connection, sinceMs: lostSinceMs });
+        } else if (e.kind === 'connected') {
           stats.connections = e.connection;
+          if (lostSinceMs !== undefined) {
+            lostSinceMs = undefined;
+            options.onLink?.({ state: 'connected' });
+          }
           if (!info) {
             if (e.info.channelFormat === 'string' || e.info.nominalSrateHz <= 0) {
               subscriber.error(new DeviceError(`LSL stream "${e.info.name}"`, `a regular-rate numeric stream is needed as the signal source, but it is ${e.info.channelFormat} at ${e.info.nominalSrateHz || 'an irregular'} rate (markers: use it as a marker stream)`));
@@ -79,6 +99,7 @@ export function lslSource(options: LslInletOptions & { onStats?: (s: LslSourceSt
             const data = new Float32Array(length * n);
             for (let i = 0; i < length; i++) for (let c = 0; c < n; c++) data[c * length + i] = batch.values[(start + i) * n + c]!;
             if (missing > 0) stats.missingSamples += missing;
+            options.onAnchor?.(next + missing, batch.timestamps[start]!);
             subscriber.next(createSampleBlock({ info, first: next + missing, length, data, hostTime: hostNowMs(), ...(missing > 0 ? { gap: { missing } } : {}) }));
             next += missing + length;
             start = end;

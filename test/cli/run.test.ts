@@ -64,7 +64,7 @@ describe('neurostream run', () => {
     [['--channels', '0'], '--channels: expected an integer from 1 to 1024, got 0'],
     [['--channels', '1025'], '--channels: expected an integer from 1 to 1024, got 1025'],
     [['--channels', 'many'], '--channels: expected an integer, got "many"'],
-    [['--device', 'nope'], '--device: expected one of intracortical, eeg, cyton, frame, intan, got "nope"'],
+    [['--device', 'nope'], '--device: expected one of intracortical, eeg, cyton, frame, intan, lsl, got "nope"'],
     [['--device', 'eeg', '--channels', '32'], '--channels: expected one of 8, 16, 64, got 32'],
     [['--duration', '-1'], '--duration: expected a finite number > 0, got -1'],
     [['--rate', '10'], '--rate: expected a finite number from 1000 to 100000, got 10'],

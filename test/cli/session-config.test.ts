@@ -29,9 +29,9 @@ function write(dir: string, name: string, text: string): string {
 describe('session files', () => {
   it('reads every example, one per device, and resolves its paths against the file', () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual(['cyton.yaml', 'eeg.yaml', 'frame.yaml', 'intan.yaml', 'intracortical.yaml', 'remote-decoder.yaml', 'replay.yaml']);
+    expect(files).toEqual(['cyton.yaml', 'eeg.yaml', 'frame.yaml', 'intan.yaml', 'intracortical.yaml', 'lsl.yaml', 'remote-decoder.yaml', 'replay.yaml']);
     const devices = files.map((f) => loadSessionConfig(join(EXAMPLES, f)).config.device.type);
-    expect(new Set(devices)).toEqual(new Set(['cyton', 'eeg', 'frame', 'intan', 'intracortical', 'replay']));
+    expect(new Set(devices)).toEqual(new Set(['cyton', 'eeg', 'frame', 'intan', 'intracortical', 'lsl', 'replay']));
     const of = (file: string) => descriptionFromConfig(loadSessionConfig(file).config);
     expect(of(join(EXAMPLES, 'intracortical.yaml'))).toEqual({
       source: { type: 'simulate', kind: 'intracortical', channels: 96, rateHz: 30000, seed: 1, mainsHz: 60, blockMs: 1, fast: false },
@@ -47,6 +47,12 @@ describe('session files', () => {
     });
     const required = of(write(tempDir(), 'r.yaml', 'device: { type: eeg }\ndecoder: { type: oip, url: "http://x", fallback: m.onnx, required: true }\n'));
     expect(required).toMatchObject({ decoder: { oip: { url: 'http://x', required: true } } });
+    expect(of(join(EXAMPLES, 'lsl.yaml'))).toMatchObject({
+      source: { type: 'lsl', query: "type='EEG'", markers: ['PsychoPyMarkers'], resolveTimeoutS: 10 },
+      outputs: { lslOut: {} },
+    });
+    expect(of(write(tempDir(), 'o.yaml', 'device: { type: eeg }\noutputs: { lslOut: { name: lab } }\n')).outputs.lslOut).toEqual({ prefix: 'lab' });
+    expect(thrown(() => of(write(tempDir(), 'l.yaml', 'device: { type: lsl }\n')))).toMatchObject({ message: expect.stringContaining('device: expected the LSL signal stream: stream: NAME or query') });
     // A replay leaves its processing and decoder to the recording unless the file names them.
     expect(of(join(EXAMPLES, 'replay.yaml'))).toMatchObject({ source: { type: 'replay' }, stages: {} });
     expect(of(join(EXAMPLES, 'replay.yaml')).decoder).toBeUndefined();
@@ -64,7 +70,7 @@ describe('session files', () => {
       return (error as Error).message.replace(`${dir}/`, '');
     };
     expect(message('device:\n  type: intracortical\n  channels: 2000\n')).toBe('session.yaml:3:13 device.channels: expected a number ≤ 1024, got 2000');
-    expect(message('device:\n  type: holodeck\n')).toBe('session.yaml:2:9 device.type: expected one of "intracortical", "eeg", "cyton", "frame", "intan", "replay", got "holodeck"');
+    expect(message('device:\n  type: holodeck\n')).toBe('session.yaml:2:9 device.type: expected one of "intracortical", "eeg", "cyton", "frame", "intan", "lsl", "replay", got "holodeck"');
     expect(message('device:\n  type: cyton\n')).toBe('session.yaml:2:3 device.port: expected a string, got "nothing"');
     expect(message('device: { type: eeg }\ndecoder:\n  type: onnx\n  model: 42\n')).toBe('session.yaml:4:10 decoder.model: expected a string, got 42');
     expect(message('device: { type: eeg }\nstages:\n  mains: 55\n')).toBe('session.yaml:3:10 stages.mains: expected one of 50, 60, got 55');
