@@ -1,7 +1,8 @@
 /**
  * `neurostream/recordings` — recording directories (Arrow IPC files + session.json: `record`,
  * `openRecording`, `replay`), EDF+/BDF+ files (`readEdf`, `writeEdf`) and the other formats
- * neurostream reads (`openInput`).
+ * neurostream reads (`openInput`), NWB 2.x files (`writeNwb`, `NwbExport`; `loadH5` loads the HDF5
+ * library they need, once).
  *
  * @packageDocumentation
  */
@@ -20,3 +21,5 @@ export type { EdfExportOptions } from './edf/edf-export.js';
 export { EdfWriter, type EdfWriterOptions, type EdfWriterStats, type EdfPatient, type EdfRecordingId } from './edf/edf-writer.js';
 export { openInput, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
 export type { ImportedRecording, ImportedStream } from './imported-recording.js';
+export { NwbExport, writeNwb, trialsFromMarkers, type NwbExportInput, type NwbExportOptions, type NwbExportResult } from './nwb/nwb-export.js';
+export { loadH5 } from './nwb/h5.js';
