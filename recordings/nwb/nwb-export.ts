@@ -129,7 +129,7 @@ function seriesAttributes(group: Group, description: string, commentsText: strin
 function dataAttributes(unit: string, conversion: number): (data: GrowingDataset) => void {
   return (data) => {
     data.dataset.create_attribute('unit', unit);
-    data.dataset.create_attribute('conversion', conversion, null, '<f');
+    data.dataset.create_attribute('conversion', conversion, null, '<d'); // float64: exactly 1e-6 (float32 would be 9.99999997e-7)
     data.dataset.create_attribute('offset', 0, null, '<f');
     data.dataset.create_attribute('resolution', -1, null, '<f');
   };
@@ -179,10 +179,10 @@ function processingModule(file: File, name: 'ecephys' | 'behavior', description:
 }
 
 /** An irregularly sampled TimeSeries written at once (features, intents, kinematics). */
-function timeSeries(parent: Group, name: string, description: string, commentsText: string, unit: string, rows: number, columns: number, values: Float32Array, times: Float64Array): void {
+function timeSeries(parent: Group, name: string, description: string, commentsText: string, unit: string, rows: number, columns: number, values: Float32Array | Float64Array, times: Float64Array): void {
   const group = typedGroup(parent, name, 'TimeSeries');
   seriesAttributes(group, description, commentsText);
-  const data = group.create_dataset({ name: 'data', data: values, shape: [rows, columns], dtype: '<f' });
+  const data = group.create_dataset({ name: 'data', data: values, shape: [rows, columns], dtype: values instanceof Float64Array ? '<d' : '<f' });
   data.create_attribute('unit', unit);
   data.create_attribute('conversion', 1, null, '<f');
   data.create_attribute('offset', 0, null, '<f');
@@ -414,10 +414,8 @@ export class NwbExport {
     const kinematics = markers.filter((m) => m.type === 'kinematics' && Array.isArray(m.value));
     const width = kinematics.length > 0 ? (kinematics[0]!.value as number[]).length : 0;
     if (kinematics.length === 0 || kinematics.some((m) => (m.value as number[]).length !== width)) return markers;
-    const values = new Float32Array(kinematics.length * width);
+    const values = new Float64Array(kinematics.length * width); // float64: the markers' values exactly
     kinematics.forEach((m, i) => values.set(m.value as number[], i * width));
-    const exact = kinematics.every((m, i) => (m.value as number[]).every((v, k) => values[i * width + k] === v));
-    if (!exact) return markers; // float32 would round them: they stay markers (JSON text, exact)
     const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
     const times = Float64Array.from(kinematics, (m) => m.sample / rateHz);
     timeSeries(behavior, 'kinematics', 'the task\'s kinematics markers: x, y, vx, vy (as the simulator emits them)', comments({ markerType: 'kinematics', samples: kinematics.map((m) => m.sample), rateHz }), 'a.u.', kinematics.length, width, values, times);
