@@ -16,7 +16,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
-import { InvalidOptionError } from '../../core/index.js';
+import { ErrorCode, InvalidOptionError, NeurostreamError } from '../../core/index.js';
 import { EdfExport, withoutMarkers } from '../../recordings/edf/edf-export.js';
 import { XdfExport } from '../../recordings/import/xdf/xdf-export.js';
 import { loadH5, NwbExport } from '../../recordings/index.js';
@@ -79,6 +79,8 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   if (kind === 'recording') checkNewOutputDirectory(output, 'OUT');
   else checkNewFile(output, 'OUT');
   const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}), ...(flags.stream !== undefined ? { stream: flags.stream } : {}), ...(kind === 'recording' ? { strictValues: true } : {}) });
+  const unkept = (opened as { unkept?: readonly string[] }).unkept ?? [];
+  if (unkept.length > 0) throw new NeurostreamError(ErrorCode.InvalidData, `IN ${input}: a recording cannot hold ${unkept.length} of its objects, and nothing is dropped silently: ${unkept.join('; ')}`);
   const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
   // From here OUT is ours: a signal removes what was written of it (during the first passes over

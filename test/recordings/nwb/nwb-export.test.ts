@@ -5,7 +5,7 @@
  * reads back every sample equal to the recording's (float32, exactly), the rate or the
  * timestamps, the electrodes, the markers, trials, features, decoder outputs and provenance.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,7 +168,7 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     expect(trials.columns.start_time).toEqual(targets.map((m) => m.sample / info.sampleRateHz));
     expect(trials.columns.condition).toEqual(targets.map((m) => JSON.stringify(m.value)));
     const reached = source.markers.filter((m) => m.type === 'target_reached');
-    expect(trials.columns.outcome.filter((o) => o === 'reached').length).toBe(reached.length);
+    expect(trials.columns.outcome!.filter((o) => o === 'reached').length).toBe(reached.length);
     // Provenance: the pipeline, the decoder and its online R² (the last decoder-r2 marker).
     const notes = JSON.parse(nwb.notes!) as Record<string, unknown>;
     const r2 = source.markers.filter((m) => m.type === 'decoder-r2');
@@ -176,6 +176,15 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     if (r2.length > 0) expect(notes.onlineR2).toBe(r2.at(-1)!.value);
     expect(nwb.identifier).toBe(recording.manifest.sessionId);
     expect(nwb.data_collection).toMatch(/30000 Hz/);
+    // Reading it back: features and decoder outputs are not read from NWB yet, so convert refuses
+    // the file, naming them (nothing dropped silently), and info lists them.
+    const back = await runCli(['convert', path, join(dir, 'sim-back')], { timeoutMs: 60_000 });
+    expect(back.code).toBe(1);
+    expect(back.stderr).toMatch(/a recording cannot hold 3 of its objects.*\/processing\/behavior\/decoder_output.*\/processing\/ecephys\/spike_band_power.*\/processing\/ecephys\/threshold_crossings/);
+    expect(existsSync(join(dir, 'sim-back'))).toBe(false);
+    const described = await runCli(['info', path], { timeoutMs: 60_000 });
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/NOT KEPT by convert \(it refuses the file\): \/processing\/ecephys\/threshold_crossings/);
   }, 300_000);
 
   it('--compress with an OUT that is not .nwb, and an existing OUT, are refused (exit 2, nothing written)', async () => {
