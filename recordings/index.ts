@@ -1,7 +1,8 @@
 /**
  * `neurostream/recordings` — recording directories (Arrow IPC files + session.json: `record`,
  * `openRecording`, `replay`), EDF+/BDF+ files (`readEdf`, `writeEdf`) and the other formats
- * neurostream reads (`openInput`), and BIDS EEG/iEEG datasets (`writeBids`).
+ * neurostream reads (`openInput`), BIDS EEG/iEEG datasets (`writeBids`), and NWB 2.x files
+ * (`writeNwb`, `NwbExport`; `loadH5` loads the HDF5 library they need, once).
  *
  * @packageDocumentation
  */
@@ -18,7 +19,7 @@ export { readEdf, type ReadEdfOptions } from './edf/edf-reader.js';
 export { writeEdf, type WriteEdfOptions, type WriteEdfResult } from './edf/write-edf.js';
 export type { EdfExportOptions } from './edf/edf-export.js';
 export { EdfWriter, type EdfWriterOptions, type EdfWriterStats, type EdfPatient, type EdfRecordingId } from './edf/edf-writer.js';
-export { openInput, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
+export { openInput, openInputAsync, type OpenInputOptions, type OpenedInput, type CaptureProtocol } from './open-input.js';
 export type { ImportedRecording, ImportedStream } from './imported-recording.js';
 export { checkNewFile, writeNewFile, checkNewOutputDirectory, checkExistingWritableDirectory, removeQuietly } from './new-output.js';
 export { makeDirectory } from './new-directory.js';
@@ -33,3 +34,6 @@ export type { Segment } from './import/xdf/xdf-sync.js';
 export { writeBids, type WriteBidsOptions } from './bids/write-bids.js';
 export { BidsExport, BIDS_VERSION, type BidsExportOptions, type BidsExportResult } from './bids/bids-export.js';
 export { checkBidsLabel, bidsRunPaths, type BidsEntities, type BidsDatatype, type BidsRunPaths } from './bids/bids-names.js';
+export { NwbExport, writeNwb, trialsFromMarkers, type NwbExportInput, type NwbExportOptions, type NwbExportResult } from './nwb/nwb-export.js';
+export { loadH5 } from './nwb/h5.js';
+export { readNwb, type NwbInput } from './nwb/nwb-import.js';

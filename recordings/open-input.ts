@@ -12,6 +12,8 @@ import type { ImportedRecording } from './imported-recording.js';
 import { readDeviceCapture } from './import/device-capture.js';
 import { readOpenBciText } from './import/openbci-text.js';
 import { readXdf } from './import/xdf/xdf-import.js';
+import { h5Loaded, loadH5 } from './nwb/h5.js';
+import { readNwb } from './nwb/nwb-import.js';
 import { isRecordingDir, openRecording, type Recording } from './recording-reader.js';
 
 export type CaptureProtocol = 'cyton' | 'frame';
@@ -38,7 +40,7 @@ const EDF_EXTENSIONS = ['.edf', '.bdf'];
 const TEXT_EXTENSIONS = ['.txt', '.csv'];
 
 export const INPUT_KINDS =
-  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), an XDF file (.xdf), or a raw device capture with --protocol cyton|frame';
+  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), an XDF file (.xdf), an NWB 2.x file (.nwb), or a raw device capture with --protocol cyton|frame';
 
 export function openInput(path: string, options: OpenInputOptions = {}): OpenedInput {
   let isDirectory: boolean;
@@ -59,8 +61,18 @@ export function openInput(path: string, options: OpenInputOptions = {}): OpenedI
   const extension = extname(path).toLowerCase();
   if (EDF_EXTENSIONS.includes(extension)) return readEdf(path);
   if (TEXT_EXTENSIONS.includes(extension)) return readOpenBciText(path);
+  if (extension === '.nwb') {
+    if (!h5Loaded()) throw new InvalidOptionError('input', 'openInputAsync for an NWB file (its HDF5 library loads asynchronously), or await loadH5() first', path);
+    return readNwb(path);
+  }
   if (extension === '.xdf') return readXdf(path, { ...(options.stream !== undefined ? { stream: options.stream } : {}), ...(options.strictValues ? { strictValues: true } : {}) });
   throw new InvalidOptionError('input', INPUT_KINDS, path);
+}
+
+/** `openInput`, loading the HDF5 library first when `path` is an NWB file. */
+export async function openInputAsync(path: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  if (extname(path).toLowerCase() === '.nwb') await loadH5();
+  return openInput(path, options);
 }
 
 /** A recording directory seen through the importer contract. */

@@ -9,6 +9,7 @@
  *   - IN an XDF file → a recording (`--stream NAME` picks the signals); IN anything, OUT `.xdf` → XDF.
  *   - with `--bids --subject S --task T [--session N] [--run R]`: OUT a BIDS dataset (new or
  *     existing) that gets IN as one EEG/iEEG run (convert-bids.ts).
+ *   - IN anything, OUT `.nwb` → an NWB 2.x file (`--compress`: gzip); IN an `.nwb` file → a recording.
  * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
  * any name a recording directory). A recording whose files hold less than its session.json says
  * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
@@ -17,8 +18,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { Command } from 'commander';
-import { InvalidOptionError } from '../../core/index.js';
-import { EdfExport, withoutMarkers, openInput, type CaptureProtocol, type OpenedInput, checkNewFile, checkNewOutputDirectory, RecordingWriter, XdfExport } from '../../recordings/index.js';
+import { ErrorCode, InvalidOptionError, NeurostreamError } from '../../core/index.js';
+import { EdfExport, withoutMarkers, openInput, type CaptureProtocol, type OpenedInput, checkNewFile, checkNewOutputDirectory, RecordingWriter, XdfExport, loadH5, NwbExport } from '../../recordings/index.js';
 import { BatchInterrupted, catchBatchInterrupts, type BatchInterrupt } from '../batch-interrupt.js';
 import { choiceFlag, integerFlag, physicalRangeFlag } from '../parse-flag.js';
 import { startProgress } from '../progress.js';
@@ -31,10 +32,11 @@ interface ConvertFlags extends ConvertBidsFlags {
   physicalRange?: readonly [number, number];
   allowClipping?: boolean;
   stream?: string;
+  compress?: boolean;
 }
 
 /** What OUT may be: its extension says which format is written. */
-export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+), a .bdf file (BDF+) or a .xdf file (XDF)';
+export const OUTPUT_KINDS = 'a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+), a .bdf file (BDF+), a .xdf file (XDF) or a .nwb file (NWB 2.x)';
 
 export function convertCommand(): Command {
   return new Command('convert')
@@ -47,6 +49,7 @@ export function convertCommand(): Command {
     .option('--physical-range <min:max>', 'EDF/BDF out: this physical range (µV) for every µV channel, instead of the source\'s or one fitted to the data', physicalRangeFlag('--physical-range'))
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--stream <name>', 'IN is an XDF file: the stream (by name) to hold as the signals (default: the first regular-rate numeric one)')
+    .option('--compress', 'NWB out: gzip-compress the sample datasets')
     .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
     .option('--bids', 'OUT is a BIDS dataset (new, or one to add to): IN becomes one EEG (BDF/EDF) or iEEG (EDF) run')
     .option('--subject <label>', 'with --bids: the participant label (letters and digits), e.g. 01')
@@ -62,11 +65,12 @@ export function convertCommand(): Command {
 }
 
 /** The format OUT asks for, from its extension; anything else is refused, listing what is supported. */
-function outputKind(output: string): 'recording' | 'edf' | 'bdf' | 'xdf' {
+function outputKind(output: string): 'recording' | 'edf' | 'bdf' | 'xdf' | 'nwb' {
   if (output.endsWith('/') || output.endsWith(sep)) return 'recording';
   const extension = extname(output).toLowerCase();
   if (extension === '') return 'recording';
   if (extension === '.xdf') return 'xdf';
+  if (extension === '.nwb') return 'nwb';
   if (extension === '.edf' || extension === '.bdf') return extension === '.edf' ? 'edf' : 'bdf';
   throw new InvalidOptionError(`OUT ${output}`, OUTPUT_KINDS, `a ${extension} name (not a format convert writes)`);
 }
@@ -78,9 +82,13 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   if (kind !== 'edf' && kind !== 'bdf' && (flags.physicalRange || flags.allowClipping)) {
     throw new InvalidOptionError(flags.physicalRange ? '--physical-range' : '--allow-clipping', 'an OUT ending in .edf or .bdf (a recording keeps every value as it is)', output);
   }
+  if (flags.compress && kind !== 'nwb') throw new InvalidOptionError('--compress', 'an OUT ending in .nwb', output);
+  if (kind === 'nwb' || extname(input).toLowerCase() === '.nwb') await loadH5();
   if (kind === 'recording') checkNewOutputDirectory(output, 'OUT');
   else checkNewFile(output, 'OUT');
   const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}), ...(flags.stream !== undefined ? { stream: flags.stream } : {}), ...(kind === 'recording' ? { strictValues: true } : {}) });
+  const unkept = (opened as { unkept?: readonly string[] }).unkept ?? [];
+  if (unkept.length > 0) throw new NeurostreamError(ErrorCode.InvalidData, `IN ${input}: a recording cannot hold ${unkept.length} of its objects, and nothing is dropped silently: ${unkept.join('; ')}`);
   const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
   // From here OUT is ours: a signal removes what was written of it (during the first passes over
@@ -96,7 +104,7 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   });
   let summary: { line: string; notes: string[]; warnings?: string[] };
   try {
-    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : kind === 'xdf' ? toXdf(opened, output) : await toEdf(opened, output, kind, flags, interrupt);
+    summary = kind === 'recording' ? await toRecording(opened, output, interrupt) : kind === 'xdf' ? toXdf(opened, output) : kind === 'nwb' ? await toNwb(opened, output, flags, interrupt) : await toEdf(opened, output, kind, flags, interrupt);
     await interrupt.finish(); // a signal while the files were closed counts too: never exit 0 after one
   } catch (error) {
     if (!(error instanceof BatchInterrupted)) throw error;
@@ -222,4 +230,31 @@ function toXdf(opened: OpenedInput, output: string): { line: string; notes: stri
   const result = new XdfExport(output, opened).run();
   const streams = result.streams.map((s) => `${s.name} (${s.samples})`).join(', ');
   return { line: `exported ${opened.source} → ${output} (XDF 1.0): ${streams}`, notes: [...opened.notes, ...result.notes] };
+}
+
+async function toNwb(opened: OpenedInput, output: string, flags: ConvertFlags, interrupt: BatchInterrupt): Promise<{ line: string; notes: string[] }> {
+  const nwb = new NwbExport(output, opened, flags.compress ? { gzipLevel: 4 } : {});
+  nwb.open();
+  const progress = startProgress('exporting', totalOf(opened));
+  let done = 0;
+  try {
+    for (const [index, stream] of opened.streams.entries()) {
+      for (const block of stream.blocks()) {
+        nwb.write(block, index);
+        progress.update((done += block.length + (block.gap?.missing ?? 0)));
+        await interrupt.checkpoint();
+      }
+    }
+  } catch (error) {
+    nwb.close();
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  const result = nwb.finish();
+  const series = result.series.map((s) => `${s.name} (${s.channels} ch, ${s.samples} samples${s.timestamps ? ', timestamps' : ''})`).join(', ');
+  return {
+    line: `exported ${opened.source} → ${output} (NWB 2.6.0): ${series}, ${result.markers} markers, ${result.trials} trials, ${result.features} feature bins, ${result.intents} decoder outputs`,
+    notes: [...opened.notes, ...result.notes],
+  };
 }

@@ -3,11 +3,12 @@
  * rate, samples, duration, gaps), markers by type, and notes. The JSON form's keys are
  * documented in docs/recording-format.md (`info --json`).
  */
+import { extname } from 'node:path';
 import { Command } from 'commander';
 import { from } from 'rxjs';
 import { type SignalQualityStatus, signalQuality } from '../../acquisition/index.js';
 import type { SampleBlock, StreamInfo } from '../../core/index.js';
-import { openInput, type CaptureProtocol, type OpenedInput, type RecordedGap } from '../../recordings/index.js';
+import { loadH5, openInput, type CaptureProtocol, type OpenedInput, type RecordedGap } from '../../recordings/index.js';
 import { choiceFlag } from '../parse-flag.js';
 
 interface InfoFlags {
@@ -76,13 +77,14 @@ export interface InfoReport {
 export function infoCommand(): Command {
   return new Command('info')
     .description('describe a recording or an EDF/BDF, OpenBCI text or raw capture file: channels, rate, duration, gaps, markers')
-    .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, or raw capture (with --protocol)')
+    .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, .xdf, .nwb, or raw capture (with --protocol)')
     .option('--json', 'print JSON (keys in docs/recording-format.md)', false)
     .option('--mains <hz>', 'mains frequency for the line-noise figure of the signal-quality summary: 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
     .option('--daisy', 'with --protocol cyton: the board had a Daisy (16 ch @ 125 Hz), whatever the capture\'s banner says')
     .option('--no-daisy', 'with --protocol cyton: the board had no Daisy (8 ch @ 250 Hz)')
-    .action((input: string, flags: InfoFlags) => {
+    .action(async (input: string, flags: InfoFlags) => {
+      if (extname(input).toLowerCase() === '.nwb') await loadH5();
       // A recording cut short is described as it is, and says so (TRUNCATED), never refused here.
       const report = describeInput(
         openInput(input, { allowTruncated: true, ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}) }),
@@ -201,7 +203,7 @@ export function describeInput(opened: OpenedInput, options: { mainsHz?: 50 | 60 
       byText,
       first: markers.slice(0, 10).map((m) => ({ sample: m.sample, type: m.type, value: m.value })),
     },
-    notes: [...opened.notes],
+    notes: [...opened.notes, ...((opened as { unkept?: readonly string[] }).unkept ?? []).map((u) => `NOT KEPT by convert (it refuses the file): ${u}`)],
     ...(truncation.length > 0
       ? { truncated: truncation.map((t) => ({ file: t.path, ...(t.manifestSamples !== undefined ? { manifestSamples: t.manifestSamples, fileSamples: t.fileSamples } : {}), cutBytes: t.cutBytes })) }
       : {}),

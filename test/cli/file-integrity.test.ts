@@ -115,11 +115,11 @@ describe('other writers refuse existing outputs the same way', () => {
 });
 
 describe('convert OUT names a format it writes', () => {
-  it.each(['out.csv', 'out.nwb', 'out.EDF2'])('refuses %s with exit 2, listing the formats, writing nothing', async (name) => {
+  it.each(['out.csv', 'out.nwb5', 'out.EDF2'])('refuses %s with exit 2, listing the formats, writing nothing', async (name) => {
     const root = tempDir();
     const r = await runCli(['convert', R04, join(root, name)]);
     expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toContain(`OUT ${join(root, name)}: expected a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+), a .bdf file (BDF+) or a .xdf file (XDF), got "a .${name.split('.')[1]!.toLowerCase()} name (not a format convert writes)"`);
+    expect(oneLine(r.stderr)).toContain(`OUT ${join(root, name)}: expected a new recording directory (a name without an extension, or ending in /), a .edf file (EDF+), a .bdf file (BDF+), a .xdf file (XDF) or a .nwb file (NWB 2.x), got "a .${name.split('.')[1]!.toLowerCase()} name (not a format convert writes)"`);
     expect(readdirSync(root)).toEqual([]);
   });
 
