@@ -10,3 +10,4 @@ export * from './feature-frame.js';
 export * from './intent.js';
 export * from './printable.js';
 export * from './channel-names.js';
+export { parseXml, serializeXml, escapeXml, child, childText, textAt, element, type XmlElement } from './xml.js';

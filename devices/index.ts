@@ -37,7 +37,6 @@ export { FrameDevice, type FrameDeviceOptions } from './emulators/frame-device.j
 export { IntanRhxEmulator, type IntanRhxEmulatorOptions } from './emulators/intan-rhx-emulator.js';
 export { startPtyPair, PtyError, type PtyPair } from './emulators/pty-pair.js';
 export type { FrameFormat } from './protocols/frame/frame-constants.js';
-export type { XmlElement } from './lsl/xml.js';
 export type { FeedResponse } from './lsl/feed-handshake.js';
 export type { LslCodecOptions } from './lsl/sample-codec.js';
 export { lslSource, streamInfoFromLsl, type LslSourceStats, type LslSourceHooks } from './lsl/lsl-source.js';

@@ -29,7 +29,6 @@ export { readXdfFile, readXdfChunks, type XdfFile, type XdfStream, type ReadXdfO
 export { XdfChunkParser, XDF_FORMATS, type XdfFormat, type XdfChunk, type XdfChunkParserOptions } from './import/xdf/xdf-chunk-parser.js';
 export { XdfExport, type XdfExportInput, type XdfExportResult } from './import/xdf/xdf-export.js';
 export type { XdfTruncation, XdfValues, XdfStreamLayout } from './import/xdf/xdf-chunk-parser.js';
-export type { XmlElement } from './import/xdf/xdf-xml.js';
 export type { Segment } from './import/xdf/xdf-sync.js';
 export { writeBids, type WriteBidsOptions } from './bids/write-bids.js';
 export { BidsExport, BIDS_VERSION, type BidsExportOptions, type BidsExportResult } from './bids/bids-export.js';

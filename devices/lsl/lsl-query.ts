@@ -6,7 +6,7 @@
  * `count`, `string`, `number`, `true`, `false`. Anything else is a clear error.
  */
 import { InvalidOptionError } from '../../core/errors.js';
-import type { XmlElement } from './xml.js';
+import type { XmlElement } from '../../core/xml.js';
 
 type Value = { nodes: XmlElement[] } | string | number | boolean;
 

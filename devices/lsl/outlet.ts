@@ -15,7 +15,7 @@ import type { LslConfig } from './lsl-config.js';
 import { lslClock } from './lsl-clock.js';
 import { compileLslQuery } from './lsl-query.js';
 import { encodeSamples, TEST_PATTERN_TIMESTAMP, testPatternValues } from './sample-codec.js';
-import { element, type XmlElement } from './xml.js';
+import { element, type XmlElement } from '../../core/xml.js';
 import { fullInfoXml, shortInfoXml, streamInfoElement, type LslChannelFormat, type LslStreamInfo } from './stream-info.js';
 import { timeProbeReply } from './time-probe.js';
 

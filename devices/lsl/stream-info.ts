@@ -3,7 +3,7 @@
  * shortinfo (header only, empty `<desc/>`) and fullinfo (header + description) messages.
  */
 import { InvalidDataError } from '../../core/errors.js';
-import { child, childText, element, parseXml, serializeXml, type XmlElement } from './xml.js';
+import { child, childText, element, parseXml, serializeXml, type XmlElement } from '../../core/xml.js';
 
 /** LSL channel formats, named as in the XML. */
 export const LSL_CHANNEL_FORMATS = ['float32', 'double64', 'string', 'int32', 'int16', 'int8', 'int64'] as const;

@@ -19,7 +19,7 @@
  * byte offset of the chunk.
  */
 import { InvalidDataError } from '../../../core/index.js';
-import { childText, parseXml, type XmlElement } from './xdf-xml.js';
+import { parseXml, textAt, type XmlElement } from '../../../core/xml.js';
 
 /** XDF channel formats. */
 export const XDF_FORMATS = ['float32', 'double64', 'int8', 'int16', 'int32', 'int64', 'string'] as const;
@@ -75,12 +75,12 @@ type State = 'magic' | 'length-bytes' | 'length' | 'body';
 
 /** Reads the layout (channel count, format, rate) from a stream header's XML. */
 export function streamLayout(root: XmlElement, where: string): XdfStreamLayout {
-  const count = childText(root, 'channel_count');
+  const count = textAt(root, 'channel_count');
   const channels = Number(count);
   if (!Number.isInteger(channels) || channels < 1) throw new InvalidDataError(`${where} <channel_count>`, 'a whole number ≥ 1', count ?? 'none');
-  const format = childText(root, 'channel_format');
+  const format = textAt(root, 'channel_format');
   if (!(XDF_FORMATS as readonly string[]).includes(format ?? '')) throw new InvalidDataError(`${where} <channel_format>`, XDF_FORMATS.join(' | '), format ?? 'none');
-  const rate = childText(root, 'nominal_srate');
+  const rate = textAt(root, 'nominal_srate');
   const nominalRateHz = Number(rate);
   if (rate === undefined || rate === '' || !Number.isFinite(nominalRateHz) || nominalRateHz < 0) throw new InvalidDataError(`${where} <nominal_srate>`, 'a rate ≥ 0 (0: irregular)', rate ?? 'none');
   return { channels, format: format as XdfFormat, nominalRateHz };

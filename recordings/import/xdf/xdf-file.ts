@@ -6,8 +6,7 @@
  * A file cut inside a chunk keeps what is whole (a cut Samples chunk: its whole samples) and
  * `truncation` / `notes` say what was lost.
  */
-import type { XmlElement } from './xdf-xml.js';
-import { childText } from './xdf-xml.js';
+import { textAt, type XmlElement } from '../../../core/xml.js';
 import { fileChunks } from '../file-chunks.js';
 import { XdfChunkParser, type XdfChunk, type XdfFormat, type XdfTruncation, type XdfValues } from './xdf-chunk-parser.js';
 import { clockSync, jitterRemoval, truncateCorruptedOffsets, type Segment, type SyncStream } from './xdf-sync.js';
@@ -88,8 +87,8 @@ export function readXdfChunks(source: string, chunks: Iterable<Uint8Array>, opti
         if (streams.has(chunk.streamId)) notes.push(`stream ${chunk.streamId} has a second StreamHeader (byte ${chunk.offset}): the later one is used, as pyxdf does`);
         streams.set(chunk.streamId, {
           id: chunk.streamId,
-          name: childText(root, 'name') ?? '',
-          type: childText(root, 'type') ?? '',
+          name: textAt(root, 'name') ?? '',
+          type: textAt(root, 'type') ?? '',
           channels: layout.channels,
           format: layout.format,
           nominalRateHz: layout.nominalRateHz,
@@ -170,14 +169,14 @@ export function readXdfChunks(source: string, chunks: Iterable<Uint8Array>, opti
 }
 
 function postProcess(s: XdfStream, options: ReadXdfOptions, notes: string[]): void {
-  const footerCount = childText(s.footer, 'sample_count');
+  const footerCount = textAt(s.footer, 'sample_count');
   const sync: SyncStream = {
     timeStamps: s.timeStamps,
     clockTimes: s.clockTimes,
     clockValues: s.clockValues,
     nominalRateHz: s.nominalRateHz,
     ...(footerCount !== undefined && footerCount !== '' && Number.isFinite(Number(footerCount)) ? { footerSampleCount: Math.trunc(Number(footerCount)) } : {}),
-    canDropSamples: (childText(s.header, 'desc', 'synchronization', 'can_drop_samples') ?? '').toLowerCase() === 'true',
+    canDropSamples: (textAt(s.header, 'desc', 'synchronization', 'can_drop_samples') ?? '').toLowerCase() === 'true',
     segments: s.segments,
     clockSegments: s.clockSegments,
     effectiveRateHz: 0,

@@ -31,7 +31,7 @@ import {
   createStreamInfo,
 } from '../../../core/index.js';
 import type { ImportedRecording, ImportedStream } from '../../imported-recording.js';
-import { child, childText } from './xdf-xml.js';
+import { child, textAt } from '../../../core/xml.js';
 import { readXdfFile, type XdfStream } from './xdf-file.js';
 
 export interface ReadXdfImportOptions {
@@ -68,7 +68,7 @@ const KINDS: Record<string, ChannelKind> = { eeg: 'eeg', ecog: 'ecog', ieeg: 'ec
 
 /** A string stream of 2 channels labelled `type` and `value` (what neurostream's XDF export writes): markers of those types. */
 function pairs(s: XdfStream): boolean {
-  const labels = child(child(s.header, 'desc'), 'channels')?.children.map((c) => childText(c, 'label'));
+  const labels = child(child(s.header, 'desc'), 'channels')?.children.map((c) => textAt(c, 'label'));
   return s.channels === 2 && labels?.[0] === 'type' && labels[1] === 'value';
 }
 
@@ -116,7 +116,7 @@ function channelTable(s: XdfStream, notes: string[]): { names: string[]; kinds: 
   const lost: string[] = [];
   for (let c = 0; c < s.channels; c++) {
     const d = described[c];
-    let name = childText(d, 'label') || `ch${c + 1}`;
+    let name = textAt(d, 'label') || `ch${c + 1}`;
     if (name === 'sample' || seen.has(name)) {
       const renamed = `${name}_${c + 1}`;
       notes.push(`stream ${s.id} (${s.name}) channel ${c + 1} "${name}" ${name === 'sample' ? 'is a reserved column name' : 'repeats an earlier label'}: written as "${renamed}"`);
@@ -124,9 +124,9 @@ function channelTable(s: XdfStream, notes: string[]): { names: string[]; kinds: 
     }
     seen.add(name);
     names.push(name);
-    const typeText = (childText(d, 'type') ?? '').toLowerCase();
+    const typeText = (textAt(d, 'type') ?? '').toLowerCase();
     let kind = KINDS[typeText] ?? (typeText === '' ? streamKind : 'aux');
-    const unitText = childText(d, 'unit') ?? '';
+    const unitText = textAt(d, 'unit') ?? '';
     let unit = UNIT_NAMES[unitText.toLowerCase()];
     if (unit === undefined) {
       if (unitText !== '') lost.push(`${name} "${unitText}"`);
@@ -218,7 +218,7 @@ export function readXdf(path: string, options: ReadXdfImportOptions = {}): Impor
   }
   const withSamples = streams.filter((s) => s.count > 0);
   const t0 = withSamples.length > 0 ? Math.min(...withSamples.map((s) => s.timeStamps[0]!)) : 0;
-  const startTime = startTimeOf(childText(file.header, 'datetime'));
+  const startTime = startTimeOf(textAt(file.header, 'datetime'));
   if (!startTime) notes.push('the file header has no <datetime>: the start time is unknown, written as 1970-01-01T00:00:00.000Z');
   notes.push(`sample 0 is LSL time ${t0.toFixed(6)} s (the earliest time stamp, clock offsets applied and de-jittered as pyxdf's load_xdf does by default)`);
 
@@ -240,7 +240,7 @@ export function readXdf(path: string, options: ReadXdfImportOptions = {}): Impor
     if (options.strictValues) float32Check(s, table.names, where);
     const info = createStreamInfo({
       id: `xdf-${s.name || s.id}`,
-      device: { name: 'xdf', model: s.type || 'LSL stream', serial: childText(s.header, 'source_id') ?? '' },
+      device: { name: 'xdf', model: s.type || 'LSL stream', serial: textAt(s.header, 'source_id') ?? '' },
       channelNames: table.names,
       channelKinds: table.kinds,
       units: table.units,

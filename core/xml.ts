@@ -1,9 +1,12 @@
 /**
- * The small XML subset LSL stream infos use: elements, text, attributes, comments, CDATA, the
- * XML declaration and the five entities plus numeric references. Parsing builds a tree;
- * serialising writes it as pugixml does (tab indentation, one element per line).
+ * The small XML subset that LSL stream infos and XDF headers and footers use (what liblsl's
+ * pugixml and LabRecorder write): elements, text, attributes, comments, CDATA, the XML
+ * declaration and the five entities plus numeric references. Parsing builds a tree (anything
+ * malformed is one InvalidDataError naming the document and the offset); serialising writes it as
+ * pugixml does (tab indentation, one element per line). One parser for devices/lsl and
+ * recordings' XDF.
  */
-import { InvalidDataError } from '../../core/errors.js';
+import { InvalidDataError } from './errors.js';
 
 /** One element: its name, attributes, child elements and text (the concatenated character data). */
 export interface XmlElement {
@@ -129,6 +132,13 @@ export function child(e: XmlElement | undefined, name: string): XmlElement | und
 /** The text of the first child named `name` ('' when absent), as pugixml's `child_value`. */
 export function childText(e: XmlElement | undefined, name: string): string {
   return child(e, name)?.text ?? '';
+}
+
+/** The trimmed text of the element at `path` below `e` (e.g. `'desc', 'manufacturer'`); undefined where there is none. */
+export function textAt(e: XmlElement | undefined, ...path: string[]): string | undefined {
+  let at = e;
+  for (const name of path) at = child(at, name);
+  return at?.text.trim();
 }
 
 /** A new element with text and/or children. */
