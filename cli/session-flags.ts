@@ -7,19 +7,11 @@
 import { InvalidOptionError, checkInteger, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
 import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
-import { checkDeviceFlags, checkSimulatorFlags, type DeviceName } from './device-flags.js';
+import { checkDeviceFlags, checkSimulatorFlags, type DeviceFlags } from './device-flags.js';
 import type { ReplaySpeed } from '../recordings/index.js';
 
-/** Every flag `run` and `replay` take that describes the session. */
-export interface SessionFlags {
-  device?: DeviceName;
-  port?: string;
-  host?: string;
-  commandPort?: number;
-  waveformPort?: number;
-  settings?: string;
-  channels?: number;
-  rate?: number;
+/** Every flag `run` and `replay` take that describes the session: the device's (device-flags.ts), then the rest. */
+export interface SessionFlags extends Partial<DeviceFlags> {
   duration?: number;
   seed?: number;
   mains?: 50 | 60;
@@ -41,10 +33,7 @@ export interface SessionFlags {
   recordingsDir?: string;
   dashboard?: boolean | number;
   dashboardHost?: string;
-  /** lsl: the signal stream (a name, or a query), marker streams, and how long to wait for them. */
-  stream?: string;
-  lslQuery?: string;
-  lslMarkers?: string[];
+  /** lsl: how long to wait for the streams. */
   lslTimeoutS?: number;
   /** Offer the session's streams as LSL outlets, named with this prefix. */
   lslOut?: boolean;

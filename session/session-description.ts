@@ -26,18 +26,25 @@ export const SimulateSourceSchema = z.strictObject({
   fast: z.boolean(),
 });
 
+/** An OpenBCI Cyton on a serial port, with channel-setting commands sent before streaming (as a session file writes it too). */
+export const CytonSourceSchema = z.strictObject({ type: z.literal('cyton'), port: z.string().min(1), settings: z.array(z.string().min(1)).optional() });
+/** A device speaking neurostream's frame protocol on a serial port. */
+export const FrameSourceSchema = z.strictObject({ type: z.literal('frame'), port: z.string().min(1) });
+/** Intan RHX over its TCP servers. */
+export const IntanSourceSchema = z.strictObject({
+  type: z.literal('intan'),
+  host: z.string().min(1).optional(),
+  commandPort: port.optional(),
+  waveformPort: port.optional(),
+  channels: z.number().int().min(1).max(1024).optional(),
+});
+
 /** Where a session's blocks come from. */
 export const SourceSchema = z.discriminatedUnion('type', [
   SimulateSourceSchema,
-  z.strictObject({ type: z.literal('cyton'), port: z.string().min(1), settings: z.array(z.string().min(1)).optional() }),
-  z.strictObject({ type: z.literal('frame'), port: z.string().min(1) }),
-  z.strictObject({
-    type: z.literal('intan'),
-    host: z.string().min(1).optional(),
-    commandPort: port.optional(),
-    waveformPort: port.optional(),
-    channels: z.number().int().min(1).max(1024).optional(),
-  }),
+  CytonSourceSchema,
+  FrameSourceSchema,
+  IntanSourceSchema,
   /**
    * A Lab Streaming Layer stream: the signal stream named `stream` (or the first matching `query`,
    * an LSL XPath predicate such as `type='EEG'`), plus marker streams (names or queries) whose

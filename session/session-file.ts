@@ -13,7 +13,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from '
 import { z } from 'zod';
 import { InvalidOptionError } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
-import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
+import { CytonSourceSchema, FrameSourceSchema, IntanSourceSchema, SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
 
 /** Log levels a session file may ask for (the CLI's logger takes them). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,15 +33,10 @@ const simulator = {
 const Device = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('intracortical'), ...simulator }),
   z.strictObject({ type: z.literal('eeg'), ...simulator }),
-  z.strictObject({ type: z.literal('cyton'), port: z.string().min(1), settings: z.array(z.string().min(1)).optional() }),
-  z.strictObject({ type: z.literal('frame'), port: z.string().min(1) }),
-  z.strictObject({
-    type: z.literal('intan'),
-    host: z.string().min(1).optional(),
-    commandPort: port.optional(),
-    waveformPort: port.optional(),
-    channels: z.number().int().min(1).max(1024).optional(),
-  }),
+  // The devices a file names as the description does.
+  CytonSourceSchema,
+  FrameSourceSchema,
+  IntanSourceSchema,
   /** A Lab Streaming Layer signal stream (by name or query) and marker streams (names or queries). */
   z.strictObject({
     type: z.literal('lsl'),
