@@ -77,6 +77,8 @@ export interface DashboardPublisherOptions {
 const DATA_MARKER_TYPES = new Set(['kinematics', 'decoder-r2', 'decoder-accuracy']);
 /** Operator/stream markers forwarded per tick at most (the rest are counted). */
 const MARKERS_PER_TICK = 20;
+/** Markers kept for a page that connects later (what its trace window may still show). */
+const RECENT_MARKERS = 200;
 /** Clients served per event-loop turn by the timer. */
 const CLIENTS_PER_TURN = 4;
 
@@ -90,6 +92,8 @@ export class DashboardPublisher {
   private readonly maxViewChannels: number;
   private stream: PublisherStream | undefined;
   private readonly markers: MarkerMessage[] = [];
+  /** The newest markers sent (at most RECENT_MARKERS), for pages that connect later. */
+  private readonly recentMarkers: MarkerMessage[] = [];
   private droppedMarkers = 0;
   private ticks = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -232,6 +236,9 @@ export class DashboardPublisher {
     const value = Array.isArray(marker.value) || ArrayBuffer.isView(marker.value) ? Array.from(marker.value as ArrayLike<number>).slice(0, 8) : marker.value;
     const message: MarkerMessage = { type: MessageType.Marker, source, sample: marker.sample, time: rate ? marker.sample / rate : null, markerType: marker.type, value };
     this.markers.push(message);
+    // A page that connects later is sent the recent ones, so its traces show what happened just before.
+    this.recentMarkers.push(message);
+    if (this.recentMarkers.length > RECENT_MARKERS) this.recentMarkers.splice(0, this.recentMarkers.length - RECENT_MARKERS);
     this.streamApi.publishMarker(message);
   }
 
@@ -344,7 +351,12 @@ export class DashboardPublisher {
   private connect(client: DashboardClient): void {
     if (this.closed) return;
     if (client.kind === 'stream') this.streamApi.connect(client, this.stream);
-    else this.pages.connect(client, this.stream, this.statusMessage());
+    else {
+      this.pages.connect(client, this.stream, this.statusMessage());
+      // Markers of this stream already sent to the others (those still queued reach it with the next round).
+      const sent = this.recentMarkers.length - this.markers.length;
+      for (let k = 0; k < sent; k++) client.send(this.recentMarkers[k]!);
+    }
   }
 
   /** Re-describes the stream to the pages and the stream API's subscribers. */

@@ -180,6 +180,24 @@ describe('DashboardPublisher', () => {
     expect(client.frames.find((f) => f.type === 1)).toMatchObject({ channels: 4 });
   });
 
+  it('sends a page that connects later the markers the others already got, each once (those still queued come with the next round)', async () => {
+    const p = await setup({ framesPerSecond: 2 });
+    const early = await connect();
+    const s = stream(info(2, 1000), 1000);
+    p.pushBlock(s.block(0, 500, { markers: [createMarker(20, 'target_on', [3, 4])] }));
+    p.marker(createMarker(30, 'signal-quality', 'ch0 railed'), 'stream');
+    p.tick();
+    p.marker(createMarker(40, 'annotation', 'queued'), 'operator');
+    const late = await connect();
+    await settle();
+    const seen = (c: Client): unknown[] => c.texts.filter((t) => t['type'] === 'marker').map((t) => t['value']);
+    expect(seen(late)).toEqual([[3, 4], 'ch0 railed']);
+    p.tick();
+    await settle();
+    expect(seen(late)).toEqual([[3, 4], 'ch0 railed', 'queued']);
+    expect(seen(early)).toEqual([[3, 4], 'ch0 railed', 'queued']);
+  });
+
   it('sends binned rates (Hz), intents with their latency split, stream markers (not kinematics) and health', async () => {
     const p = await setup({ framesPerSecond: 2 });
     const client = await connect();
