@@ -8,14 +8,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../recordings/recording-reader.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+import { dashboardProbe, dashboardSession, launchChromium, openPage, RESULTS, type DashboardSession } from '../helpers/dashboard-page.js';
 
 interface Probe {
   frames: Record<string, number>;
@@ -30,66 +26,35 @@ interface Probe {
   health: Record<string, number>;
 }
 
+const { probe, until } = dashboardProbe<Probe>();
+
 let browser: Browser;
 let work: string;
-let session: Promise<CliResult>;
-let stop: () => void = () => {};
+let session: DashboardSession | undefined;
 let viewerUrl = '';
 let operatorUrl = '';
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ns-dashboard-'));
-  const ready = new Promise<void>((resolve) => {
-    session = runCli(['run', '--channels', '16', '--duration', '300', '--dashboard', '0', '--calibrate-s', '3', '--recordings-dir', join(work, 'recordings')], {
-      timeoutMs: 300_000,
-      onStdout: (text, child) => {
-        stop = () => child.kill('SIGINT');
-        const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-        const operator = /dashboard \(operator\): +(\S+)/.exec(text);
-        if (viewer && operator && text.includes('intracortical-simulator')) {
-          viewerUrl = viewer[1]!;
-          operatorUrl = operator[1]!;
-          resolve();
-        }
-      },
-    });
-    void session.then((r) => {
-      if (!viewerUrl) throw new Error(`run ended before the dashboard was up: ${r.stderr}`);
-    });
+  const ready = dashboardSession(['run', '--channels', '16', '--duration', '300', '--dashboard', '0', '--calibrate-s', '3', '--recordings-dir', join(work, 'recordings')], {
+    timeoutMs: 300_000,
+    readyWhen: (stdout) => stdout.includes('intracortical-simulator'),
+  }).then((s) => {
+    session = s; // stopped in afterAll even if Chromium fails to start
+    viewerUrl = s.viewer;
+    operatorUrl = s.operator;
   });
-  [browser] = await Promise.all([chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS }), ready]);
+  [browser] = await Promise.all([launchChromium(), ready]);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  stop();
-  const result = await session;
-  expect(result.code, result.stderr).toBe(0);
+  if (session) {
+    const result = await session.stop();
+    expect(result.code, result.stderr).toBe(0);
+  }
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
-
-async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(url);
-  return { page, problems };
-}
-
-const probe = (page: Page): Promise<Probe> => page.evaluate(() => (window as unknown as { __neurostream: Probe }).__neurostream);
-
-async function until(page: Page, check: (p: Probe) => boolean, what: string, timeoutMs = 15_000): Promise<Probe> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await probe(page);
-    if (check(p)) return p;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p).slice(0, 600)}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 /** Non-background pixels in the trace chart's canvas: something was drawn. */
 function inkedPixels(page: Page): Promise<number> {
@@ -105,7 +70,7 @@ function inkedPixels(page: Page): Promise<number> {
 
 describe('dashboard in headless Chromium', () => {
   it('loads from `neurostream run`; every chart receives frames and redraws; a screenshot is saved', async () => {
-    const { page, problems } = await openPage(operatorUrl);
+    const { page, problems } = await openPage(browser, operatorUrl);
     const first = await until(page, (p) => p.frames['traces']! > 20 && p.redraws['traces']! > 5 && p.frames['health']! > 2, 'trace frames and redraws');
     expect(first.role).toBe('operator');
     expect(first.view).toMatchObject({ channels: Array.from({ length: 16 }, (_, i) => i) });
@@ -133,7 +98,7 @@ describe('dashboard in headless Chromium', () => {
   });
 
   it('follows its controls: channel selection, window and scale re-lay the view; pause stops drawing, not receiving', async () => {
-    const { page, problems } = await openPage(viewerUrl);
+    const { page, problems } = await openPage(browser, viewerUrl);
     await until(page, (p) => p.frames['traces']! > 5, 'the first frames');
     await page.fill('#channels', '5-8, 12');
     await page.press('#channels', 'Enter');
@@ -161,7 +126,7 @@ describe('dashboard in headless Chromium', () => {
   });
 
   it('lets an operator start a recording, add a marker into it and stop it', async () => {
-    const { page, problems } = await openPage(operatorUrl);
+    const { page, problems } = await openPage(browser, operatorUrl);
     await until(page, (p) => p.status !== null && p.frames['traces']! > 0, 'the first frames');
     await page.click('#record');
     const started = await until(page, (p) => p.acks.some((a) => a.name === 'start-recording'), 'start-recording ack');
@@ -187,7 +152,7 @@ describe('dashboard in headless Chromium', () => {
 
   it('shows a viewer no operator controls and refuses its start-recording as forbidden', async () => {
     const before = existsSync(join(work, 'recordings')) ? readdirSync(join(work, 'recordings')).length : 0;
-    const { page, problems } = await openPage(viewerUrl);
+    const { page, problems } = await openPage(browser, viewerUrl);
     await until(page, (p) => p.role === 'viewer' && p.frames['traces']! > 0, 'viewer frames');
     expect(await page.textContent('#role')).toBe('Viewer (read-only)');
     expect(await page.isVisible('#record')).toBe(false);
@@ -217,7 +182,7 @@ describe('dashboard in headless Chromium', () => {
   it('refuses a wrong token with the reason on the page (close code 4401)', async () => {
     const url = new URL(viewerUrl);
     url.searchParams.set('token', 'not-the-token-at-all');
-    const { page } = await openPage(url.toString());
+    const { page } = await openPage(browser, url.toString());
     const refused = await until(page, (p) => p.closed !== null, 'the socket to close');
     expect(refused.closed).toEqual({ code: 4401, reason: 'bad or missing token' });
     expect(refused.frames['traces']).toBe(0);

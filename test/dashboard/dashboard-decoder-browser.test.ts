@@ -9,13 +9,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
-
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+import { dashboardProbe, dashboardSession, launchChromium, openPage, RESULTS } from '../helpers/dashboard-page.js';
 
 interface DecoderProbe {
   state: string;
@@ -39,7 +35,7 @@ interface Probe {
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   mkdirSync(RESULTS, { recursive: true });
 }, 60_000);
 
@@ -47,58 +43,22 @@ afterAll(async () => {
   await browser?.close();
 }, 60_000);
 
-async function session(args: string[]): Promise<{ url: string; stop: () => Promise<CliResult> }> {
-  let stop: () => void = () => {};
-  let url = '';
-  let done: Promise<CliResult> | undefined;
-  await new Promise<void>((resolve, reject) => {
-    done = runCli(args, {
-      timeoutMs: 180_000,
-      onStdout: (text, child) => {
-        stop = () => child.kill('SIGINT');
-        const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-        if (viewer && !url) {
-          url = viewer[1]!;
-          resolve();
-        }
-      },
-    });
-    void done.then((r) => {
-      if (!url) reject(new Error(`the session ended before its dashboard was up: ${r.stderr}`));
-    });
-  });
-  return { url, stop: async () => (stop(), await done!) };
-}
-
-const probe = (page: Page): Promise<Probe> =>
-  page.evaluate(() => {
-    const p = (window as unknown as { __neurostream: Probe }).__neurostream;
-    // Typed arrays do not survive the trip: send plain arrays.
-    const m = p.markerLabels;
-    return { ...p, markerLabels: m ? { ...m, boxes: Array.from(m.boxes.subarray(0, m.drawn * 4)), plot: Array.from(m.plot), texts: m.texts.slice(0, m.drawn) } : null } as unknown as Probe;
-  });
-
-async function until(page: Page, check: (p: Probe) => boolean, what: string, timeoutMs = 30_000): Promise<Probe> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await probe(page);
-    if (check(p)) return p;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p.decoder ?? p.status).slice(0, 800)}`);
-    await page.waitForTimeout(100);
-  }
-}
+const { until } = dashboardProbe<Probe>({
+  read: (page) =>
+    page.evaluate(() => {
+      const p = (window as unknown as { __neurostream: Probe }).__neurostream;
+      // Typed arrays do not survive the trip: send plain arrays.
+      const m = p.markerLabels;
+      return { ...p, markerLabels: m ? { ...m, boxes: Array.from(m.boxes.subarray(0, m.drawn * 4)), plot: Array.from(m.plot), texts: m.texts.slice(0, m.drawn) } : null } as unknown as Probe;
+    }),
+  show: (p) => p.decoder ?? p.status,
+});
 
 describe('decoder panel in headless Chromium', () => {
   it('live intracortical session with the Kalman decoder: calibration shown in words, then decoded vs true with labelled axes and units; marker labels inside the plot, never overlapping', async () => {
-    const s = await session(['run', '--device', 'intracortical', '--calibrate-s', '6', '--duration', '60', '--dashboard', '0', '--status-interval', '60']);
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    const s = await dashboardSession(['run', '--device', 'intracortical', '--calibrate-s', '6', '--duration', '60', '--dashboard', '0', '--status-interval', '60'], { timeoutMs: 180_000 });
+    const { page, problems } = await openPage(browser, s.viewer, { viewport: { width: 1600, height: 1100 } });
     try {
-      await page.goto(s.url);
       // Calibrating: the panel is shown and says so, no empty chart.
       const calibrating = await until(page, (p) => p.status?.decoder?.state === 'calibrating' && !!p.decoder?.state, 'the calibrating state', 20_000);
       expect(calibrating.panels['decoder']).toBe(true);

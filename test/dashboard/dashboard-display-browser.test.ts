@@ -11,13 +11,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { dashboardProbe, dashboardSession, launchChromium, openPage, RESULTS } from '../helpers/dashboard-page.js';
 import { sharedData } from '../helpers/shared-data.js';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const OPENBCI = fileURLToPath(sharedData('eeg/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt'));
 const EEGMMIDB_R04 = fileURLToPath(sharedData('eeg/eegmmidb/S001/S001R04.edf'));
 
@@ -40,7 +39,7 @@ beforeAll(async () => {
   expect(a.code, a.stderr).toBe(0);
   const b = await runCli(['convert', EEGMMIDB_R04, join(work, 'r04')], { timeoutMs: 60_000 });
   expect(b.code, b.stderr).toBe(0);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   mkdirSync(RESULTS, { recursive: true });
 }, 120_000);
 
@@ -49,58 +48,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
-/** Starts `neurostream ARGS` with a dashboard; resolves with its viewer URL, a stop function and its end. */
-async function session(args: string[]): Promise<{ url: string; stop: () => Promise<CliResult> }> {
-  let stop: () => void = () => {};
-  let url = '';
-  let done: Promise<CliResult> | undefined;
-  await new Promise<void>((resolve, reject) => {
-    done = runCli(args, {
-      timeoutMs: 180_000,
-      onStdout: (text, child) => {
-        stop = () => child.kill('SIGINT');
-        const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-        if (viewer && !url) {
-          url = viewer[1]!;
-          resolve();
-        }
-      },
-    });
-    void done.then((r) => {
-      if (!url) reject(new Error(`the session ended before its dashboard was up: ${r.stderr}`));
-    });
-  });
-  return {
-    url,
-    stop: async () => {
-      stop();
-      return await done!;
-    },
-  };
-}
-
-async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(url);
-  return { page, problems };
-}
-
-const probe = (page: Page): Promise<Probe> => page.evaluate(() => (window as unknown as { __neurostream: Probe }).__neurostream);
-
-async function until(page: Page, check: (p: Probe) => boolean, what: string, timeoutMs = 20_000): Promise<Probe> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await probe(page);
-    if (check(p)) return p;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(p).slice(0, 800)}`);
-    await page.waitForTimeout(150);
-  }
-}
+const { probe, until } = dashboardProbe<Probe>();
+const VIEWPORT = { width: 1600, height: 1200 };
 
 /** The shown spectrum of `channel` at `hz` (dB µV²/Hz), from the page's own copy of the newest spectrum frame. */
 function spectrumDb(page: Page, channel: number, hz: number): Promise<number> {
@@ -119,9 +68,9 @@ const spectrumFrames = async (page: Page): Promise<number> => (await probe(page)
 
 describe('dashboard display in headless Chromium', () => {
   it('OpenBCI GUI v6 replay: filtered traces and spectrum by default (60 Hz ≥ 20 dB below raw), raw on request for one viewer, band power, no firing rates', async () => {
-    const s = await session(['replay', join(work, 'openbci'), '--speed', '1', '--dashboard', '0', '--status-interval', '60']);
-    const filtered = await openPage(s.url);
-    const raw = await openPage(s.url);
+    const s = await dashboardSession(['replay', join(work, 'openbci'), '--speed', '1', '--dashboard', '0', '--status-interval', '60'], { timeoutMs: 180_000 });
+    const filtered = await openPage(browser, s.viewer, { viewport: VIEWPORT });
+    const raw = await openPage(browser, s.viewer, { viewport: VIEWPORT });
     try {
       await until(filtered.page, (p) => p.display === 'filtered 1–40 Hz, notch 60 Hz', 'the session-filter label');
       await raw.page.waitForSelector('#display option[value="raw"]', { state: 'attached' });
@@ -162,8 +111,8 @@ describe('dashboard display in headless Chromium', () => {
   }, 120_000);
 
   it('EEGMMIDB S001R04 replay: filtered by default, channel names normalised, cue markers, band power, no firing rates', async () => {
-    const s = await session(['replay', join(work, 'r04'), '--speed', '1', '--dashboard', '0', '--status-interval', '60']);
-    const { page, problems } = await openPage(s.url);
+    const s = await dashboardSession(['replay', join(work, 'r04'), '--speed', '1', '--dashboard', '0', '--status-interval', '60'], { timeoutMs: 180_000 });
+    const { page, problems } = await openPage(browser, s.viewer, { viewport: VIEWPORT });
     try {
       await until(page, (p) => p.display === 'filtered 1–40 Hz, notch 60 Hz', 'the session-filter label');
       await until(page, (p) => (p.redraws['spectrum'] ?? 0) > 0 && (p.redraws['bandPower'] ?? 0) > 0 && p.markers >= 2, 'spectra, band power and cue markers', 30_000);
@@ -183,8 +132,8 @@ describe('dashboard display in headless Chromium', () => {
   }, 120_000);
 
   it('live simulated EEG: filtered by default; a display filter (7–13 Hz) for one viewer', async () => {
-    const s = await session(['run', '--device', 'eeg', '--duration', '60', '--dashboard', '0', '--status-interval', '60']);
-    const { page, problems } = await openPage(s.url);
+    const s = await dashboardSession(['run', '--device', 'eeg', '--duration', '60', '--dashboard', '0', '--status-interval', '60'], { timeoutMs: 180_000 });
+    const { page, problems } = await openPage(browser, s.viewer, { viewport: VIEWPORT });
     try {
       await until(page, (p) => p.display === 'filtered 1–40 Hz, notch 60 Hz' && (p.redraws['bandPower'] ?? 0) > 0, 'filtered traces and band power');
       expect(await page.isVisible('#rate-panel')).toBe(false);
@@ -199,8 +148,8 @@ describe('dashboard display in headless Chromium', () => {
   }, 120_000);
 
   it('live simulated intracortical: the session spike band (the chain band-pass and common average) by default, firing rates shown, no band power', async () => {
-    const s = await session(['run', '--channels', '16', '--duration', '60', '--dashboard', '0', '--decoder', 'none', '--status-interval', '60']);
-    const { page, problems } = await openPage(s.url);
+    const s = await dashboardSession(['run', '--channels', '16', '--duration', '60', '--dashboard', '0', '--decoder', 'none', '--status-interval', '60'], { timeoutMs: 180_000 });
+    const { page, problems } = await openPage(browser, s.viewer, { viewport: VIEWPORT });
     try {
       await until(page, (p) => p.display === 'spike band 300–3000 Hz, common average' && (p.redraws['rate'] ?? 0) > 0 && (p.redraws['spectrum'] ?? 0) > 0, 'spike-band traces, rates and spectra');
       // The spectrum shown is of the spike band: far more power at 1 kHz than at 50 Hz (below the band).

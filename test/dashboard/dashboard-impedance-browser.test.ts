@@ -11,15 +11,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../recordings/recording-reader.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { dashboardSession, launchChromium, openPage, RESULTS } from '../helpers/dashboard-page.js';
 import { type RunningEmulator, startEmulator } from '../helpers/emulator.js';
 
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** kΩ per channel, across the GUI's green (≤ 750), yellow (≤ 2500) and red bands. */
 const CONFIGURED = [5, 10, 20, 50, 100, 800, 2000, 3000];
 
@@ -28,54 +25,13 @@ let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ns-dashboard-impedance-'));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
-
-interface Session {
-  viewer: string;
-  operator: string;
-  stop: () => void;
-  done: Promise<CliResult>;
-  stdout: () => string;
-}
-
-/** Starts a session with a dashboard and resolves with its two URLs. */
-function session(args: string[], timeoutMs: number): Promise<Session> {
-  return new Promise((resolve, reject) => {
-    let stop: () => void = () => {};
-    let out = '';
-    let found = false;
-    const done = runCli(args, {
-      timeoutMs,
-      onStdout: (text, child) => {
-        out = text;
-        stop = () => child.kill('SIGINT');
-        const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-        const operator = /dashboard \(operator\): +(\S+)/.exec(text);
-        if (viewer && operator && !found) {
-          found = true;
-          resolve({ viewer: viewer[1]!, operator: operator[1]!, stop: () => stop(), done, stdout: () => out });
-        }
-      },
-    });
-    void done.then((r) => {
-      if (!found) reject(new Error(`the session ended before its dashboard: ${r.stderr}`));
-    });
-  });
-}
-
-async function open(url: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  await page.goto(url);
-  return { page, problems };
-}
 
 /** A command sent by hand on the page's token; resolves with the server's ack or error. */
 function handMade(page: Page, command: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -107,9 +63,9 @@ describe('impedance from the dashboard', () => {
   it('an operator measures a live Cyton’s impedances: progress, each channel within 10 %, GUI colours, /metrics, markers, currents off', async () => {
     emulator = await startEmulator(['--protocol', 'cyton', '--impedance-kohm', CONFIGURED.join(',')]);
     const record = join(work, 'cyton-recording');
-    const s = await session(['run', '--device', 'cyton', '--port', emulator.link, '--dashboard', '0', '--record', record, '--duration', '120'], 180_000);
-    const operator = await open(s.operator);
-    const viewer = await open(s.viewer);
+    const s = await dashboardSession(['run', '--device', 'cyton', '--port', emulator.link, '--dashboard', '0', '--record', record, '--duration', '120'], { timeoutMs: 180_000 });
+    const operator = await openPage(browser, s.operator, { consoleErrors: false });
+    const viewer = await openPage(browser, s.viewer, { consoleErrors: false });
     const page = operator.page;
     try {
       await page.waitForFunction(() => (document.getElementById('banner')?.textContent ?? '').startsWith('Live'), undefined, { timeout: 30_000 });
@@ -174,7 +130,7 @@ describe('impedance from the dashboard', () => {
     } finally {
       await page.close();
       await viewer.page.close();
-      s.stop();
+      s.interrupt();
     }
     const result = await s.done;
     expect(result.code, result.stderr).toBe(0);
@@ -191,13 +147,13 @@ describe('impedance from the dashboard', () => {
 
   it('a session stopped mid-measurement leaves no lead-off current on and fails the command, not the session', async () => {
     const board = await startEmulator(['--protocol', 'cyton', '--impedance-kohm', '20']);
-    const s = await session(['run', '--device', 'cyton', '--port', board.link, '--dashboard', '0', '--duration', '120'], 120_000);
-    const { page, problems } = await open(s.operator);
+    const s = await dashboardSession(['run', '--device', 'cyton', '--port', board.link, '--dashboard', '0', '--duration', '120'], { timeoutMs: 120_000 });
+    const { page, problems } = await openPage(browser, s.operator, { consoleErrors: false });
     try {
       await page.waitForFunction(() => (document.getElementById('banner')?.textContent ?? '').startsWith('Live'), undefined, { timeout: 30_000 });
       const reply = handMade(page, { name: 'measure-impedance', channels: '1-8', seconds: 5 });
       await page.waitForFunction(() => /Measuring impedance: EXG1/.test(document.getElementById('impedance-progress')?.textContent ?? ''), undefined, { timeout: 20_000 });
-      s.stop();
+      s.interrupt();
       expect(await reply).toMatchObject({ type: 'error', code: 'command-failed', message: 'impedance measurement stopped: the stream ended during the impedance measurement' });
       expect(problems).toEqual([]);
     } finally {
@@ -211,8 +167,8 @@ describe('impedance from the dashboard', () => {
   }, 180_000);
 
   it('a simulator session refuses measure-impedance in one clear message, and offers no button', async () => {
-    const s = await session(['run', '--device', 'eeg', '--dashboard', '0', '--duration', '60'], 90_000);
-    const { page, problems } = await open(s.operator);
+    const s = await dashboardSession(['run', '--device', 'eeg', '--dashboard', '0', '--duration', '60'], { timeoutMs: 90_000 });
+    const { page, problems } = await openPage(browser, s.operator, { consoleErrors: false });
     try {
       await page.waitForFunction(() => (document.getElementById('banner')?.textContent ?? '').startsWith('Live'), undefined, { timeout: 30_000 });
       expect(await page.$('#measure-impedance')).toBeNull();
@@ -226,7 +182,7 @@ describe('impedance from the dashboard', () => {
       expect(problems).toEqual([]);
     } finally {
       await page.close();
-      s.stop();
+      s.interrupt();
     }
     expect((await s.done).code).toBe(0);
   }, 120_000);

@@ -8,55 +8,36 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { dashboardSession, launchChromium, openPage, RESULTS, type DashboardSession } from '../helpers/dashboard-page.js';
 import { sharedData } from '../helpers/shared-data.js';
 
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const JORDAN = fileURLToPath(sharedData('eeg/openbci/OpenBCI_2016-02-13_Jordan_focus.txt'));
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let browser: Browser;
 let work: string;
-let session: Promise<CliResult> | undefined;
-let stop: () => void = () => {};
+let session: DashboardSession | undefined;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ns-dashboard-quality-'));
   const c = await runCli(['convert', JORDAN, join(work, 'jordan')]);
   expect(c.code, c.stderr).toBe(0);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  stop();
-  if (session) await session;
+  await session?.stop();
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
 describe('signal quality on the dashboard', () => {
   it('shows the Jordan file’s railed channels as chips and trace badges, and as /metrics gauges', async () => {
-    let url = '';
-    const ready = new Promise<void>((resolve) => {
-      session = runCli(['replay', join(work, 'jordan'), '--dashboard', '0', '--no-dsp'], {
-        timeoutMs: 120_000,
-        onStdout: (text, child) => {
-          stop = () => child.kill('SIGINT');
-          const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-          if (viewer && !url) {
-            url = viewer[1]!;
-            resolve();
-          }
-        },
-      });
-    });
-    await ready;
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(url);
+    session = await dashboardSession(['replay', join(work, 'jordan'), '--dashboard', '0', '--no-dsp'], { timeoutMs: 120_000 });
+    const url = session.viewer;
+    const { page, problems } = await openPage(browser, url, { consoleErrors: false });
     await page.waitForSelector('#quality [data-status="railed"]', { timeout: 30_000 });
     const chips = await page.$$eval('#quality .chip', (els) => els.map((e) => `${e.getAttribute('data-channel')} ${e.getAttribute('data-status')}`));
     for (const c of [3, 5, 6, 8]) expect(chips).toContain(`EXG${c} railed`);

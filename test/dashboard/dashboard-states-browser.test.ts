@@ -13,13 +13,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { dashboardSession, launchChromium, openPage, RESULTS } from '../helpers/dashboard-page.js';
 import { sharedData } from '../helpers/shared-data.js';
 
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const GUI_V6 = fileURLToPath(sharedData('eeg/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt'));
 /** The banner's red (style.css --bad) and the replay's blue. */
 const RED = 'rgb(179, 38, 30)';
@@ -31,7 +30,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ns-dashboard-states-'));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -39,28 +38,6 @@ afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
-
-/** Starts a session and resolves with its viewer URL and its end. */
-function session(args: string[], timeoutMs: number): Promise<{ url: string; stop: () => void; done: Promise<CliResult> }> {
-  return new Promise((resolve, reject) => {
-    let stop: () => void = () => {};
-    let found = false;
-    const done = runCli(args, {
-      timeoutMs,
-      onStdout: (text, child) => {
-        stop = () => child.kill('SIGINT');
-        const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-        if (viewer && !found) {
-          found = true;
-          resolve({ url: viewer[1]!, stop: () => stop(), done });
-        }
-      },
-    });
-    void done.then((r) => {
-      if (!found) reject(new Error(`the session ended before its dashboard: ${r.stderr}`));
-    });
-  });
-}
 
 /** `neurostream emulate --protocol cyton --link LINK` (socat pty), once its device exists. */
 async function emulator(link: string): Promise<ChildProcess> {
@@ -83,13 +60,10 @@ describe('dashboard states', () => {
     const recording = join(work, 'gui-v6');
     const c = await runCli(['convert', GUI_V6, recording]);
     expect(c.code, c.stderr).toBe(0);
-    const s = await session(['replay', recording, '--speed', '4', '--dashboard', '0'], 90_000);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    const s = await dashboardSession(['replay', recording, '--speed', '4', '--dashboard', '0'], { timeoutMs: 90_000 });
+    const { page, problems } = await openPage(browser, s.viewer, { consoleErrors: false });
     const seen = new Set<string>();
     try {
-      await page.goto(s.url);
       await page.waitForFunction(() => /^Replay \d+\.\d \/ 90\.0 s at 4x/.test(document.getElementById('banner')?.textContent ?? ''), undefined, { timeout: 30_000 });
       const first = await banner(page);
       seen.add(first.text);
@@ -123,7 +97,7 @@ describe('dashboard states', () => {
       expect(problems).toEqual([]);
     } finally {
       await page.close();
-      s.stop();
+      s.interrupt();
       expect((await s.done).code).toBe(0);
     }
   }, 120_000);
@@ -131,12 +105,9 @@ describe('dashboard states', () => {
   it('says "device lost — reconnecting (attempt N)" in red while the Cyton\'s pty is gone, and streams again once it is back', async () => {
     const link = join(work, 'cyton-pty');
     let device = await emulator(link);
-    const s = await session(['run', '--device', 'cyton', '--port', link, '--dashboard', '0', '--duration', '90'], 120_000);
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    const s = await dashboardSession(['run', '--device', 'cyton', '--port', link, '--dashboard', '0', '--duration', '90'], { timeoutMs: 120_000 });
+    const { page, problems } = await openPage(browser, s.viewer, { consoleErrors: false });
     try {
-      await page.goto(s.url);
       await page.waitForFunction(() => (document.getElementById('banner')?.textContent ?? '').startsWith('Live'), undefined, { timeout: 30_000 });
       // The emulator (and its socat pty) is killed: the device is gone.
       device.kill('SIGINT');
@@ -164,7 +135,7 @@ describe('dashboard states', () => {
       expect(problems).toEqual([]);
     } finally {
       await page.close();
-      s.stop();
+      s.interrupt();
       await s.done;
       device.kill('SIGINT');
     }

@@ -7,18 +7,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
-
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { runCli } from '../helpers/cli.js';
+import { dashboardSession, launchChromium, openPage, RESULTS, type DashboardSession } from '../helpers/dashboard-page.js';
 
 let browser: Browser;
 let work: string;
-let session: Promise<CliResult> | undefined;
-let stop: () => void = () => {};
+let session: DashboardSession | undefined;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ns-dashboard-trials-'));
@@ -27,37 +23,19 @@ beforeAll(async () => {
   expect(t.code, t.stderr).toBe(0);
   const c = await runCli(['calibrate', training, '--decoder', 'lda', '--classes', 'left,right', '--window', '0.5,2.5', '--band', '8,30', '--out', join(work, 'lda.onnx')]);
   expect(c.code, c.stderr).toBe(0);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  stop();
-  if (session) expect((await session).code).toBe(0);
+  if (session) expect((await session.stop()).code).toBe(0);
   rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
 describe('dashboard of a live trial decoder', () => {
   it('shows the running accuracy against the cues as a tile, and the class probabilities', async () => {
-    let url = '';
-    const ready = new Promise<void>((resolve) => {
-      session = runCli(['run', '--device', 'eeg', '--seed', '3', '--duration', '120', '--dashboard', '0', '--providers', 'cpu', '--model', join(work, 'lda.onnx')], {
-        timeoutMs: 150_000,
-        onStdout: (text, child) => {
-          stop = () => child.kill('SIGINT');
-          const viewer = /dashboard \(viewer\): +(\S+)/.exec(text);
-          if (viewer && !url) {
-            url = viewer[1]!;
-            resolve();
-          }
-        },
-      });
-    });
-    await ready;
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(url);
+    session = await dashboardSession(['run', '--device', 'eeg', '--seed', '3', '--duration', '120', '--dashboard', '0', '--providers', 'cpu', '--model', join(work, 'lda.onnx')], { timeoutMs: 150_000 });
+    const { page, problems } = await openPage(browser, session.viewer, { consoleErrors: false });
     // The first cue comes after 3.5–4.5 s of rest; its epoch ends 2.5 s later.
     await page.waitForSelector('#validation', { timeout: 30_000 });
     expect(await page.textContent('#validation')).toMatch(/^Decoding accuracy \(last \d+ trials\)\d\.\d\d\d+\/\d+ correct, chance 0\.50$/);
