@@ -135,8 +135,17 @@ function dataAttributes(unit: string, conversion: number): (data: GrowingDataset
   };
 }
 
+/** A number as JSON that keeps −0 (JSON.parse reads `-0` back as −0; JSON.stringify writes 0). */
+function numberText(value: number): string {
+  return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+}
+
+/** A marker's value as JSON text, read back exactly by JSON.parse (−0 included). */
 function markerValueText(marker: Marker): string {
-  return JSON.stringify(marker.value);
+  const value = marker.value;
+  if (typeof value === 'number') return numberText(value);
+  if (Array.isArray(value)) return `[${value.map(numberText).join(',')}]`;
+  return JSON.stringify(value);
 }
 
 /** A vector column written as one dataset (VectorData) with its description. */
@@ -203,7 +212,7 @@ export function trialsFromMarkers(markers: readonly Marker[], endSample: number)
   for (const m of markers) {
     if (m.type === 'cue' || m.type === 'target_on') {
       close(m.sample, open?.type === 'target_on' ? 'not reached' : 'none');
-      open = { start: m.sample, condition: markerValueText(m), type: m.type };
+      open = { start: m.sample, condition: JSON.stringify(m.value), type: m.type };
     } else if (m.type === 'target_reached' && open?.type === 'target_on') {
       close(m.sample, 'reached');
     }
@@ -394,9 +403,9 @@ export class NwbExport {
       const markers = this.writeKinematics(file, this.input.markers, rateHz);
       result.markers = this.writeMarkers(file, markers, rateHz);
       result.trials = this.writeTrials(file, this.input.markers, rateHz);
-      const features = this.input.recording ? [...this.input.recording.features()] : [];
+      const features = [...(this.input.recording?.features() ?? this.input.features?.() ?? [])];
       result.features = this.writeFeatures(file, features, this.input.streams[0]!.info);
-      result.intents = this.input.recording ? this.writeIntents(file, [...this.input.recording.intents()], features, this.input.streams[0]!.info) : 0;
+      result.intents = this.writeIntents(file, [...(this.input.recording?.intents() ?? this.input.intents?.() ?? [])], features, this.input.streams[0]!.info);
     } finally {
       this.close();
     }
@@ -411,15 +420,16 @@ export class NwbExport {
   }
 
   private writeKinematics(file: File, markers: readonly Marker[], rateHz: number): readonly Marker[] {
-    const kinematics = markers.filter((m) => m.type === 'kinematics' && Array.isArray(m.value));
+    const isKinematics = (m: Marker): boolean => m.type === 'kinematics' && Array.isArray(m.value);
+    const kinematics = markers.filter(isKinematics);
     const width = kinematics.length > 0 ? (kinematics[0]!.value as number[]).length : 0;
     if (kinematics.length === 0 || kinematics.some((m) => (m.value as number[]).length !== width)) return markers;
     const values = new Float64Array(kinematics.length * width); // float64: the markers' values exactly
     kinematics.forEach((m, i) => values.set(m.value as number[], i * width));
     const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
     const times = Float64Array.from(kinematics, (m) => m.sample / rateHz);
-    timeSeries(behavior, 'kinematics', 'the task\'s kinematics markers: x, y, vx, vy (as the simulator emits them)', comments({ markerType: 'kinematics', samples: kinematics.map((m) => m.sample), rateHz }), 'a.u.', kinematics.length, width, values, times);
-    return markers.filter((m) => !(m.type === 'kinematics' && Array.isArray(m.value)));
+    timeSeries(behavior, 'kinematics', 'the task\'s kinematics markers: x, y, vx, vy (as the simulator emits them)', comments({ markerType: 'kinematics', samples: kinematics.map((m) => m.sample), rateHz, at: markers.flatMap((m, i) => (isKinematics(m) ? [i] : [])) }), 'a.u.', kinematics.length, width, values, times);
+    return markers.filter((m) => !isKinematics(m));
   }
 
   private writeMarkers(file: File, markers: readonly Marker[], rateHz: number): number {
@@ -466,7 +476,7 @@ export class NwbExport {
       const values = new Float32Array(same.length * columns.length);
       same.forEach((f, r) => columns.forEach((i, k) => (values[r * columns.length + k] = f.values[i]!)));
       const name = known?.name ?? nwbName(prefix === '' ? 'features' : `features_${prefix}`, 'features');
-      timeSeries(module, name, known?.description ?? 'features per bin (columns: their names, in the comments)', comments({ names: columns.map((i) => names[i]), bins: same.map((f) => f.bin), t0: same.map((f) => f.t0), rateHz: info.sampleRateHz }), known?.unit ?? 'a.u.', same.length, columns.length, values, times);
+      timeSeries(module, name, known?.description ?? 'features per bin (columns: their names, in the comments)', comments({ names: columns.map((i) => names[i]), columns, width: names.length, bins: same.map((f) => f.bin), t0: same.map((f) => f.t0), hostTime: same.map((f) => f.hostTime), rateHz: info.sampleRateHz }), known?.unit ?? 'a.u.', same.length, columns.length, values, times);
     }
     return same.length;
   }

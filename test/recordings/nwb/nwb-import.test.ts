@@ -4,7 +4,7 @@
  * round trips recording → NWB → recording that keep every sample, gap and marker.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,20 @@ describe('NWB import', () => {
       expect(restored.markers).toEqual(original.markers);
     }, 180_000);
   }
+
+  it('a file from elsewhere with a processing module (a TimeSeries named threshold_crossings, not ours): convert refuses it, naming it, and writes nothing', async () => {
+    const path = join(dir, 'pynwb-processing.nwb');
+    execFileSync('/usr/bin/python3', [join(here, '..', '..', 'helpers', 'pynwb-write.py'), path, '--processing'], { env: { ...process.env, PYTHONPATH: pynwbPath() }, encoding: 'utf8' });
+    const nwb = readNwb(path);
+    expect(nwb.unkept).toEqual([expect.stringMatching(/^\/processing\/ecephys\/threshold_crossings \(TimeSeries: only the features, decoder outputs and kinematics neurostream writes/)]);
+    expect(nwb.features).toBeUndefined();
+    const out = join(dir, 'pynwb-processing-back');
+    const r = await runCli(['convert', path, out], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a recording cannot hold 1 of its objects.*\/processing\/ecephys\/threshold_crossings/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   it('a .nwb file that is not HDF5 is one clear error line (no stack trace), an input that is no known format exit 2', async () => {
     const r = await runCli(['info', EDF.replace(/\.edf$/, '.edf.event')], { timeoutMs: 30_000 });
