@@ -32,6 +32,7 @@ import type { ImportedRecording } from '../imported-recording.js';
 import { RecordingError } from '../recording-error.js';
 import type { SessionManifest } from '../session-manifest.js';
 import { appendChannelRows, chunkRowsFor, GrowingDataset, h5, loadH5, setType, textDataset, typedGroup } from './h5.js';
+import { NWB_SPEC_CACHE } from './nwb-spec-cache.js';
 import { COMMENTS_PREFIX, FEATURE_SERIES, NWB_PATHS, NWB_VERSION, VOLTS_PER_UNIT, nwbName } from './nwb-names.js';
 
 /** What NwbExport reads: an input, and for recordings their features, intents and manifest. */
@@ -187,6 +188,20 @@ function processingModule(file: File, name: 'ecephys' | 'behavior', description:
   return module;
 }
 
+/**
+ * The schema the file follows, cached as pynwb does (`cache_spec=True`): each namespace's JSON
+ * sources in /specifications/<namespace>/<version>/, and the root's `.specloc` referring to
+ * /specifications — so readers (`load_namespaces=True`, DANDI, nwbinspector) find it in the file.
+ */
+function writeSpecCache(file: File): void {
+  const specifications = file.create_group('specifications');
+  for (const namespace of NWB_SPEC_CACHE) {
+    const group = groupAt(file, `specifications/${namespace.name}/${namespace.version}`);
+    for (const [source, json] of Object.entries(namespace.sources)) textDataset(group, source, json);
+  }
+  file.create_attribute('.specloc', specifications.create_reference());
+}
+
 /** An irregularly sampled TimeSeries written at once (features, intents, kinematics). */
 function timeSeries(parent: Group, name: string, description: string, commentsText: string, unit: string, rows: number, columns: number, values: Float32Array | Float64Array, times: Float64Array): void {
   const group = typedGroup(parent, name, 'TimeSeries');
@@ -263,6 +278,7 @@ export class NwbExport {
     textDataset(file, 'timestamps_reference_time', main.startTime);
     file.create_dataset({ name: 'file_create_date', data: [new Date().toISOString()] });
     for (const name of ['acquisition', 'analysis', 'processing', 'stimulus', 'stimulus/presentation', 'stimulus/templates', 'general']) groupAt(file, name);
+    writeSpecCache(file);
     this.writeGeneral(file, manifest);
     this.writeElectrodesAndSeries(file);
   }

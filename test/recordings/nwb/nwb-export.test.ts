@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NWB_SPEC_CACHE } from '../../../recordings/nwb/nwb-spec-cache.js';
 import { openInput } from '../../../recordings/open-input.js';
 import { runCli } from '../../helpers/cli.js';
 import { pynwbCheck, type PynwbSeries } from '../../helpers/pynwb.js';
@@ -62,6 +63,11 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     const nwb = pynwbCheck(path);
     expect(nwb.errors).toEqual([]);
     expect(nwb.nwb_version).toBe('2.6.0');
+    // The schema is cached in the file as pynwb caches it: found, loaded and validated against.
+    expect(nwb.cached_namespaces).toEqual(Object.fromEntries(NWB_SPEC_CACHE.map((n) => [n.name, n.version])));
+    expect(nwb.cached_namespaces.core).toMatch(/^2\.6\.0/);
+    expect(nwb.cached_validation).toEqual({ errors: [], status: 0 });
+    expect(nwb.cached_read).toBe('NWBFile');
     const source = openInput(EDF);
     const info = source.streams[0]!.info;
     expect(nwb.session_start_time).toBe(info.startTime.replace('.000Z', '+00:00'));
@@ -126,6 +132,8 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     const path = await convert(rec, 'sim.nwb', ['--compress']);
     const nwb = pynwbCheck(path);
     expect(nwb.errors).toEqual([]);
+    expect(nwb.cached_validation).toEqual({ errors: [], status: 0 });
+    expect(nwb.cached_read).toBe('NWBFile');
     const source = openInput(rec);
     const recording = source.recording!;
     const info = source.streams[0]!.info;
