@@ -121,7 +121,7 @@ export async function runNwbBench(options: BenchOptions): Promise<object> {
       oneHourExtrapolation: {
         dataGB: (hourS * RATE * CHANNELS * 4) / 1e9,
         convertMinutes: hourS / full.realTimeX / 60,
-        note: 'samples stream block by block (peak RSS flat in the duration); per-bin metadata (bins, t0, host times of 180 000 bins) and markers are held as arrays: a few MB per hour',
+        note: 'samples, features and decoder outputs stream chunk by chunk; what is held grows with the duration only by per-bin metadata (bin, t0, host time, latencies: ~180 000 bins an hour at 20 ms) and the markers, a few MB per hour',
       },
     };
     return finish(resultPath('nwb'), report, options);

@@ -419,9 +419,9 @@ export class NwbExport {
       const markers = this.writeKinematics(file, this.input.markers, rateHz);
       result.markers = this.writeMarkers(file, markers, rateHz);
       result.trials = this.writeTrials(file, this.input.markers, rateHz);
-      const features = [...(this.input.recording?.features() ?? this.input.features?.() ?? [])];
-      result.features = this.writeFeatures(file, features, this.input.streams[0]!.info);
-      result.intents = this.writeIntents(file, [...(this.input.recording?.intents() ?? this.input.intents?.() ?? [])], features, this.input.streams[0]!.info);
+      const features = this.writeFeatures(file, this.input.features?.() ?? this.input.recording?.features() ?? [], this.input.streams[0]!.info);
+      result.features = features.count;
+      result.intents = this.writeIntents(file, this.input.intents?.() ?? this.input.recording?.intents() ?? [], features.t0, this.input.streams[0]!.info);
     } finally {
       this.close();
     }
@@ -475,41 +475,98 @@ export class NwbExport {
     return trials.length;
   }
 
-  private writeFeatures(file: File, frames: readonly FeatureFrame[], info: StreamInfo): number {
-    if (frames.length === 0) return 0;
-    const names = frames[0]!.names;
-    const same = frames.filter((f) => f.names.length === names.length && f.names.every((n, i) => n === names[i]));
-    if (same.length !== frames.length) this.notes.push(`${frames.length - same.length} feature frames with other feature names than the first were not written`);
-    const module = processingModule(file, 'ecephys', 'features computed online from the signals, per bin: threshold crossings and spike-band power');
-    const groups = new Map<string, number[]>();
-    names.forEach((name, i) => {
-      const prefix = name.includes(':') ? name.slice(0, name.indexOf(':')) : '';
-      groups.set(prefix, [...(groups.get(prefix) ?? []), i]);
-    });
-    const times = Float64Array.from(same, (f) => f.t0 / info.sampleRateHz);
-    for (const [prefix, columns] of groups) {
-      const known = FEATURE_SERIES[prefix];
-      const values = new Float32Array(same.length * columns.length);
-      same.forEach((f, r) => columns.forEach((i, k) => (values[r * columns.length + k] = f.values[i]!)));
-      const name = known?.name ?? nwbName(prefix === '' ? 'features' : `features_${prefix}`, 'features');
-      timeSeries(module, name, known?.description ?? 'features per bin (columns: their names, in the comments)', comments({ names: columns.map((i) => names[i]), columns, width: names.length, bins: same.map((f) => f.bin), t0: same.map((f) => f.t0), hostTime: same.map((f) => f.hostTime), rateHz: info.sampleRateHz }), known?.unit ?? 'a.u.', same.length, columns.length, values, times);
+  /**
+   * Features, streamed: one TimeSeries per name prefix, rows appended chunk by chunk as the frames
+   * come (only per-bin bins, t0 and host times are gathered, for the comments). Returns the count
+   * and each bin's t0 (to time the decoder outputs).
+   */
+  private writeFeatures(file: File, frames: Iterable<FeatureFrame>, info: StreamInfo): { count: number; t0: Map<number, number> } {
+    const t0 = new Map<number, number>();
+    let names: readonly string[] | undefined;
+    let families: { prefix: string; columns: number[]; group: Group; data: GrowingDataset; times: GrowingDataset }[] = [];
+    const bins: number[] = [];
+    const starts: number[] = [];
+    const hostTimes: number[] = [];
+    let other = 0;
+    for (const frame of frames) {
+      if (!names) {
+        names = frame.names;
+        const module = processingModule(file, 'ecephys', 'features computed online from the signals, per bin: threshold crossings and spike-band power');
+        const groups = new Map<string, number[]>();
+        names.forEach((name, i) => {
+          const prefix = name.includes(':') ? name.slice(0, name.indexOf(':')) : '';
+          groups.set(prefix, [...(groups.get(prefix) ?? []), i]);
+        });
+        families = [...groups].map(([prefix, columns]) => {
+          const known = FEATURE_SERIES[prefix];
+          const group = typedGroup(module, known?.name ?? nwbName(prefix === '' ? 'features' : `features_${prefix}`, 'features'), 'TimeSeries');
+          group.create_attribute('description', known?.description ?? 'features per bin (columns: their names, in the comments)');
+          const data = new GrowingDataset(group, 'data', '<f', columns.length, chunkRowsFor(columns.length, 4), this.gzipLevel);
+          dataAttributes(known?.unit ?? 'a.u.', 1)(data);
+          const times = new GrowingDataset(group, 'timestamps', '<d', undefined, chunkRowsFor(1, 8), this.gzipLevel);
+          return { prefix, columns, group, data, times };
+        });
+      }
+      if (frame.names !== names && !(frame.names.length === names.length && frame.names.every((n, i) => n === names![i]))) {
+        other++;
+        continue;
+      }
+      for (const family of families) {
+        family.data.appendRow((buffer, offset) => family.columns.forEach((i, k) => (buffer[offset + k] = frame.values[i]!)));
+        family.times.appendValue(frame.t0 / info.sampleRateHz);
+      }
+      bins.push(frame.bin);
+      starts.push(frame.t0);
+      hostTimes.push(frame.hostTime);
+      t0.set(frame.bin, frame.t0);
     }
-    return same.length;
+    if (other > 0) this.notes.push(`${other} feature frames with other feature names than the first were not written`);
+    for (const family of families) {
+      family.data.flush();
+      family.times.flush();
+      family.times.dataset.create_attribute('interval', 1, null, '<i');
+      family.times.dataset.create_attribute('unit', 'seconds');
+      family.group.create_attribute('comments', comments({ names: family.columns.map((i) => names![i]), columns: family.columns, width: names!.length, bins, t0: starts, hostTime: hostTimes, rateHz: info.sampleRateHz }));
+    }
+    return { count: bins.length, t0 };
   }
 
-  private writeIntents(file: File, intents: readonly Intent[], frames: readonly FeatureFrame[], info: StreamInfo): number {
-    if (intents.length === 0) return 0;
-    const t0 = new Map(frames.map((f) => [f.bin, f.t0]));
-    const timed = intents.filter((i) => t0.has(i.bin) && i.values.length === intents[0]!.values.length);
-    if (timed.length < intents.length) this.notes.push(`${intents.length - timed.length} decoder outputs without a feature bin to time them (or of another width) were not written`);
-    if (timed.length === 0) return 0;
-    const width = timed[0]!.values.length;
-    const values = new Float32Array(timed.length * width);
-    timed.forEach((intent, r) => values.set(intent.values, r * width));
-    const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
-    const first = timed[0]!;
-    timeSeries(behavior, 'decoder_output', `the decoder's output per bin (${first.kind}${first.labels ? `: ${first.labels.join(', ')}` : ''}), at the start of its bin`, comments({ kind: first.kind, labels: first.labels ?? null, bins: timed.map((i) => i.bin), latencyMs: timed.map((i) => [i.latency.acquisitionMs, i.latency.featuresMs, i.latency.decodeMs]) }), 'a.u.', timed.length, width, values, Float64Array.from(timed, (i) => t0.get(i.bin)! / info.sampleRateHz));
-    return timed.length;
+  /** Decoder outputs, streamed like the features, each at the start of its bin. */
+  private writeIntents(file: File, intents: Iterable<Intent>, t0: ReadonlyMap<number, number>, info: StreamInfo): number {
+    let first: Intent | undefined;
+    let series: { group: Group; data: GrowingDataset; times: GrowingDataset } | undefined;
+    const bins: number[] = [];
+    const latencyMs: number[][] = [];
+    let untimed = 0;
+    for (const intent of intents) {
+      first ??= intent;
+      const start = t0.get(intent.bin);
+      if (start === undefined || intent.values.length !== first.values.length) {
+        untimed++;
+        continue;
+      }
+      if (!series) {
+        const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
+        const group = typedGroup(behavior, 'decoder_output', 'TimeSeries');
+        group.create_attribute('description', `the decoder's output per bin (${first.kind}${first.labels ? `: ${first.labels.join(', ')}` : ''}), at the start of its bin`);
+        const width = first.values.length;
+        const data = new GrowingDataset(group, 'data', '<f', width, chunkRowsFor(width, 4), this.gzipLevel);
+        dataAttributes('a.u.', 1)(data);
+        series = { group, data, times: new GrowingDataset(group, 'timestamps', '<d', undefined, chunkRowsFor(1, 8), this.gzipLevel) };
+      }
+      series.data.appendRow((buffer, offset) => (buffer as Float32Array).set(intent.values, offset));
+      series.times.appendValue(start / info.sampleRateHz);
+      bins.push(intent.bin);
+      latencyMs.push([intent.latency.acquisitionMs, intent.latency.featuresMs, intent.latency.decodeMs]);
+    }
+    if (untimed > 0) this.notes.push(`${untimed} decoder outputs without a feature bin to time them (or of another width) were not written`);
+    if (!series || !first) return 0;
+    series.data.flush();
+    series.times.flush();
+    series.times.dataset.create_attribute('interval', 1, null, '<i');
+    series.times.dataset.create_attribute('unit', 'seconds');
+    series.group.create_attribute('comments', comments({ kind: first.kind, labels: first.labels ?? null, bins, latencyMs }));
+    return bins.length;
   }
 }
 
