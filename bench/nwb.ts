@@ -64,15 +64,19 @@ interface Conversion {
   realTimeX: number;
   peakRssMB: number;
   nwbMB: number;
+  /** At the end of the child: V8's heap, ArrayBuffers, and h5wasm's WebAssembly memory (it never shrinks: its peak). */
+  endHeapTotalMB: number;
+  endArrayBuffersMB: number;
+  wasmHeapMB: number;
 }
 
 /** Converts `recording` to `out` in a child process (this file with --child); its time and peak RSS. */
 function convertInChild(recording: string, out: string, seconds: number, compress: boolean): Conversion {
   const self = fileURLToPath(import.meta.url);
   const raw = execFileSync(process.execPath, [self, '--child', recording, out, ...(compress ? ['--compress'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const child = JSON.parse(raw.trim().split('\n').at(-1)!) as { maxRssKiB: number; convertS: number };
+  const child = JSON.parse(raw.trim().split('\n').at(-1)!) as { maxRssKiB: number; convertS: number; heapTotalMB: number; arrayBuffersMB: number; wasmHeapMB: number };
   const dataMB = (seconds * RATE * CHANNELS * 4) / 1e6;
-  return { seconds, dataMB, convertS: child.convertS, mbPerS: dataMB / child.convertS, realTimeX: seconds / child.convertS, peakRssMB: child.maxRssKiB / 1024, nwbMB: statSync(out).size / 1e6 };
+  return { seconds, dataMB, convertS: child.convertS, mbPerS: dataMB / child.convertS, realTimeX: seconds / child.convertS, peakRssMB: child.maxRssKiB / 1024, nwbMB: statSync(out).size / 1e6, endHeapTotalMB: child.heapTotalMB, endArrayBuffersMB: child.arrayBuffersMB, wasmHeapMB: child.wasmHeapMB };
 }
 
 /** The child: `convert IN OUT [--compress]` as the CLI runs it, then its own peak RSS as JSON. */
@@ -82,7 +86,10 @@ async function child(args: string[]): Promise<void> {
   const started = performance.now();
   await convert(input!, output!, { ...(args.includes('--compress') ? { compress: true } : {}) } as never);
   const convertS = (performance.now() - started) / 1000;
-  process.stdout.write(`\n${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, convertS })}\n`);
+  const { h5 } = await import('../recordings/nwb/h5.js');
+  const memory = process.memoryUsage();
+  const wasm = (h5().Module as unknown as { HEAPU8: Uint8Array }).HEAPU8.length;
+  process.stdout.write(`\n${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, convertS, heapTotalMB: memory.heapTotal / 2 ** 20, arrayBuffersMB: memory.arrayBuffers / 2 ** 20, wasmHeapMB: wasm / 2 ** 20 })}\n`);
 }
 
 export async function runNwbBench(options: BenchOptions): Promise<object> {
@@ -102,7 +109,7 @@ export async function runNwbBench(options: BenchOptions): Promise<object> {
       const out = join(root, `${key}.nwb`);
       results[key] = convertInChild(rec, out, s, compress);
       const r = results[key]!;
-      log(`  ${r.mbPerS.toFixed(0)} MB/s = ${r.realTimeX.toFixed(1)}× real time, peak RSS ${r.peakRssMB.toFixed(0)} MB, NWB ${r.nwbMB.toFixed(0)} MB\n`);
+      log(`  ${r.mbPerS.toFixed(0)} MB/s = ${r.realTimeX.toFixed(1)}× real time, peak RSS ${r.peakRssMB.toFixed(0)} MB (at the end: V8 heap ${r.endHeapTotalMB.toFixed(0)} MB, h5wasm ${r.wasmHeapMB.toFixed(0)} MB), NWB ${r.nwbMB.toFixed(0)} MB\n`);
       rmSync(out, { force: true });
       if (key === 'full') rmSync(rec, { recursive: true, force: true });
     }
