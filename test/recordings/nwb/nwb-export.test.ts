@@ -5,7 +5,7 @@
  * reads back every sample equal to the recording's (float32, exactly), the rate or the
  * timestamps, the electrodes, the markers, trials, features, decoder outputs and provenance.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
