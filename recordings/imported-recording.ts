@@ -16,10 +16,12 @@
  *   - `markers` are on a sample clock of `markerClockHz` — `streams[0]`'s rate when there is a
  *     stream; annotation-only files (no signals) pick a clock that keeps their onsets exact.
  *     Sorted by sample.
+ *   - `features` / `intents`, where the file holds a session's feature frames and decoder outputs
+ *     (NWB files we wrote): re-readable, in bin order.
  *   - `notes` are human-readable remarks about things the importer repaired or skipped (e.g. a
  *     truncated last line); `info` prints them and the recording keeps them in session.json.
  */
-import type { Marker, SampleBlock, StreamInfo } from '../core/index.js';
+import type { FeatureFrame, Intent, Marker, SampleBlock, StreamInfo } from '../core/index.js';
 
 export interface ImportedStream {
   readonly info: StreamInfo;
@@ -39,4 +41,8 @@ export interface ImportedRecording {
   readonly markers: readonly Marker[];
   readonly markerClockHz: number;
   readonly notes: readonly string[];
+  /** The session's feature frames, where the file holds them (in bin order, re-readable). */
+  features?(): Iterable<FeatureFrame>;
+  /** The session's decoder outputs, where the file holds them (in bin order, re-readable). */
+  intents?(): Iterable<Intent>;
 }

@@ -90,6 +90,8 @@ export function fromRecording(recording: Recording): OpenedInput {
       return recording.markers();
     },
     markerClockHz: recording.info.sampleRateHz,
+    features: () => recording.streamFeatures(),
+    intents: () => recording.streamIntents(),
     get notes() {
       return [...manifest.notes, ...recording.notes];
     },

@@ -64,6 +64,10 @@ export interface Recording {
   markers(): Marker[];
   features(): FeatureFrame[];
   intents(): Intent[];
+  /** The feature frames read batch by batch as they are iterated (bounded memory; `features()` is all of them). */
+  streamFeatures(): Iterable<FeatureFrame>;
+  /** The intents read batch by batch as they are iterated (bounded memory; `intents()` is all of them). */
+  streamIntents(): Iterable<Intent>;
   /** What reading found (files cut short, markers without samples …), in words. Filled as files are read. */
   readonly notes: string[];
   /** Files holding less than session.json says was written (opened with `allowTruncated`); empty when whole. */
@@ -205,12 +209,11 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     return out.map((m, i) => ({ m, i })).sort((a, b) => a.m.sample - b.m.sample || a.i - b.i).map((x) => x.m);
   };
 
-  const features = (): FeatureFrame[] => {
+  function* streamFeatures(): Generator<FeatureFrame> {
     const file = manifest.files.features;
-    if (!file) return [];
+    if (!file) return;
     const path = join(dir, file);
     const reader = new ArrowStreamFileReader(path);
-    const out: FeatureFrame[] = [];
     try {
       const names = reader.schema.fields.slice(3).map((f) => f.name);
       for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
@@ -222,22 +225,21 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
         for (let i = 0; i < n; i++) {
           const row = new Float32Array(names.length);
           for (let f = 0; f < names.length; f++) row[f] = values[f * n + i]!;
-          out.push(createFeatureFrame({ bin: Number(bins[i]!), t0: Number(t0[i]!), hostTime: hostTime[i]!, values: row, names }));
+          yield createFeatureFrame({ bin: Number(bins[i]!), t0: Number(t0[i]!), hostTime: hostTime[i]!, values: row, names });
         }
       }
       noteTruncated(path, reader.truncatedBytes, 'features read up to the last complete batch');
     } finally {
       reader.close();
     }
-    return out;
-  };
+  }
+  const features = (): FeatureFrame[] => [...streamFeatures()];
 
-  const intents = (): Intent[] => {
+  function* streamIntents(): Generator<Intent> {
     const file = manifest.files.intents;
-    if (!file) return [];
+    if (!file) return;
     const path = join(dir, file);
     const reader = new ArrowStreamFileReader(path);
-    const out: Intent[] = [];
     try {
       const kind = (reader.schema.metadata.get(METADATA_INTENT_KIND) ?? 'continuous') as IntentKind;
       const names = reader.schema.fields.slice(1, -3).map((f) => f.name);
@@ -253,23 +255,21 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
         for (let i = 0; i < n; i++) {
           const row = new Float32Array(k);
           for (let f = 0; f < k; f++) row[f] = values[f * n + i]!;
-          out.push(
-            createIntent({
-              bin: Number(bins[i]!),
-              kind,
-              values: row,
-              ...(labelled ? { labels: names } : {}),
-              latency: { acquisitionMs: acquisition[i]!, featuresMs: featuresMs[i]!, decodeMs: decode[i]! },
-            }),
-          );
+          yield createIntent({
+            bin: Number(bins[i]!),
+            kind,
+            values: row,
+            ...(labelled ? { labels: names } : {}),
+            latency: { acquisitionMs: acquisition[i]!, featuresMs: featuresMs[i]!, decodeMs: decode[i]! },
+          });
         }
       }
       noteTruncated(path, reader.truncatedBytes, 'intents read up to the last complete batch');
     } finally {
       reader.close();
     }
-    return out;
-  };
+  }
+  const intents = (): Intent[] => [...streamIntents()];
 
   function* blocks(options: ReadBlocksOptions = {}): Iterable<SampleBlock> {
     const index = options.stream ?? 0;
@@ -333,7 +333,7 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     }
   }
 
-  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, markers, features, intents, notes, truncation };
+  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, markers, features, intents, streamFeatures, streamIntents, notes, truncation };
 }
 
 /** The sample column as little-endian 32-bit word pairs (no BigInt per row). */

@@ -150,11 +150,11 @@ async function toRecording(opened: OpenedInput, output: string, interrupt: Batch
         await interrupt.checkpoint();
       }
     }
-    for (const frame of opened.recording?.features() ?? []) {
+    for (const frame of opened.features?.() ?? []) {
       writer.writeFeatures(frame);
       await interrupt.checkpoint();
     }
-    for (const intent of opened.recording?.intents() ?? []) {
+    for (const intent of opened.intents?.() ?? []) {
       writer.writeIntent(intent);
       await interrupt.checkpoint();
     }

@@ -32,6 +32,7 @@ import type { ImportedRecording } from '../imported-recording.js';
 import { RecordingError } from '../recording-error.js';
 import type { SessionManifest } from '../session-manifest.js';
 import { appendChannelRows, chunkRowsFor, GrowingDataset, h5, loadH5, setType, textDataset, typedGroup } from './h5.js';
+import { NWB_SPEC_CACHE } from './nwb-spec-cache.js';
 import { COMMENTS_PREFIX, FEATURE_SERIES, NWB_PATHS, NWB_VERSION, VOLTS_PER_UNIT, nwbName } from './nwb-names.js';
 
 /** What NwbExport reads: an input, and for recordings their features, intents and manifest. */
@@ -135,8 +136,17 @@ function dataAttributes(unit: string, conversion: number): (data: GrowingDataset
   };
 }
 
+/** A number as JSON that keeps −0 (JSON.parse reads `-0` back as −0; JSON.stringify writes 0). */
+function numberText(value: number): string {
+  return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+}
+
+/** A marker's value as JSON text, read back exactly by JSON.parse (−0 included). */
 function markerValueText(marker: Marker): string {
-  return JSON.stringify(marker.value);
+  const value = marker.value;
+  if (typeof value === 'number') return numberText(value);
+  if (Array.isArray(value)) return `[${value.map(numberText).join(',')}]`;
+  return JSON.stringify(value);
 }
 
 /** A vector column written as one dataset (VectorData) with its description. */
@@ -178,6 +188,20 @@ function processingModule(file: File, name: 'ecephys' | 'behavior', description:
   return module;
 }
 
+/**
+ * The schema the file follows, cached as pynwb does (`cache_spec=True`): each namespace's JSON
+ * sources in /specifications/<namespace>/<version>/, and the root's `.specloc` referring to
+ * /specifications — so readers (`load_namespaces=True`, DANDI, nwbinspector) find it in the file.
+ */
+function writeSpecCache(file: File): void {
+  const specifications = file.create_group('specifications');
+  for (const namespace of NWB_SPEC_CACHE) {
+    const group = groupAt(file, `specifications/${namespace.name}/${namespace.version}`);
+    for (const [source, json] of Object.entries(namespace.sources)) textDataset(group, source, json);
+  }
+  file.create_attribute('.specloc', specifications.create_reference());
+}
+
 /** An irregularly sampled TimeSeries written at once (features, intents, kinematics). */
 function timeSeries(parent: Group, name: string, description: string, commentsText: string, unit: string, rows: number, columns: number, values: Float32Array | Float64Array, times: Float64Array): void {
   const group = typedGroup(parent, name, 'TimeSeries');
@@ -203,7 +227,7 @@ export function trialsFromMarkers(markers: readonly Marker[], endSample: number)
   for (const m of markers) {
     if (m.type === 'cue' || m.type === 'target_on') {
       close(m.sample, open?.type === 'target_on' ? 'not reached' : 'none');
-      open = { start: m.sample, condition: markerValueText(m), type: m.type };
+      open = { start: m.sample, condition: JSON.stringify(m.value), type: m.type };
     } else if (m.type === 'target_reached' && open?.type === 'target_on') {
       close(m.sample, 'reached');
     }
@@ -254,6 +278,7 @@ export class NwbExport {
     textDataset(file, 'timestamps_reference_time', main.startTime);
     file.create_dataset({ name: 'file_create_date', data: [new Date().toISOString()] });
     for (const name of ['acquisition', 'analysis', 'processing', 'stimulus', 'stimulus/presentation', 'stimulus/templates', 'general']) groupAt(file, name);
+    writeSpecCache(file);
     this.writeGeneral(file, manifest);
     this.writeElectrodesAndSeries(file);
   }
@@ -394,9 +419,9 @@ export class NwbExport {
       const markers = this.writeKinematics(file, this.input.markers, rateHz);
       result.markers = this.writeMarkers(file, markers, rateHz);
       result.trials = this.writeTrials(file, this.input.markers, rateHz);
-      const features = this.input.recording ? [...this.input.recording.features()] : [];
-      result.features = this.writeFeatures(file, features, this.input.streams[0]!.info);
-      result.intents = this.input.recording ? this.writeIntents(file, [...this.input.recording.intents()], features, this.input.streams[0]!.info) : 0;
+      const features = this.writeFeatures(file, this.input.features?.() ?? this.input.recording?.features() ?? [], this.input.streams[0]!.info);
+      result.features = features.count;
+      result.intents = this.writeIntents(file, this.input.intents?.() ?? this.input.recording?.intents() ?? [], features.t0, this.input.streams[0]!.info);
     } finally {
       this.close();
     }
@@ -411,15 +436,16 @@ export class NwbExport {
   }
 
   private writeKinematics(file: File, markers: readonly Marker[], rateHz: number): readonly Marker[] {
-    const kinematics = markers.filter((m) => m.type === 'kinematics' && Array.isArray(m.value));
+    const isKinematics = (m: Marker): boolean => m.type === 'kinematics' && Array.isArray(m.value);
+    const kinematics = markers.filter(isKinematics);
     const width = kinematics.length > 0 ? (kinematics[0]!.value as number[]).length : 0;
     if (kinematics.length === 0 || kinematics.some((m) => (m.value as number[]).length !== width)) return markers;
     const values = new Float64Array(kinematics.length * width); // float64: the markers' values exactly
     kinematics.forEach((m, i) => values.set(m.value as number[], i * width));
     const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
     const times = Float64Array.from(kinematics, (m) => m.sample / rateHz);
-    timeSeries(behavior, 'kinematics', 'the task\'s kinematics markers: x, y, vx, vy (as the simulator emits them)', comments({ markerType: 'kinematics', samples: kinematics.map((m) => m.sample), rateHz }), 'a.u.', kinematics.length, width, values, times);
-    return markers.filter((m) => !(m.type === 'kinematics' && Array.isArray(m.value)));
+    timeSeries(behavior, 'kinematics', 'the task\'s kinematics markers: x, y, vx, vy (as the simulator emits them)', comments({ markerType: 'kinematics', samples: kinematics.map((m) => m.sample), rateHz, at: markers.flatMap((m, i) => (isKinematics(m) ? [i] : [])) }), 'a.u.', kinematics.length, width, values, times);
+    return markers.filter((m) => !isKinematics(m));
   }
 
   private writeMarkers(file: File, markers: readonly Marker[], rateHz: number): number {
@@ -449,41 +475,98 @@ export class NwbExport {
     return trials.length;
   }
 
-  private writeFeatures(file: File, frames: readonly FeatureFrame[], info: StreamInfo): number {
-    if (frames.length === 0) return 0;
-    const names = frames[0]!.names;
-    const same = frames.filter((f) => f.names.length === names.length && f.names.every((n, i) => n === names[i]));
-    if (same.length !== frames.length) this.notes.push(`${frames.length - same.length} feature frames with other feature names than the first were not written`);
-    const module = processingModule(file, 'ecephys', 'features computed online from the signals, per bin: threshold crossings and spike-band power');
-    const groups = new Map<string, number[]>();
-    names.forEach((name, i) => {
-      const prefix = name.includes(':') ? name.slice(0, name.indexOf(':')) : '';
-      groups.set(prefix, [...(groups.get(prefix) ?? []), i]);
-    });
-    const times = Float64Array.from(same, (f) => f.t0 / info.sampleRateHz);
-    for (const [prefix, columns] of groups) {
-      const known = FEATURE_SERIES[prefix];
-      const values = new Float32Array(same.length * columns.length);
-      same.forEach((f, r) => columns.forEach((i, k) => (values[r * columns.length + k] = f.values[i]!)));
-      const name = known?.name ?? nwbName(prefix === '' ? 'features' : `features_${prefix}`, 'features');
-      timeSeries(module, name, known?.description ?? 'features per bin (columns: their names, in the comments)', comments({ names: columns.map((i) => names[i]), bins: same.map((f) => f.bin), t0: same.map((f) => f.t0), rateHz: info.sampleRateHz }), known?.unit ?? 'a.u.', same.length, columns.length, values, times);
+  /**
+   * Features, streamed: one TimeSeries per name prefix, rows appended chunk by chunk as the frames
+   * come (only per-bin bins, t0 and host times are gathered, for the comments). Returns the count
+   * and each bin's t0 (to time the decoder outputs).
+   */
+  private writeFeatures(file: File, frames: Iterable<FeatureFrame>, info: StreamInfo): { count: number; t0: Map<number, number> } {
+    const t0 = new Map<number, number>();
+    let names: readonly string[] | undefined;
+    let families: { prefix: string; columns: number[]; group: Group; data: GrowingDataset; times: GrowingDataset }[] = [];
+    const bins: number[] = [];
+    const starts: number[] = [];
+    const hostTimes: number[] = [];
+    let other = 0;
+    for (const frame of frames) {
+      if (!names) {
+        names = frame.names;
+        const module = processingModule(file, 'ecephys', 'features computed online from the signals, per bin: threshold crossings and spike-band power');
+        const groups = new Map<string, number[]>();
+        names.forEach((name, i) => {
+          const prefix = name.includes(':') ? name.slice(0, name.indexOf(':')) : '';
+          groups.set(prefix, [...(groups.get(prefix) ?? []), i]);
+        });
+        families = [...groups].map(([prefix, columns]) => {
+          const known = FEATURE_SERIES[prefix];
+          const group = typedGroup(module, known?.name ?? nwbName(prefix === '' ? 'features' : `features_${prefix}`, 'features'), 'TimeSeries');
+          group.create_attribute('description', known?.description ?? 'features per bin (columns: their names, in the comments)');
+          const data = new GrowingDataset(group, 'data', '<f', columns.length, chunkRowsFor(columns.length, 4), this.gzipLevel);
+          dataAttributes(known?.unit ?? 'a.u.', 1)(data);
+          const times = new GrowingDataset(group, 'timestamps', '<d', undefined, chunkRowsFor(1, 8), this.gzipLevel);
+          return { prefix, columns, group, data, times };
+        });
+      }
+      if (frame.names !== names && !(frame.names.length === names.length && frame.names.every((n, i) => n === names![i]))) {
+        other++;
+        continue;
+      }
+      for (const family of families) {
+        family.data.appendRow((buffer, offset) => family.columns.forEach((i, k) => (buffer[offset + k] = frame.values[i]!)));
+        family.times.appendValue(frame.t0 / info.sampleRateHz);
+      }
+      bins.push(frame.bin);
+      starts.push(frame.t0);
+      hostTimes.push(frame.hostTime);
+      t0.set(frame.bin, frame.t0);
     }
-    return same.length;
+    if (other > 0) this.notes.push(`${other} feature frames with other feature names than the first were not written`);
+    for (const family of families) {
+      family.data.flush();
+      family.times.flush();
+      family.times.dataset.create_attribute('interval', 1, null, '<i');
+      family.times.dataset.create_attribute('unit', 'seconds');
+      family.group.create_attribute('comments', comments({ names: family.columns.map((i) => names![i]), columns: family.columns, width: names!.length, bins, t0: starts, hostTime: hostTimes, rateHz: info.sampleRateHz }));
+    }
+    return { count: bins.length, t0 };
   }
 
-  private writeIntents(file: File, intents: readonly Intent[], frames: readonly FeatureFrame[], info: StreamInfo): number {
-    if (intents.length === 0) return 0;
-    const t0 = new Map(frames.map((f) => [f.bin, f.t0]));
-    const timed = intents.filter((i) => t0.has(i.bin) && i.values.length === intents[0]!.values.length);
-    if (timed.length < intents.length) this.notes.push(`${intents.length - timed.length} decoder outputs without a feature bin to time them (or of another width) were not written`);
-    if (timed.length === 0) return 0;
-    const width = timed[0]!.values.length;
-    const values = new Float32Array(timed.length * width);
-    timed.forEach((intent, r) => values.set(intent.values, r * width));
-    const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
-    const first = timed[0]!;
-    timeSeries(behavior, 'decoder_output', `the decoder's output per bin (${first.kind}${first.labels ? `: ${first.labels.join(', ')}` : ''}), at the start of its bin`, comments({ kind: first.kind, labels: first.labels ?? null, bins: timed.map((i) => i.bin), latencyMs: timed.map((i) => [i.latency.acquisitionMs, i.latency.featuresMs, i.latency.decodeMs]) }), 'a.u.', timed.length, width, values, Float64Array.from(timed, (i) => t0.get(i.bin)! / info.sampleRateHz));
-    return timed.length;
+  /** Decoder outputs, streamed like the features, each at the start of its bin. */
+  private writeIntents(file: File, intents: Iterable<Intent>, t0: ReadonlyMap<number, number>, info: StreamInfo): number {
+    let first: Intent | undefined;
+    let series: { group: Group; data: GrowingDataset; times: GrowingDataset } | undefined;
+    const bins: number[] = [];
+    const latencyMs: number[][] = [];
+    let untimed = 0;
+    for (const intent of intents) {
+      first ??= intent;
+      const start = t0.get(intent.bin);
+      if (start === undefined || intent.values.length !== first.values.length) {
+        untimed++;
+        continue;
+      }
+      if (!series) {
+        const behavior = processingModule(file, 'behavior', 'behaviour and decoder outputs: kinematics, decoded intents');
+        const group = typedGroup(behavior, 'decoder_output', 'TimeSeries');
+        group.create_attribute('description', `the decoder's output per bin (${first.kind}${first.labels ? `: ${first.labels.join(', ')}` : ''}), at the start of its bin`);
+        const width = first.values.length;
+        const data = new GrowingDataset(group, 'data', '<f', width, chunkRowsFor(width, 4), this.gzipLevel);
+        dataAttributes('a.u.', 1)(data);
+        series = { group, data, times: new GrowingDataset(group, 'timestamps', '<d', undefined, chunkRowsFor(1, 8), this.gzipLevel) };
+      }
+      series.data.appendRow((buffer, offset) => (buffer as Float32Array).set(intent.values, offset));
+      series.times.appendValue(start / info.sampleRateHz);
+      bins.push(intent.bin);
+      latencyMs.push([intent.latency.acquisitionMs, intent.latency.featuresMs, intent.latency.decodeMs]);
+    }
+    if (untimed > 0) this.notes.push(`${untimed} decoder outputs without a feature bin to time them (or of another width) were not written`);
+    if (!series || !first) return 0;
+    series.data.flush();
+    series.times.flush();
+    series.times.dataset.create_attribute('interval', 1, null, '<i');
+    series.times.dataset.create_attribute('unit', 'seconds');
+    series.group.create_attribute('comments', comments({ kind: first.kind, labels: first.labels ?? null, bins, latencyMs }));
+    return bins.length;
   }
 }
 

@@ -8,14 +8,17 @@
  * table's rows as markers of that table's name (value: the other columns as JSON, duration
  * stop − start). Files we wrote are restored as they were recorded (the StreamInfo and channel
  * order in each series' comments, the aux channels' TimeSeries merged back, the kinematics
- * TimeSeries back to markers; trials are derived from the markers, so not needed).
+ * TimeSeries back to markers at their places in the marker list; trials are derived from the
+ * markers, so not needed; the ecephys feature TimeSeries back to feature frames — names, bins,
+ * t0, host times and values exact — and behavior/decoder_output back to intents, both read in
+ * slices of rows as they are iterated).
  * What a recording cannot keep (other acquisition objects, processing modules, units …) is
  * listed in `unkept`, never dropped silently: `convert` refuses it, `info` lists it.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Dataset, File, Group } from 'h5wasm';
-import { createMarker, createSampleBlock, createStreamInfo, InvalidDataError, SOFTWARE_VERSION, type Marker, type SampleBlock, type StreamInfo } from '../../core/index.js';
+import { createFeatureFrame, createIntent, createMarker, createSampleBlock, createStreamInfo, InvalidDataError, SOFTWARE_VERSION, type FeatureFrame, type Intent, type IntentKind, type Marker, type SampleBlock, type StreamInfo } from '../../core/index.js';
 import type { ImportedRecording, ImportedStream } from '../imported-recording.js';
 import { h5 } from './h5.js';
 import { COMMENTS_PREFIX, NWB_PATHS } from './nwb-names.js';
@@ -55,7 +58,30 @@ function attr(object: Group | Dataset, name: string): unknown {
   return object.attrs[name]?.value ?? undefined;
 }
 
-function ours(group: Group): { streamInfo?: unknown; channels?: number[]; file?: string; samples?: number[]; rateHz?: number; markerType?: string } | undefined {
+/** Our comments JSON on a series (see nwb-export.ts): what NWB has no field for. */
+interface OurMeta {
+  streamInfo?: unknown;
+  channels?: number[];
+  file?: string;
+  samples?: number[];
+  rateHz?: number;
+  markerType?: string;
+  /** kinematics: each marker's index in the whole marker list. */
+  at?: number[];
+  /** features: the names of this series' columns, their indices in the frame, the frame's width, per row bin, t0, hostTime. */
+  names?: string[];
+  columns?: number[];
+  width?: number;
+  bins?: number[];
+  t0?: number[];
+  hostTime?: number[];
+  /** decoder outputs: kind, labels, per row latency [acquisition, features, decode] ms. */
+  kind?: string;
+  labels?: string[] | null;
+  latencyMs?: number[][];
+}
+
+function ours(group: Group): OurMeta | undefined {
   const comments = attr(group, 'comments');
   if (typeof comments !== 'string' || !comments.startsWith(COMMENTS_PREFIX)) return undefined;
   try {
@@ -152,32 +178,59 @@ export function readNwb(path: string): NwbInput {
   const main = plans[0]!;
   const clockHz = main.info.sampleRateHz;
   const markers = readMarkers(file, clockHz, unkept, notes);
+  const kinematics: { at: number[]; markers: Marker[] }[] = [];
+  const featureSeries: FeatureSeries[] = [];
+  let decoderOutput: IntentSeries | undefined;
   for (const name of child(file, 'processing') ? (file.get('processing') as Group).keys() : []) {
     const module = file.get(`processing/${name}`) as Group;
     for (const key of module.keys()) {
       const series = module.get(key) as Group;
       const meta = ours(series);
+      const where = `${path} /processing/${name}/${key}`;
       if (name === 'behavior' && key === 'kinematics' && meta?.markerType && meta.samples) {
         const values = (series.get('data') as Dataset).value as Float64Array;
         const width = values.length / meta.samples.length;
-        meta.samples.forEach((sample, i) => markers.push(createMarker(sample, meta.markerType!, Array.from(values.subarray(i * width, (i + 1) * width)))));
+        const read = meta.samples.map((sample, i) => createMarker(sample, meta.markerType!, Array.from(values.subarray(i * width, (i + 1) * width))));
+        if (meta.at && meta.at.length === read.length) kinematics.push({ at: meta.at, markers: read });
+        else markers.push(...read);
         continue;
       }
-      unkept.push(`/processing/${name}/${key} (${typeOf(series) ?? 'untyped'}: a recording's features and decoder outputs are not read back from NWB yet)`);
+      if (name === 'ecephys' && typeOf(series) === 'TimeSeries' && meta?.names && meta.bins && meta.t0) {
+        featureSeries.push(featureSeriesOf(series, meta as FeatureMeta, where));
+        continue;
+      }
+      if (name === 'behavior' && key === 'decoder_output' && typeOf(series) === 'TimeSeries' && meta?.kind && meta.bins) {
+        decoderOutput = intentSeriesOf(series, meta as IntentMeta, where);
+        continue;
+      }
+      unkept.push(`/processing/${name}/${key} (${typeOf(series) ?? 'untyped'}: only the features, decoder outputs and kinematics neurostream writes are read from processing modules)`);
     }
   }
+  const features = featureSeries.length > 0 ? featureFramesOf(featureSeries, `${path} /processing/ecephys`) : undefined;
   for (const extra of ['units', 'stimulus/presentation', 'analysis']) {
     const group = child(file, extra.split('/')[0]!) ? (file.get(extra) as Group | null) : null;
     if (group && (extra === 'units' || group.keys().length > 0)) unkept.push(`/${extra} (${extra === 'units' ? 'sorted units' : 'contents'}: not held by a recording)`);
   }
   markers.sort((a, b) => a.sample - b.sample);
+  // Our kinematics markers go back to their places in the marker list (ties with others kept as recorded).
+  for (const k of kinematics.sort((a, b) => a.at[0]! - b.at[0]!)) k.at.forEach((at, i) => markers.splice(at, 0, k.markers[i]!));
   const streams: ImportedStream[] = plans.map((plan) => ({
     info: plan.info,
     totalSamples: plan.sampleOf ? (plan.samples > 0 ? plan.sampleOf[plan.samples - 1]! + 1 - plan.sampleOf[0]! : 0) : plan.samples,
     ...(plan.file ? { file: plan.file } : {}),
     blocks: () => blocksOf(plan),
   }));
-  return { source: path, format: `NWB ${String(attr(file, 'nwb_version') ?? '2.x')}`, streams, markers, markerClockHz: clockHz, notes, unkept };
+  return {
+    source: path,
+    format: `NWB ${String(attr(file, 'nwb_version') ?? '2.x')}`,
+    streams,
+    markers,
+    markerClockHz: clockHz,
+    notes,
+    unkept,
+    ...(features ? { features } : {}),
+    ...(decoderOutput ? { intents: ((output: IntentSeries) => () => intentsOf(output))(decoderOutput) } : {}),
+  };
 }
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -329,5 +382,109 @@ function* blocksOf(plan: StreamPlan): Generator<SampleBlock> {
     yield createSampleBlock({ info: plan.info, first, length, data, hostTime: 0, ...(missing > 0 ? { gap: { missing } } : {}) });
     previousEnd = first + length;
     r0 = r1;
+  }
+}
+
+type FeatureMeta = OurMeta & { names: string[]; bins: number[]; t0: number[] };
+type IntentMeta = OurMeta & { kind: string; bins: number[] };
+
+/** One of our feature TimeSeries (a family: threshold crossings, spike-band power …), checked. */
+interface FeatureSeries {
+  data: Dataset;
+  meta: FeatureMeta;
+  columns: number[];
+  where: string;
+}
+
+/** Our decoder-output TimeSeries, checked. */
+interface IntentSeries {
+  data: Dataset;
+  meta: IntentMeta;
+  width: number;
+  where: string;
+}
+
+const FEATURE_ROWS_PER_READ = 1024;
+
+function rowsOf(data: Dataset, where: string, rows: number, width: number): void {
+  const shape = data.shape ?? [];
+  const seen = shape.length === 2 ? shape : shape.length === 1 && width === 1 ? [shape[0]!, 1] : shape;
+  if (seen.length !== 2 || seen[0] !== rows || seen[1] !== width) throw new InvalidDataError(`${where}/data`, `${rows} × ${width} values (one row per bin in its comments)`, `shape [${shape.join(', ')}]`);
+}
+
+function featureSeriesOf(series: Group, meta: FeatureMeta, where: string): FeatureSeries {
+  const rows = meta.bins.length;
+  const columns = meta.columns ?? meta.names.map((_, i) => i);
+  if (meta.t0.length !== rows || (meta.hostTime && meta.hostTime.length !== rows) || columns.length !== meta.names.length) {
+    throw new InvalidDataError(`${where} comments`, `as many t0 and hostTime as bins (${rows}), a column index per name (${meta.names.length})`, `${meta.t0.length} t0, ${meta.hostTime?.length ?? 'no'} hostTime, ${columns.length} columns`);
+  }
+  const data = series.get('data') as Dataset;
+  rowsOf(data, where, rows, columns.length);
+  return { data, meta, columns, where };
+}
+
+/** The feature frames of our ecephys series: the families' columns back in one frame per bin, read in slices. */
+function featureFramesOf(parts: FeatureSeries[], where: string): () => Iterable<FeatureFrame> {
+  const first = parts[0]!.meta;
+  const width = first.width ?? parts.reduce((n, p) => n + p.columns.length, 0);
+  const names = new Array<string>(width);
+  let offset = 0;
+  for (const part of parts) {
+    const same = part.meta.bins.length === first.bins.length && part.meta.bins.every((b, i) => b === first.bins[i] && part.meta.t0[i] === first.t0[i]);
+    if (!same) throw new InvalidDataError(`${part.where} comments`, `the bins and t0 of ${parts[0]!.where}`, 'other bins');
+    // Files without column indices: the families one after the other.
+    const columns = part.meta.columns ?? part.columns.map((_, k) => offset + k);
+    part.columns = columns;
+    columns.forEach((c, k) => (names[c] = part.meta.names[k]!));
+    offset += columns.length;
+  }
+  const missing = names.findIndex((n) => n === undefined);
+  if (missing >= 0 || offset !== width) throw new InvalidDataError(`${where} comments`, `${width} feature columns, each in one series`, `${offset} columns${missing >= 0 ? `, none for column ${missing}` : ''}`);
+  return function* frames(): Generator<FeatureFrame> {
+    const rows = first.bins.length;
+    for (let r0 = 0; r0 < rows; r0 += FEATURE_ROWS_PER_READ) {
+      const r1 = Math.min(rows, r0 + FEATURE_ROWS_PER_READ);
+      const slices = parts.map((part) => part.data.slice([[r0, r1]]) as ArrayLike<number>);
+      for (let r = r0; r < r1; r++) {
+        const values = new Float32Array(width);
+        parts.forEach((part, p) => {
+          const w = part.columns.length;
+          for (let k = 0; k < w; k++) values[part.columns[k]!] = slices[p]![(r - r0) * w + k]!;
+        });
+        yield createFeatureFrame({ bin: first.bins[r]!, t0: first.t0[r]!, hostTime: first.hostTime?.[r] ?? 0, values, names });
+      }
+    }
+  };
+}
+
+function intentSeriesOf(series: Group, meta: IntentMeta, where: string): IntentSeries {
+  const data = series.get('data') as Dataset;
+  const shape = data.shape ?? [];
+  const width = shape.length === 2 ? shape[1]! : 1;
+  rowsOf(data, where, meta.bins.length, width);
+  if (meta.latencyMs && meta.latencyMs.length !== meta.bins.length) throw new InvalidDataError(`${where} comments latencyMs`, `${meta.bins.length} latencies (one per bin)`, meta.latencyMs.length);
+  if (meta.labels && meta.labels.length !== width) throw new InvalidDataError(`${where} comments labels`, `${width} labels (one per column)`, meta.labels.length);
+  return { data, meta, width, where };
+}
+
+/** The decoder outputs of our behavior/decoder_output series, read in slices. */
+function* intentsOf(series: IntentSeries): Generator<Intent> {
+  const { meta, width } = series;
+  const rows = meta.bins.length;
+  for (let r0 = 0; r0 < rows; r0 += FEATURE_ROWS_PER_READ) {
+    const r1 = Math.min(rows, r0 + FEATURE_ROWS_PER_READ);
+    const slice = series.data.slice([[r0, r1]]) as ArrayLike<number>;
+    for (let r = r0; r < r1; r++) {
+      const values = new Float32Array(width);
+      for (let k = 0; k < width; k++) values[k] = slice[(r - r0) * width + k]!;
+      const latency = meta.latencyMs?.[r] ?? [0, 0, 0];
+      yield createIntent({
+        bin: meta.bins[r]!,
+        kind: meta.kind as IntentKind,
+        values,
+        ...(meta.labels ? { labels: meta.labels } : {}),
+        latency: { acquisitionMs: latency[0]!, featuresMs: latency[1]!, decodeMs: latency[2]! },
+      });
+    }
   }
 }

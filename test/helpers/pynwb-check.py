@@ -1,7 +1,8 @@
 """The reference NWB reader as a test oracle: validates FILE with pynwb 2.3.1 and reads it back.
 
 Usage: pynwb-check.py FILE OUTDIR  (PYTHONPATH: ../shared/tools/pynwb)
-Prints one JSON object: the validation errors, and what pynwb reads (series, electrodes,
+Prints one JSON object: the validation errors (against pynwb's schema, and against the namespaces
+cached in the file, which it also reads with load_namespaces=True), and what pynwb reads (series, electrodes,
 intervals, processing modules, general fields). Each series' data is written as raw
 little-endian bytes (OUTDIR/<name>.data, dtype in the JSON) and its timestamps as float64
 (OUTDIR/<name>.timestamps), so the test compares every value.
@@ -64,10 +65,20 @@ def main():
     path, outdir = sys.argv[1], sys.argv[2]
     with NWBHDF5IO(path, 'r') as io:
         errors = [str(e) for e in validate(io)]
+    # The schema cached in the file (/specifications, .specloc): what DANDI-style readers load.
+    cached = NWBHDF5IO.get_namespaces(path=path)
+    cached_errors, cached_status = validate(paths=[path], use_cached_namespaces=True)
+    cached_read = None
+    if cached:
+        with NWBHDF5IO(path, 'r', load_namespaces=True) as io:
+            cached_read = type(io.read()).__name__
     with NWBHDF5IO(path, 'r') as io:
         f = io.read()
         out = {
             'errors': errors,
+            'cached_namespaces': cached,
+            'cached_validation': {'errors': [str(e) for e in cached_errors], 'status': cached_status},
+            'cached_read': cached_read,
             'nwb_version': io._file.attrs.get('nwb_version'),
             'identifier': f.identifier,
             'session_description': f.session_description,

@@ -39,6 +39,12 @@ export interface PynwbSeries {
 
 export interface PynwbFile {
   errors: string[];
+  /** The namespaces cached in the file (name → version), as NWBHDF5IO.get_namespaces reads them. */
+  cached_namespaces: Record<string, string>;
+  /** pynwb.validate(paths=[file], use_cached_namespaces=True): errors and status (0: valid). */
+  cached_validation: { errors: string[]; status: number };
+  /** What NWBHDF5IO(file, load_namespaces=True).read() returned (its type name), null without a cache. */
+  cached_read: string | null;
   nwb_version: string;
   identifier: string;
   session_description: string;

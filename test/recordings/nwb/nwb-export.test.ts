@@ -5,11 +5,12 @@
  * reads back every sample equal to the recording's (float32, exactly), the rate or the
  * timestamps, the electrodes, the markers, trials, features, decoder outputs and provenance.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { NWB_SPEC_CACHE } from '../../../recordings/nwb/nwb-spec-cache.js';
 import { openInput } from '../../../recordings/open-input.js';
 import { runCli } from '../../helpers/cli.js';
 import { pynwbCheck, type PynwbSeries } from '../../helpers/pynwb.js';
@@ -62,6 +63,11 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     const nwb = pynwbCheck(path);
     expect(nwb.errors).toEqual([]);
     expect(nwb.nwb_version).toBe('2.6.0');
+    // The schema is cached in the file as pynwb caches it: found, loaded and validated against.
+    expect(nwb.cached_namespaces).toEqual(Object.fromEntries(NWB_SPEC_CACHE.map((n) => [n.name, n.version])));
+    expect(nwb.cached_namespaces.core).toMatch(/^2\.6\.0/);
+    expect(nwb.cached_validation).toEqual({ errors: [], status: 0 });
+    expect(nwb.cached_read).toBe('NWBFile');
     const source = openInput(EDF);
     const info = source.streams[0]!.info;
     expect(nwb.session_start_time).toBe(info.startTime.replace('.000Z', '+00:00'));
@@ -126,6 +132,8 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     const path = await convert(rec, 'sim.nwb', ['--compress']);
     const nwb = pynwbCheck(path);
     expect(nwb.errors).toEqual([]);
+    expect(nwb.cached_validation).toEqual({ errors: [], status: 0 });
+    expect(nwb.cached_read).toBe('NWBFile');
     const source = openInput(rec);
     const recording = source.recording!;
     const info = source.streams[0]!.info;
@@ -176,15 +184,24 @@ describe('NWB export validated and read back by pynwb 2.3.1', () => {
     if (r2.length > 0) expect(notes.onlineR2).toBe(r2.at(-1)!.value);
     expect(nwb.identifier).toBe(recording.manifest.sessionId);
     expect(nwb.data_collection).toMatch(/30000 Hz/);
-    // Reading it back: features and decoder outputs are not read from NWB yet, so convert refuses
-    // the file, naming them (nothing dropped silently), and info lists them.
-    const back = await runCli(['convert', path, join(dir, 'sim-back')], { timeoutMs: 60_000 });
-    expect(back.code).toBe(1);
-    expect(back.stderr).toMatch(/a recording cannot hold 3 of its objects.*\/processing\/behavior\/decoder_output.*\/processing\/ecephys\/spike_band_power.*\/processing\/ecephys\/threshold_crossings/);
-    expect(existsSync(join(dir, 'sim-back'))).toBe(false);
+    // Reading it back: recording → NWB → recording keeps every sample, marker, feature frame
+    // (names, bins, t0, host times, values) and decoder output (bins, values, labels, latencies).
+    const back = await runCli(['convert', path, join(dir, 'sim-back')], { timeoutMs: 120_000 });
+    expect(back.stderr).not.toMatch(/NS_|error/i);
+    expect(back.code).toBe(0);
+    const restored = openInput(join(dir, 'sim-back'));
+    expect(restored.streams[0]!.info).toEqual(info);
+    const got = expected(join(dir, 'sim-back'), info.channelNames.map((_, c) => c));
+    expect(got.samples.length).toBe(want.samples.length);
+    expect(got.samples.every((s, i) => s === want.samples[i])).toBe(true);
+    expect(got.values.length).toBe(want.values.length);
+    expect(got.values.every((v, i) => Object.is(v, want.values[i]))).toBe(true);
+    expect(restored.markers).toEqual(source.markers);
+    expect(restored.recording!.features()).toEqual(frames);
+    expect(restored.recording!.intents()).toEqual(intents);
     const described = await runCli(['info', path], { timeoutMs: 60_000 });
     expect(described.code).toBe(0);
-    expect(described.stdout).toMatch(/NOT KEPT by convert \(it refuses the file\): \/processing\/ecephys\/threshold_crossings/);
+    expect(described.stdout).not.toMatch(/NOT KEPT/);
   }, 300_000);
 
   it('--compress with an OUT that is not .nwb, and an existing OUT, are refused (exit 2, nothing written)', async () => {

@@ -4,7 +4,7 @@
  * round trips recording → NWB → recording that keep every sample, gap and marker.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SampleBlock } from '../../../core/index.js';
 import { loadH5, readNwb } from '../../../recordings/index.js';
 import { openInput } from '../../../recordings/open-input.js';
-import { runCli } from '../../helpers/cli.js';
+import { CLI, runCli } from '../../helpers/cli.js';
 import { pynwbPath } from '../../helpers/pynwb.js';
 import { sharedData } from '../../helpers/shared-data.js';
 
@@ -87,6 +87,35 @@ describe('NWB import', () => {
       expect(restored.markers).toEqual(original.markers);
     }, 180_000);
   }
+
+  it('a file from elsewhere with a processing module (a TimeSeries named threshold_crossings, not ours): convert refuses it, naming it, and writes nothing', async () => {
+    const path = join(dir, 'pynwb-processing.nwb');
+    execFileSync('/usr/bin/python3', [join(here, '..', '..', 'helpers', 'pynwb-write.py'), path, '--processing'], { env: { ...process.env, PYTHONPATH: pynwbPath() }, encoding: 'utf8' });
+    const nwb = readNwb(path);
+    expect(nwb.unkept).toEqual([expect.stringMatching(/^\/processing\/ecephys\/threshold_crossings \(TimeSeries: only the features, decoder outputs and kinematics neurostream writes/)]);
+    expect(nwb.features).toBeUndefined();
+    const out = join(dir, 'pynwb-processing-back');
+    const r = await runCli(['convert', path, out], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a recording cannot hold 1 of its objects.*\/processing\/ecephys\/threshold_crossings/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('on a terminal, convert draws a progress bar for NWB export and import (samples done of the total), and none when stderr is not one', async () => {
+    const nwb = join(dir, 'progress.nwb');
+    const back = join(dir, 'progress-back');
+    // `script` runs the CLI on a pseudo-terminal, as a user's shell does.
+    const onTerminal = (args: string[]): string => execFileSync('script', ['-qec', [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+    const exported = onTerminal(['convert', EDF, nwb]);
+    expect(exported).toMatch(/exporting \[[█░]+\] 100% \| 20000\/20000 samples/);
+    expect(exported).toMatch(/exported .* \(NWB 2\.6\.0\)/);
+    const imported = onTerminal(['convert', nwb, back]);
+    expect(imported).toMatch(/converting \[[█░]+\] 100% \| 20000\/20000 samples/);
+    const plain = await runCli(['convert', nwb, `${back}-2`], { timeoutMs: 60_000 });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toMatch(/converting|\u001b\[/);
+  }, 120_000);
 
   it('a .nwb file that is not HDF5 is one clear error line (no stack trace), an input that is no known format exit 2', async () => {
     const r = await runCli(['info', EDF.replace(/\.edf$/, '.edf.event')], { timeoutMs: 30_000 });
