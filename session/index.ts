@@ -41,6 +41,7 @@ export {
   describeRecorded,
   describeSize,
   DRAIN_TIMEOUT_MS,
+  HEALTH_INTERVAL_MAX_S,
   type SessionPipeline,
   type OpenedSource,
   type SessionHooks,

@@ -33,6 +33,12 @@ import { loadLslConfig } from '../devices/index.js';
 export const IMPEDANCE_SECONDS = 2;
 /** The marker a measured impedance is recorded as: `EXG1 12.3 kΩ`. */
 export const IMPEDANCE_MARKER = 'impedance';
+/**
+ * The longest interval between two health snapshots: the dashboard shows them (twice a second),
+ * so a long status interval (a quiet terminal) must not leave the page's figures stale.
+ */
+export const HEALTH_INTERVAL_MAX_S = 0.5;
+
 /** Longest text of an operator's marker. */
 const MAX_MARKER_TEXT = 200;
 /** How long the end of a session waits for a decoder still calibrating. */
@@ -111,6 +117,8 @@ export interface SessionOutcome extends SessionStopped {
 
 export interface RunningSession {
   readonly graph: SessionGraph;
+  /** Seconds between two of the graph's health snapshots: the status interval, at most {@link HEALTH_INTERVAL_MAX_S}. */
+  readonly healthIntervalS: number;
   readonly label: string;
   readonly dashboard?: SessionDashboard;
   /** The processing chain's and decoder's status text. */
@@ -244,6 +252,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
 
   let failure: { reason: string; code: number } | undefined;
   let stop: (reason: string, code?: number) => void = () => {};
+  const healthIntervalS = Math.min(description.statusIntervalS, HEALTH_INTERVAL_MAX_S);
   const g = sessionGraph(input.source, {
     dsp,
     mainsHz,
@@ -259,7 +268,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
         }
       : {}),
     offline,
-    healthIntervalS: description.statusIntervalS,
+    healthIntervalS,
     onError: (error) => {
       notify({ kind: 'note', text: `processing failed: ${error instanceof Error ? error.message : String(error)}` });
       stop('error', 1);
@@ -495,6 +504,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
 
   return {
     graph: g,
+    healthIntervalS,
     label: input.label,
     ...(dashboard ? { dashboard } : {}),
     processingStatus: () => processingStatus(g, dsp),

@@ -5,7 +5,7 @@
  * line and summary, and the process's signals. `replay` runs through the same function.
  */
 import { Command } from 'commander';
-import type { Subscription } from 'rxjs';
+import { filter, type Subscription } from 'rxjs';
 import { ONNX_PROVIDERS } from '../../decoding/index.js';
 import type { RecorderStatus } from '../../recordings/index.js';
 import {
@@ -216,7 +216,9 @@ export async function runDescription(description: SessionDescription, logLevel: 
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       /** The status line, on every health snapshot: stream health, then what the processing, the recorder and the source report. */
-      statusLines = s.graph.health$.subscribe((health) => {
+      // The graph's snapshots come at most every half second (the dashboard's); the terminal takes one per --status-interval.
+      const every = Math.max(1, Math.round(description.statusIntervalS / s.healthIntervalS));
+      statusLines = s.graph.health$.pipe(filter((_, i) => (i + 1) % every === 0)).subscribe((health) => {
         const info = s.graph.info();
         if (!info || !health) {
           writeStatus(`waiting for data from ${s.label}…`);

@@ -81,6 +81,10 @@ describe('dashboard display in headless Chromium', () => {
       await until(raw.page, (p) => (p.frames['spectrum'] ?? 0) >= seenRaw + 2, 'raw spectra');
       const seenFiltered = await spectrumFrames(filtered.page);
       await until(filtered.page, (p) => (p.frames['spectrum'] ?? 0) >= seenFiltered + 2 && (p.redraws['bandPower'] ?? 0) > 0, 'filtered spectra and band power');
+      // The health figures are fresh although the terminal's status comes once a minute (--status-interval 60):
+      // the replay's 250 Hz is achieved, not "0 Hz · SIGNAL PROBLEM".
+      await filtered.page.waitForFunction(() => /^2\d\d Hz/.test(document.querySelector('#health .tile b')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      expect(await filtered.page.textContent('#banner')).not.toMatch(/SIGNAL PROBLEM/);
       // The other viewer still sees the filtered signal: the choice is per viewer.
       expect((await probe(filtered.page)).display).toBe('filtered 1–40 Hz, notch 60 Hz');
       expect(await filtered.page.textContent('#display-label')).toBe('filtered 1–40 Hz, notch 60 Hz');
