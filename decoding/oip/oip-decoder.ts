@@ -370,9 +370,16 @@ export class OipDecoder implements Decoder {
         if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes (a leading -1 allowed for the batch)', i.shape);
         const size = shape.reduce((a, b) => a * b, 1);
         if (size > MAX_TENSOR_VALUES) throw new InvalidDataError(`${where} state input "${i.name}" shape`, `a state of at most ${MAX_TENSOR_VALUES} values`, `[${i.shape.join(', ')}]`);
-        // The initial state: the server's neurostream description, else zeros (the ONNX convention's default).
+        // The initial state: the server's neurostream description; else (Triton, KServe: no such
+        // field) the local ONNX copy's, when it has this state; else zeros (the convention's default).
         const given = (ns.state_init as Record<string, unknown> | undefined)?.[i.name];
-        const init = Array.isArray(given) && given.length === size && given.every((v) => typeof v === 'number') ? Float32Array.from(given as number[]) : new Float32Array(size);
+        const local = fallback instanceof OnnxDecoder ? fallback.initialState().get(i.name) : undefined;
+        const init =
+          Array.isArray(given) && given.length === size && given.every((v) => typeof v === 'number')
+            ? Float32Array.from(given as number[])
+            : local !== undefined && local.length === size
+              ? local
+              : new Float32Array(size);
         return { input: i.name, output: i.name.slice(0, -STATE_IN.length) + STATE_OUT, shape, init };
       });
     const kind = ns.kind === 'discrete' || ns.kind === 'continuous' ? ns.kind : (fallback?.kind ?? 'continuous');
