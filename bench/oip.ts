@@ -88,6 +88,7 @@ async function sessionRun(url: string, model: string, sessions: number, inputs: 
 
 export async function runOipBench(options: OipBenchOptions): Promise<object> {
   const log = progress(options);
+  const loadAtBegin = loadavg()[0]!;
   const bins = Number(process.env.BENCH_BINS ?? 2000);
   const warmup = 200;
   const random = new Random(11);
@@ -157,7 +158,7 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
     environment: benchEnvironment(),
     bins,
     warmup,
-    note: 'per-bin round trip of the oip decoder to `neurostream serve` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process',
+    note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
     models: results,
     sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after 0.5 s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU's state batch dimension is fixed at 1, so a batch runs its rows one by one in one queue); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms); the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
     sessions: sessionRows,
