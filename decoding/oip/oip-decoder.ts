@@ -120,7 +120,8 @@ interface RawAnswer {
  * with a RemoteError saying what went wrong (timeout, connection closed under the request,
  * unreachable) in the words `fetchWithTimeout` uses.
  */
-function postKeptAlive(url: URL, agent: HttpAgent, headers: Record<string, string>, body: Buffer, timeoutMs: number): Promise<RawAnswer> {
+function postKeptAlive(url: URL, agent: HttpAgent, headers: Record<string, string>, body: Buffer, timeoutMs: number, retried = false): Promise<RawAnswer> {
+  const started = performance.now();
   return new Promise<RawAnswer>((resolve, reject) => {
     let settled = false;
     const fail = (error: RemoteError): void => {
@@ -151,6 +152,19 @@ function postKeptAlive(url: URL, agent: HttpAgent, headers: Record<string, strin
     const timer = setTimeout(() => fail(new RemoteError(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => {
       const closed = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+      // A kept-alive connection the server closed while idle (its keep-alive timeout): the request
+      // never reached it (or was lost with it: a request is stateless, the state travels in it, so
+      // sending it again is harmless); sent once more on a new connection, within the same time limit.
+      if (closed && req.reusedSocket && !retried && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        const left = timeoutMs - (performance.now() - started);
+        if (left >= 1) {
+          postKeptAlive(url, agent, headers, body, Math.floor(left), true).then(resolve, reject);
+          return;
+        }
+        settled = false;
+      }
       fail(new RemoteError(closed ? `the connection closed under the request (${error.message})` : `unreachable (${error.code ?? error.message})`));
     });
     req.end(body);

@@ -28,12 +28,14 @@ interface Stub {
   url: string;
   mode: 'ok' | 'invalid-arg' | 'loading';
   connections: number;
+  /** Cut the connection of the next infer request without answering (a kept-alive connection closed by the server). */
+  dropNext: boolean;
   requests: { headers: IncomingMessage['headers']; headerLength: number; body: Buffer }[];
   server: Server;
 }
 
 async function tritonStub(model: OnnxDecoder): Promise<Stub> {
-  const stub = { mode: 'ok', connections: 0, requests: [] } as unknown as Stub;
+  const stub = { mode: 'ok', connections: 0, dropNext: false, requests: [] } as unknown as Stub;
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     const bytes = Buffer.from(JSON.stringify(body));
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) }).end(bytes);
@@ -73,6 +75,11 @@ async function tritonStub(model: OnnxDecoder): Promise<Stub> {
           return json(res, 404, { error: `Request for unknown model: '${name}' is not found` });
         }
         if (path !== '/v2/models/kalman/infer' || req.method !== 'POST') return json(res, 400, { error: `unexpected ${req.method} ${path}` });
+        if (stub.dropNext) {
+          stub.dropNext = false;
+          req.socket.destroy();
+          return;
+        }
         const body = Buffer.concat(chunks);
         const headerLength = Number(req.headers['inference-header-content-length']);
         stub.requests.push({ headers: req.headers, headerLength, body });
@@ -196,5 +203,22 @@ describe('the oip decoder against Triton-conformant answers', () => {
     expect((events[1] as { reason: string }).reason).toBe("HTTP 503: Request for unknown model: 'kalman' has no available versions");
     await oip.dispose();
     stub.mode = 'ok';
+  });
+
+  it('sends a bin once more on a new connection when the server closed the kept-alive one under it, without falling back', async () => {
+    stub.mode = 'ok';
+    const events: OipDecoderEvent[] = [];
+    const oip = await OipDecoder.connect({ url: stub.url, model: 'kalman', timeoutMs: 5000, probeIntervalMs: 20_000, fallback: await local(), log: (e) => events.push(e) });
+    const before = stub.connections;
+    const got: string[] = [];
+    for (const [i, x] of inputs.entries()) {
+      if (i === 20) stub.dropNext = true;
+      got.push(bits(await oip.decode(x)));
+    }
+    expect(got).toEqual(reference);
+    expect(stub.connections - before).toBe(2);
+    expect(events.map((e) => e.type)).toEqual(['connected']);
+    expect(oip.counts).toEqual({ remote: inputs.length, fallback: 0 });
+    await oip.dispose();
   });
 });
