@@ -7,12 +7,14 @@
  *
  * Each request carries its own session's recurrent state (`<x>_in` inputs, `<x>_out` outputs), so
  * a batch is a set of rows, one per session, and a row's state is only ever its request's:
- * - a model with a symbolic batch dimension on its data input and output and no state inputs is
- *   run once per batch on the rows stacked ([n, F] → [n, D]);
- * - a model whose batch dimension is fixed at 1 — every recurrent model neurostream exports (the
- *   GRU's `hidden_in` [layers, 1, H], the Kalman filter's `state_in` [1, N]) — is run row by row
- *   within the batch, in the queue's order: the batcher then bounds the queue and orders the
- *   work, but the model's compute is not shared across rows.
+ * - a model with a symbolic batch dimension on every input and output (the data first, a state
+ *   anywhere: a GRU exported with `batch: 'symbolic'` has `hidden_in` [layers, batch, H]) is run
+ *   once per batch on the rows stacked along each tensor's batch axis ([n, F] → [n, D], the
+ *   states [layers, n, H]), row r of every output going back to request r;
+ * - a model whose batch dimension is fixed at 1 — the Kalman filter's `state_in` [1, N], the
+ *   GRU exported as `neurostream export` writes it, [layers, 1, H] — is run row by row within the
+ *   batch, in the queue's order: the batcher then bounds the queue and orders the work, but the
+ *   model's compute is not shared across rows.
  * Either way each row's outputs are those of running the request alone, bit for bit (the tests
  * prove it for both paths).
  */
@@ -55,19 +57,63 @@ export function checkBatchOptions(options: BatchOptions): Required<BatchOptions>
   };
 }
 
-/** True when `model` can run n rows in one call: symbolic batch dimension, no recurrent state. */
-export function stacksRows(model: OnnxDecoder): boolean {
-  if (model.stateNames.length > 0) return false;
+/**
+ * Where each tensor of `model` has its batch: every input and output must have exactly one
+ * symbolic dimension (the data input's and output's first, a state's anywhere: the GRU's
+ * `hidden_in` [layers, batch, H]), a state output at its input's place. Undefined when the model
+ * cannot run many rows in one call (a batch dimension fixed at 1).
+ */
+export function batchAxes(model: OnnxDecoder): Map<string, number> | undefined {
   const { inputs, outputs } = model.signature();
-  const data = inputs.find((t) => t.name === model.inputTensor);
-  const out = outputs.find((t) => t.name === model.outputTensor);
-  return data?.shape[0] === -1 && out?.shape[0] === -1 && inputs.length === 1;
+  const axes = new Map<string, number>();
+  for (const t of [...inputs, ...outputs]) {
+    const at = t.shape.indexOf(-1);
+    if (at < 0 || t.shape.indexOf(-1, at + 1) >= 0) return undefined;
+    axes.set(t.name, at);
+  }
+  if (axes.get(model.inputTensor) !== 0 || axes.get(model.outputTensor) !== 0) return undefined;
+  for (const name of model.stateNames) {
+    if (axes.get(name) !== axes.get(name.slice(0, -'_in'.length) + '_out')) return undefined;
+  }
+  return axes;
+}
+
+/** True when `model` can run n rows in one call (see {@link batchAxes}). */
+export function stacksRows(model: OnnxDecoder): boolean {
+  return batchAxes(model) !== undefined;
+}
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/** Rows of one tensor (each with 1 at `axis` of `rowShape`) stacked along `axis`. */
+function stack(rows: readonly Float32Array[], rowShape: readonly number[], axis: number): Float32Array {
+  const outer = product(rowShape.slice(0, axis));
+  const inner = product(rowShape.slice(axis + 1));
+  const n = rows.length;
+  const out = new Float32Array(outer * n * inner);
+  rows.forEach((row, r) => {
+    for (let o = 0; o < outer; o++) out.set(row.subarray(o * inner, (o + 1) * inner), (o * n + r) * inner);
+  });
+  return out;
+}
+
+/** Row `r` of a tensor of `shape` stacked along `axis` (n rows). */
+function row(data: Float32Array, shape: readonly number[], axis: number, r: number): { data: Float32Array; shape: number[] } {
+  const n = shape[axis]!;
+  const outer = product(shape.slice(0, axis));
+  const inner = product(shape.slice(axis + 1));
+  const out = new Float32Array(outer * inner);
+  for (let o = 0; o < outer; o++) out.set(data.subarray((o * n + r) * inner, (o * n + r + 1) * inner), o * inner);
+  return { data: out, shape: shape.map((d, i) => (i === axis ? 1 : d)) };
 }
 
 /** One model's dynamic batcher. */
 export class ModelBatcher {
   private readonly settings: Required<BatchOptions>;
-  private readonly stacked: boolean;
+  /** Each tensor's batch axis when rows can be stacked; undefined when they run one by one. */
+  private readonly axes: Map<string, number> | undefined;
+  /** Each model input's shape for one row (1 on its batch axis). */
+  private readonly rowShapes = new Map<string, number[]>();
   private queue: Pending[] = [];
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -80,12 +126,13 @@ export class ModelBatcher {
     options: BatchOptions,
   ) {
     this.settings = checkBatchOptions(options);
-    this.stacked = stacksRows(model);
+    this.axes = batchAxes(model);
+    if (this.axes) for (const t of model.signature().inputs) this.rowShapes.set(t.name, t.shape.map((d) => (d === -1 ? 1 : d)));
   }
 
   /** How the model's rows are run: `stacked` (one call per batch) or `per-row` (batch dimension fixed at 1). */
   get mode(): 'stacked' | 'per-row' {
-    return this.stacked ? 'stacked' : 'per-row';
+    return this.axes ? 'stacked' : 'per-row';
   }
 
   /** Requests waiting now. */
@@ -138,7 +185,7 @@ export class ModelBatcher {
     this.stats.rows += batch.length;
     this.stats.largest = Math.max(this.stats.largest, batch.length);
     try {
-      if (this.stacked && batch.length > 1) await this.runStacked(batch);
+      if (this.axes && batch.length > 1) await this.runStacked(batch, this.axes);
       else {
         for (const p of batch) {
           try {
@@ -154,11 +201,19 @@ export class ModelBatcher {
     }
   }
 
-  /** One call on the rows stacked; a request that is not one row of the model's shape runs alone. */
-  private async runStacked(batch: Pending[]): Promise<void> {
-    const name = this.model.inputTensor;
-    const width = this.model.inputShape.reduce((a, b) => a * b, 1);
-    const rows = batch.filter((p) => p.inputs.size === 1 && p.inputs.get(name)?.shape[0] === 1 && p.inputs.get(name)?.data.length === width);
+  /** True when `inputs` are exactly one row of every model input. */
+  private isRow(inputs: Tensors): boolean {
+    if (inputs.size !== this.rowShapes.size) return false;
+    for (const [name, shape] of this.rowShapes) {
+      const t = inputs.get(name);
+      if (!t || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== product(shape)) return false;
+    }
+    return true;
+  }
+
+  /** One call on the rows stacked along each tensor's batch axis; a request that is not one row runs alone. */
+  private async runStacked(batch: Pending[], axes: Map<string, number>): Promise<void> {
+    const rows = batch.filter((p) => this.isRow(p.inputs));
     for (const p of batch) {
       if (rows.includes(p)) continue;
       try {
@@ -168,21 +223,21 @@ export class ModelBatcher {
       }
     }
     if (rows.length === 0) return;
-    const stacked = new Float32Array(rows.length * width);
-    rows.forEach((p, i) => stacked.set(p.inputs.get(name)!.data, i * width));
+    const feeds = new Map<string, { data: Float32Array; shape: number[] }>();
+    for (const [name, shape] of this.rowShapes) {
+      const axis = axes.get(name)!;
+      feeds.set(name, { data: stack(rows.map((p) => p.inputs.get(name)!.data), shape, axis), shape: shape.map((d, i) => (i === axis ? rows.length : d)) });
+    }
     let out: TensorsOut;
     try {
-      out = await this.model.run(new Map([[name, { data: stacked, shape: [rows.length, ...this.model.inputShape] }]]));
+      out = await this.model.run(feeds);
     } catch (error) {
       for (const p of rows) p.reject(error);
       return;
     }
-    rows.forEach((p, i) => {
+    rows.forEach((p, r) => {
       const each: TensorsOut = new Map();
-      for (const [key, t] of out) {
-        const per = t.data.length / rows.length;
-        each.set(key, { data: t.data.slice(i * per, (i + 1) * per), shape: [1, ...t.shape.slice(1)] });
-      }
+      for (const [name, t] of out) each.set(name, row(t.data, t.shape, axes.get(name)!, r));
       p.resolve(each);
     });
   }

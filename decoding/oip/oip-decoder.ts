@@ -379,9 +379,11 @@ export class OipDecoder implements Decoder {
     const states = inputs
       .filter((i) => isState(i.name))
       .map((i) => {
-        // A leading -1 is a batch dimension (Triton with max_batch_size > 0): one session is one row.
-        const shape = Array.isArray(i.shape) && i.shape[0] === -1 && i.shape.length > 1 ? [1, ...i.shape.slice(1)] : i.shape;
-        if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes (a leading -1 allowed for the batch)', i.shape);
+        // One -1 is the batch dimension (Triton with max_batch_size > 0 puts it first; a GRU's state
+        // [layers, -1, H] has it second): one session is one row.
+        const batchDims = Array.isArray(i.shape) ? i.shape.filter((d) => d === -1).length : 0;
+        const shape = Array.isArray(i.shape) && batchDims === 1 && i.shape.length > 1 ? i.shape.map((d) => (d === -1 ? 1 : d)) : i.shape;
+        if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes (one -1 allowed for the batch)', i.shape);
         const size = shape.reduce((a, b) => a * b, 1);
         if (size > MAX_TENSOR_VALUES) throw new InvalidDataError(`${where} state input "${i.name}" shape`, `a state of at most ${MAX_TENSOR_VALUES} values`, `[${i.shape.join(', ')}]`);
         // The initial state: the server's neurostream description; else (Triton, KServe: no such

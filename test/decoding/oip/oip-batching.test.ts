@@ -19,6 +19,8 @@ const F = 16;
 const H = 8;
 const LAYERS = 2;
 const gruBytes = exportGru({ inputSize: F, hiddenSize: H, layers: LAYERS, outputSize: 3, seed: 9 });
+/** The same GRU (same weights) with a symbolic batch dimension: `hidden_in` [layers, batch, H]. */
+const gruBatchBytes = exportGru({ inputSize: F, hiddenSize: H, layers: LAYERS, outputSize: 3, seed: 9, batch: 'symbolic' });
 
 /** A stateless two-layer model whose batch dimension is symbolic ([batch, F] → [batch, 4]). */
 function stackableBytes(): Uint8Array {
@@ -47,30 +49,36 @@ async function post(url: string, model: string, tensors: { name: string; shape: 
 }
 
 let gru: OnnxDecoder;
+let gruBatch: OnnxDecoder;
 let stackable: OnnxDecoder;
 let server: OipServer;
 
 beforeAll(async () => {
   gru = await load(gruBytes, 'gru.onnx');
+  gruBatch = await load(gruBatchBytes, 'gru-batch.onnx');
   stackable = await load(stackableBytes(), 'stackable.onnx');
-  server = await startOipServer({ models: new Map([['gru', gru], ['stackable', stackable]]), port: 0, batch: { maxBatch: 32, maxDelayMs: 30 } });
+  server = await startOipServer({ models: new Map([['gru', gru], ['gru-batch', gruBatch], ['stackable', stackable]]), port: 0, batch: { maxBatch: 32, maxDelayMs: 30 } });
 });
 
 afterAll(async () => {
   await server.close();
   await gru.dispose();
+  await gruBatch.dispose();
   await stackable.dispose();
 });
 
 describe('dynamic batching (serve --max-batch --max-delay-ms)', () => {
-  it('runs a recurrent model with its batch dimension fixed at 1 row by row, a symbolic-batch stateless one stacked', () => {
+  it('runs a recurrent model with its batch dimension fixed at 1 row by row, symbolic-batch ones (a GRU with [layers, batch, H] state, a stateless one) stacked', () => {
     expect(stacksRows(gru)).toBe(false);
+    expect(stacksRows(gruBatch)).toBe(true);
     expect(stacksRows(stackable)).toBe(true);
     expect(server.batchers().get('gru')!.mode).toBe('per-row');
+    expect(server.batchers().get('gru-batch')!.mode).toBe('stacked');
     expect(server.batchers().get('stackable')!.mode).toBe('stacked');
+    expect(gruBatch.signature().inputs.map((t) => t.shape)).toEqual([[-1, F], [LAYERS, -1, H]]);
   });
 
-  it('gives 16 concurrent GRU clients, each with its own recurrent state, exactly their unbatched outputs and states, bit for bit', async () => {
+  it.each(['gru', 'gru-batch'])('gives 16 concurrent %s clients, each with its own recurrent state, exactly their unbatched outputs and states, bit for bit', async (model) => {
     const r = new TestRandom(33);
     const sessions = Array.from({ length: 16 }, () => ({
       input: Float32Array.from({ length: F }, () => r.normal()),
@@ -84,11 +92,11 @@ describe('dynamic batching (serve --max-batch --max-delay-ms)', () => {
     // Unbatched: each alone, one after the other, on the model itself.
     const alone: Awaited<ReturnType<OnnxDecoder['run']>>[] = [];
     for (const s of sessions) alone.push(await gru.run(new Map(tensors(s).map((t) => [t.name, t]))));
-    const before = { ...server.batchers().get('gru')!.stats };
+    const before = { ...server.batchers().get(model)!.stats };
     // In reverse arrival order too, so that a row's position in its batch is not its session's index.
     const order = sessions.map((_, i) => i).reverse();
-    const answers = await Promise.all(order.map((i) => post(server.url, 'gru', tensors(sessions[i]!))));
-    const stats = server.batchers().get('gru')!.stats;
+    const answers = await Promise.all(order.map((i) => post(server.url, model, tensors(sessions[i]!))));
+    const stats = server.batchers().get(model)!.stats;
     expect(stats.rows - before.rows).toBe(16);
     expect(stats.batches - before.batches).toBeLessThan(16); // some requests shared a batch
     answers.forEach((a, k) => {
@@ -101,7 +109,7 @@ describe('dynamic batching (serve --max-batch --max-delay-ms)', () => {
     expect(new Set(answers.map((a) => bits(a.outputs!.get('hidden_out')!))).size).toBe(16);
   });
 
-  it('keeps each oip decoder session on its own state across many batched bins, as a local decoder decodes it', async () => {
+  it.each(['gru', 'gru-batch'])('keeps each oip decoder session of %s on its own state across many batched bins, as the local fixed-batch GRU decodes it', async (model) => {
     const r = new TestRandom(44);
     const clients = 8;
     const bins = 25;
@@ -114,8 +122,8 @@ describe('dynamic batching (serve --max-batch --max-delay-ms)', () => {
       expected.push(outs);
       await local.dispose();
     }
-    const decoders = await Promise.all(inputs.map(() => OipDecoder.connect({ url: server.url, model: 'gru', timeoutMs: 5000, requireServer: true })));
-    const before = server.batchers().get('gru')!.stats.batches;
+    const decoders = await Promise.all(inputs.map(() => OipDecoder.connect({ url: server.url, model, timeoutMs: 5000, requireServer: true })));
+    const before = server.batchers().get(model)!.stats.batches;
     const got = await Promise.all(
       decoders.map(async (d, c) => {
         const outs: string[] = [];
@@ -123,7 +131,7 @@ describe('dynamic batching (serve --max-batch --max-delay-ms)', () => {
         return outs;
       }),
     );
-    const batches = server.batchers().get('gru')!.stats.batches - before;
+    const batches = server.batchers().get(model)!.stats.batches - before;
     for (const d of decoders) await d.dispose();
     expect(got).toEqual(expected);
     expect(batches).toBeLessThan(clients * bins);
