@@ -8,8 +8,9 @@
  * Many sessions, one service (`--sessions 1,8,32,128`): that many `oip` decoders in this process,
  * each with its own recurrent state and connection, decode bins back to back for
  * `BENCH_SESSION_SECONDS` (default 3) against `neurostream serve` unbatched and batched
- * (`--max-batch 32 --max-delay-ms 1`): requests answered per second (all sessions together) and
- * the p99 of one bin's round trip.
+ * (`--max-batch 32 --max-delay-ms 1`), the 2 × 256 GRU exported with a symbolic batch dimension
+ * (state [2, batch, 256]) so that a batch is one call: requests answered per second (all sessions
+ * together) and the p99 of one bin's round trip.
  * Run: `neurostream bench oip [--sessions LIST] [--json]` (writes bench/results/oip.json).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -140,7 +141,9 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
   const maxBatch = 32;
   const maxDelayMs = 1;
   const sessionRows: object[] = [];
+  // The same GRU with a symbolic batch dimension (state [layers, batch, H]): batched, a batch is one call.
   const gruFile = join(dir, 'gru-256-features.onnx');
+  writeFileSync(gruFile, exportGru({ inputSize: 256, hiddenSize: 256, layers: 2, outputSize: 2, seed: 3, batch: 'symbolic' }));
   const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: 256 }, () => random.normal()));
   const loadAtStart = loadavg()[0]!;
   for (const batched of [false, true]) {
@@ -160,7 +163,7 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
     warmup,
     note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
     models: results,
-    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after 0.5 s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU's state batch dimension is fixed at 1, so a batch runs its rows one by one in one queue); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms); the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
+    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after 0.5 s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms); the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
     sessions: sessionRows,
   };
   return finish(resultPath('oip'), report, options);
