@@ -3,10 +3,18 @@
  * by `neurostream serve` in another process (as a model server is), JSON against binary tensors, for a small
  * recurrent model (the 2 × 256 GRU: 256 features in, its 2 × 256 state out and back each bin) and
  * a wide one (a 1024-channel session's 2048 features into the same GRU shape), beside the same
- * model run locally. p50/p99/max over `BENCH_BINS` bins (default 2000) after 200 of warm-up.
- * Run: `neurostream bench oip [--json]` (writes bench/results/oip.json).
+ * model run locally. p50/p99/p99.9/max over `BENCH_BINS` bins (default 2000) after 200 of warm-up.
+ *
+ * Many sessions, one service (`--sessions 1,8,32,128`): that many `oip` decoders in this process,
+ * each with its own recurrent state and connection, decode bins back to back for
+ * `BENCH_SESSION_SECONDS` (default 3) against `neurostream serve` unbatched and batched
+ * (`--max-batch 32 --max-delay-ms 1`), the 2 × 256 GRU exported with a symbolic batch dimension
+ * (state [2, batch, 256]) so that a batch is one call: requests answered per second (all sessions
+ * together) and the p99 of one bin's round trip.
+ * Run: `neurostream bench oip [--sessions LIST] [--json]` (writes bench/results/oip.json).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,14 +26,70 @@ import type { Decoder } from '../decoding/decoder.js';
 import { Random } from '../devices/simulators/random.js';
 import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
 
-function quantiles(values: number[]): { p50: number; p99: number; max: number; mean: number } {
+function quantiles(values: number[]): { p50: number; p99: number; 'p99.9': number; max: number; mean: number } {
   const s = Float64Array.from(values).sort();
   const q = (p: number): number => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  return { p50: q(0.5), p99: q(0.99), max: s[s.length - 1]!, mean: values.reduce((a, b) => a + b, 0) / values.length };
+  return { p50: q(0.5), p99: q(0.99), 'p99.9': q(0.999), max: s[s.length - 1]!, mean: values.reduce((a, b) => a + b, 0) / values.length };
 }
 
-export async function runOipBench(options: BenchOptions): Promise<object> {
+/** `neurostream serve FILE ARGS --port 0` in another process; resolves with its URL once ready. */
+async function serveModel(cli: string, file: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [cli, 'serve', file, '--port', '0', '--providers', 'cpu', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      out += t;
+      const m = /ready: (http:\/\/\S+)\/v2\/health\/ready/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`neurostream serve exited (${code}): ${out}`)));
+  });
+  return { url, child };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  child.kill('SIGINT');
+  await new Promise((resolve) => child.once('close', resolve));
+}
+
+export interface OipBenchOptions extends BenchOptions {
+  /** Session counts for the many-sessions part (default 1, 8, 32, 128). */
+  sessions?: number[];
+}
+
+/** One row of `sessions`: S decoders decoding back to back, batched or not. */
+async function sessionRun(url: string, model: string, sessions: number, inputs: Float32Array[], seconds: number): Promise<{ throughputPerS: number; p50: number; p99: number; 'p99.9': number; bins: number }> {
+  const decoders = await Promise.all(Array.from({ length: sessions }, () => OipDecoder.connect({ url, model, binary: true, timeoutMs: 10_000, requireServer: true })));
+  const ms: number[] = [];
+  let measuring = false;
+  let stop = false;
+  const loops = decoders.map(async (d, k) => {
+    for (let i = k; !stop; i++) {
+      const t = performance.now();
+      await d.decode(inputs[i % inputs.length]!);
+      if (measuring) ms.push(performance.now() - t);
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500)); // warm-up
+  measuring = true;
+  const start = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  measuring = false;
+  const elapsedS = (performance.now() - start) / 1000;
+  const counted = ms.length;
+  stop = true;
+  await Promise.all(loops);
+  for (const d of decoders) {
+    if (d.counts.fallback > 0) throw new Error(`${model}: ${d.counts.fallback} bins fell back with ${sessions} sessions`);
+    await d.dispose();
+  }
+  const q = quantiles(ms);
+  return { throughputPerS: counted / elapsedS, p50: q.p50, p99: q.p99, 'p99.9': q['p99.9'], bins: counted };
+}
+
+export async function runOipBench(options: OipBenchOptions): Promise<object> {
   const log = progress(options);
+  const loadAtBegin = loadavg()[0]!;
   const bins = Number(process.env.BENCH_BINS ?? 2000);
   const warmup = 200;
   const random = new Random(11);
@@ -40,16 +104,7 @@ export async function runOipBench(options: BenchOptions): Promise<object> {
     const bytes = exportGru({ inputSize: c.features, hiddenSize: 256, layers: 2, outputSize: 2, seed: 3 });
     const file = join(dir, `${c.name}.onnx`);
     writeFileSync(file, bytes);
-    const child = spawn(process.execPath, [cli, 'serve', file, '--port', '0', '--providers', 'cpu'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (t: string) => {
-        out += t;
-        const m = /ready: (http:\/\/\S+)\/v2\/health\/ready/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`neurostream serve exited (${code}): ${out}`)));
-    });
+    const { url, child } = await serveModel(cli, file, []);
     const server = { url };
     const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: c.features }, () => random.normal()));
     const time = async (decoder: Decoder): Promise<ReturnType<typeof quantiles>> => {
@@ -78,8 +133,27 @@ export async function runOipBench(options: BenchOptions): Promise<object> {
       return `${k} p50 ${v.p50.toFixed(3)} / p99 ${v.p99.toFixed(3)} ms`;
     };
     log(`${c.name}: ${fmt('local')}; ${fmt('oipJson')}; ${fmt('oipBinary')}\n`);
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.once('close', resolve));
+    await stopServer(child);
+  }
+  // Many sessions, one service: the small GRU, unbatched and batched.
+  const sessionCounts = options.sessions ?? [1, 8, 32, 128];
+  const sessionSeconds = Number(process.env.BENCH_SESSION_SECONDS ?? 3);
+  const maxBatch = 32;
+  const maxDelayMs = 1;
+  const sessionRows: object[] = [];
+  // The same GRU with a symbolic batch dimension (state [layers, batch, H]): batched, a batch is one call.
+  const gruFile = join(dir, 'gru-256-features.onnx');
+  writeFileSync(gruFile, exportGru({ inputSize: 256, hiddenSize: 256, layers: 2, outputSize: 2, seed: 3, batch: 'symbolic' }));
+  const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: 256 }, () => random.normal()));
+  const loadAtStart = loadavg()[0]!;
+  for (const batched of [false, true]) {
+    const { url, child } = await serveModel(cli, gruFile, batched ? ['--max-batch', String(maxBatch), '--max-delay-ms', String(maxDelayMs), '--max-queue', '1024'] : []);
+    for (const sessions of sessionCounts) {
+      const row = await sessionRun(url, 'gru-256-features', sessions, inputs, sessionSeconds);
+      sessionRows.push({ sessions, batched, ...row });
+      log(`${sessions} sessions, ${batched ? 'batched' : 'unbatched'}: ${row.throughputPerS.toFixed(0)} bins/s, p50 ${row.p50.toFixed(3)} / p99 ${row.p99.toFixed(3)} ms\n`);
+    }
+    await stopServer(child);
   }
   rmSync(dir, { recursive: true, force: true });
   const report = {
@@ -87,8 +161,10 @@ export async function runOipBench(options: BenchOptions): Promise<object> {
     environment: benchEnvironment(),
     bins,
     warmup,
-    note: 'per-bin round trip of the oip decoder to `neurostream serve` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process',
+    note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
     models: results,
+    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after 0.5 s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms); the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
+    sessions: sessionRows,
   };
   return finish(resultPath('oip'), report, options);
 }

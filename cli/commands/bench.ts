@@ -1,6 +1,6 @@
 /** `neurostream bench <name> [--json]` — the benchmarks under bench/, one command each; `bench decoders DATA…` the decoder comparison. */
 import { Command } from 'commander';
-import { InvalidOptionError, checkNumber } from '../../core/index.js';
+import { InvalidOptionError, checkInteger, checkNumber } from '../../core/index.js';
 import { withDecodingInputOptions, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, numberFlag } from '../parse-flag.js';
 
@@ -12,6 +12,7 @@ interface BenchFlags extends DecodingInputFlags {
   out?: string;
   model?: string[];
   lags: number;
+  sessions?: string;
 }
 
 export function benchCommand(): Command {
@@ -24,6 +25,7 @@ export function benchCommand(): Command {
     .option('--json', 'print the JSON report instead of progress lines', false)
     .option('--duration <s>', 'pipeline: seconds of the soak (default 600)', numberFlag('--duration'))
     .option('--out <dir>', 'decoders: where the report goes (default bench/results/decoders)')
+    .option('--sessions <list>', 'oip: session counts served at once, unbatched and batched (default 1,8,32,128)')
     .option('--model <file...>', 'decoders: ONNX models to compare with the built-in decoders')
     .action(async (name: (typeof BENCHMARKS)[number], data: string[], flags: BenchFlags) => {
       const options = { json: flags.json };
@@ -31,6 +33,8 @@ export function benchCommand(): Command {
         const stray = data[0] ?? flags.out ?? flags.model?.[0];
         if (stray !== undefined) throw new InvalidOptionError(`bench ${name}`, 'no data, --out or --model (only bench decoders takes them)', stray);
       }
+      if (flags.sessions !== undefined && name !== 'oip') throw new InvalidOptionError('--sessions', 'the oip benchmark', name);
+      const sessions = flags.sessions?.split(',').map((t, i) => checkInteger('option', `--sessions[${i}]`, Number(t.trim()), { min: 1, max: 1024 }));
       if (flags.duration !== undefined && name !== 'pipeline') throw new InvalidOptionError('--duration', 'the pipeline benchmark (the others have fixed sizes; BENCH_SECONDS sets some)', name);
       if (flags.duration !== undefined) checkNumber('option', '--duration', flags.duration, { min: 1, max: 86_400 });
       if (name === 'decoders') {
@@ -48,7 +52,7 @@ export function benchCommand(): Command {
       if (name === 'dsp') await (await import('../../bench/dsp.js')).runDspBench(options);
       else if (name === 'simulators') await (await import('../../bench/simulators.js')).runSimulatorsBench(options);
       else if (name === 'decode') await (await import('../../bench/decode.js')).runDecodeBench(options);
-      else if (name === 'oip') await (await import('../../bench/oip.js')).runOipBench(options);
+      else if (name === 'oip') await (await import('../../bench/oip.js')).runOipBench({ ...options, ...(sessions ? { sessions } : {}) });
       else if (name === 'dashboard') await (await import('../../bench/dashboard.js')).runDashboardBench(options);
       else if (name === 'nwb') await (await import('../../bench/nwb.js')).runNwbBench(options);
       else if (name === 'recordings') await (await import('../../bench/recordings.js')).runRecordingsBench(options);

@@ -5,6 +5,10 @@
  * served under its file name without `.onnx`, or under NAME with `NAME=FILE.onnx`. Runs until
  * SIGINT/SIGTERM; then answers 503 to new requests, finishes the ones in flight and exits 0.
  *
+ * Batching: `--max-batch N --max-delay-ms D` runs each model's requests through a dynamic batcher
+ * (as Triton's): up to N requests arriving within D ms run as one batch, each session's recurrent
+ * state in its own row; `--max-queue Q` bounds the requests waiting (one more gets 503).
+ *
  * Access: bound beyond loopback (`--host 0.0.0.0`), it requires a bearer token, read from the
  * environment variable NEUROSTREAM_SERVE_TOKEN (never from the command line, which `ps` shows to
  * every user), and refuses to start without one (exit 2). Set on loopback too, it is required there.
@@ -13,6 +17,7 @@ import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { InvalidOptionError, checkOneOf } from '../../core/index.js';
 import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider, checkOipAccess, startOipServer } from '../../decoding/index.js';
+import { checkBatchOptions } from '../../decoding/oip/oip-batcher.js';
 import { integerFlag } from '../parse-flag.js';
 
 /** The environment variable holding the token callers of `serve` must present. */
@@ -22,6 +27,9 @@ interface ServeFlags {
   host: string;
   port: number;
   providers?: string;
+  maxBatch?: number;
+  maxDelayMs?: number;
+  maxQueue?: number;
 }
 
 export function serveCommand(): Command {
@@ -31,6 +39,9 @@ export function serveCommand(): Command {
     .option('--host <addr>', `address to bind (beyond loopback: only with a token in ${SERVE_TOKEN_ENV}, which callers send as Authorization: Bearer <token>)`, '127.0.0.1')
     .option('--port <n>', 'TCP port (0: any free one)', integerFlag('--port'), 8000)
     .option('--providers <list>', `execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
+    .option('--max-batch <n>', 'dynamic batching: most requests for one model run as one batch (default: no batching, each request runs at once)', integerFlag('--max-batch'))
+    .option('--max-delay-ms <ms>', 'dynamic batching: longest a request waits for others to join its batch (default 1 with --max-batch)', integerFlag('--max-delay-ms'))
+    .option('--max-queue <n>', 'dynamic batching: most requests waiting per model; one more is refused with 503 (default 256)', integerFlag('--max-queue'))
     .action(async (models: string[], flags: ServeFlags) => {
       process.exitCode = await serve(models, flags);
     });
@@ -46,6 +57,10 @@ function serveToken(host: string): string | undefined {
 
 async function serve(specs: string[], flags: ServeFlags): Promise<number> {
   const token = serveToken(flags.host);
+  if (flags.maxBatch === undefined && (flags.maxDelayMs !== undefined || flags.maxQueue !== undefined)) {
+    throw new InvalidOptionError(flags.maxDelayMs !== undefined ? '--max-delay-ms' : '--max-queue', 'dynamic batching, turned on by --max-batch N', 'no --max-batch');
+  }
+  const batch = flags.maxBatch === undefined ? undefined : checkBatchOptions({ maxBatch: flags.maxBatch, maxDelayMs: flags.maxDelayMs ?? 1, ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}) });
   const providers = flags.providers?.split(',').map((p, i) => checkOneOf('option', `--providers[${i}]`, p.trim(), ONNX_PROVIDERS) as OnnxProvider);
   const entries = specs.map((spec) => {
     const at = spec.indexOf('=');
@@ -73,13 +88,17 @@ async function serve(specs: string[], flags: ServeFlags): Promise<number> {
     for (const d of loaded.values()) await d.dispose();
     throw error;
   }
-  const server = await startOipServer({ models: loaded, host: flags.host, port: flags.port, ...(token !== undefined ? { token } : {}) }).catch(async (error: unknown) => {
+  const server = await startOipServer({ models: loaded, host: flags.host, port: flags.port, ...(token !== undefined ? { token } : {}), ...(batch ? { batch } : {}) }).catch(async (error: unknown) => {
     for (const d of loaded.values()) await d.dispose();
     throw error;
   });
   for (const [name, d] of loaded) {
     const io = `${d.inputShape.join(' × ')} ${d.inputNames.length === 1 ? 'input' : 'inputs'} → ${d.outputNames.join(', ')}`;
     process.stdout.write(`serving ${name} (${d.name} on ${d.provider}, ${d.kind}, ${io}${d.stateNames.length > 0 ? ', recurrent' : ''}) at ${server.url}/v2/models/${name}\n`);
+  }
+  for (const [name, b] of server.batchers()) {
+    const how = b.mode === 'stacked' ? 'rows stacked into one call' : 'batch dimension fixed at 1: rows run one by one in one queue';
+    process.stdout.write(`batching ${name}: up to ${batch!.maxBatch} requests within ${batch!.maxDelayMs} ms, ${batch!.maxQueue} waiting at most (${how})\n`);
   }
   if (token !== undefined) process.stdout.write(`access: every request but /v2/health/* needs Authorization: Bearer <the token in ${SERVE_TOKEN_ENV}>\n`);
   process.stdout.write(`ready: ${server.url}/v2/health/ready\n`);

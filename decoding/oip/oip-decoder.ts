@@ -10,7 +10,11 @@
  *   is checked as above and decoding moves to it (`recovered`); a model that turns out not to match
  *   the fallback is reported (`incompatible`) and decoding stays local. `requireServer` refuses to
  *   start instead. A server that answers but does not know the model is a configuration error.
- * - Each bin is one `POST /v2/models/{model}/infer`, with a timeout. Requests go one at a time
+ * - Each bin is one `POST /v2/models/{model}/infer`, with a timeout, on a kept-alive connection
+ *   (one `http.Agent` with keepAlive per decoder: no TCP or TLS handshake per bin). With binary
+ *   tensors the request is written into one buffer allocated at start (its JSON header is fixed:
+ *   the shapes do not change), the bin and the recurrent state copied into their places in it, and
+ *   the state that comes back copied into arrays that also live for the session. Requests go one at a time
  *   (a recurrent model's state travels with each request and comes back with its answer), so at
  *   most `maxInFlight` (1) is outstanding; the decode operator bounds the bins queued behind it.
  * - When the server is unreachable, stalls past the timeout or answers an error, the bin — and
@@ -24,6 +28,8 @@
  *   answering badly is neither hammered nor flipped to and from every second; each state change
  *   (`fallback`, `recovered`) is reported once. Without a fallback, a failed request fails the decode.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
 import type { IntentKind } from '../../core/intent.js';
 import { checkInteger, checkString } from '../../core/validate.js';
@@ -84,6 +90,7 @@ interface Remote {
 }
 
 const STATE_IN = '_in';
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const STATE_OUT = '_out';
 
 class RemoteError extends Error {}
@@ -99,6 +106,69 @@ async function fetchWithTimeout(url: string, init: RequestInit, timeoutMs: numbe
     if (e.cause?.code === 'UND_ERR_SOCKET') throw new RemoteError(`the connection closed under the request (${e.cause.message ?? 'other side closed'})`);
     throw new RemoteError(`unreachable (${e.cause?.code ?? e.cause?.message ?? e.message ?? String(error)})`);
   }
+}
+
+/** An infer answer: status, the binary header's length, the body. */
+interface RawAnswer {
+  status: number;
+  headerLength: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * POSTs `body` on `agent`'s kept-alive connections; resolves with the whole answer, or rejects
+ * with a RemoteError saying what went wrong (timeout, connection closed under the request,
+ * unreachable) in the words `fetchWithTimeout` uses.
+ */
+function postKeptAlive(url: URL, agent: HttpAgent, headers: Record<string, string>, body: Buffer, timeoutMs: number, retried = false): Promise<RawAnswer> {
+  const started = performance.now();
+  return new Promise<RawAnswer>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: RemoteError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(error);
+    };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: 'POST', agent, headers }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const h = res.headers[HEADER_LENGTH];
+        resolve({ status: res.statusCode ?? 0, headerLength: Array.isArray(h) ? h[0] : h, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+      });
+      res.on('error', (error) => fail(new RemoteError(`the answer broke off (${error.message})`)));
+      res.on('aborted', () => fail(new RemoteError('the answer broke off (aborted)')));
+    });
+    const timer = setTimeout(() => fail(new RemoteError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const closed = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+      // A kept-alive connection the server closed while idle (its keep-alive timeout): the request
+      // never reached it (or was lost with it: a request is stateless, the state travels in it, so
+      // sending it again is harmless); sent once more on a new connection, within the same time limit.
+      if (closed && req.reusedSocket && !retried && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        const left = timeoutMs - (performance.now() - started);
+        if (left >= 1) {
+          postKeptAlive(url, agent, headers, body, Math.floor(left), true).then(resolve, reject);
+          return;
+        }
+        settled = false;
+      }
+      fail(new RemoteError(closed ? `the connection closed under the request (${error.message})` : `unreachable (${error.code ?? error.message})`));
+    });
+    req.end(body);
+  });
 }
 
 async function errorOf(response: Response): Promise<string> {
@@ -144,6 +214,11 @@ export class OipDecoder implements Decoder {
   private chain: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private sequence = 0;
+  /** Kept-alive connections to the server (one at a time is in use: requests go one by one). */
+  private readonly agent: HttpAgent;
+  private readonly inferUrl: URL;
+  /** The binary request laid out once for `remote`: rebuilt only when the server's model is read again. */
+  private plan: { remote: Remote; body: Buffer; headers: Record<string, string>; input: Float32Array; states: Float32Array[] } | undefined;
 
   private constructor(
     private readonly options: Required<Pick<OipDecoderOptions, 'url' | 'model' | 'timeoutMs' | 'probeIntervalMs' | 'maxProbeIntervalMs'>> & OipDecoderOptions,
@@ -154,6 +229,9 @@ export class OipDecoder implements Decoder {
     this.remoteSince = Date.now();
     this.base = options.url.replace(/\/+$/, '');
     this.name = `oip:${options.model}@${new URL(this.base).host}`;
+    this.inferUrl = new URL(`${this.base}/v2/models/${encodeURIComponent(options.model)}/infer`);
+    const agentOptions = { keepAlive: true, maxSockets: 1, keepAliveMsecs: 1000 };
+    this.agent = this.inferUrl.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.kind = remote.kind;
     this.inputShape = [remote.features];
     this.inputNames = remote.inputNames;
@@ -301,13 +379,24 @@ export class OipDecoder implements Decoder {
     const states = inputs
       .filter((i) => isState(i.name))
       .map((i) => {
-        if (!Array.isArray(i.shape) || !i.shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes', i.shape);
-        const size = i.shape.reduce((a, b) => a * b, 1);
+        // One -1 is the batch dimension (Triton with max_batch_size > 0 puts it first; a GRU's state
+        // [layers, -1, H] has it second): one session is one row.
+        const batchDims = Array.isArray(i.shape) ? i.shape.filter((d) => d === -1).length : 0;
+        const shape = Array.isArray(i.shape) && batchDims === 1 && i.shape.length > 1 ? i.shape.map((d) => (d === -1 ? 1 : d)) : i.shape;
+        if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new InvalidDataError(`${where} state input "${i.name}" shape`, 'fixed sizes (one -1 allowed for the batch)', i.shape);
+        const size = shape.reduce((a, b) => a * b, 1);
         if (size > MAX_TENSOR_VALUES) throw new InvalidDataError(`${where} state input "${i.name}" shape`, `a state of at most ${MAX_TENSOR_VALUES} values`, `[${i.shape.join(', ')}]`);
-        // The initial state: the server's neurostream description, else zeros (the ONNX convention's default).
+        // The initial state: the server's neurostream description; else (Triton, KServe: no such
+        // field) the local ONNX copy's, when it has this state; else zeros (the convention's default).
         const given = (ns.state_init as Record<string, unknown> | undefined)?.[i.name];
-        const init = Array.isArray(given) && given.length === size && given.every((v) => typeof v === 'number') ? Float32Array.from(given as number[]) : new Float32Array(size);
-        return { input: i.name, output: i.name.slice(0, -STATE_IN.length) + STATE_OUT, shape: i.shape, init };
+        const local = fallback instanceof OnnxDecoder ? fallback.initialState().get(i.name) : undefined;
+        const init =
+          Array.isArray(given) && given.length === size && given.every((v) => typeof v === 'number')
+            ? Float32Array.from(given as number[])
+            : local !== undefined && local.length === size
+              ? local
+              : new Float32Array(size);
+        return { input: i.name, output: i.name.slice(0, -STATE_IN.length) + STATE_OUT, shape, init };
       });
     const kind = ns.kind === 'discrete' || ns.kind === 'continuous' ? ns.kind : (fallback?.kind ?? 'continuous');
     return {
@@ -448,38 +537,73 @@ export class OipDecoder implements Decoder {
     }
   }
 
+  /**
+   * The binary request for the current model, laid out once: the fixed JSON header, then the bin
+   * and each state tensor at fixed offsets (Float32Array views when the buffer's offsets allow,
+   * else copied in little-endian per request).
+   */
+  private binaryPlan(): NonNullable<OipDecoder['plan']> {
+    const r = this.remote;
+    if (this.plan?.remote === r) return this.plan;
+    const tensors: OipTensor[] = [
+      { name: r.inputName, shape: [1, r.features], data: new Float32Array(r.features) },
+      ...r.states.map((s) => ({ name: s.input, shape: s.shape, data: new Float32Array(s.init.length) })),
+    ];
+    const encoded = encodeInferRequest(tensors, { binary: true });
+    // A buffer of its own (not a slice of Node's pool), the tensors 4-byte aligned after the header.
+    const headerBytes = Number(encoded.headers['Inference-Header-Content-Length']);
+    const pad = (4 - (headerBytes % 4)) % 4;
+    const backing = new ArrayBuffer(pad + encoded.body.length);
+    const body = Buffer.from(backing, pad, encoded.body.length);
+    encoded.body.copy(body);
+    const views: Float32Array[] = [];
+    let offset = pad + headerBytes;
+    for (const t of tensors) {
+      views.push(new Float32Array(backing, offset, t.data.length));
+      offset += t.data.byteLength;
+    }
+    const headers: Record<string, string> = { ...encoded.headers, 'Content-Length': String(body.length) };
+    if (this.options.token !== undefined) headers['Authorization'] = `Bearer ${this.options.token}`;
+    this.plan = { remote: r, body, headers, input: views[0]!, states: views.slice(1) };
+    return this.plan;
+  }
+
   private async infer(input: Float32Array): Promise<Float32Array> {
     const r = this.remote;
-    const tensors: OipTensor[] = [{ name: r.inputName, shape: [1, r.features], data: input }];
-    for (const s of r.states) tensors.push({ name: s.input, shape: s.shape, data: this.state.get(s.input)! });
-    const { body, headers } = encodeInferRequest(tensors, { binary: r.binary, id: String(++this.sequence) });
-    const response = await fetchWithTimeout(
-      `${this.base}/v2/models/${encodeURIComponent(this.options.model)}/infer`,
-      { method: 'POST', headers, body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength) },
-      this.options.timeoutMs,
-      this.options.token,
-    );
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await response.arrayBuffer());
-    } catch (error) {
-      throw new RemoteError(`the answer broke off (${(error as Error).message})`);
+    let body: Buffer;
+    let headers: Record<string, string>;
+    if (r.binary && LITTLE_ENDIAN) {
+      const plan = this.binaryPlan();
+      plan.input.set(input);
+      r.states.forEach((s, i) => plan.states[i]!.set(this.state.get(s.input)!));
+      ({ body, headers } = plan);
+    } else {
+      const tensors: OipTensor[] = [{ name: r.inputName, shape: [1, r.features], data: input }];
+      for (const s of r.states) tensors.push({ name: s.input, shape: s.shape, data: this.state.get(s.input)! });
+      const encoded = encodeInferRequest(tensors, { binary: r.binary, id: String(++this.sequence) });
+      body = encoded.body;
+      headers = { ...encoded.headers, 'Content-Length': String(body.length), ...(this.options.token !== undefined ? { Authorization: `Bearer ${this.options.token}` } : {}) };
     }
-    if (response.status !== 200) throw new RemoteError(errorText(response.status, bytes));
+    const answer = await postKeptAlive(this.inferUrl, this.agent, headers, body, this.options.timeoutMs);
+    if (answer.status !== 200) throw new RemoteError(errorText(answer.status, answer.body));
     let parsed;
     try {
-      parsed = parseInferResponse(bytes, response.headers.get(HEADER_LENGTH) ?? undefined);
+      parsed = parseInferResponse(answer.body, answer.headerLength);
     } catch (error) {
       throw new RemoteError(`a malformed answer (${(error as Error).message})`);
     }
-    const byName = new Map(parsed.outputs.map((t) => [t.name, t]));
-    const out = byName.get(r.outputName);
+    const out = parsed.outputs.find((t) => t.name === r.outputName);
     if (!out || out.data.length !== r.outputs) throw new RemoteError(`output "${r.outputName}" missing or not ${r.outputs} values`);
-    for (const s of r.states) {
-      const next = byName.get(s.output);
-      if (!next || next.data.length !== s.init.length) throw new RemoteError(`state output "${s.output}" missing or of the wrong size`);
-      this.state.set(s.input, next.data);
-    }
+    const next = r.states.map((s) => parsed.outputs.find((t) => t.name === s.output));
+    r.states.forEach((s, i) => {
+      if (!next[i] || next[i].data.length !== s.init.length) throw new RemoteError(`state output "${s.output}" missing or of the wrong size`);
+    });
+    // Only a whole answer moves the state on; the arrays are kept, their values replaced.
+    r.states.forEach((s, i) => {
+      const held = this.state.get(s.input);
+      if (held && held.length === s.init.length) held.set(next[i]!.data);
+      else this.state.set(s.input, next[i]!.data);
+    });
     return out.data;
   }
 
@@ -501,6 +625,7 @@ export class OipDecoder implements Decoder {
     this.disposed = true;
     clearTimeout(this.probe);
     await this.chain;
+    this.agent.destroy();
     await this.options.fallback?.dispose();
   }
 }

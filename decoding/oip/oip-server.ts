@@ -11,8 +11,10 @@
  *
  * Errors are `{ "error": "…" }` with Triton's statuses: 404 unknown model or path, 400 bad
  * request (the message names the field), 401 a missing or wrong token, 405 wrong method, 413 body
- * too large (declared or chunked), 503 not
- * ready, 500 the model failed.
+ * too large (declared or chunked), 503 not ready or the model's batch queue full, 500 the model failed.
+ *
+ * Batching: with `batch`, infer requests for one model go through a dynamic batcher
+ * ({@link ModelBatcher}: up to `maxBatch` requests that arrive within `maxDelayMs`, a bounded queue).
  *
  * Access: with a `token`, every request but `/v2/health/live` and `/v2/health/ready` must carry
  * `Authorization: Bearer <token>` (any case of the scheme; compared in constant time). Bound
@@ -28,6 +30,7 @@ import { InvalidDataError, InvalidOptionError } from '../../core/errors.js';
 import { SOFTWARE_VERSION } from '../../core/version.js';
 import { checkInteger, checkString } from '../../core/validate.js';
 import type { OnnxDecoder } from '../onnx/onnx-decoder.js';
+import { ModelBatcher, QueueFullError, type BatchOptions } from './oip-batcher.js';
 import { HEADER_LENGTH, encodeInferResponse, parseInferRequest } from './oip-codec.js';
 import { oipModelMetadata } from './oip-model-metadata.js';
 
@@ -44,6 +47,8 @@ export interface OipServerOptions {
    * `host` is not a loopback address.
    */
   token?: string;
+  /** Dynamic batching of each model's infer requests (default none: each request runs at once). */
+  batch?: BatchOptions;
 }
 
 export interface OipServer {
@@ -51,6 +56,8 @@ export interface OipServer {
   readonly port: number;
   /** Requests answered, by status. */
   counts(): Record<number, number>;
+  /** Each model's batcher (when batching): its mode and the batches it ran. */
+  batchers(): ReadonlyMap<string, ModelBatcher>;
   close(): Promise<void>;
 }
 
@@ -149,6 +156,8 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
   checkOipAccess(host, token);
   const counts: Record<number, number> = {};
   let closing = false;
+  const batchers = new Map<string, ModelBatcher>();
+  if (options.batch !== undefined) for (const [name, model] of options.models) batchers.set(name, new ModelBatcher(name, model, options.batch));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0]!;
@@ -203,8 +212,10 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
     const inputs = new Map(request.inputs.map((t) => [t.name, { data: t.data, shape: t.shape }]));
     let outputs: Map<string, { data: Float32Array; shape: number[] }>;
     try {
-      outputs = await model.run(inputs);
+      const batcher = batchers.get(name);
+      outputs = await (batcher ? batcher.infer(inputs) : model.run(inputs));
     } catch (error) {
+      if (error instanceof QueueFullError) throw new HttpError(503, error.message, { 'Retry-After': '1' });
       throw new HttpError(error instanceof InvalidDataError ? 400 : 500, error instanceof Error ? error.message : String(error));
     }
     const wanted = request.outputs ?? [...outputs.keys()].map((n) => ({ name: n, binary: request.binaryOutput }));
@@ -239,6 +250,7 @@ export async function startOipServer(options: OipServerOptions): Promise<OipServ
     url: `http://${shown}:${actualPort}`,
     port: actualPort,
     counts: () => ({ ...counts }),
+    batchers: () => batchers,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;

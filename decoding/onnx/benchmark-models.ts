@@ -27,6 +27,12 @@ export interface GruExportOptions {
   readonly outputSize?: number;
   /** Seed of the random weights (default 1). */
   readonly seed?: number;
+  /**
+   * The batch dimension: `fixed` at 1 (default), or `symbolic` (`batch` in `input`, `output` and
+   * the state `hidden_in`/`hidden_out` [layers, batch, H]) so that a server can run many
+   * sessions' rows in one call, each with its own state.
+   */
+  readonly batch?: 'fixed' | 'symbolic';
 }
 
 export interface MlpExportOptions {
@@ -73,9 +79,10 @@ export function exportGru(options: GruExportOptions = {}): Uint8Array {
   const O = size('exportGru.outputSize', options.outputSize, 2);
   const random = new SeededRandom(checkInteger('option', 'exportGru.seed', options.seed ?? 1));
   const bound = 1 / Math.sqrt(H);
+  const N = options.batch === 'symbolic' ? 'batch' : 1;
   const g = new OnnxGraphBuilder();
-  g.input(INPUT, [1, I]);
-  g.input('hidden_in', [layers, 1, H]);
+  g.input(INPUT, [N, I]);
+  g.input('hidden_in', [layers, N, H]);
   let x = g.node('Unsqueeze', [INPUT, g.int64s('sequence_axis', [0])], ['input_sequence']); // [1, 1, I]
   const finals: string[] = [];
   for (let l = 0; l < layers; l++) {
@@ -95,12 +102,12 @@ export function exportGru(options: GruExportOptions = {}): Uint8Array {
   }
   if (layers === 1) g.node('Identity', finals, ['hidden_out']);
   else g.node('Concat', finals, ['hidden_out'], { axis: int(0) });
-  g.output('hidden_out', [layers, 1, H]);
-  const last = g.node('Reshape', [x, g.int64s('readout_shape', [1, H])], ['readout_in']);
+  g.output('hidden_out', [layers, N, H]);
+  const last = g.node('Reshape', [x, g.int64s('readout_shape', [N === 1 ? 1 : -1, H])], ['readout_in']);
   const Wo = g.floats('readout_W', random.uniformArray(H * O, bound), [H, O]);
   const bo = g.floats('readout_b', random.uniformArray(O, bound), [O]);
   g.node('Add', [g.node('MatMul', [last, Wo], ['readout_product']), bo], [OUTPUT]);
-  g.output(OUTPUT, [1, O]);
+  g.output(OUTPUT, [N, O]);
   writeConventionMetadata(g, { kind: 'continuous', decoder: 'gru', inputNames: names('in', I), outputNames: names('out', O) });
   return g.encode({ graphName: 'gru', docString: `${layers}-layer GRU (${I} → ${H}) + linear read-out, random weights (seed ${options.seed ?? 1})` });
 }

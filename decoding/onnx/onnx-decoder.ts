@@ -323,10 +323,12 @@ export class OnnxDecoder implements Decoder {
       }
     }
     this.states = stateInputs.map((name) => {
-      const dims = tensorDims('input', inputs.get(name)!);
-      if (dims.some((d) => typeof d !== 'number' || d < 1)) {
-        throw new InvalidDataError(`${file} input "${name}"`, 'a state shape with fixed sizes', shapeText(dims));
+      const declared = tensorDims('input', inputs.get(name)!);
+      // One symbolic dimension is the batch (one session: 1), as on the data input.
+      if (declared.some((d) => typeof d === 'number' && d < 1) || declared.filter((d) => typeof d !== 'number').length > 1) {
+        throw new InvalidDataError(`${file} input "${name}"`, 'a state shape with fixed sizes (one symbolic batch dimension allowed)', shapeText(declared));
       }
+      const dims = declared.map((d) => (typeof d === 'number' ? d : 1));
       checkTensorSize(`${file} input "${name}"`, dims);
       const outName = stateOutputFor(name);
       const oDims = tensorDims('output', outputs.get(outName)!);

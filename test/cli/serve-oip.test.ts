@@ -132,6 +132,8 @@ describe('neurostream serve / run --oip', () => {
       [['run', '--duration', '1', '--oip-required'], /--oip-required: expected an --oip server to require, got "no --oip"/],
       [['serve', join(root, 'none.onnx'), '--port', '0'], /none\.onnx: expected a readable ONNX model file/],
       [['serve', model, `kalman=${model}`, '--port', '0'], /models: expected each name once/],
+      [['serve', model, '--port', '0', '--max-delay-ms', '5'], /--max-delay-ms: expected dynamic batching, turned on by --max-batch N, got "no --max-batch"/],
+      [['serve', model, '--port', '0', '--max-batch', '0'], /--max-batch: expected .*1.*got 0/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
@@ -139,4 +141,29 @@ describe('neurostream serve / run --oip', () => {
       expect(r.stderr).toMatch(message);
     }
   }, 60_000);
+
+  it('serve --max-batch batches a model, says how it runs its rows, and answers concurrent sessions as the model does', async () => {
+    const root = tempDir();
+    const model = sessionModel(join(root, 'kalman.onnx'));
+    const server = serveCli([model, '--max-batch', '8', '--max-delay-ms', '2', '--max-queue', '64', '--providers', 'cpu']);
+    const url = await server.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const { OipDecoder } = await import('../../decoding/oip/oip-decoder.js');
+    const { OnnxDecoder } = await import('../../decoding/onnx/onnx-decoder.js');
+    const local = await OnnxDecoder.load(model, { providers: ['cpu'] });
+    const r = new TestRandom(8);
+    const clients = await Promise.all(Array.from({ length: 4 }, () => OipDecoder.connect({ url, model: 'kalman', timeoutMs: 5000, requireServer: true })));
+    const sequences = clients.map(() => Array.from({ length: 10 }, () => Float32Array.from({ length: local.inputShape[0]! }, () => r.normal())));
+    const got = await Promise.all(clients.map(async (c, i) => Promise.all(sequences[i]!.map((x) => c.decode(x)))));
+    for (let i = 0; i < clients.length; i++) {
+      local.reset();
+      for (let k = 0; k < 10; k++) expect(Buffer.from((await local.decode(sequences[i]![k]!)).buffer).equals(Buffer.from(got[i]![k]!.buffer))).toBe(true);
+      await clients[i]!.dispose();
+    }
+    await local.dispose();
+    server.stop();
+    const stopped = await server.result;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/batching kalman: up to 8 requests within 2 ms, 64 waiting at most \(batch dimension fixed at 1: rows run one by one in one queue\)/);
+  }, 120_000);
 });
