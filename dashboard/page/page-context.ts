@@ -30,6 +30,8 @@ export interface PageProbe {
   decoder: DecoderProbe | null;
   /** The traces' marker labels as last drawn; set by the traces panel. */
   markerLabels: MarkerLabelsProbe | null;
+  /** The labels beside the trace lanes (name and scale, or "flat"). */
+  laneLabels: string[];
   role: string | null;
   hello: PageHello | null;
   view: ViewMessage | null;
@@ -71,6 +73,7 @@ export function createProbe(): PageProbe {
     panels: {},
     decoder: null,
     markerLabels: null,
+    laneLabels: [],
     role: null,
     hello: null,
     view: null,

@@ -144,6 +144,8 @@ export interface StreamDescription {
   kinds: readonly string[];
   units: readonly string[];
   sampleRateHz: number;
+  /** Per channel, one ADC step in the channel's unit (0 where unknown): a lane that changes by less is shown as flat. */
+  adcScale?: readonly number[];
   /** Samples in the stream's first block (how the source delivers them; the latency thresholds scale with it). */
   blockSamples?: number;
 }

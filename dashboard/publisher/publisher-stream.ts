@@ -100,7 +100,7 @@ export function helloBase(client: DashboardClient, stream: PublisherStream | und
     role: client.role,
     commands: client.role === 'operator' ? [...OPERATOR_COMMANDS] : [],
     stream: stream
-      ? { device: stream.info.device.name, channels: stream.info.channelNames, kinds: stream.info.channelKinds, units: stream.info.units, sampleRateHz: stream.info.sampleRateHz, blockSamples: stream.blockSamples }
+      ? { device: stream.info.device.name, channels: stream.info.channelNames, kinds: stream.info.channelKinds, units: stream.info.units, sampleRateHz: stream.info.sampleRateHz, adcScale: stream.info.adcScale, blockSamples: stream.blockSamples }
       : null,
     intent: stream?.intent ? { kind: stream.intent.kind, dims: stream.intent.dims, binS: stream.intent.binS } : null,
     histogram: { stages: LATENCY_STAGES, edgesMs: LATENCY_EDGES_MS },

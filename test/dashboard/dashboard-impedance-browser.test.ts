@@ -113,6 +113,10 @@ describe('impedance from the dashboard', () => {
       expect(await page.textContent('#impedance h3')).toMatch(/^Impedance measured \d/);
       // Quality verdicts again (no channel is left "measuring").
       expect(await page.$$eval('#quality .chip[data-status="measuring"]', (els) => els.length)).toBe(0);
+      // The emulator's AccelZ does not change: its lane says "flat" rather than a scale of 0.000001 g.
+      const lanes = await page.evaluate(() => (window as unknown as { __neurostream: { laneLabels: string[] } }).__neurostream.laneLabels);
+      expect(lanes).toContain('AccelZ flat');
+      expect(lanes.find((l) => l.startsWith('EXG1 '))).toMatch(/^EXG1 \d+(\.\d+)? (µV|mV)$/);
       await page.screenshot({ path: join(RESULTS, 'dashboard-impedance.png') });
       // The viewer sees the values too.
       await viewer.page.waitForFunction(() => document.querySelectorAll('#impedance .chip[data-kohm]').length === 8, undefined, { timeout: 5_000 });

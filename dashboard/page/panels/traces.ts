@@ -51,6 +51,10 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private readonly drawMarkers = (u: uPlot): void => this.paintOverlay(u);
   /** Per-channel µV per lane (auto scale), and the labels beside the lanes. */
   private scales = new Float64Array(0);
+  /** 1 where a lane's channel did not change over the window (labelled "flat"). */
+  private flat = new Uint8Array(0);
+  /** Per lane, one ADC step of its channel (0 where unknown). */
+  private steps = new Float64Array(0);
   private labels: string[] = [];
   private names: string[] = [];
   private units: string[] = [];
@@ -113,10 +117,14 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     if (this.auto) {
       let changed = false;
       for (let r = 0; r < store.rows; r++) {
-        const s = niceCeil(windowRange(store, r), 1e-6);
-        if (s !== this.scales[r]) {
+        // A flat channel (no change over the window) keeps its scale and says "flat", not "0.000001 g".
+        const range = windowRange(store, r);
+        const flat = range > this.steps[r]! ? 0 : 1; // less than one ADC step (or none at all)
+        const s = flat ? this.scales[r] || 1 : niceCeil(range, 1e-6);
+        if (s !== this.scales[r] || flat !== this.flat[r]) {
           this.scales[r] = s;
-          this.labels[r] = `${this.names[r]} ${formatRange(s, this.units[r]!)}`;
+          this.flat[r] = flat;
+          this.labels[r] = `${this.names[r]} ${flat ? 'flat' : formatRange(s, this.units[r]!)}`;
           changed = true;
         }
       }
@@ -142,7 +150,10 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
     this.names = names;
     this.units = view.channels.map((c) => stream.units[c] ?? '');
     this.labels = names.slice();
+    this.page.probe.laneLabels = this.labels;
     this.scales = new Float64Array(rows);
+    this.flat = new Uint8Array(rows);
+    this.steps = Float64Array.from(view.channels, (c) => stream.adcScale?.[c] ?? 0);
     const labels = this.labels;
     const laneHeight = Math.max(28, Math.min(60, (window.innerHeight - 260) / rows));
     this.rowNames = names;
