@@ -175,7 +175,12 @@ describe('neurostream evaluate / calibrate', () => {
     const manifest = readManifest(live);
     expect(manifest.decoder).toMatchObject({ name: 'onnx:kalman.onnx', provider: 'cpu', features: 32 });
     const intents = openRecording(live).intents();
-    expect(intents.length).toBe(100); // every bin after the thresholds' first second
+    // Every bin after the thresholds' first second is decoded, or dropped and said so: a live session
+    // never waits for its decoder (on a loaded machine it drops stale bins, and counts them).
+    const summary = r.stdout.trim().split('\n').find((line) => line.startsWith('stopped ('))!; // the closing summary: the whole session's figures
+    const dropped = Number(/decoder onnx:kalman\.onnx \(cpu\): .*?, (\d+) dropped/.exec(summary)?.[1] ?? 0);
+    expect(intents.length + dropped).toBe(100);
+    expect(intents.length).toBeGreaterThan(0);
     expect(intents[0]!.values.length).toBe(2);
     // Each intent says where its time went, from the last byte of its bin to its emission.
     for (const { latency } of intents) {
