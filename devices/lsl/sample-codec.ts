@@ -22,7 +22,7 @@ export interface LslSampleBatch {
   count: number;
   /** Each sample's timestamp on the sender's clock (deduced ones filled in). */
   timestamps: Float64Array;
-  /** count × channels numbers (numeric formats; int64 beyond 2^53 loses precision). */
+  /** count × channels numbers (numeric formats; an int64 beyond ±2^53 is refused, see {@link assertSafeInt64}). */
   values: Float64Array;
   /** count × channels strings (string format). */
   strings: string[];
@@ -44,6 +44,18 @@ const MIN_FLOAT32 = 1.1754943508222875e-38;
 const MIN_FLOAT64 = 2.2250738585072014e-308;
 const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
+
+/**
+ * An int64 value as a number, or — when it is beyond ±(2^53 − 1), where a double can no longer
+ * hold every integer — an {@link InvalidDataError} naming `field`: neurostream's signal path is
+ * float64, and silently rounding a count or an ID would invent a value.
+ */
+export function assertSafeInt64(v: bigint, field: string): number {
+  if (v > 9007199254740991n || v < -9007199254740991n) {
+    throw new InvalidDataError(field, 'an integer within ±2^53 − 1 (neurostream holds values as float64)', v.toString());
+  }
+  return Number(v);
+}
 
 /** Decodes protocol-110 samples from a byte stream fed in arbitrary chunks. */
 export class LslSampleDecoder {
@@ -133,7 +145,7 @@ export class LslSampleDecoder {
             for (let c = 0; c < n; c++, p += 1) values[base + c] = view.getInt8(p);
             break;
           case 'int64':
-            for (let c = 0; c < n; c++, p += 8) values[base + c] = Number(view.getBigInt64(p, le));
+            for (let c = 0; c < n; c++, p += 8) values[base + c] = assertSafeInt64(view.getBigInt64(p, le), `LSL int64 sample ${this.samples + count} channel ${c}`);
             break;
         }
       } else {

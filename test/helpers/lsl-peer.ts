@@ -3,6 +3,7 @@
  * same loopback settings for neurostream's LSL code. No LSL packet leaves this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +32,19 @@ export interface PeerRun {
   stderr: () => string;
 }
 
-/** Runs `lsl-peer ARGS` with LSLAPICFG set to the loopback config. */
-export function runPeer(args: string[]): PeerRun {
-  const child = spawn(LSL_PEER, args, { env: { ...process.env, LSLAPICFG: LSL_LOOPBACK_CFG }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Writes a liblsl config into `dir`: the loopback settings of loopback.cfg plus `extra` (e.g.
+ * `[tuning]\nUseProtocolVersion = 100`). Returns its path, for {@link runPeer}'s `cfg`.
+ */
+export function writePeerCfg(dir: string, name: string, extra: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${readFileSync(LSL_LOOPBACK_CFG, 'utf8')}\n${extra}\n`);
+  return path;
+}
+
+/** Runs `lsl-peer ARGS` with LSLAPICFG set to the loopback config (or `cfg`, which must keep its loopback settings). */
+export function runPeer(args: string[], cfg: string = LSL_LOOPBACK_CFG): PeerRun {
+  const child = spawn(LSL_PEER, args, { env: { ...process.env, LSLAPICFG: cfg }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
