@@ -126,6 +126,13 @@ export class LslOutlet {
     return this.#droppedConsumers;
   }
 
+  /** Bytes queued for the slowest consumer (0 with none): a producer that may wait can pace itself on it. */
+  get bufferedBytes(): number {
+    let most = 0;
+    for (const c of this.#consumers) most = Math.max(most, c.socket.writableLength);
+    return most;
+  }
+
   /** Samples pushed so far. */
   get samplesPushed(): number {
     return this.#samplesPushed;

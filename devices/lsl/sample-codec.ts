@@ -57,18 +57,34 @@ export function assertSafeInt64(v: bigint, field: string): number {
   return Number(v);
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Typed arrays that convert to float64 exactly (int64 is checked value by value instead). */
+const FAST_ARRAYS: Partial<Record<LslChannelFormat, Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Int16ArrayConstructor | Int8ArrayConstructor>> = {
+  float32: Float32Array,
+  double64: Float64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+};
+
 /** Decodes protocol-110 samples from a byte stream fed in arbitrary chunks. */
 export class LslSampleDecoder {
   readonly #o: Required<LslCodecOptions>;
   readonly #size: number;
   #leftover: Uint8Array = new Uint8Array(0);
   #lastTimestamp = 0;
+  readonly #fast: { bytes: Uint8Array; view: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array } | undefined;
   /** Samples decoded so far. */
   samples = 0;
 
   constructor(options: LslCodecOptions, lastTimestamp = 0) {
     this.#o = { suppressSubnormals: false, ...options };
     this.#size = LSL_VALUE_BYTES[options.format];
+    const Typed = HOST_LITTLE_ENDIAN && !this.#o.suppressSubnormals ? FAST_ARRAYS[options.format] : undefined;
+    if (Typed) {
+      const view = new Typed(options.channelCount);
+      this.#fast = { bytes: new Uint8Array(view.buffer), view };
+    }
     this.#lastTimestamp = lastTimestamp;
   }
 
@@ -120,6 +136,13 @@ export class LslSampleDecoder {
         const bytes = this.#size * n;
         if (p + bytes > len) break;
         const base = count * n;
+        const fast = this.#fast;
+        if (fast && le) {
+          // Host order on the wire: copy the values to an aligned scratch and convert natively.
+          fast.bytes.set(buf.subarray(p, p + bytes));
+          values.set(fast.view, base);
+          p += bytes;
+        } else
         switch (format) {
           case 'float32':
             for (let c = 0; c < n; c++, p += 4) {
@@ -237,10 +260,21 @@ export function encodeSamples(
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   const v = values as ArrayLike<number>;
+  const Typed = HOST_LITTLE_ENDIAN ? FAST_ARRAYS[format] : undefined;
+  let scratch: { bytes: Uint8Array; view: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array } | undefined;
+  if (Typed) {
+    const view = new Typed(n);
+    scratch = { bytes: new Uint8Array(view.buffer), view };
+  }
   let p = 0;
   for (let i = 0; i < count; i++) {
     p = writeTimestamp(out, view, p, timestamps[i]!, le);
     const base = i * n;
+    if (scratch && le) {
+      for (let c = 0; c < n; c++) scratch.view[c] = v[base + c]!; // ToInt32/ToInt16/ToInt8/fround: as DataView's setters after Math.trunc
+      out.set(scratch.bytes, p);
+      p += n * size;
+    } else
     switch (format) {
       case 'float32':
         for (let c = 0; c < n; c++, p += 4) view.setFloat32(p, v[base + c]!, le);
