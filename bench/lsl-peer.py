@@ -6,8 +6,9 @@ set to the loopback config. Prints one JSON line.
   python3 lsl-peer.py LIBLSL send NAME CHANNELS RATE SAMPLES CHUNK paced|flood
   python3 lsl-peer.py LIBLSL receive NAME SAMPLES
 
-send: waits for a consumer, then pushes SAMPLES samples in chunks of CHUNK, stamped with
-lsl_local_clock() at the push (paced: in real time; flood: as fast as liblsl takes them).
+send: waits for a consumer, then pushes SAMPLES samples in chunks of CHUNK, sample i stamped
+start + (i + 1) / RATE on lsl_local_clock() (paced: each chunk once its last sample's time has
+come; flood: as fast as liblsl takes them).
 Prints {"sent", "start"} (start: the clock before the first push).
 receive: pulls (one sample blocking, then the rest without waiting) until SAMPLES arrived. Prints {"samples", "first", "last", "latency_ms"}: the
 clock when the first and the last chunk came, and per chunk (receipt − timestamp of its last
@@ -43,7 +44,9 @@ if mode == 'send':
             wait = start + (k + chunk) / rate - clock()
             if wait > 0:
                 time.sleep(wait)
-        lib.lsl_push_chunk_ftp(out, data, chunk * channels, clock(), 1)
+        # Stamped at nominal times (sample i at start + (i + 1) / rate), as an amplifier's clock
+        # would: the chunk goes out once its last sample's time has come.
+        lib.lsl_push_chunk_ftp(out, data, chunk * channels, start + (k + chunk) / rate, 1)
     print(json.dumps({'sent': samples, 'start': start}), flush=True)
     time.sleep(2.0)
     lib.lsl_destroy_outlet(out)

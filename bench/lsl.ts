@@ -6,7 +6,9 @@
  *   liblsl → liblsl (the reference), liblsl → our inlet, our outlet → liblsl, our outlet → our inlet:
  *   samples/s from the first push to the last sample received, and how many times real time;
  * - latency (paced: 2 s in real time, chunks of 30 samples = 1 ms): push → the receiver has
- *   the chunk (liblsl's pull_chunk, or our inlet's block), p50/p99/max over chunks.
+ *   the chunk (liblsl's pull_chunk, or our inlet's block), p50/p99/max over chunks;
+ * - end to end, liblsl push → our intent: our LSL device feeding the intracortical chain and a
+ *   Kalman filter in 20 ms bins, as `run --device lsl` does.
  * Run: `neurostream bench lsl [--json]` (writes bench/results/lsl.json). Loopback only: the peer
  * runs with LSLAPICFG=loopback.cfg and our side with the same settings.
  */
@@ -77,9 +79,55 @@ function py(peer: PeerDir, args: string[]): Promise<Record<string, unknown>> {
   );
 }
 
+/**
+ * The session path in a child process: our LSL device (lslSource) → the intracortical chain
+ * (band-pass, CAR, threshold crossings and spike-band power in 20 ms bins) → the built-in
+ * Kalman filter. Per intent: our clock at its emission − the LSL timestamp (liblsl's clock at
+ * the push, corrected) of the last sample of the block that completed its bin. Measured after
+ * `warmupS` (1 s of it is the chain's calibration).
+ */
+async function intentLatency(name: string, seconds: number, warmupS: number): Promise<{ intents: number; latencyMs: number[]; missingSamples: number }> {
+  const config = lslConfigFromIni(LOOPBACK_INI, 'bench loopback settings');
+  const { lslSource } = await import('../devices/lsl/lsl-source.js');
+  const { intracorticalChain } = await import('../acquisition/chains.js');
+  const { decode } = await import('../decoding/operators/decode.js');
+  const { kalmanFor } = await import('./pipeline.js');
+  const { tap } = await import('rxjs');
+  let anchorTs = 0;
+  let lastTs = 0;
+  let started = NaN;
+  let missingSamples = 0;
+  const latencyMs: number[] = [];
+  const decoder = kalmanFor(2 * CHANNELS);
+  return new Promise((res, rej) => {
+    const source = lslSource({ config, predicate: `name='${name}'`, recover: false, resolveTimeoutMs: 30_000, onAnchor: (_s, ts) => (anchorTs = ts), onStats: (s) => (missingSamples = s.missingSamples) });
+    const sub = source
+      .pipe(
+        tap((block) => {
+          lastTs = anchorTs + (block.length - 1) / RATE_HZ;
+          if (Number.isNaN(started)) started = lslClock();
+        }),
+        intracorticalChain({ binMs: 20, calibrationS: 1 }),
+        decode(decoder),
+      )
+      .subscribe({
+        next: () => {
+          const now = lslClock();
+          if (now - started >= warmupS) latencyMs.push((now - lastTs) * 1000);
+          if (now - started >= seconds) {
+            sub.unsubscribe();
+            res({ intents: latencyMs.length, latencyMs, missingSamples });
+          }
+        },
+        error: rej,
+        complete: () => res({ intents: latencyMs.length, latencyMs, missingSamples }),
+      });
+  });
+}
+
 /** Our inlet in a child process (as a consumer of a session's outlet is): see {@link ourReceive}. */
-function ourReceiveChild(name: string, samples: number): Promise<{ samples: number; first: number; last: number; latencyMs: number[] }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--receive', name, String(samples)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function ourReceiveChild(name: string, samples: number, mode = '--receive'): Promise<{ samples: number; first: number; last: number; latencyMs: number[] }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), mode, name, String(samples)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -138,8 +186,7 @@ async function ourSend(outlet: LslOutlet, samples: number, chunk: number, paced:
     } else {
       while (outlet.bufferedBytes > 8 * 2 ** 20) await new Promise((r) => setImmediate(r));
     }
-    const now = lslClock();
-    for (let i = 0; i < chunk; i++) ts[i] = now - (chunk - 1 - i) / RATE_HZ;
+    for (let i = 0; i < chunk; i++) ts[i] = start + (k + i + 1) / RATE_HZ; // nominal times, as bench/lsl-peer.py
     outlet.push(ts, values);
   }
   return start;
@@ -167,6 +214,7 @@ export async function runLslBench(options: BenchOptions): Promise<object> {
   const config = lslConfigFromIni(LOOPBACK_INI, 'bench loopback settings');
   const tag = `${process.pid}`;
   const results: Record<string, object> = {};
+  let intentResult: { intents: number; missingSamples: number; latencyMs: Quantiles } | undefined;
 
   const liblslPair = async (how: 'flood' | 'paced', samples: number, chunk: number) => {
     const name = `bench-ll-${how}-${tag}`;
@@ -216,6 +264,16 @@ export async function runLslBench(options: BenchOptions): Promise<object> {
       droppedConsumers: f.dropped + p.dropped,
     };
   }
+  {
+    // liblsl pushes in real time; our session path (LSL device → intracortical chain → Kalman) in a child process.
+    const name = `bench-intent-${tag}`;
+    const seconds = 8;
+    const recv = ourReceiveChild(name, seconds, '--intent') as unknown as Promise<{ intents: number; latencyMs: number[]; missingSamples: number }>;
+    await py(peer, ['send', name, String(CHANNELS), String(RATE_HZ), String((seconds + 3) * RATE_HZ), String(pacedChunk), 'paced']);
+    const got = await recv;
+    intentResult = { intents: got.intents, missingSamples: got.missingSamples, latencyMs: quantiles(got.latencyMs) };
+    log(`liblsl push → our intent (LSL device → intracortical chain → Kalman, 20 ms bins): p50 ${intentResult.latencyMs.p50} ms, p99 ${intentResult.latencyMs.p99} ms, max ${intentResult.latencyMs.max} ms over ${got.intents} intents; samples missing ${got.missingSamples}\n`);
+  }
   for (const [k, v] of Object.entries(results) as [string, { throughput: CaseResult; latencyMs: Quantiles }][]) {
     log(`${k.padEnd(22)} ${v.throughput.samplesPerS.toLocaleString('en')} samples/s (${v.throughput.timesRealTime}× real time); latency p50 ${v.latencyMs.p50} ms, p99 ${v.latencyMs.p99} ms, max ${v.latencyMs.max} ms\n`);
   }
@@ -226,17 +284,26 @@ export async function runLslBench(options: BenchOptions): Promise<object> {
     stream: { channels: CHANNELS, rateHz: RATE_HZ, format: 'float32', bytesPerS: CHANNELS * RATE_HZ * 4 },
     method: {
       throughput: `${floodSamples} samples pushed in chunks of ${floodChunk} as fast as the receiver takes them (our outlet waits while 8 MiB are queued); samples / (last sample received − first push)`,
-      latency: `${pacedSamples} samples pushed in real time in chunks of ${pacedChunk} (1 ms), each stamped at its push; per chunk: receiver's clock when it has the chunk (liblsl pull_sample then pull_chunk without waiting, or our inlet's block) − the last sample's stamp; same machine, same clock`,
+      latency: `${pacedSamples} samples pushed in real time in chunks of ${pacedChunk} (1 ms), samples stamped at their nominal times and each chunk pushed once its last sample's time has come; per chunk: receiver's clock when it has the chunk (liblsl pull_sample then pull_chunk without waiting, or our inlet's block) − the last sample's stamp; same machine, same clock`,
       processes: 'each end in its own process: liblsl in python3 (ctypes), our outlet in the benchmark process, our inlet in a child node process',
     },
     results,
+    pushToIntent: {
+      method: 'liblsl pushes 256 ch × 30 kHz in real time (1 ms chunks, nominal timestamps, each pushed once its last sample’s time has come); a child node process runs the session path: lslSource (our inlet as a device) → intracorticalChain (300–3000 Hz band-pass, CAR, threshold crossings and spike-band power, 20 ms bins) → built-in Kalman; per intent: our clock at its emission − the corrected LSL timestamp of the last sample of the block that completed its bin; after 3 s (1 s calibration)',
+      ...intentResult,
+    },
   };
   return finish(resultPath('lsl'), report, options);
 }
 
 if (isMain(import.meta.url)) {
   const at = process.argv.indexOf('--receive');
-  if (at > 0) {
+  const intent = process.argv.indexOf('--intent');
+  if (intent > 0) {
+    const got = await intentLatency(process.argv[intent + 1]!, Number(process.argv[intent + 2]), 3);
+    process.stdout.write(`${JSON.stringify(got)}\n`);
+    process.exit(0);
+  } else if (at > 0) {
     const got = await ourReceive(process.argv[at + 1]!, Number(process.argv[at + 2]));
     process.stdout.write(`${JSON.stringify(got)}\n`);
     process.exit(0);

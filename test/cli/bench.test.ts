@@ -29,6 +29,6 @@ describe('neurostream bench', () => {
   it('names the benchmarks it knows when given another', async () => {
     const r = await runCli(['bench', 'everything']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('benchmark: expected one of dsp, simulators, devices, recordings, decode, dashboard, oip, pipeline, decoders, got "everything"');
+    expect(r.stderr).toContain('benchmark: expected one of dsp, simulators, devices, recordings, decode, dashboard, oip, pipeline, lsl, decoders, got "everything"');
   });
 });
