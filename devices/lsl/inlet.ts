@@ -156,8 +156,8 @@ export function openFeed(
               ? archive()
               : new LslSampleDecoder(
                   { format: info.channelFormat, channelCount: n, nominalSrateHz: info.nominalSrateHz, littleEndian: response.littleEndian, suppressSubnormals: response.suppressSubnormals },
-            options.lastTimestamp ?? 0,
-          );
+                  options.lastTimestamp ?? 0,
+                );
           rest = head.subarray(end + 4);
         }
         if (tests < 2) {

@@ -142,34 +142,35 @@ export class LslSampleDecoder {
           fast.bytes.set(buf.subarray(p, p + bytes));
           values.set(fast.view, base);
           p += bytes;
-        } else
-        switch (format) {
-          case 'float32':
-            for (let c = 0; c < n; c++, p += 4) {
-              let v = view.getFloat32(p, le);
-              if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT32) v = v < 0 ? -0 : 0;
-              values[base + c] = v;
-            }
-            break;
-          case 'double64':
-            for (let c = 0; c < n; c++, p += 8) {
-              let v = view.getFloat64(p, le);
-              if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT64) v = v < 0 ? -0 : 0;
-              values[base + c] = v;
-            }
-            break;
-          case 'int32':
-            for (let c = 0; c < n; c++, p += 4) values[base + c] = view.getInt32(p, le);
-            break;
-          case 'int16':
-            for (let c = 0; c < n; c++, p += 2) values[base + c] = view.getInt16(p, le);
-            break;
-          case 'int8':
-            for (let c = 0; c < n; c++, p += 1) values[base + c] = view.getInt8(p);
-            break;
-          case 'int64':
-            for (let c = 0; c < n; c++, p += 8) values[base + c] = assertSafeInt64(view.getBigInt64(p, le), `LSL int64 sample ${this.samples + count} channel ${c}`);
-            break;
+        } else {
+          switch (format) {
+            case 'float32':
+              for (let c = 0; c < n; c++, p += 4) {
+                let v = view.getFloat32(p, le);
+                if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT32) v = v < 0 ? -0 : 0;
+                values[base + c] = v;
+              }
+              break;
+            case 'double64':
+              for (let c = 0; c < n; c++, p += 8) {
+                let v = view.getFloat64(p, le);
+                if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT64) v = v < 0 ? -0 : 0;
+                values[base + c] = v;
+              }
+              break;
+            case 'int32':
+              for (let c = 0; c < n; c++, p += 4) values[base + c] = view.getInt32(p, le);
+              break;
+            case 'int16':
+              for (let c = 0; c < n; c++, p += 2) values[base + c] = view.getInt16(p, le);
+              break;
+            case 'int8':
+              for (let c = 0; c < n; c++, p += 1) values[base + c] = view.getInt8(p);
+              break;
+            case 'int64':
+              for (let c = 0; c < n; c++, p += 8) values[base + c] = assertSafeInt64(view.getBigInt64(p, le), `LSL int64 sample ${this.samples + count} channel ${c}`);
+              break;
+          }
         }
       } else {
         const row: string[] = [];
@@ -274,26 +275,27 @@ export function encodeSamples(
       for (let c = 0; c < n; c++) scratch.view[c] = v[base + c]!; // ToInt32/ToInt16/ToInt8/fround: as DataView's setters after Math.trunc
       out.set(scratch.bytes, p);
       p += n * size;
-    } else
-    switch (format) {
-      case 'float32':
-        for (let c = 0; c < n; c++, p += 4) view.setFloat32(p, v[base + c]!, le);
-        break;
-      case 'double64':
-        for (let c = 0; c < n; c++, p += 8) view.setFloat64(p, v[base + c]!, le);
-        break;
-      case 'int32':
-        for (let c = 0; c < n; c++, p += 4) view.setInt32(p, Math.trunc(v[base + c]!), le);
-        break;
-      case 'int16':
-        for (let c = 0; c < n; c++, p += 2) view.setInt16(p, Math.trunc(v[base + c]!), le);
-        break;
-      case 'int8':
-        for (let c = 0; c < n; c++, p += 1) view.setInt8(p, Math.trunc(v[base + c]!));
-        break;
-      case 'int64':
-        for (let c = 0; c < n; c++, p += 8) view.setBigInt64(p, BigInt(Math.trunc(v[base + c]!)), le);
-        break;
+    } else {
+      switch (format) {
+        case 'float32':
+          for (let c = 0; c < n; c++, p += 4) view.setFloat32(p, v[base + c]!, le);
+          break;
+        case 'double64':
+          for (let c = 0; c < n; c++, p += 8) view.setFloat64(p, v[base + c]!, le);
+          break;
+        case 'int32':
+          for (let c = 0; c < n; c++, p += 4) view.setInt32(p, Math.trunc(v[base + c]!), le);
+          break;
+        case 'int16':
+          for (let c = 0; c < n; c++, p += 2) view.setInt16(p, Math.trunc(v[base + c]!), le);
+          break;
+        case 'int8':
+          for (let c = 0; c < n; c++, p += 1) view.setInt8(p, Math.trunc(v[base + c]!));
+          break;
+        case 'int64':
+          for (let c = 0; c < n; c++, p += 8) view.setBigInt64(p, BigInt(Math.trunc(v[base + c]!)), le);
+          break;
+      }
     }
   }
   return out;
