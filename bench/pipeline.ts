@@ -71,7 +71,7 @@ function quantiles(values: readonly number[]): Quantiles {
 }
 
 /** A Kalman filter over F features calibrated on synthetic tuning (the pipeline's decoder; its compute is reported apart). */
-function kalmanFor(features: number): BuiltinDecoder {
+export function kalmanFor(features: number): BuiltinDecoder {
   const random = new Random(5);
   const n = 1500;
   const D = 4;

@@ -4,7 +4,7 @@ import { InvalidOptionError, checkInteger, checkNumber } from '../../core/index.
 import { withDecodingInputOptions, type DecodingInputFlags } from '../decoding-inputs.js';
 import { choiceFlag, numberFlag } from '../parse-flag.js';
 
-export const BENCHMARKS = ['dsp', 'simulators', 'devices', 'recordings', 'decode', 'dashboard', 'oip', 'pipeline', 'decoders', 'nwb'] as const;
+export const BENCHMARKS = ['dsp', 'simulators', 'devices', 'recordings', 'decode', 'dashboard', 'oip', 'pipeline', 'nwb', 'lsl', 'decoders'] as const;
 
 interface BenchFlags extends DecodingInputFlags {
   json: boolean;
@@ -18,7 +18,7 @@ interface BenchFlags extends DecodingInputFlags {
 export function benchCommand(): Command {
   return withDecodingInputOptions(new Command('bench'))
     .description(
-      'run a benchmark: dsp (filters and chains vs fili), simulators, devices (parsers, frame protocol over a pty), recordings (record and replay throughput), decode (latency per bin: Kalman, GRU, MLP), dashboard (64 ch × 30 kHz to 1 and 20 clients, one stalled), oip (Open Inference Protocol round trip, JSON vs binary), pipeline (bytes → intent latency at 96/256/1024 ch, and a soak), nwb (256 ch × 30 kHz recording → NWB: MB/s and peak RSS), decoders DATA… (every decoder on fixed folds: report.md, report.json, SVG plots)',
+      'run a benchmark: dsp (filters and chains vs fili), simulators, devices (parsers, frame protocol over a pty), recordings (record and replay throughput), decode (latency per bin: Kalman, GRU, MLP), dashboard (64 ch × 30 kHz to 1 and 20 clients, one stalled), oip (Open Inference Protocol round trip, JSON vs binary), pipeline (bytes → intent latency at 96/256/1024 ch, and a soak), nwb (256 ch × 30 kHz recording → NWB: MB/s and peak RSS), lsl (LSL inlet and outlet vs liblsl at 256 ch × 30 kHz: throughput and latency), decoders DATA… (every decoder on fixed folds: report.md, report.json, SVG plots)',
     )
     .argument('<name>', BENCHMARKS.join(' | '), choiceFlag('benchmark', BENCHMARKS))
     .argument('[data...]', 'decoders: recordings, EDF/BDF files (with --classes) or a CSV feature table')
@@ -55,6 +55,7 @@ export function benchCommand(): Command {
       else if (name === 'oip') await (await import('../../bench/oip.js')).runOipBench({ ...options, ...(sessions ? { sessions } : {}) });
       else if (name === 'dashboard') await (await import('../../bench/dashboard.js')).runDashboardBench(options);
       else if (name === 'nwb') await (await import('../../bench/nwb.js')).runNwbBench(options);
+      else if (name === 'lsl') await (await import('../../bench/lsl.js')).runLslBench(options);
       else if (name === 'recordings') await (await import('../../bench/recordings.js')).runRecordingsBench(options);
       else await (await import('../../bench/devices.js')).runDevicesBench(options);
     });

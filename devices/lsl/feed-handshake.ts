@@ -4,7 +4,10 @@
  * `LSL:streamfeed/110 UID` and header lines (byte order, endian performance, IEEE-754 floats,
  * subnormal support, value size, protocol version, buffer and chunk lengths) ending in an empty
  * line; the outlet answers `LSL/110 200 OK` with `UID`, `Byte-Order`, `Suppress-Subnormals` and
- * `Data-Protocol-Version`, then two test-pattern samples, then data.
+ * `Data-Protocol-Version`, then two test-pattern samples, then data. When the data protocol is
+ * 100 (or the inlet sent the old request line `LSL:streamfeed` followed by one line
+ * `MAX_BUFFERED MAX_CHUNK`, without headers and without a response head), what follows is a
+ * portable archive (portable-archive.ts).
  */
 import { InvalidDataError } from '../../core/errors.js';
 import { LSL_VALUE_BYTES, type LslStreamInfo } from './stream-info.js';
@@ -142,21 +145,20 @@ export interface FeedDecision {
 }
 
 /**
- * Decides as liblsl's outlet does, except that this outlet always sends its own byte order
- * (little-endian; the inlet converts) and speaks only protocol 110: a request that needs
- * protocol 100 (old client, different value size, non-IEEE floats) is answered 505.
+ * Decides as liblsl's outlet does (`client_session::handle_read_feedparams`): the data protocol
+ * is the lower of the outlet's (`ownVersion`, from `UseProtocolVersion`) and the inlet's, and
+ * drops to 100 (the portable archive) when the inlet's value size differs or it lacks IEEE-754
+ * floats. This outlet always sends its own byte order (little-endian; the inlet converts).
  */
 export function decideFeed(info: LslStreamInfo, req: ParsedFeedRequest, ownVersion = 110): FeedDecision {
   const base = { dataProtocolVersion: 110, littleEndian: true, suppressSubnormals: false };
   if (Math.floor(req.protocolVersion / 100) > Math.floor(ownVersion / 100)) return { ...base, status: 505, text: 'Version not supported' };
   if (req.uid !== '' && req.uid !== info.uid) return { ...base, status: 404, text: 'Not found' };
-  const version = Math.min(ownVersion, req.protocolVersion);
+  let version = Math.min(ownVersion, req.protocolVersion);
   const size = LSL_VALUE_BYTES[info.channelFormat];
-  if (version < 110 || (info.channelFormat !== 'string' && req.valueSize !== undefined && req.valueSize !== size) || !req.hasIeee754Floats) {
-    return { ...base, status: 505, text: 'Version not supported (this outlet speaks data protocol 110 only)' };
-  }
+  if ((info.channelFormat !== 'string' && req.valueSize !== undefined && req.valueSize !== size) || !req.hasIeee754Floats) version = 100;
   const isFloat = info.channelFormat === 'float32' || info.channelFormat === 'double64';
-  return { ...base, status: 200, text: 'OK', suppressSubnormals: isFloat && !req.supportsSubnormals };
+  return { ...base, status: 200, text: 'OK', dataProtocolVersion: version, suppressSubnormals: version >= 110 && isFloat && !req.supportsSubnormals };
 }
 
 /** The response head an outlet writes for its decision. */

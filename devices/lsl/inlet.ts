@@ -1,5 +1,6 @@
 /**
- * An LSL inlet: resolves a stream, opens its data feed over TCP (protocol 110), checks the test
+ * An LSL inlet: resolves a stream, opens its data feed over TCP (data protocol 110, or 100 when
+ * the stream or `UseProtocolVersion` says so), checks the test
  * patterns, decodes samples incrementally, reads the full info (description), measures the clock
  * offset with time probes, and — like liblsl's `recover` — re-resolves and reconnects when the
  * outlet goes away and comes back (same source id, or same name and type when it has none).
@@ -12,6 +13,7 @@ import { InvalidDataError } from '../../core/errors.js';
 import { bindAddress, resolveStreams } from './discovery.js';
 import { feedRequestText, parseFeedResponse, type FeedResponse } from './feed-handshake.js';
 import type { LslConfig } from './lsl-config.js';
+import { LslArchiveDecoder } from './portable-archive.js';
 import { LslSampleDecoder, TEST_PATTERN_TIMESTAMP, testPatternValues, type LslSampleBatch } from './sample-codec.js';
 import { LSL_VALUE_BYTES, parseStreamInfo, type LslStreamInfo } from './stream-info.js';
 import { measureTimeCorrection, type TimeCorrection } from './time-probe.js';
@@ -89,7 +91,7 @@ function sameValues(a: LslSampleBatch, expected: number[] | string[], n: number,
  */
 export function openFeed(
   info: LslStreamInfo,
-  options: { requestBigEndian?: boolean; noSubnormals?: boolean; lastTimestamp?: number },
+  options: { requestBigEndian?: boolean; noSubnormals?: boolean; lastTimestamp?: number; protocolVersion?: number },
   onConnected: (feed: FeedResponse) => void,
   onBatch: (batch: LslSampleBatch) => void,
 ): { done: Promise<string>; close: () => void } {
@@ -99,14 +101,26 @@ export function openFeed(
     socket = connect({ host: info.v4address || '127.0.0.1', port: info.v4dataPort });
     socket.setNoDelay(true);
     let head = Buffer.alloc(0);
-    let decoder: LslSampleDecoder | undefined;
+    let decoder: LslSampleDecoder | LslArchiveDecoder | undefined;
     let response: FeedResponse | undefined;
     let tests = 0;
+    let uidChecked = false;
     const n = info.channelCount;
+    // As liblsl's data_receiver: the lower of our version and the stream's; 100 uses the old request line.
+    const proposed = Math.min(options.protocolVersion ?? 110, info.version);
+    const archive = (): LslArchiveDecoder =>
+      new LslArchiveDecoder({ format: info.channelFormat, channelCount: n, nominalSrateHz: info.nominalSrateHz, what: `${what} (data protocol 100)` }, options.lastTimestamp ?? 0);
     socket.on('connect', () => {
+      if (proposed < 110) {
+        const maxBuffered = 360 * Math.max(1, Math.ceil(info.nominalSrateHz || 100));
+        socket!.write(`LSL:streamfeed\r\n${maxBuffered} 0\r\n`);
+        response = { status: 200, statusLine: '(data protocol 100: no response head)', uid: info.uid, littleEndian: true, suppressSubnormals: false, dataProtocolVersion: 100 };
+        decoder = archive();
+        return;
+      }
       socket!.write(
         feedRequestText({
-          protocolVersion: 110,
+          protocolVersion: proposed,
           uid: info.uid,
           nativeByteOrder: options.requestBigEndian ? 4321 : 1234,
           endianPerformance: 0,
@@ -134,17 +148,26 @@ export function openFeed(
           response = parseFeedResponse(head.subarray(0, end).toString('latin1'), what);
           if (response.status !== 200) throw new DeviceError(what, `the outlet refused the feed: ${response.statusLine}`);
           if (response.uid !== undefined && response.uid !== info.uid) throw new DeviceError(what, `the outlet serves uid ${response.uid}, not ${info.uid}`);
-          if (response.dataProtocolVersion < 110) {
-            throw new DeviceError(what, `the outlet chose data protocol ${response.dataProtocolVersion}; neurostream speaks 110 (liblsl ≥ 1.10)`);
+          if (response.dataProtocolVersion > proposed) {
+            throw new DeviceError(what, `the outlet chose data protocol ${response.dataProtocolVersion}, above the ${proposed} asked for`);
           }
-          decoder = new LslSampleDecoder(
-            { format: info.channelFormat, channelCount: n, nominalSrateHz: info.nominalSrateHz, littleEndian: response.littleEndian, suppressSubnormals: response.suppressSubnormals },
-            options.lastTimestamp ?? 0,
-          );
+          decoder =
+            response.dataProtocolVersion < 110
+              ? archive()
+              : new LslSampleDecoder(
+                  { format: info.channelFormat, channelCount: n, nominalSrateHz: info.nominalSrateHz, littleEndian: response.littleEndian, suppressSubnormals: response.suppressSubnormals },
+                  options.lastTimestamp ?? 0,
+                );
           rest = head.subarray(end + 4);
         }
         if (tests < 2) {
           const batch = decoder.push(rest, 2 - tests);
+          if (decoder instanceof LslArchiveDecoder && !uidChecked && decoder.shortinfo !== undefined) {
+            // Protocol 100 carries the shortinfo in the archive: it must be the stream we resolved.
+            const uid = parseStreamInfo(decoder.shortinfo, `${what} archive shortinfo`).uid;
+            if (uid !== info.uid) throw new DeviceError(what, `the outlet serves uid ${uid}, not ${info.uid}`);
+            uidChecked = true;
+          }
           for (let i = 0; i < batch.count; i++) {
             if (!sameValues(batch, testPatternValues(info.channelFormat, n, tests === 0 ? 4 : 2), n, i, info.channelFormat)) {
               throw new InvalidDataError(`${what} test pattern`, 'the samples liblsl sends before the data', 'different values (the formats disagree)');
@@ -223,7 +246,7 @@ export function lslInlet(options: LslInletOptions): Observable<LslInletEvent> {
         if (stopped) return;
         const f = openFeed(
           info,
-          { ...(options.requestBigEndian ? { requestBigEndian: true } : {}), ...(options.noSubnormals ? { noSubnormals: true } : {}), lastTimestamp },
+          { ...(options.requestBigEndian ? { requestBigEndian: true } : {}), ...(options.noSubnormals ? { noSubnormals: true } : {}), lastTimestamp, protocolVersion: config.useProtocolVersion },
           (feedResponse) => subscriber.next({ kind: 'connected', info, connection, feed: feedResponse }),
           (batch) => {
             lastTimestamp = batch.timestamps[batch.count - 1]!;

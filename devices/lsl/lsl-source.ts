@@ -2,8 +2,9 @@
  * An LSL signal stream as a neurostream device: a cold Observable<SampleBlock>. Channel labels,
  * units and kinds come from the stream's description (`desc/channels/channel`), the rate from its
  * header; timestamps are put on the local clock with the measured offset, and sample indices are
- * counted from them at the nominal rate, so a stretch the outlet did not deliver (a restart, a
- * lost connection) becomes an explicit gap of the samples its timestamps say are missing.
+ * counted from them at the nominal rate (with the offset measured when the connection began, so
+ * that its later re-estimates cannot read as lost samples), so a stretch the outlet did not
+ * deliver (a restart, a lost connection) becomes an explicit gap of the samples its timestamps say are missing.
  */
 import { Observable } from 'rxjs';
 import { createSampleBlock, createStreamInfo, type ChannelKind, type ChannelUnit, type SampleBlock, type StreamInfo } from '../../core/index.js';
@@ -62,6 +63,7 @@ export function lslSource(options: LslInletOptions & LslSourceHooks): Observable
     let next = 0; // index of the next sample expected
     const stats: LslSourceStats = { connections: 0, missingSamples: 0, correctionS: 0 };
     let lostSinceMs: number | undefined;
+    let connectionCorrectionS: number | undefined;
     const sub = lslInlet(options).subscribe({
       next: (e) => {
         if (e.kind === 'lost') {
@@ -69,6 +71,7 @@ export function lslSource(options: LslInletOptions & LslSourceHooks): Observable
           options.onLink?.({ state: 'lost', reason: e.reason, attempt: e.connection, sinceMs: lostSinceMs });
         } else if (e.kind === 'connected') {
           stats.connections = e.connection;
+          connectionCorrectionS = undefined;
           if (lostSinceMs !== undefined) {
             lostSinceMs = undefined;
             options.onLink?.({ state: 'connected' });
@@ -85,16 +88,23 @@ export function lslSource(options: LslInletOptions & LslSourceHooks): Observable
         } else if (e.kind === 'correction') {
           stats.correctionS = e.correction.correctionS;
         } else if (e.kind === 'samples' && info) {
-          const { batch } = e;
+          const { batch, correctionS } = e;
           const n = info.channelNames.length;
-          if (next === 0 && firstTs === 0) firstTs = batch.timestamps[0]!;
+          // Samples are numbered with the offset measured when this connection began: it is
+          // re-estimated every few seconds and moves by tens of µs, more than half a sample
+          // period at 30 kHz, which must not read as a lost (or repeated) sample. A new
+          // connection (perhaps an outlet on another machine) takes its own offset.
+          connectionCorrectionS ??= correctionS;
+          const base = connectionCorrectionS;
+          const raw = (i: number): number => batch.timestamps[i]! - correctionS + base;
+          if (next === 0 && firstTs === 0) firstTs = raw(0);
           // Split the batch where its timestamps jump: each run is one block, a jump is a gap.
           let start = 0;
           while (start < batch.count) {
-            const index = Math.round((batch.timestamps[start]! - firstTs) / period);
+            const index = Math.round((raw(start) - firstTs) / period);
             const missing = Math.max(0, index - next);
             let end = start + 1;
-            while (end < batch.count && Math.round((batch.timestamps[end]! - batch.timestamps[end - 1]!) / period) <= 1) end++;
+            while (end < batch.count && Math.round((raw(end) - raw(end - 1)) / period) <= 1) end++;
             const length = end - start;
             const data = new Float32Array(length * n);
             for (let i = 0; i < length; i++) for (let c = 0; c < n; c++) data[c * length + i] = batch.values[(start + i) * n + c]!;

@@ -1,5 +1,5 @@
 /**
- * An LSL outlet: a TCP data server (protocol 110, plus `LSL:shortinfo` and `LSL:fullinfo`
+ * An LSL outlet: a TCP data server (data protocols 110 and 100, plus `LSL:shortinfo` and `LSL:fullinfo`
  * requests), a UDP unicast server on the service port (discovery and time probes) and UDP
  * responders on the multicast port for each discovery address, as liblsl's `stream_outlet_impl`.
  * Pushing never waits: each consumer's socket buffer is capped, and a consumer that falls that
@@ -14,6 +14,7 @@ import { decideFeed, feedResponseText, parseFeedRequest } from './feed-handshake
 import type { LslConfig } from './lsl-config.js';
 import { lslClock } from './lsl-clock.js';
 import { compileLslQuery } from './lsl-query.js';
+import { encodeArchivePreamble, encodeArchiveSamples } from './portable-archive.js';
 import { encodeSamples, TEST_PATTERN_TIMESTAMP, testPatternValues } from './sample-codec.js';
 import { element, type XmlElement } from '../../core/xml.js';
 import { fullInfoXml, shortInfoXml, streamInfoElement, type LslChannelFormat, type LslStreamInfo } from './stream-info.js';
@@ -31,6 +32,12 @@ export interface LslOutletOptions {
   desc?: XmlElement;
   /** A consumer with more than this many bytes unsent is dropped (default 32 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * The clock this outlet's time probes answer with and its `created_at` (default
+   * {@link lslClock}). Tests give it an offset to prove that inlets correct for it; the
+   * timestamps pushed must then be on the same clock.
+   */
+  clock?: () => number;
 }
 
 async function bindInRange<T>(config: LslConfig, tryPort: (port: number) => Promise<T | 'in-use'>): Promise<T> {
@@ -81,6 +88,8 @@ function bindUdp(port: number, host: string, reuseAddr: boolean): Promise<UdpSoc
 
 interface Consumer {
   socket: Socket;
+  /** Data protocol of this feed: 110 (sample-codec.ts) or 100 (portable-archive.ts). */
+  protocol: number;
 }
 
 /** An outlet offering one stream. Create with {@link openLslOutlet}. */
@@ -90,14 +99,16 @@ export class LslOutlet {
   readonly #udp: UdpSocket[];
   readonly #consumers = new Set<Consumer>();
   readonly #maxBuffered: number;
+  readonly #clock: () => number;
   readonly #matches = new Map<string, boolean>();
   #droppedConsumers = 0;
   #samplesPushed = 0;
   #waiters: (() => void)[] = [];
 
   /** @internal */
-  constructor(info: LslStreamInfo, server: Server, udp: UdpSocket[], maxBuffered: number) {
+  constructor(info: LslStreamInfo, server: Server, udp: UdpSocket[], maxBuffered: number, clock: () => number = lslClock) {
     this.info = info;
+    this.#clock = clock;
     this.#server = server;
     this.#udp = udp;
     this.#maxBuffered = maxBuffered;
@@ -113,6 +124,13 @@ export class LslOutlet {
   /** Consumers disconnected because they fell more than the buffer cap behind. */
   get droppedConsumers(): number {
     return this.#droppedConsumers;
+  }
+
+  /** Bytes queued for the slowest consumer (0 with none): a producer that may wait can pace itself on it. */
+  get bufferedBytes(): number {
+    let most = 0;
+    for (const c of this.#consumers) most = Math.max(most, c.socket.writableLength);
+    return most;
   }
 
   /** Samples pushed so far. */
@@ -139,8 +157,13 @@ export class LslOutlet {
   push(timestamps: ArrayLike<number>, values: ArrayLike<number> | readonly string[]): void {
     this.#samplesPushed += timestamps.length;
     if (this.#consumers.size === 0 || timestamps.length === 0) return;
-    const bytes = encodeSamples({ format: this.info.channelFormat, channelCount: this.info.channelCount, littleEndian: true }, timestamps, values);
-    for (const c of this.#consumers) this.#send(c, bytes);
+    const o = { format: this.info.channelFormat, channelCount: this.info.channelCount, littleEndian: true };
+    let v110: Uint8Array | undefined;
+    let v100: Uint8Array | undefined;
+    for (const c of this.#consumers) {
+      if (c.protocol >= 110) this.#send(c, (v110 ??= encodeSamples(o, timestamps, values)));
+      else this.#send(c, (v100 ??= encodeArchiveSamples(o, timestamps, values)));
+    }
   }
 
   #send(c: Consumer, bytes: Uint8Array): void {
@@ -167,13 +190,13 @@ export class LslOutlet {
   }
 
   #udpRequest(socket: UdpSocket, msg: Buffer, address: string, port: number, timeServices: boolean): void {
-    const t1 = lslClock();
+    const t1 = this.#clock();
     const { method, rest } = parseUdpRequest(msg.toString('utf8'));
     if (method === 'LSL:shortinfo') {
       const req = parseShortinfoRequest(rest);
       if (req && this.#matchesQuery(req.query)) socket.send(`${req.queryId}\r\n${shortInfoXml(this.info)}`, req.returnPort, address, () => undefined);
     } else if (method === 'LSL:timedata' && timeServices) {
-      const reply = timeProbeReply(rest, t1, lslClock());
+      const reply = timeProbeReply(rest, t1, this.#clock());
       if (reply) socket.send(reply, port, address, () => undefined);
     }
   }
@@ -205,32 +228,44 @@ export class LslOutlet {
         if (headerEnd < 0) return;
         socket.off('data', onData);
         const headers = buf.subarray(nl + 2, Math.max(nl + 2, headerEnd)).toString('latin1').split('\r\n');
-        const decision = decideFeed(this.info, parseFeedRequest(method, headers));
-        socket.write(feedResponseText(this.info, decision));
+        const decision = decideFeed(this.info, parseFeedRequest(method, headers), this.info.version);
+        socket.write(feedResponseText(this.info, decision, this.info.version));
         if (decision.status !== 200) {
           socket.end();
           return;
         }
-        const n = this.info.channelCount;
-        const fmt = this.info.channelFormat;
-        socket.write(
-          encodeSamples({ format: fmt, channelCount: n, littleEndian: true }, [TEST_PATTERN_TIMESTAMP, TEST_PATTERN_TIMESTAMP], [
-            ...testPatternValues(fmt, n, 4),
-            ...testPatternValues(fmt, n, 2),
-          ] as number[] | string[]),
-        );
-        const consumer: Consumer = { socket };
-        this.#consumers.add(consumer);
-        socket.on('close', () => this.#consumers.delete(consumer));
-        socket.on('data', () => undefined); // an inlet sends nothing more; keep the socket flowing
-        const waiters = this.#waiters;
-        this.#waiters = [];
-        for (const w of waiters) w();
+        this.#startFeed(socket, decision.dataProtocolVersion);
+      } else if (method === 'LSL:streamfeed') {
+        // Data protocol 100 (liblsl 1.00 framing): one line "MAX_BUFFERED MAX_CHUNK", no response head.
+        const end = buf.indexOf('\r\n', nl + 2);
+        if (end < 0) return;
+        socket.off('data', onData);
+        this.#startFeed(socket, 100);
       } else {
-        socket.end(); // unknown request, or data protocol 100 ("LSL:streamfeed"), which this outlet does not speak
+        socket.end(); // unknown request
       }
     };
     socket.on('data', onData);
+  }
+
+  /** Sends the test patterns (after the archive preamble for protocol 100) and adds the consumer. */
+  #startFeed(socket: Socket, protocol: number): void {
+    const n = this.info.channelCount;
+    const fmt = this.info.channelFormat;
+    const patterns = [...testPatternValues(fmt, n, 4), ...testPatternValues(fmt, n, 2)] as number[] | string[];
+    const ts = [TEST_PATTERN_TIMESTAMP, TEST_PATTERN_TIMESTAMP];
+    if (protocol >= 110) socket.write(encodeSamples({ format: fmt, channelCount: n, littleEndian: true }, ts, patterns));
+    else {
+      socket.write(encodeArchivePreamble(shortInfoXml(this.info)));
+      socket.write(encodeArchiveSamples({ format: fmt, channelCount: n }, ts, patterns, true));
+    }
+    const consumer: Consumer = { socket, protocol };
+    this.#consumers.add(consumer);
+    socket.on('close', () => this.#consumers.delete(consumer));
+    socket.on('data', () => undefined); // an inlet sends nothing more; keep the socket flowing
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
   }
 
   /** Stops serving: closes every consumer and socket. */
@@ -279,7 +314,7 @@ export async function openLslOutlet(options: LslOutletOptions): Promise<LslOutle
     channelFormat: options.channelFormat,
     sourceId: options.sourceId ?? '',
     version: config.useProtocolVersion,
-    createdAt: lslClock(),
+    createdAt: (options.clock ?? lslClock)(),
     uid: randomUUID(),
     sessionId: config.sessionId,
     hostname: hostname(),
@@ -291,5 +326,5 @@ export async function openLslOutlet(options: LslOutletOptions): Promise<LslOutle
     v6servicePort: 0,
     desc: options.desc ?? element('desc'),
   };
-  return new LslOutlet(info, server, udp, options.maxBufferedBytes ?? 32 * 1024 * 1024);
+  return new LslOutlet(info, server, udp, options.maxBufferedBytes ?? 32 * 1024 * 1024, options.clock);
 }

@@ -22,7 +22,7 @@ export interface LslSampleBatch {
   count: number;
   /** Each sample's timestamp on the sender's clock (deduced ones filled in). */
   timestamps: Float64Array;
-  /** count × channels numbers (numeric formats; int64 beyond 2^53 loses precision). */
+  /** count × channels numbers (numeric formats; an int64 beyond ±2^53 is refused, see {@link assertSafeInt64}). */
   values: Float64Array;
   /** count × channels strings (string format). */
   strings: string[];
@@ -45,18 +45,46 @@ const MIN_FLOAT64 = 2.2250738585072014e-308;
 const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
+/**
+ * An int64 value as a number, or — when it is beyond ±(2^53 − 1), where a double can no longer
+ * hold every integer — an {@link InvalidDataError} naming `field`: neurostream's signal path is
+ * float64, and silently rounding a count or an ID would invent a value.
+ */
+export function assertSafeInt64(v: bigint, field: string): number {
+  if (v > 9007199254740991n || v < -9007199254740991n) {
+    throw new InvalidDataError(field, 'an integer within ±2^53 − 1 (neurostream holds values as float64)', v.toString());
+  }
+  return Number(v);
+}
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Typed arrays that convert to float64 exactly (int64 is checked value by value instead). */
+const FAST_ARRAYS: Partial<Record<LslChannelFormat, Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Int16ArrayConstructor | Int8ArrayConstructor>> = {
+  float32: Float32Array,
+  double64: Float64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+};
+
 /** Decodes protocol-110 samples from a byte stream fed in arbitrary chunks. */
 export class LslSampleDecoder {
   readonly #o: Required<LslCodecOptions>;
   readonly #size: number;
   #leftover: Uint8Array = new Uint8Array(0);
   #lastTimestamp = 0;
+  readonly #fast: { bytes: Uint8Array; view: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array } | undefined;
   /** Samples decoded so far. */
   samples = 0;
 
   constructor(options: LslCodecOptions, lastTimestamp = 0) {
     this.#o = { suppressSubnormals: false, ...options };
     this.#size = LSL_VALUE_BYTES[options.format];
+    const Typed = HOST_LITTLE_ENDIAN && !this.#o.suppressSubnormals ? FAST_ARRAYS[options.format] : undefined;
+    if (Typed) {
+      const view = new Typed(options.channelCount);
+      this.#fast = { bytes: new Uint8Array(view.buffer), view };
+    }
     this.#lastTimestamp = lastTimestamp;
   }
 
@@ -108,33 +136,41 @@ export class LslSampleDecoder {
         const bytes = this.#size * n;
         if (p + bytes > len) break;
         const base = count * n;
-        switch (format) {
-          case 'float32':
-            for (let c = 0; c < n; c++, p += 4) {
-              let v = view.getFloat32(p, le);
-              if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT32) v = v < 0 ? -0 : 0;
-              values[base + c] = v;
-            }
-            break;
-          case 'double64':
-            for (let c = 0; c < n; c++, p += 8) {
-              let v = view.getFloat64(p, le);
-              if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT64) v = v < 0 ? -0 : 0;
-              values[base + c] = v;
-            }
-            break;
-          case 'int32':
-            for (let c = 0; c < n; c++, p += 4) values[base + c] = view.getInt32(p, le);
-            break;
-          case 'int16':
-            for (let c = 0; c < n; c++, p += 2) values[base + c] = view.getInt16(p, le);
-            break;
-          case 'int8':
-            for (let c = 0; c < n; c++, p += 1) values[base + c] = view.getInt8(p);
-            break;
-          case 'int64':
-            for (let c = 0; c < n; c++, p += 8) values[base + c] = Number(view.getBigInt64(p, le));
-            break;
+        const fast = this.#fast;
+        if (fast && le) {
+          // Host order on the wire: copy the values to an aligned scratch and convert natively.
+          fast.bytes.set(buf.subarray(p, p + bytes));
+          values.set(fast.view, base);
+          p += bytes;
+        } else {
+          switch (format) {
+            case 'float32':
+              for (let c = 0; c < n; c++, p += 4) {
+                let v = view.getFloat32(p, le);
+                if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT32) v = v < 0 ? -0 : 0;
+                values[base + c] = v;
+              }
+              break;
+            case 'double64':
+              for (let c = 0; c < n; c++, p += 8) {
+                let v = view.getFloat64(p, le);
+                if (this.#o.suppressSubnormals && v !== 0 && Math.abs(v) < MIN_FLOAT64) v = v < 0 ? -0 : 0;
+                values[base + c] = v;
+              }
+              break;
+            case 'int32':
+              for (let c = 0; c < n; c++, p += 4) values[base + c] = view.getInt32(p, le);
+              break;
+            case 'int16':
+              for (let c = 0; c < n; c++, p += 2) values[base + c] = view.getInt16(p, le);
+              break;
+            case 'int8':
+              for (let c = 0; c < n; c++, p += 1) values[base + c] = view.getInt8(p);
+              break;
+            case 'int64':
+              for (let c = 0; c < n; c++, p += 8) values[base + c] = assertSafeInt64(view.getBigInt64(p, le), `LSL int64 sample ${this.samples + count} channel ${c}`);
+              break;
+          }
         }
       } else {
         const row: string[] = [];
@@ -225,29 +261,41 @@ export function encodeSamples(
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   const v = values as ArrayLike<number>;
+  const Typed = HOST_LITTLE_ENDIAN ? FAST_ARRAYS[format] : undefined;
+  let scratch: { bytes: Uint8Array; view: Float32Array | Float64Array | Int32Array | Int16Array | Int8Array } | undefined;
+  if (Typed) {
+    const view = new Typed(n);
+    scratch = { bytes: new Uint8Array(view.buffer), view };
+  }
   let p = 0;
   for (let i = 0; i < count; i++) {
     p = writeTimestamp(out, view, p, timestamps[i]!, le);
     const base = i * n;
-    switch (format) {
-      case 'float32':
-        for (let c = 0; c < n; c++, p += 4) view.setFloat32(p, v[base + c]!, le);
-        break;
-      case 'double64':
-        for (let c = 0; c < n; c++, p += 8) view.setFloat64(p, v[base + c]!, le);
-        break;
-      case 'int32':
-        for (let c = 0; c < n; c++, p += 4) view.setInt32(p, Math.trunc(v[base + c]!), le);
-        break;
-      case 'int16':
-        for (let c = 0; c < n; c++, p += 2) view.setInt16(p, Math.trunc(v[base + c]!), le);
-        break;
-      case 'int8':
-        for (let c = 0; c < n; c++, p += 1) view.setInt8(p, Math.trunc(v[base + c]!));
-        break;
-      case 'int64':
-        for (let c = 0; c < n; c++, p += 8) view.setBigInt64(p, BigInt(Math.trunc(v[base + c]!)), le);
-        break;
+    if (scratch && le) {
+      for (let c = 0; c < n; c++) scratch.view[c] = v[base + c]!; // ToInt32/ToInt16/ToInt8/fround: as DataView's setters after Math.trunc
+      out.set(scratch.bytes, p);
+      p += n * size;
+    } else {
+      switch (format) {
+        case 'float32':
+          for (let c = 0; c < n; c++, p += 4) view.setFloat32(p, v[base + c]!, le);
+          break;
+        case 'double64':
+          for (let c = 0; c < n; c++, p += 8) view.setFloat64(p, v[base + c]!, le);
+          break;
+        case 'int32':
+          for (let c = 0; c < n; c++, p += 4) view.setInt32(p, Math.trunc(v[base + c]!), le);
+          break;
+        case 'int16':
+          for (let c = 0; c < n; c++, p += 2) view.setInt16(p, Math.trunc(v[base + c]!), le);
+          break;
+        case 'int8':
+          for (let c = 0; c < n; c++, p += 1) view.setInt8(p, Math.trunc(v[base + c]!));
+          break;
+        case 'int64':
+          for (let c = 0; c < n; c++, p += 8) view.setBigInt64(p, BigInt(Math.trunc(v[base + c]!)), le);
+          break;
+      }
     }
   }
   return out;

@@ -29,7 +29,7 @@ describe('neurostream bench', () => {
   it('names the benchmarks it knows when given another', async () => {
     const r = await runCli(['bench', 'everything']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('benchmark: expected one of dsp, simulators, devices, recordings, decode, dashboard, oip, pipeline, decoders, got "everything"');
+    expect(r.stderr).toContain('benchmark: expected one of dsp, simulators, devices, recordings, decode, dashboard, oip, pipeline, nwb, lsl, decoders, got "everything"');
   });
 
   it('bench oip --sessions reports p50/p99/p99.9 per model and throughput and p99 per session count, unbatched and batched', async () => {

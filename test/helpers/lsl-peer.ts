@@ -3,6 +3,7 @@
  * same loopback settings for neurostream's LSL code. No LSL packet leaves this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +32,41 @@ export interface PeerRun {
   stderr: () => string;
 }
 
-/** Runs `lsl-peer ARGS` with LSLAPICFG set to the loopback config. */
-export function runPeer(args: string[]): PeerRun {
-  const child = spawn(LSL_PEER, args, { env: { ...process.env, LSLAPICFG: LSL_LOOPBACK_CFG }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Writes a liblsl config into `dir`: the loopback settings of loopback.cfg plus `extra` (e.g.
+ * `[tuning]\nUseProtocolVersion = 100`). Returns its path, for {@link runPeer}'s `cfg`.
+ */
+export function writePeerCfg(dir: string, name: string, extra: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${readFileSync(LSL_LOOPBACK_CFG, 'utf8')}\n${extra}\n`);
+  return path;
+}
+
+/** Runs `lsl-peer ARGS` with LSLAPICFG set to the loopback config (or `cfg`, which must keep its loopback settings). */
+export function runPeer(args: string[], cfg: string = LSL_LOOPBACK_CFG): PeerRun {
+  return spawnPeer(LSL_PEER, args, cfg);
+}
+
+/**
+ * Runs test/helpers/lsl-ctypes-peer.py: an outlet on the same liblsl 1.17.7 (liblsl.so.2 beside
+ * lsl-peer) for the formats lsl-peer's `send` lacks. See that file for the values it sends.
+ */
+export function runCtypesPeer(
+  o: { name: string; format: 'int8' | 'int64'; channels: number; rateHz: number; samples: number; chunk: number; huge?: boolean },
+  cfg: string = LSL_LOOPBACK_CFG,
+): PeerRun {
+  const args = [join(root, 'test', 'helpers', 'lsl-ctypes-peer.py'), join(LSL_PEER_DIR, 'liblsl.so.2'), o.name, o.format, String(o.channels), String(o.rateHz), String(o.samples), String(o.chunk)];
+  return spawnPeer('/usr/bin/python3', o.huge ? [...args, 'huge'] : args, cfg);
+}
+
+/** The ctypes peer's value for channel c of sample i (exact as a double: within ±2^53). */
+export function ctypesPeerValue(format: 'int8' | 'int64', i: number, c: number): number {
+  if (format === 'int8') return ((7 * i + 13 * c) % 256) - 128;
+  return (((7 * i + 13 * c) % 1000) * 4 - 2000) * 2 ** 40 + 3 * i + c;
+}
+
+function spawnPeer(command: string, args: string[], cfg: string): PeerRun {
+  const child = spawn(command, args, { env: { ...process.env, LSLAPICFG: cfg }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -41,7 +74,7 @@ export function runPeer(args: string[]): PeerRun {
   const result = new Promise<Record<string, unknown>[]>((res, rej) => {
     child.on('close', (code, signal) => {
       if (code === 0) res(out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>));
-      else rej(new Error(`lsl-peer ${args.join(' ')} exited ${code ?? signal}: ${err}`));
+      else rej(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}: ${err}`));
     });
   });
   return { child, result, stderr: () => err };

@@ -161,13 +161,15 @@ describe('stream info XML and queries', () => {
 });
 
 describe('feed negotiation and time probes', () => {
-  it('the outlet serves 110 with suppression for an inlet without subnormals; 404 for another uid; 505 for protocol 100', () => {
+  it('the outlet serves 110 with suppression for an inlet without subnormals; 404 for another uid; protocol 100 for another value size (as liblsl); 505 for 2xx', () => {
     const req = (line: string, headers: string[]) => decideFeed(INFO, parseFeedRequest(line, headers));
     const ok = req(`LSL:streamfeed/110 ${INFO.uid}`, ['Value-Size: 4', 'Supports-Subnormals: 0']);
     expect(ok).toMatchObject({ status: 200, dataProtocolVersion: 110, suppressSubnormals: true });
     expect(parseFeedResponse(feedResponseText(INFO, ok).trimEnd(), 'x')).toMatchObject({ status: 200, uid: INFO.uid, littleEndian: true, suppressSubnormals: true, dataProtocolVersion: 110 });
     expect(req('LSL:streamfeed/110 other', []).status).toBe(404);
-    expect(req(`LSL:streamfeed/110 ${INFO.uid}`, ['Value-Size: 8']).status).toBe(505);
+    expect(req(`LSL:streamfeed/110 ${INFO.uid}`, ['Value-Size: 8'])).toMatchObject({ status: 200, dataProtocolVersion: 100, suppressSubnormals: false });
+    expect(req(`LSL:streamfeed/110 ${INFO.uid}`, ['Has-IEEE754-Floats: 0'])).toMatchObject({ status: 200, dataProtocolVersion: 100 });
+    expect(decideFeed(INFO, parseFeedRequest(`LSL:streamfeed/110 ${INFO.uid}`, ['Value-Size: 4']), 100)).toMatchObject({ status: 200, dataProtocolVersion: 100 });
     expect(req('LSL:streamfeed/200', []).status).toBe(505);
   });
 

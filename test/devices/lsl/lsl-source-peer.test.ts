@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { SampleBlock } from '../../../core/index.js';
 import { lslConfigFromIni } from '../../../devices/lsl/lsl-config.js';
 import { lslSource } from '../../../devices/lsl/lsl-source.js';
+import { lslClock } from '../../../devices/lsl/lsl-clock.js';
+import { openLslOutlet } from '../../../devices/lsl/outlet.js';
 import { LOOPBACK_INI, peerValue, runPeer } from '../../helpers/lsl-peer.js';
 
 const config = lslConfigFromIni(LOOPBACK_INI, 'test loopback settings');
@@ -81,5 +83,55 @@ describe('lslSource against liblsl (lsl-peer send)', () => {
     const error = await new Promise<Error>((resolve) => lslSource({ config, predicate: `name='${name}'`, resolveTimeoutMs: 15_000 }).subscribe({ error: resolve }));
     peer.child.kill('SIGKILL');
     expect(error.message).toBe(`LSL stream "${name}": a regular-rate numeric stream is needed as the signal source, but it is string at an irregular rate (markers: use it as a marker stream)`);
+  });
+
+  it('30 kHz: a re-estimated clock offset that moves by 25 µs (¾ of a sample period) is not read as a lost sample', async () => {
+    // Our outlet stands in for liblsl here because its clock can be moved: after 0.4 s its time
+    // probes answer 25 µs earlier while its (nominal) timestamps go on, as when a re-estimate of
+    // the offset moves. The inlet re-measures every 0.2 s.
+    const name = `ns-src-offset-${process.pid}`;
+    const rate = 30_000;
+    const total = 36_000;
+    let offsetS = 0;
+    const outlet = await openLslOutlet({ config, name, type: 'EEG', channelCount: 2, nominalSrateHz: rate, channelFormat: 'float32', clock: () => lslClock() + offsetS });
+    const inletConfig = lslConfigFromIni(`${LOOPBACK_INI}\n[tuning]\nTimeUpdateInterval = 0.2\n`, 'test loopback settings, probes every 0.2 s');
+    const blocks: SampleBlock[] = [];
+    let received = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      const sub = lslSource({ config: inletConfig, predicate: `name='${name}'`, recover: false, resolveTimeoutMs: 15_000, onAnchor: () => undefined }).subscribe({
+        next: (b) => {
+          blocks.push(b);
+          received += b.length;
+          if (received >= total) {
+            sub.unsubscribe();
+            resolve();
+          }
+        },
+        error: reject,
+      });
+    });
+    try {
+      expect(await outlet.waitForConsumers(20_000)).toBe(true);
+      const t0 = lslClock();
+      const chunk = 30;
+      for (let k = 0; k < total; k += chunk) {
+        const wait = (t0 + (k + chunk) / rate - lslClock()) * 1000;
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (k >= 0.4 * rate) offsetS = -25e-6;
+        const ts = Array.from({ length: chunk }, (_, i) => t0 + (k + i + 1) / rate);
+        outlet.push(ts, new Array<number>(chunk * 2).fill(k));
+      }
+      await done;
+    } finally {
+      await outlet.close();
+    }
+    expect(received).toBe(total);
+    expect(blocks.filter((b) => b.gap)).toEqual([]);
+    let next = 0;
+    for (const b of blocks) {
+      expect(b.first).toBe(next);
+      next += b.length;
+    }
+    expect(next).toBe(total);
   });
 });
