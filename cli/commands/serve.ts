@@ -16,8 +16,7 @@
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { InvalidOptionError, checkOneOf } from '../../core/index.js';
-import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider, checkOipAccess, startOipServer } from '../../decoding/index.js';
-import { checkBatchOptions } from '../../decoding/oip/oip-batcher.js';
+import { ONNX_PROVIDERS, OnnxDecoder, type OnnxProvider, checkOipAccess, startOipServer, checkBatchOptions } from '../../decoding/index.js';
 import { integerFlag } from '../parse-flag.js';
 
 /** The environment variable holding the token callers of `serve` must present. */
