@@ -41,7 +41,7 @@ export { RunningR2 } from './evaluation/running-r2.js';
 export { r2Scores, pearsonCorrelations, type RegressionScores } from './evaluation/regression-metrics.js';
 export { accuracy, confusionMatrix, cohensKappa, chanceLevel, type ConfusionMatrix } from './evaluation/classification-metrics.js';
 export { startOipServer, checkOipAccess, type OipServer, type OipServerOptions, type OipAccessNames } from './oip/oip-server.js';
-export { ModelBatcher, QueueFullError, checkBatchOptions, stacksRows, type BatchOptions } from './oip/oip-batcher.js';
+export { ModelBatcher, QueueFullError, checkBatchOptions, stacksRows, batchAxes, type BatchOptions, type Tensors, type TensorsOut } from './oip/oip-batcher.js';
 export { calibrateKalman, type KalmanCalibrationOptions } from './calibration/kalman-calibration.js';
 export { calibrateRidge, DEFAULT_ALPHAS, type RidgeCalibrationOptions } from './calibration/ridge-calibration.js';
 export { calibrateLda, type LdaCalibrationOptions } from './calibration/lda-calibration.js';
