@@ -124,6 +124,11 @@ describe('dashboard display in headless Chromium', () => {
       const legend = await page.textContent('#spectrum');
       expect(legend).toContain('FC5');
       expect(legend).not.toContain('Fc5.');
+      // … and in the signal-quality chips under the health tiles.
+      await page.waitForSelector('#quality .chip', { timeout: 10_000 });
+      const chips = await page.textContent('#quality');
+      expect(chips).toContain('FC5 ');
+      expect(chips).not.toContain('Fc5.');
       expect(await page.isVisible('#rate-panel')).toBe(false);
       expect(await page.isVisible('#bandpower')).toBe(true);
       await page.waitForTimeout(4000); // a few cues on the traces

@@ -8,6 +8,7 @@
  */
 import type uPlot from 'uplot';
 import type { DashboardImpedanceStatus, DashboardQualityStatus } from '../../protocol/dashboard-messages.js';
+import { displayChannelName } from '../../../core/channel-names.js';
 import { $ } from '../page-context.js';
 
 /** A badge beside a trace: its text and colour. */
@@ -46,8 +47,9 @@ const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCod
 /** The badges of the channels that are not ok (or are being measured), by channel name. */
 export function qualityBadges(quality: DashboardQualityStatus | undefined, impedance?: DashboardImpedanceStatus): Map<string, ChannelBadge> {
   const badges = new Map<string, ChannelBadge>();
-  for (const q of quality?.channels ?? []) if (q.status !== 'ok') badges.set(q.channel, LOOK[q.status]!);
-  if (impedance?.measuring) badges.set(impedance.measuring.channel, MEASURING);
+  // By the name the traces show (normalised: `Fc5.` → `FC5`).
+  for (const q of quality?.channels ?? []) if (q.status !== 'ok') badges.set(displayChannelName(q.channel), LOOK[q.status]!);
+  if (impedance?.measuring) badges.set(displayChannelName(impedance.measuring.channel), MEASURING);
   return badges;
 }
 
@@ -61,11 +63,11 @@ export function renderQuality(quality: DashboardQualityStatus | undefined, imped
       quality.channels
         .map((q) => {
           if (q.channel === measuring) {
-            return `<span class="chip" data-channel="${escape(q.channel)}" data-status="measuring" style="border-color:${MEASURING.color};color:${MEASURING.color}">${escape(q.channel)} measuring impedance</span>`;
+            return `<span class="chip" data-channel="${escape(q.channel)}" data-status="measuring" style="border-color:${MEASURING.color};color:${MEASURING.color}">${escape(displayChannelName(q.channel))} measuring impedance</span>`;
           }
           const look = LOOK[q.status]!;
           const db = q.lineNoiseDb === null ? '' : ` · mains ${q.lineNoiseDb.toFixed(0)} dB`;
-          return `<span class="chip" data-channel="${escape(q.channel)}" data-status="${q.status}" style="border-color:${look.color};color:${look.color}">${escape(q.channel)} ${look.text}${db}</span>`;
+          return `<span class="chip" data-channel="${escape(q.channel)}" data-status="${q.status}" style="border-color:${look.color};color:${look.color}">${escape(displayChannelName(q.channel))} ${look.text}${db}</span>`;
         })
         .join(' ')
     : '';
@@ -80,13 +82,13 @@ function impedanceHtml(impedance: DashboardImpedanceStatus): string {
   const when = impedance.measuredAt ? `measured ${escape(new Date(impedance.measuredAt).toLocaleTimeString())}` : 'not measured yet';
   const button = `<button id="measure-impedance" class="operator-only"${m ? ' disabled' : ''}>Measure impedance</button>`;
   const progress = m
-    ? `<div id="impedance-progress" role="status">Measuring impedance: ${escape(m.channel)} (${m.index + 1} of ${m.of}) <progress max="${m.of}" value="${m.index}"></progress></div>`
+    ? `<div id="impedance-progress" role="status">Measuring impedance: ${escape(displayChannelName(m.channel))} (${m.index + 1} of ${m.of}) <progress max="${m.of}" value="${m.index}"></progress></div>`
     : '';
   const error = impedance.error ? `<div class="impedance-error" role="alert">Last measurement stopped: ${escape(impedance.error)}</div>` : '';
   const chips = impedance.channels
     .map((c) => {
       const look = impedanceLook(c.impedanceKohm);
-      return `<span class="chip" data-channel="${escape(c.channel)}" data-kohm="${c.impedanceKohm}" data-level="${look.level}" style="border-color:${look.color};color:${look.color}">${escape(c.channel)} ${c.impedanceKohm.toFixed(1)} kΩ</span>`;
+      return `<span class="chip" data-channel="${escape(c.channel)}" data-kohm="${c.impedanceKohm}" data-level="${look.level}" style="border-color:${look.color};color:${look.color}">${escape(displayChannelName(c.channel))} ${c.impedanceKohm.toFixed(1)} kΩ</span>`;
     })
     .join(' ');
   const legend = `<small class="impedance-legend">green ≤ ${IMPEDANCE_GREEN_MAX_KOHM} kΩ, yellow ≤ ${IMPEDANCE_YELLOW_MAX_KOHM} kΩ, red above (OpenBCI GUI)</small>`;
