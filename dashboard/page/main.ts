@@ -96,7 +96,7 @@ function onText(message: Record<string, unknown>): void {
       showDecoderPanel();
       decoder.setStatus(status);
       health.dirty = true;
-      // [signal quality, issue 17] chips under the health tiles, badges on the traces.
+      // chips under the health tiles, badges on the traces.
       renderQuality(status.quality, status.impedance);
       traces.setBadges(qualityBadges(status.quality, status.impedance));
       break;

@@ -82,7 +82,7 @@ export class HealthPanel implements Panel<DecodedHealthFrame | DecodedHistogramF
     this.dirty = false;
     const { hello, status, paused } = this.page;
     const h = this.values;
-    // [issue 17 states] a replay's rate is its speed × the stream's; a lost device has none.
+    // a replay's rate is its speed × the stream's; a lost device has none.
     const lost = status?.state === 'device-lost';
     const rate = expectedRateHz(status, hello?.stream?.sampleRateHz ?? 0);
     const achieved = h['sampleRateHz'];
@@ -115,7 +115,7 @@ export class HealthPanel implements Panel<DecodedHealthFrame | DecodedHistogramF
     if (dec) $('decoder-info').title = dec.status;
     // Status banner: the worst of what matters to a clinician.
     if (status) {
-      // [issue 17 states] the typed state first (Replay, device lost, …), then the worst problem.
+      // the typed state first (Replay, device lost, …), then the worst problem.
       const bad = rateKind === 'bad' || lagKind === 'bad' || recKind === 'bad' || decKind === 'bad';
       const failure = !bad ? undefined : rec?.state === 'failed' ? 'RECORDING FAILED' : decKind === 'bad' ? 'DECODER FAILED' : 'SIGNAL PROBLEM';
       const banner = sessionBanner(status, { ...(failure ? { failure } : {}), degraded: rateKind === 'warn' || lagKind === 'warn' || recKind === 'warn' }, { recording: this.recording, paused });

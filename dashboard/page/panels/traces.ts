@@ -15,7 +15,7 @@ import type { MarkerMessage, ViewMessage } from '../../protocol/dashboard-messag
 import { displayChannelName } from '../../../core/channel-names.js';
 import { ColumnStore, niceCeil, stackTraces, windowRange } from '../column-store.js';
 import { $, COLORS, type PageContext, type Panel } from '../page-context.js';
-import { type ChannelBadge, paintBadges } from './quality.js'; // [signal quality, issue 17]
+import { type ChannelBadge, paintBadges } from './quality.js';
 
 /** Markers kept for drawing. */
 const MARKERS_KEPT = 200;
@@ -59,7 +59,7 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
   private names: string[] = [];
   private units: string[] = [];
   private auto = true;
-  // [signal quality, issue 17] badges beside the traces of channels that are not ok.
+  // badges beside the traces of channels that are not ok.
   private badges: ReadonlyMap<string, ChannelBadge> = new Map();
   private rowNames: string[] = [];
   private rowOffsets: number[] = [];
@@ -284,7 +284,7 @@ export class TracesPanel implements Panel<DecodedTracesFrame> {
       ctx.fillText(text, bx + 4 * dpr, y + 13 * dpr);
     }
     ctx.restore();
-    paintBadges(u, this.rowNames, this.rowOffsets, this.badges); // [signal quality, issue 17]
+    paintBadges(u, this.rowNames, this.rowOffsets, this.badges);
   }
 }
 
