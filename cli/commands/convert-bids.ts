@@ -9,6 +9,7 @@ import { BidsExport, openInput, type CaptureProtocol } from '../../recordings/in
 import { InvalidOptionError } from '../../core/index.js';
 import { BatchInterrupted, catchBatchInterrupts } from '../batch-interrupt.js';
 import { startProgress } from '../progress.js';
+import { scanRanges } from '../export-scan.js';
 
 /** The flags of `convert` that a BIDS export reads. */
 export interface ConvertBidsFlags {
@@ -62,26 +63,9 @@ export async function convertToBids(input: string, output: string, flags: Conver
   const total = bids.main.totalSamples;
   let result;
   try {
-    const scan = startProgress('scanning', total);
-    let done = 0;
-    try {
-      for (const block of bids.main.blocks()) {
-        bids.scan(block);
-        scan.update((done += block.length + (block.gap?.missing ?? 0)));
-        await interrupt.checkpoint(); // nothing is written yet: a signal just stops
-      }
-    } finally {
-      scan.stop();
-    }
-    if (bids.clipSuspected()) {
-      for (const block of bids.main.blocks()) {
-        bids.countClipped(block);
-        await interrupt.checkpoint();
-      }
-      bids.refuseClipping();
-    }
+    await scanRanges(bids, interrupt);
     const progress = startProgress('exporting', total);
-    done = 0;
+    let done = 0;
     try {
       bids.open();
       for (const block of bids.main.blocks()) {

@@ -23,6 +23,7 @@ import { EdfExport, withoutMarkers, openInput, type CaptureProtocol, type Opened
 import { BatchInterrupted, catchBatchInterrupts, type BatchInterrupt } from '../batch-interrupt.js';
 import { choiceFlag, integerFlag, physicalRangeFlag } from '../parse-flag.js';
 import { startProgress } from '../progress.js';
+import { scanRanges } from '../export-scan.js';
 import { checkBidsFlagsUnused, convertToBids, type ConvertBidsFlags } from './convert-bids.js';
 
 interface ConvertFlags extends ConvertBidsFlags {
@@ -183,26 +184,7 @@ async function toEdf(opened: OpenedInput, output: string, format: 'edf' | 'bdf',
     optionNames: { allowClipping: '--allow-clipping', physicalRange: '--physical-range' },
   });
   const main = edf.main;
-  // First pass: each channel's range, so nothing is clipped unless asked for.
-  const scan = startProgress('scanning', main.totalSamples);
-  let scanned = 0;
-  try {
-    for (const block of main.blocks()) {
-      edf.scan(block);
-      scan.update((scanned += block.length + (block.gap?.missing ?? 0)));
-      await interrupt.checkpoint(); // nothing is written yet: a signal just stops
-    }
-  } finally {
-    scan.stop();
-  }
-  if (edf.clipSuspected()) {
-    // Second pass, only when something would be clipped: how many, per channel (for the refusal).
-    for (const block of main.blocks()) {
-      edf.countClipped(block);
-      await interrupt.checkpoint();
-    }
-    edf.refuseClipping();
-  }
+  await scanRanges(edf, interrupt);
   edf.open();
   const progress = startProgress('exporting', main.totalSamples);
   let done = 0;

@@ -4,11 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedData } from './shared-data.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const LSL_PEER_DIR = join(root, '..', 'shared', 'tools', 'lsl-peer');
+/** ../shared/tools/lsl-peer, found as the shared recordings are (beside the project, or beside the repository a clone came from). */
+export const LSL_PEER_DIR = fileURLToPath(sharedData('../tools/lsl-peer/'));
 export const LSL_PEER = join(LSL_PEER_DIR, 'lsl-peer');
 /** The peer's config file (discovery to 127.0.0.1 only, no IPv6). */
 export const LSL_LOOPBACK_CFG = join(LSL_PEER_DIR, 'loopback.cfg');
@@ -55,7 +56,7 @@ export function runCtypesPeer(
   o: { name: string; format: 'int8' | 'int64'; channels: number; rateHz: number; samples: number; chunk: number; huge?: boolean },
   cfg: string = LSL_LOOPBACK_CFG,
 ): PeerRun {
-  const args = [join(root, 'test', 'helpers', 'lsl-ctypes-peer.py'), join(LSL_PEER_DIR, 'liblsl.so.2'), o.name, o.format, String(o.channels), String(o.rateHz), String(o.samples), String(o.chunk)];
+  const args = [fileURLToPath(new URL('./lsl-ctypes-peer.py', import.meta.url)), join(LSL_PEER_DIR, 'liblsl.so.2'), o.name, o.format, String(o.channels), String(o.rateHz), String(o.samples), String(o.chunk)];
   return spawnPeer('/usr/bin/python3', o.huge ? [...args, 'huge'] : args, cfg);
 }
 
@@ -72,6 +73,8 @@ function spawnPeer(command: string, args: string[], cfg: string): PeerRun {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const result = new Promise<Record<string, unknown>[]>((res, rej) => {
+    // A peer that cannot start (not found, not executable) fails its test with the reason, not an uncaught error.
+    child.on('error', (error) => rej(new Error(`${command} could not start: ${error.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) res(out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>));
       else rej(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}: ${err}`));
