@@ -62,6 +62,14 @@ export interface StreamInfo {
    * header; absent for live devices. An EDF/BDF export reuses it where it holds the data.
    */
   readonly physicalRanges?: readonly (PhysicalRange | null)[];
+  /**
+   * True when the source promises that every sample of a channel with `adcBits > 0` and
+   * `adcScale > 0` is exactly `Math.fround(k × adcScale)` for an integer `k` of at most
+   * `adcBits` bits (a device's ADC counts, decoded by one multiplication). A recording then
+   * stores `k` in an integer column (format version 2) and reads back the same float32 values.
+   * Absent (false) for floating-point sources and for decoders that do anything else.
+   */
+  readonly exactCounts?: boolean;
   /** UTC ISO-8601 instant of sample 0. */
   readonly startTime: string;
   readonly softwareVersion: string;
@@ -77,6 +85,7 @@ export interface StreamInfoInit {
   adcScale?: readonly number[] | number;
   adcBits?: readonly number[] | number;
   physicalRanges?: readonly (PhysicalRange | null)[];
+  exactCounts?: boolean;
   startTime: string;
   softwareVersion?: string;
 }
@@ -128,6 +137,9 @@ export function createStreamInfo(init: StreamInfoInit): StreamInfo {
     max: 1e6,
   });
   const physicalRanges = init.physicalRanges === undefined ? undefined : checkPhysicalRanges(init.physicalRanges, count);
+  if (init.exactCounts !== undefined && typeof init.exactCounts !== 'boolean') {
+    throw new InvalidDataError('StreamInfo.exactCounts', 'true or false', init.exactCounts);
+  }
   const startTime = checkString('data', 'StreamInfo.startTime', init.startTime);
   if (!ISO_UTC.test(startTime) || Number.isNaN(Date.parse(startTime))) {
     throw new InvalidDataError('StreamInfo.startTime', 'a UTC ISO-8601 time like 2026-01-31T12:00:00.000Z', startTime);
@@ -144,6 +156,7 @@ export function createStreamInfo(init: StreamInfoInit): StreamInfo {
     adcScale: Object.freeze(adcScale),
     ...(adcBits ? { adcBits: Object.freeze(adcBits) } : {}),
     ...(physicalRanges ? { physicalRanges } : {}),
+    ...(init.exactCounts ? { exactCounts: true } : {}),
     startTime,
     softwareVersion,
   });
@@ -169,6 +182,24 @@ function checkPhysicalRanges(value: readonly (PhysicalRange | null)[], count: nu
       return Object.freeze({ physicalMin, physicalMax, digitalMin, digitalMax });
     }),
   );
+}
+
+const changedValues = new WeakMap<StreamInfo, StreamInfo>();
+
+/**
+ * The StreamInfo of a stream derived from `info` by an operator that changes sample values (a
+ * filter, a re-reference): the same, without the `exactCounts` promise (its values are no longer
+ * ADC counts × scale). One object per input info, so blocks of one stream keep sharing theirs.
+ */
+export function changedValuesInfo(info: StreamInfo): StreamInfo {
+  if (!info.exactCounts) return info;
+  let derived = changedValues.get(info);
+  if (!derived) {
+    const { exactCounts: _, ...rest } = info;
+    derived = Object.freeze(rest);
+    changedValues.set(info, derived);
+  }
+  return derived;
 }
 
 /** Number of channels of a stream. */

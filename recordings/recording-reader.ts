@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Schema } from 'apache-arrow';
+import { DataType, type Schema } from 'apache-arrow';
 import {
   ErrorCode,
   InvalidDataError,
@@ -31,9 +31,11 @@ import {
   float64Column,
   int64Column,
   readArrowBatches,
+  signalColumns,
   type ArrowBatch,
+  type SignalColumn,
 } from './arrow/arrow-stream-file-reader.js';
-import { METADATA_INTENT_KIND, METADATA_STREAM_INFO } from './arrow/recording-schemas.js';
+import { METADATA_INTENT_KIND, METADATA_SCALE, METADATA_STREAM_INFO } from './arrow/recording-schemas.js';
 import { copyChannelRows } from '../core/copy-channel-rows.js';
 import { readManifest, type RecordedStream, type SessionManifest } from './session-manifest.js';
 
@@ -284,12 +286,19 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     const reader = new ArrowStreamFileReader(path);
     const C = info.channelNames.length;
     let expected = -1;
+    let layout: SignalColumn[];
+    try {
+      layout = signalLayout(path, reader.schema);
+    } catch (error) {
+      reader.close();
+      throw error;
+    }
     try {
       for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
         const n = batch.length;
         if (n === 0) continue;
         const words = sampleWords(batch, path);
-        const data = float32Columns(batch, 1, C, path);
+        const data = signalColumns(batch, 1, layout, path);
         let start = 0;
         while (start < n) {
           const first = words[2 * start + 1]! * 4294967296 + words[2 * start]!;
@@ -368,7 +377,28 @@ function checkSignalsSchema(path: string, schema: Schema, expected: StreamInfo):
   if (info.channelNames.length !== expected.channelNames.length || info.sampleRateHz !== expected.sampleRateHz) {
     throw new InvalidDataError(`${path} StreamInfo`, `${expected.channelNames.length} channels at ${expected.sampleRateHz} Hz (as session.json)`, `${info.channelNames.length} at ${info.sampleRateHz} Hz`);
   }
+  signalLayout(path, schema); // column types and scales checked on opening, not at the first batch
   return info;
+}
+
+/**
+ * How each channel column of a signals file is stored: float32 (version 1 and 2), or int16/int32
+ * counts with a positive `scale` in the field metadata (version 2).
+ */
+function signalLayout(path: string, schema: Schema): SignalColumn[] {
+  return schema.fields.slice(1).map((field, c) => {
+    const type = field.type as DataType;
+    if (DataType.isFloat(type) && type.precision === 1) return { type: 'float32', scale: 1 } as const;
+    if (DataType.isInt(type) && type.isSigned && (type.bitWidth === 16 || type.bitWidth === 32)) {
+      const raw = field.metadata.get(METADATA_SCALE);
+      const scale = raw === undefined ? NaN : Number(raw);
+      if (!(scale > 0 && Number.isFinite(scale))) {
+        throw new InvalidDataError(`${path} column ${c + 1} (${field.name}) field metadata ${METADATA_SCALE}`, `the ${field.type} counts' unit per count, a positive number`, raw ?? 'none');
+      }
+      return { type: type.bitWidth === 16 ? 'int16' : 'int32', scale } as const;
+    }
+    throw new InvalidDataError(`${path} column ${c + 1} (${field.name})`, 'float32, or int16/int32 counts with a scale', String(field.type));
+  });
 }
 
 /** True when `dir` looks like a recording directory. */

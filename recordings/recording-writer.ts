@@ -52,6 +52,7 @@ import {
 } from './session-manifest.js';
 import { checkNewDirectory, makeDirectory } from './new-directory.js';
 import { SignalBatcher } from './signal-batcher.js';
+import { encodeCounts, signalColumnTypes, type SignalColumnType } from './arrow/signal-columns.js';
 
 export interface RecordingWriterOptions {
   /** The main stream (its rate sets the batch size). */
@@ -87,6 +88,10 @@ class StreamFile {
   readonly schema: Schema;
   readonly file: ArrowStreamFileWriter;
   readonly batcher: SignalBatcher;
+  /** How each channel is stored, and the count buffers of the integer ones (capacity rows each). */
+  private readonly types: SignalColumnType[];
+  private readonly counts: (Int16Array | Int32Array | undefined)[];
+  private readonly columns: (Float32Array | Int16Array | Int32Array)[];
   /** Gaps before rows that are in the file. */
   readonly gaps: RecordedGap[] = [];
   /** Rows in the file, and one past the last sample index in it. */
@@ -106,7 +111,10 @@ class StreamFile {
   ) {
     const capacity = Math.max(1, Math.ceil((batchMs / 1000) * info.sampleRateHz));
     this.batcher = new SignalBatcher(info, capacity + (capacity % 2)); // even: columns stay back to back
-    this.schema = signalsSchema(info);
+    this.types = signalColumnTypes(info);
+    this.counts = this.types.map((t) => (t === 'int16' ? new Int16Array(this.batcher.capacity) : t === 'int32' ? new Int32Array(this.batcher.capacity) : undefined));
+    this.columns = new Array(this.types.length);
+    this.schema = signalsSchema(info, this.types);
     this.file = new ArrowStreamFileWriter(join(dir, name), this.schema);
   }
 
@@ -136,7 +144,25 @@ class StreamFile {
   flush(): void {
     if (this.batcher.length === 0) return;
     const { samples, data, length } = this.batcher.take();
-    this.file.writeBatch(signalsBatch(this.schema, samples, data, length));
+    for (let c = 0; c < this.types.length; c++) {
+      const values = data.subarray(c * length, (c + 1) * length);
+      const counts = this.counts[c];
+      if (!counts) {
+        this.columns[c] = values;
+        continue;
+      }
+      const bad = encodeCounts(values, length, this.info.adcScale[c]!, counts);
+      if (bad >= 0) {
+        // The stream promised exact ADC counts (StreamInfo.exactCounts) and broke the promise:
+        // nothing of this batch is written; what the file holds stays.
+        throw new RecordingError(
+          `recording failed writing ${this.name}: channel ${this.info.channelNames[c]} at sample ${Number(samples[bad]!)}: expected a whole number of ${this.info.adcScale[c]} ${this.info.units[c]} counts fitting ${this.types[c]} (the stream declares exact ADC counts), got ${values[bad]} ${this.info.units[c]} — a source that changes values must not pass on exactCounts`,
+          'EXACT_COUNTS',
+        );
+      }
+      this.columns[c] = counts;
+    }
+    this.file.writeBatch(signalsBatch(this.schema, samples, this.columns, length));
     this.samples += length;
     this.endSample = Number(samples[length - 1]!) + 1;
     if (this.pendingGaps.length > 0) {

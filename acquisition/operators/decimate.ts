@@ -11,6 +11,7 @@ import {
   type Marker,
   type SampleBlock,
   type StreamInfo,
+  changedValuesInfo,
   channelCount,
   checkInteger,
   createMarker,
@@ -39,7 +40,7 @@ export function decimate(factor: number, options: { order?: number } = {}): Oper
           sos = designButterworth({ type: 'lowpass', order, cutoffHz: (0.8 * inInfo.sampleRateHz) / 2 / q, sampleRateHz: inInfo.sampleRateHz });
           state = createSosState(sos, C);
           info = createStreamInfo({
-            ...inInfo,
+            ...changedValuesInfo(inInfo),
             id: `${inInfo.id}/${q}`,
             sampleRateHz: inInfo.sampleRateHz / q,
             adcScale: inInfo.adcScale,

@@ -6,7 +6,7 @@
  * (blocks are immutable); index, gap, markers and arrival time pass through unchanged.
  */
 import { type OperatorFunction } from 'rxjs';
-import { type SampleBlock, type StreamInfo, InvalidDataError, channelCount, createSampleBlock } from '../../core/index.js';
+import { type SampleBlock, type StreamInfo, InvalidDataError, changedValuesInfo, channelCount, createSampleBlock } from '../../core/index.js';
 import { operate, operatorObserver } from '../../core/operate.js';
 import type { Sos } from '../filters/butterworth.js';
 import { createSosState, sosFilter } from '../filters/sos-filter.js';
@@ -30,7 +30,7 @@ export function iirFilter(design: (sampleRateHz: number) => Sos): OperatorFuncti
         sosFilter(sos!, state!, block.data, data, channels, block.length);
         subscriber.next(
           createSampleBlock({
-            info: block.info,
+            info: changedValuesInfo(block.info),
             first: block.first,
             length: block.length,
             data,

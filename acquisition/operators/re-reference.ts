@@ -7,7 +7,7 @@
  * belong to the subscription.
  */
 import { type OperatorFunction } from 'rxjs';
-import { type SampleBlock, type StreamInfo, InvalidOptionError, createSampleBlock } from '../../core/index.js';
+import { type SampleBlock, type StreamInfo, InvalidOptionError, changedValuesInfo, createSampleBlock } from '../../core/index.js';
 import { operate, operatorObserver } from '../../core/operate.js';
 import { type ReferenceLayout, commonAverageReference, commonMedianReference, createReferenceLayout } from '../kernels/re-reference.js';
 
@@ -54,7 +54,7 @@ export function reReference(options: ReReferenceOptions = {}): OperatorFunction<
         const data = new Float32Array(block.data.length);
         if (median) commonMedianReference(layout, block.data, data, block.length, scratch);
         else commonAverageReference(layout, block.data, data, block.length, scratch);
-        subscriber.next(createSampleBlock({ ...block, data }));
+        subscriber.next(createSampleBlock({ ...block, info: changedValuesInfo(block.info), data }));
       }),
     );
   });

@@ -23,6 +23,7 @@ import { type SampleBlock, type StreamInfo, InvalidOptionError, checkInteger, cr
 import {
   CYTON_ACCEL_G_PER_COUNT,
   CYTON_BAUD_RATE,
+  CYTON_DEFAULT_GAIN,
   CYTON_LEAD_OFF_DRIVE_A,
   CYTON_LEAD_OFF_HZ,
   CYTON_SAMPLE_RATE_HZ,
@@ -240,7 +241,8 @@ export function cytonSource(options: CytonSourceOptions): Observable<SampleBlock
           gains = new CytonGainTracker(daisy ? 16 : 8);
           counterPeriod = daisy ? 128 : 256;
           assembler = new BlockAssembler(info, 256, (block) => subscriber.next(block), { hostTime: 'arrival', grow: true });
-          writer = new CytonSampleWriter(Array.from({ length: daisy ? 16 : 8 }, (_, c) => gains!.gain(c)));
+          // Steps of gain 24's µV per count (the declared adcScale): exact counts at every gain.
+          writer = new CytonSampleWriter(Array.from({ length: daisy ? 16 : 8 }, (_, c) => gains!.gain(c)), new Array<number>(daisy ? 16 : 8).fill(CYTON_DEFAULT_GAIN));
           options.onInfo?.(info);
         } else {
           gains!.sent('d'); // `v` resets the board's channel settings
@@ -396,9 +398,12 @@ function buildInfo(daisy: boolean, id: string, path: string): StreamInfo {
     channelKinds: [...new Array<'eeg'>(eeg).fill('eeg'), 'accel', 'accel', 'accel'],
     units: [...new Array<'uV'>(eeg).fill('uV'), 'g', 'g', 'g'],
     sampleRateHz: daisy ? CYTON_SAMPLE_RATE_HZ / 2 : CYTON_SAMPLE_RATE_HZ,
-    adcScale: [...new Array<number>(eeg).fill(microvoltsPerCount(24)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
+    adcScale: [...new Array<number>(eeg).fill(microvoltsPerCount(CYTON_DEFAULT_GAIN)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
     // The ADS1299's 24-bit samples; the accelerometer's 16-bit values.
     adcBits: [...new Array<number>(eeg).fill(24), 16, 16, 16],
+    // CytonSampleWriter's values are whole steps of adcScale (a gain below 24 takes several steps
+    // per count, so an EXG column needs more than 24 bits' headroom: int32 has it).
+    exactCounts: true,
     startTime: utcNowIso(),
   });
 }

@@ -79,6 +79,8 @@ export function frameSource(options: FrameSourceOptions): Observable<SampleBlock
           sampleRateHz: f.sampleRateHz,
           adcScale: f.format === 3 ? 0 : Math.abs(f.scaleUv),
           adcBits: f.format === 1 ? 16 : f.format === 2 ? 24 : 0, // int16, int24; float32 has no ADC depth
+          // decodeFrame: count × scaleUv, rounded once to float32 (a negative scale flips the sign: floats then).
+          exactCounts: f.format !== 3 && f.scaleUv > 0,
           startTime: new Date(startMs).toISOString(),
         });
         options.onInfo?.(info);

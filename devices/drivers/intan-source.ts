@@ -202,6 +202,7 @@ export function intanSource(options: IntanSourceOptions): Observable<SampleBlock
             sampleRateHz: rate,
             adcScale: INTAN_AMPLIFIER_UV_PER_COUNT,
             adcBits: 16, // RHX sends the amplifier's 16-bit samples
+            exactCounts: true, // (u16 − 32768) × 0.195 µV, rounded once to float32
             // Sample 0 is RHX's timestamp 0: set the start time back to it.
             startTime: new Date(Date.now() - (first * 1000) / rate).toISOString(),
           });

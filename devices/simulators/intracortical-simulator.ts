@@ -81,7 +81,8 @@ export interface SimulatedUnit {
 }
 
 const ADC_STEP_UV = 0.195;
-const ADC_RANGE_UV = 6389;
+/** The 16-bit range in whole steps (±32767 × 0.195 µV ≈ ±6.39 mV), so clipped values stay exact counts. */
+const ADC_RANGE_UV = 32767 * ADC_STEP_UV;
 const REFRACTORY_S = 0.001;
 const WAVEFORM_S = 0.0012;
 
@@ -163,6 +164,7 @@ export class IntracorticalSimulator implements SimulatedDevice {
       sampleRateHz: fs,
       adcScale: ADC_STEP_UV,
       adcBits: 16, // an Intan amplifier's 16-bit samples
+      exactCounts: true, // quantised to whole steps of ADC_STEP_UV, clipped to ±32767 steps
       startTime: options.startTime ?? utcNowIso(),
     });
 

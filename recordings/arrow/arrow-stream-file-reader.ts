@@ -15,6 +15,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Message, MessageHeader, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { InvalidDataError } from '../../core/index.js';
+import { decodeCounts } from './signal-columns.js';
 
 /** The metadata of a record batch message (Arrow's own decoded form). */
 interface BatchMetadata {
@@ -259,6 +260,41 @@ export function float32Columns(batch: ArrowBatch, first: number, count: number, 
   const out = new Float32Array(count * n);
   const bytes = new Uint8Array(out.buffer);
   regions.forEach((region, k) => bytes.set(batch.body.subarray(region.offset, region.offset + n * 4), k * n * 4));
+  return out;
+}
+
+/** How a signals channel column is stored: float32 values, or integer counts × `scale`. */
+export interface SignalColumn {
+  readonly type: 'float32' | 'int16' | 'int32';
+  /** The channel's unit per count (integer columns; 1 for float32). */
+  readonly scale: number;
+}
+
+/**
+ * Columns `first … first+count−1` of a signals batch as one channel-major Float32Array of the
+ * channels' values: float32 columns as they are (a view when they lie back to back, as version 1
+ * writes them), integer columns as `Math.fround(count × scale)` — the float32 values recorded.
+ */
+export function signalColumns(batch: ArrowBatch, first: number, columns: readonly SignalColumn[], path: string): Float32Array {
+  if (columns.every((c) => c.type === 'float32')) return float32Columns(batch, first, columns.length, path);
+  const n = batch.length;
+  const out = new Float32Array(columns.length * n);
+  const bytes = new Uint8Array(out.buffer);
+  columns.forEach((column, k) => {
+    const region = dataRegion(batch, first + k, path);
+    const width = column.type === 'int16' ? 2 : 4;
+    if (region.length < n * width) throw new InvalidDataError(`${path} column ${first + k}`, `${n} ${column.type} values`, `${region.length} bytes`);
+    const offset = batch.body.byteOffset + region.offset;
+    if (column.type === 'float32') {
+      bytes.set(batch.body.subarray(region.offset, region.offset + n * 4), k * n * 4);
+      return;
+    }
+    const aligned = offset % width === 0;
+    const source = aligned ? batch.body.buffer : batch.body.slice(region.offset, region.offset + n * width).buffer;
+    const at = aligned ? offset : 0;
+    const counts = column.type === 'int16' ? new Int16Array(source, at, n) : new Int32Array(source, at, n);
+    decodeCounts(counts, n, column.scale, out.subarray(k * n, (k + 1) * n));
+  });
   return out;
 }
 

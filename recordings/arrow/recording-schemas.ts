@@ -3,9 +3,11 @@
  * contract other tools read (docs/recording-format.md describes it for them):
  *
  *   signals.arrows   sample: int64 (index since stream start; a jump is a gap),
- *                    then one float32 column per channel, named by its label, in the channel's
- *                    unit (µV for neural channels). Schema metadata `neurostream.stream_info`:
- *                    the StreamInfo as JSON. Field metadata: `unit`, `kind`.
+ *                    then one column per channel, named by its label: float32 in the channel's
+ *                    unit (µV for neural channels), or, from version 2, int16/int32 counts of a
+ *                    device's ADC with the unit per count in the field metadata `scale`
+ *                    (signal-columns.ts says which). Schema metadata `neurostream.stream_info`:
+ *                    the StreamInfo as JSON. Field metadata: `unit`, `kind`, `scale`.
  *   markers.arrows   sample: int64, duration: int64 (samples, null for instants), type: utf8,
  *                    value_number: float64, value_text: utf8, value_vector: list<float64>
  *                    (exactly one value column is non-null per row).
@@ -22,6 +24,8 @@ import {
   Field,
   Float32,
   Float64,
+  Int16,
+  Int32,
   Int64,
   List,
   makeData,
@@ -33,9 +37,13 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
+import { signalColumnTypes, type SignalColumnType } from './signal-columns.js';
 import { InvalidDataError, type FeatureFrame, type Intent, type IntentKind, type Marker, type StreamInfo } from '../../core/index.js';
 
-export const RECORDING_FORMAT_VERSION = 1;
+/** Version 2: signal channels may be integer counts with a `scale` (version 1 files still read). */
+export const RECORDING_FORMAT_VERSION = 2;
+/** Field metadata of an integer signal column: the channel's unit per count, as a decimal string. */
+export const METADATA_SCALE = 'scale';
 export const METADATA_FORMAT_VERSION = 'neurostream.format_version';
 export const METADATA_STREAM_INFO = 'neurostream.stream_info';
 export const METADATA_INTENT_KIND = 'neurostream.intent_kind';
@@ -58,11 +66,21 @@ function checkColumnNames(file: string, reserved: readonly string[], names: read
 
 const SIGNAL_RESERVED = ['sample'];
 
-export function signalsSchema(info: StreamInfo): Schema {
+function arrowType(type: SignalColumnType): Float32 | Int16 | Int32 {
+  return type === 'int16' ? new Int16() : type === 'int32' ? new Int32() : new Float32();
+}
+
+/** The signals schema; `types` (default: signalColumnTypes(info)) says how each channel is stored. */
+export function signalsSchema(info: StreamInfo, types: readonly SignalColumnType[] = signalColumnTypes(info)): Schema {
   checkColumnNames('signals.arrows', SIGNAL_RESERVED, info.channelNames);
-  const channels = info.channelNames.map(
-    (name, c) => new Field(name, new Float32(), false, new Map([['unit', info.units[c]!], ['kind', info.channelKinds[c]!]])),
-  );
+  const channels = info.channelNames.map((name, c) => {
+    const metadata = new Map<string, string>([
+      ['unit', info.units[c]!],
+      ['kind', info.channelKinds[c]!],
+    ]);
+    if (types[c] !== 'float32') metadata.set(METADATA_SCALE, String(info.adcScale[c]!));
+    return new Field(name, arrowType(types[c]!), false, metadata);
+  });
   return new Schema([new Field('sample', new Int64(), false), ...channels], baseMetadata(info));
 }
 
@@ -75,13 +93,14 @@ function batchOf(schema: Schema, length: number, children: Data[]): RecordBatch 
 }
 
 /**
- * A signals batch of `length` rows: `samples[i]` is row i's sample index; `data` is channel-major
- * (channel c at `data.subarray(c * length, (c + 1) * length)`). The arrays are used, not copied.
+ * A signals batch of `length` rows: `samples[i]` is row i's sample index; `columns[c]` holds
+ * channel c's `length` values in the type its schema field says (Float32Array, Int16Array or
+ * Int32Array). The arrays are used, not copied.
  */
-export function signalsBatch(schema: Schema, samples: BigInt64Array, data: Float32Array, length: number): RecordBatch {
+export function signalsBatch(schema: Schema, samples: BigInt64Array, columns: readonly (Float32Array | Int16Array | Int32Array)[], length: number): RecordBatch {
   const channels = schema.fields.length - 1;
   const children: Data[] = [column(new Int64(), length, samples.subarray(0, length))];
-  for (let c = 0; c < channels; c++) children.push(column(new Float32(), length, data.subarray(c * length, (c + 1) * length)));
+  for (let c = 0; c < channels; c++) children.push(column(schema.fields[c + 1]!.type as DataType, length, columns[c]!.subarray(0, length)));
   return batchOf(schema, length, children);
 }
 

@@ -196,6 +196,7 @@ function cytonInfo(id: string, daisy: boolean, gains: readonly number[], rateHz:
     sampleRateHz: rateHz,
     adcScale: [...gains.map((g) => microvoltsPerCount(g)), CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT, CYTON_ACCEL_G_PER_COUNT],
     adcBits: [...gains.map(() => 24), 16, 16, 16],
+    exactCounts: true, // CytonSampleWriter: counts × the channel's fixed gain's µV per count
     startTime,
   });
 }
@@ -265,6 +266,7 @@ function frameInfo(id: string, shape: FrameShape, startTime: string): StreamInfo
     sampleRateHz: shape.sampleRateHz,
     adcScale: shape.format === 3 ? 0 : Math.abs(shape.scaleUv),
     adcBits: shape.format === 1 ? 16 : shape.format === 2 ? 24 : 0,
+    exactCounts: shape.format !== 3 && shape.scaleUv > 0, // decodeFrame: count × scaleUv
     startTime,
   });
 }

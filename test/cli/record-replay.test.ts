@@ -245,9 +245,9 @@ describe('neurostream run --record / replay', () => {
   }, 60_000);
 
   it('counts in the manifest and the summary only what the full disk holds (a real small tmpfs)', async () => {
-    // 64 ch × 30 kHz is 7.7 MB/s: a 20 MB disk fills in the third second (a partly written
-    // batch is cut); a 2 MB disk cannot take the first 500 ms batch at all.
-    for (const [sizeBytes, expectSome] of [[20_000_000, true], [2_000_000, false]] as const) {
+    // 64 ch × 30 kHz of int16 counts is 4.1 MB/s: an 8 MB disk fills in the second second (a
+    // partly written batch is cut); a 1 MB disk cannot take the first 500 ms batch (2 MB) at all.
+    for (const [sizeBytes, expectSome] of [[8_000_000, true], [1_000_000, false]] as const) {
       const disk = smallDisk(sizeBytes);
       try {
         const dir = join(disk.dir, 'rec');
