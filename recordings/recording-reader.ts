@@ -62,6 +62,11 @@ export interface Recording {
    * samples cannot, and are counted in `notes`.
    */
   blocks(options?: ReadBlocksOptions): Iterable<SampleBlock>;
+  /**
+   * The same blocks as `blocks`, read ahead: while the consumer processes one record batch, the
+   * next one is read by the thread pool (for consumers that can wait: replay at full speed).
+   */
+  blocksAhead(options?: ReadBlocksOptions): AsyncIterable<SampleBlock>;
   /** Every marker, sorted by sample (file order kept for equal samples: late ones were appended). */
   markers(): Marker[];
   features(): FeatureFrame[];
@@ -273,7 +278,12 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
   }
   const intents = (): Intent[] => [...streamIntents()];
 
-  function* blocks(options: ReadBlocksOptions = {}): Iterable<SampleBlock> {
+  /**
+   * What reading one stream's blocks needs, batch by batch: the file, and `blocksOf(batch)` —
+   * the batch cut into blocks (at sample jumps and `maxBlockSamples`), gaps and markers set.
+   * `finish()` notes what was cut short or left unplaced; `close()` closes the file.
+   */
+  function streamBlocks(options: ReadBlocksOptions): { reader: ArrowStreamFileReader; blocksOf(batch: ArrowBatch): SampleBlock[]; finish(): void } {
     const index = options.stream ?? 0;
     const stream = manifest.streams[index];
     const info = streamInfos[index];
@@ -293,56 +303,87 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
       reader.close();
       throw error;
     }
-    try {
-      for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
-        const n = batch.length;
-        if (n === 0) continue;
-        const words = sampleWords(batch, path);
-        const data = signalColumns(batch, 1, layout, path);
-        let start = 0;
-        while (start < n) {
-          const first = words[2 * start + 1]! * 4294967296 + words[2 * start]!;
-          let end = start + 1;
-          const limit = Math.min(n, start + maxBlock);
-          while (end < limit && words[2 * end + 1]! * 4294967296 + words[2 * end]! === first + (end - start)) end++;
-          const length = end - start;
-          if (expected >= 0 && first < expected) {
-            throw new InvalidDataError(`${path} sample column at sample ${first}`, `increasing sample indices (≥ ${expected})`, first);
-          }
-          const block: { info: StreamInfo; first: number; length: number; data: Float32Array; hostTime: number; gap?: { missing: number }; markers?: Marker[] } = {
-            info,
-            first,
-            length,
-            data: length === n ? data : sliceRows(data, n, start, length, C),
-            hostTime: hostNowMs(),
-          };
-          if (expected >= 0 && first > expected) block.gap = { missing: first - expected };
-          if (nextMarker < pending.length) {
-            while (nextMarker < pending.length && pending[nextMarker]!.sample < first) {
-              nextMarker++; // in a gap or before the first sample: no block to ride on
-              unplaced++;
-            }
-            const from = nextMarker;
-            while (nextMarker < pending.length && pending[nextMarker]!.sample < first + length) nextMarker++;
-            if (nextMarker > from) block.markers = pending.slice(from, nextMarker);
-          }
-          yield createSampleBlock(block);
-          expected = first + length;
-          start = end;
+    const blocksOf = (batch: ArrowBatch): SampleBlock[] => {
+      const n = batch.length;
+      const out: SampleBlock[] = [];
+      if (n === 0) return out;
+      const words = sampleWords(batch, path);
+      const data = signalColumns(batch, 1, layout, path);
+      let start = 0;
+      while (start < n) {
+        const first = words[2 * start + 1]! * 4294967296 + words[2 * start]!;
+        let end = start + 1;
+        const limit = Math.min(n, start + maxBlock);
+        while (end < limit && words[2 * end + 1]! * 4294967296 + words[2 * end]! === first + (end - start)) end++;
+        const length = end - start;
+        if (expected >= 0 && first < expected) {
+          throw new InvalidDataError(`${path} sample column at sample ${first}`, `increasing sample indices (≥ ${expected})`, first);
         }
+        const block: { info: StreamInfo; first: number; length: number; data: Float32Array; hostTime: number; gap?: { missing: number }; markers?: Marker[] } = {
+          info,
+          first,
+          length,
+          data: length === n ? data : sliceRows(data, n, start, length, C),
+          hostTime: hostNowMs(),
+        };
+        if (expected >= 0 && first > expected) block.gap = { missing: first - expected };
+        if (nextMarker < pending.length) {
+          while (nextMarker < pending.length && pending[nextMarker]!.sample < first) {
+            nextMarker++; // in a gap or before the first sample: no block to ride on
+            unplaced++;
+          }
+          const from = nextMarker;
+          while (nextMarker < pending.length && pending[nextMarker]!.sample < first + length) nextMarker++;
+          if (nextMarker > from) block.markers = pending.slice(from, nextMarker);
+        }
+        out.push(createSampleBlock(block));
+        expected = first + length;
+        start = end;
       }
+      return out;
+    };
+    const finish = (): void => {
       noteTruncated(path, reader.truncatedBytes, `samples read up to ${Math.max(expected, 0)}`);
       unplaced += pending.length - nextMarker;
       if (unplaced > 0) {
         const text = `${unplaced} markers fall in gaps or outside the recorded samples: markers() has them, the blocks do not`;
         if (!notes.includes(text)) notes.push(text);
       }
+    };
+    return { reader, blocksOf, finish };
+  }
+
+  function* blocks(options: ReadBlocksOptions = {}): Iterable<SampleBlock> {
+    const { reader, blocksOf, finish } = streamBlocks(options);
+    try {
+      for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) yield* blocksOf(batch);
+      finish();
     } finally {
       reader.close();
     }
   }
 
-  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, markers, features, intents, streamFeatures, streamIntents, notes, truncation };
+  async function* blocksAhead(options: ReadBlocksOptions = {}): AsyncIterable<SampleBlock> {
+    const { reader, blocksOf, finish } = streamBlocks(options);
+    let next: Promise<ArrowBatch | null> | undefined = reader.nextBatchAsync();
+    next.catch(() => {}); // awaited below; not an unhandled rejection while the consumer works
+    try {
+      for (;;) {
+        const batch: ArrowBatch | null = await next;
+        next = undefined;
+        if (!batch) break;
+        next = reader.nextBatchAsync(); // read the next batch while this one is processed
+        next.catch(() => {});
+        yield* blocksOf(batch);
+      }
+      finish();
+    } finally {
+      if (next) await next.catch(() => {}); // a read in flight finishes before the file closes
+      reader.close();
+    }
+  }
+
+  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, blocksAhead, markers, features, intents, streamFeatures, streamIntents, notes, truncation };
 }
 
 /** The sample column as little-endian 32-bit word pairs (no BigInt per row). */

@@ -5,8 +5,8 @@
  * the files afresh; unsubscribing stops reading. `hostTime` is the emission time, so latency
  * figures downstream measure the replayed pipeline.
  *
- * At `'max'` blocks are whole record batches (no copy: views of what was read); paced replays
- * cut them to `blockMs`. Processing is block-size independent (DESIGN), so either gives the same features.
+ * At `'max'` blocks are whole record batches (no copy: views of what was read), each read by the
+ * thread pool while the previous one is processed; paced replays cut them to `blockMs`. Processing is block-size independent (DESIGN), so either gives the same features.
  */
 import { Observable } from 'rxjs';
 import { InvalidOptionError, createSampleBlock, hostNowMs, type SampleBlock } from '../core/index.js';
@@ -44,11 +44,9 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
   const blockMs = options.blockMs ?? 10;
   if (!(blockMs > 0 && blockMs <= 10_000)) throw new InvalidOptionError('blockMs', 'from 0 to 10000 ms', blockMs);
   const rateHz = recording.info.sampleRateHz;
+  if (speed === 'max') return fullSpeed(recording, options);
   return new Observable<SampleBlock>((subscriber) => {
-    const blocks =
-      speed === 'max'
-        ? recording.blocks()[Symbol.iterator]()
-        : recording.blocks({ maxBlockSamples: Math.max(1, Math.round((blockMs * rateHz) / 1000)) })[Symbol.iterator]();
+    const blocks = recording.blocks({ maxBlockSamples: Math.max(1, Math.round((blockMs * rateHz) / 1000)) })[Symbol.iterator]();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     let startWall = -1;
@@ -65,7 +63,6 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
     const step = (): void => {
       timer = undefined;
       try {
-        const sliceStart = hostNowMs();
         while (!stopped) {
           let block: SampleBlock;
           if (held) {
@@ -89,14 +86,6 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
           if (heldSince >= 0) {
             if (startWall >= 0) startWall += hostNowMs() - heldSince; // the pace resumes from here
             heldSince = -1;
-          }
-          if (speed === 'max') {
-            emit(block);
-            if (hostNowMs() - sliceStart >= YIELD_EVERY_MS) {
-              timer = setTimeout(step, 0);
-              return;
-            }
-            continue;
           }
           if (startWall < 0) {
             startWall = hostNowMs();
@@ -123,6 +112,49 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
       stopped = true;
       if (timer) clearTimeout(timer);
       blocks.return?.();
+    };
+  });
+}
+
+/**
+ * `'max'`: whole record batches as fast as the consumer takes them, each read while the previous
+ * one is processed (`blocksAhead`); the event loop gets a turn (setImmediate: no timer's
+ * millisecond) after every YIELD_EVERY_MS of work, and a 1 ms wait while `holdBack` says so.
+ */
+function fullSpeed(recording: Recording, options: ReplayOptions): Observable<SampleBlock> {
+  return new Observable<SampleBlock>((subscriber) => {
+    const blocks = recording.blocksAhead()[Symbol.asyncIterator]();
+    let stopped = false;
+    const run = async (): Promise<void> => {
+      let sliceStart = hostNowMs();
+      for (;;) {
+        const next = await blocks.next();
+        if (stopped) return;
+        if (next.done) {
+          subscriber.complete();
+          return;
+        }
+        while (options.holdBack?.()) {
+          await new Promise((resolve) => setTimeout(resolve, 1)); // a lossless consumer is behind
+          if (stopped) return;
+          sliceStart = hostNowMs();
+        }
+        const block = next.value;
+        subscriber.next(createSampleBlock({ ...block, hostTime: hostNowMs() }));
+        options.onProgress?.(block.first + block.length);
+        if (hostNowMs() - sliceStart >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (stopped) return;
+          sliceStart = hostNowMs();
+        }
+      }
+    };
+    run().catch((error: unknown) => {
+      if (!stopped) subscriber.error(error);
+    });
+    return () => {
+      stopped = true;
+      void blocks.return?.();
     };
   });
 }
