@@ -30,7 +30,8 @@ export function signalColumnTypes(info: StreamInfo): SignalColumnType[] {
  * value is exactly `Math.fround(count × scale)` for a count `dst` can hold, else the index of
  * the first value that is not (NaN, a filtered value, a count out of range): `dst` is then
  * incomplete and must not be written. The nearest count is tried, then its neighbours (a
- * float32 holds `count × scale` to half a count near the top of a 24-bit range).
+ * float32 holds `count × scale` to half a count near the top of a 24-bit range). −0 is count 0
+ * (it reads back as +0, the one value whose bits a recording does not keep).
  */
 export function encodeCounts(src: Float32Array, length: number, scale: number, dst: Int16Array | Int32Array): number {
   const min = dst instanceof Int16Array ? -32768 : -2147483648;
@@ -44,8 +45,8 @@ export function encodeCounts(src: Float32Array, length: number, scale: number, d
       else if (Math.fround((k - 1) * scale) === v) k -= 1;
       else return i;
     }
-    if (k < min || k > max || (k === 0 && Object.is(v, -0))) return i; // a count has no −0
-    dst[i] = k;
+    if (k < min || k > max) return i;
+    dst[i] = k; // −0 (as Math.round(−0.2) × scale gives) is count 0: equal, not the same bits
   }
   return -1;
 }

@@ -47,14 +47,14 @@ describe('encodeCounts / decodeCounts', () => {
     }
   });
 
-  it('finds the first value that is not a whole count, or does not fit, or is NaN or −0', () => {
+  it('finds the first value that is not a whole count, or does not fit, or is NaN; −0 is count 0', () => {
     const scale = 0.195;
     const cases: [number[], Int16Array | Int32Array, number][] = [
       [[0.195, 0.39, 0.4], new Int16Array(3), 2], // 0.4 µV is not a multiple of 0.195 µV
       [[0.195, 32768 * 0.195], new Int16Array(2), 1], // one count above int16
       [[32768 * 0.195], new Int32Array(1), -1], // fits int32
       [[NaN], new Int32Array(1), 0],
-      [[0, -0], new Int32Array(2), 1],
+      [[0, -0, Infinity], new Int32Array(3), 2],
     ];
     for (const [values, dst, bad] of cases) expect(encodeCounts(Float32Array.from(values), values.length, scale, dst)).toBe(bad);
   });
