@@ -101,7 +101,11 @@ export function lslConfigFromIni(text: string, source: string): LslConfig {
   let allowIPv4 = true;
   let allowIPv6 = true;
   if (ipv6 === 'disabled' || ipv6 === 'disable') allowIPv6 = false;
-  else if (ipv6 === 'forced' || ipv6 === 'force') allowIPv4 = false;
+  else if (ipv6 === 'forced' || ipv6 === 'force') {
+    // neurostream speaks LSL over IPv4 only (it cannot be tested here over IPv6): an IPv6-only
+    // setting would silently find nothing, so it is refused.
+    throw new InvalidOptionError(where('ports.IPv6'), 'allow or disable (neurostream speaks LSL over IPv4 only; IPv6-only is not supported)', ipv6);
+  }
   else if (ipv6 !== 'allowed' && ipv6 !== 'allow') throw new InvalidOptionError(where('ports.IPv6'), 'allow, disable or force', ipv6);
   const scope = str('multicast.ResolveScope', 'site') as LslResolveScope;
   const level = SCOPES.indexOf(scope);

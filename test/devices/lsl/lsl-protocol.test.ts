@@ -125,6 +125,9 @@ describe('lsl_api.cfg settings', () => {
       '/etc/lsl_api/lsl_api.cfg multicast.ResolveScope: expected machine, link, site, organization, global, got "planet"',
     );
     expect(thrown(() => lslConfigFromIni('[ports]\nBasePort = abc\n', 'x.cfg')).message).toMatch(/^x\.cfg ports\.BasePort: expected an integer/);
+    expect(thrown(() => lslConfigFromIni('[ports]\nIPv6 = force\n', 'lsl_api.cfg')).message).toBe(
+      'lsl_api.cfg ports.IPv6: expected allow or disable (neurostream speaks LSL over IPv4 only; IPv6-only is not supported), got "force"',
+    );
   });
 });
 
