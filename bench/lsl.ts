@@ -18,22 +18,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lslInlet } from '../devices/lsl/inlet.js';
 import { lslClock } from '../devices/lsl/lsl-clock.js';
-import { lslConfigFromIni } from '../devices/lsl/lsl-config.js';
+import { LSL_LOOPBACK_INI, lslConfigFromIni } from '../devices/lsl/lsl-config.js';
 import { openLslOutlet, type LslOutlet } from '../devices/lsl/outlet.js';
 import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
 
 const CHANNELS = 256;
 const RATE_HZ = 30_000;
-const LOOPBACK_INI = `
-[ports]
-IPv6 = disable
-[multicast]
-ResolveScope = machine
-MachineAddresses = {127.0.0.1}
-Interfaces = {127.0.0.1}
-[lab]
-KnownPeers = {127.0.0.1}
-`;
 
 interface Quantiles {
   p50: number;
@@ -87,7 +77,7 @@ function py(peer: PeerDir, args: string[]): Promise<Record<string, unknown>> {
  * `warmupS` (1 s of it is the chain's calibration).
  */
 async function intentLatency(name: string, seconds: number, warmupS: number): Promise<{ intents: number; latencyMs: number[]; missingSamples: number }> {
-  const config = lslConfigFromIni(LOOPBACK_INI, 'bench loopback settings');
+  const config = lslConfigFromIni(LSL_LOOPBACK_INI, 'bench loopback settings');
   const { lslSource } = await import('../devices/lsl/lsl-source.js');
   const { intracorticalChain } = await import('../acquisition/chains.js');
   const { decode } = await import('../decoding/operators/decode.js');
@@ -143,7 +133,7 @@ function ourReceiveChild(name: string, samples: number, mode = '--receive'): Pro
 
 /** Our inlet: receives `samples`; the clock at the first and last block, latency per block. */
 function ourReceive(name: string, samples: number): Promise<{ samples: number; first: number; last: number; latencyMs: number[] }> {
-  const config = lslConfigFromIni(LOOPBACK_INI, 'bench loopback settings');
+  const config = lslConfigFromIni(LSL_LOOPBACK_INI, 'bench loopback settings');
   return new Promise((res, rej) => {
     let n = 0;
     let first = 0;
@@ -211,7 +201,7 @@ export async function runLslBench(options: BenchOptions): Promise<object> {
   const pacedSamples = 2 * RATE_HZ;
   const floodChunk = 300;
   const pacedChunk = 30;
-  const config = lslConfigFromIni(LOOPBACK_INI, 'bench loopback settings');
+  const config = lslConfigFromIni(LSL_LOOPBACK_INI, 'bench loopback settings');
   const tag = `${process.pid}`;
   const results: Record<string, object> = {};
   let intentResult: { intents: number; missingSamples: number; latencyMs: Quantiles } | undefined;

@@ -23,7 +23,7 @@ export { CYTON_LEAD_OFF_HZ, CYTON_LEAD_OFF_DRIVE_A, CYTON_SERIES_RESISTOR_OHMS }
 export { lslInlet, fetchFullInfo, recoverPredicate, type LslInletEvent, type LslInletOptions } from './lsl/inlet.js';
 export { openLslOutlet, LslOutlet, type LslOutletOptions } from './lsl/outlet.js';
 export { resolveStreams, type ResolveOptions } from './lsl/discovery.js';
-export { loadLslConfig, readLslConfigFile, lslConfigFromIni, defaultLslConfig, discoveryTargets, type LslConfig, type LslResolveScope } from './lsl/lsl-config.js';
+export { loadLslConfig, readLslConfigFile, lslConfigFromIni, defaultLslConfig, LSL_LOOPBACK_INI, discoveryTargets, type LslConfig, type LslResolveScope } from './lsl/lsl-config.js';
 export { lslClock } from './lsl/lsl-clock.js';
 export { channelDescriptions, channelsDesc, parseStreamInfo, fullInfoXml, shortInfoXml, LSL_CHANNEL_FORMATS, type LslStreamInfo, type LslChannelFormat, type LslChannelDescription } from './lsl/stream-info.js';
 export { LslSampleDecoder, encodeSamples, assertSafeInt64, DEDUCED_TIMESTAMP, type LslSampleBatch } from './lsl/sample-codec.js';

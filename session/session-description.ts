@@ -39,6 +39,13 @@ export const IntanSourceSchema = z.strictObject({
   channels: z.number().int().min(1).max(1024).optional(),
 });
 
+/** The streams an LSL source takes: a signal stream by name or query, and marker streams (names or queries). */
+export const lslStreamFields = {
+  stream: z.string().min(1).optional(),
+  query: z.string().min(1).optional(),
+  markers: z.array(z.string().min(1)).optional(),
+};
+
 /** Where a session's blocks come from. */
 export const SourceSchema = z.discriminatedUnion('type', [
   SimulateSourceSchema,
@@ -51,13 +58,7 @@ export const SourceSchema = z.discriminatedUnion('type', [
    * samples become the session's markers on the signal's sample clock. Discovery settings come
    * from lsl_api.cfg (LSLAPICFG) as liblsl's.
    */
-  z.strictObject({
-    type: z.literal('lsl'),
-    stream: z.string().min(1).optional(),
-    query: z.string().min(1).optional(),
-    markers: z.array(z.string().min(1)).optional(),
-    resolveTimeoutS: positive.max(3600).optional(),
-  }),
+  z.strictObject({ type: z.literal('lsl'), ...lslStreamFields, resolveTimeoutS: positive.max(3600).optional() }),
   /** A recording fed through the session (an offline source: it waits for its slowest lossless consumer). */
   z.strictObject({
     type: z.literal('replay'),

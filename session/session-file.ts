@@ -13,7 +13,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from '
 import { z } from 'zod';
 import { InvalidOptionError } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
-import { CytonSourceSchema, FrameSourceSchema, IntanSourceSchema, SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
+import { CytonSourceSchema, FrameSourceSchema, IntanSourceSchema, SESSION_DEFAULTS, lslStreamFields, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
 
 /** Log levels a session file may ask for (the CLI's logger takes them). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -38,13 +38,7 @@ const Device = z.discriminatedUnion('type', [
   FrameSourceSchema,
   IntanSourceSchema,
   /** A Lab Streaming Layer signal stream (by name or query) and marker streams (names or queries). */
-  z.strictObject({
-    type: z.literal('lsl'),
-    stream: z.string().min(1).optional(),
-    query: z.string().min(1).optional(),
-    markers: z.array(z.string().min(1)).optional(),
-    timeoutS: positive.max(3600).optional(),
-  }),
+  z.strictObject({ type: z.literal('lsl'), ...lslStreamFields, timeoutS: positive.max(3600).optional() }),
   z.strictObject({ type: z.literal('replay'), recording: z.string().min(1), speed: z.union([positive, z.literal('max')]).optional(), blockMs: positive.max(10_000).optional() }),
 ]);
 

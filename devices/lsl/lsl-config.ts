@@ -78,6 +78,21 @@ function parseSet(value: string): string[] {
   return [];
 }
 
+/**
+ * lsl_api.cfg settings that keep LSL on this machine: discovery to 127.0.0.1 alone, no multicast
+ * beyond the host, no IPv6 (liblsl reads the same text; tests and benchmarks use it on both sides).
+ */
+export const LSL_LOOPBACK_INI = `
+[ports]
+IPv6 = disable
+[multicast]
+ResolveScope = machine
+MachineAddresses = {127.0.0.1}
+Interfaces = {127.0.0.1}
+[lab]
+KnownPeers = {127.0.0.1}
+`;
+
 /** Builds a config from INI text (`source` names it in errors); missing keys take liblsl's defaults. */
 export function lslConfigFromIni(text: string, source: string): LslConfig {
   const ini = parseIni(text);

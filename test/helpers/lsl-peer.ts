@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LSL_LOOPBACK_INI } from '../../devices/lsl/lsl-config.js';
 import { sharedData } from './shared-data.js';
 
 /** ../shared/tools/lsl-peer, found as the shared recordings are (beside the project, or beside the repository a clone came from). */
@@ -15,16 +16,7 @@ export const LSL_PEER = join(LSL_PEER_DIR, 'lsl-peer');
 export const LSL_LOOPBACK_CFG = join(LSL_PEER_DIR, 'loopback.cfg');
 
 /** The loopback settings, spelled out for neurostream's side (same as loopback.cfg). */
-export const LOOPBACK_INI = `
-[ports]
-IPv6 = disable
-[multicast]
-ResolveScope = machine
-MachineAddresses = {127.0.0.1}
-Interfaces = {127.0.0.1}
-[lab]
-KnownPeers = {127.0.0.1}
-`;
+export const LOOPBACK_INI = LSL_LOOPBACK_INI;
 
 export interface PeerRun {
   child: ChildProcess;

@@ -2,7 +2,7 @@
  * neurostream's inlet against liblsl 1.17.7's outlet (the lsl-peer `send` command), on loopback.
  */
 import { describe, expect, it } from 'vitest';
-import { lslInlet, type LslInletEvent } from '../../../devices/lsl/inlet.js';
+import type { lslInlet } from '../../../devices/lsl/inlet.js';
 import { lslConfigFromIni } from '../../../devices/lsl/lsl-config.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,46 +17,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** liblsl settings: loopback, and data protocol 100 at most. */
 const peer100 = writePeerCfg(dir, 'proto100.cfg', '[tuning]\nUseProtocolVersion = 100');
 
-interface Received {
-  timestamps: number[];
-  values: number[];
-  strings: string[];
-  deduced: number;
-  corrections: number[];
-}
-
 /** Runs the peer's outlet and our inlet until `expected` samples arrived. */
 async function receiveFromPeer(name: string, args: string[], expected: number, inletExtra: Partial<Parameters<typeof lslInlet>[0]> = {}, peerCfg?: string) {
   const peer = runPeer(['send', name, '--wait-s', '20', ...args], peerCfg);
-  const got: Received = { timestamps: [], values: [], strings: [], deduced: 0, corrections: [] };
-  let info: Extract<LslInletEvent, { kind: 'connected' }>['info'] | undefined;
-  let feed: Extract<LslInletEvent, { kind: 'connected' }>['feed'] | undefined;
-  const events = lslInlet({ config, predicate: `name='${name}'`, recover: false, resolveTimeoutMs: 15_000, ...inletExtra });
-  await new Promise<void>((resolve, reject) => {
-    const sub = events.subscribe({
-      next: (e) => {
-        if (e.kind === 'connected') {
-          info = e.info;
-          feed = e.feed;
-        }
-        if (e.kind === 'correction') got.corrections.push(e.correction.correctionS);
-        if (e.kind === 'samples') {
-          got.timestamps.push(...e.batch.timestamps);
-          for (const v of e.batch.values) got.values.push(v);
-          got.strings.push(...e.batch.strings);
-          got.deduced += e.batch.deduced;
-          if (got.timestamps.length >= expected) {
-            sub.unsubscribe();
-            resolve();
-          }
-        }
-      },
-      error: reject,
-      complete: () => resolve(),
-    });
-  });
+  const got = await collectInlet({ config, predicate: `name='${name}'`, recover: false, resolveTimeoutMs: 15_000, ...inletExtra }, expected);
   const [summary] = await peer.result;
-  return { got, info: info!, feed: feed!, summary: summary as { sent: number; first_ts: number; last_ts: number } };
+  return { got, info: got.info!, feed: got.feed!, summary: summary as { sent: number; first_ts: number; last_ts: number } };
 }
 
 const FORMATS = ['float32', 'double64', 'int32', 'int16', 'string'] as const;
