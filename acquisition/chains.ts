@@ -9,16 +9,23 @@ import { type FeatureFrame, type SampleBlock, channelCount } from '../core/index
 import { operate, operatorObserver } from '../core/operate.js';
 import { designButterworth, type Sos } from './filters/butterworth.js';
 import { createSosState, sosFilter } from './filters/sos-filter.js';
-import { type ReferenceLayout, commonAverageReference, commonMedianReference } from './kernels/re-reference.js';
+import { type ReferenceLayout, averageOfMembers, commonAverageReference, commonMedianReference } from './kernels/re-reference.js';
 import { cascade, designMainsNotch } from './filters/notch.js';
 import { iirFilter } from './operators/iir-filter.js';
 import { reReference, referenceLayoutFor } from './operators/re-reference.js';
+import { type ChannelParallelChainOptions, ChannelParallelChain } from './parallel/channel-parallel-chain.js';
 import { SpikeBandStage, type SpikeBandFeatureOptions, spikeBandFeatures } from './operators/spike-band-features.js';
 
 export interface IntracorticalChainOptions extends SpikeBandFeatureOptions {
   bandHz?: readonly [number, number];
   order?: number;
   reference?: 'average' | 'median' | 'none';
+  /**
+   * Threads: 1 (default) runs the chain in the subscriber's thread; N ≥ 2 splits the channels over
+   * N worker threads sharing memory (at most the stream's channels), with the same FeatureFrames
+   * bit for bit, emitted asynchronously.
+   */
+  workers?: number;
 }
 
 /**
@@ -29,70 +36,93 @@ export interface IntracorticalChainOptions extends SpikeBandFeatureOptions {
  * features are identical to the composed operators' (a test proves it).
  */
 export function intracorticalChain(options: IntracorticalChainOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
-  const { bandHz = [300, 3000], order = 4, reference = 'average', ...features } = options;
+  const workers = options.workers ?? 1;
+  if (workers !== 1) return parallelIntracorticalChain({ ...options, workers });
   return operate<SampleBlock, FeatureFrame>((source, subscriber) => {
-    let sos: Sos | undefined;
-    let filterState: Float64Array | undefined;
-    let layout: ReferenceLayout | undefined;
-    let stage: SpikeBandStage | undefined;
-    /** A common average over one group of every channel, none bad: applied inside the feature pass. */
-    let inline = false;
-    let filtered = new Float32Array(0);
-    let referenced = new Float32Array(0);
-    let scratch = new Float64Array(0);
+    const push = fusedIntracorticalChain(options);
     const emit = (frame: FeatureFrame): void => subscriber.next(frame);
-    return source.subscribe(
-      operatorObserver(subscriber, (block: SampleBlock) => {
-        const info = block.info;
-        const C = channelCount(info);
-        const L = block.length;
-        if (!sos) {
-          sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
-          filterState = createSosState(sos, C);
-          stage = new SpikeBandStage(info, features);
-          if (reference !== 'none') {
-            layout = referenceLayoutFor(info, { method: reference });
-            inline = reference === 'average' && stage.allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C;
-          }
-        }
-        if (filtered.length < C * L) {
-          filtered = new Float32Array(C * L);
-          if (layout && !inline) referenced = new Float32Array(C * L);
-        }
-        const f = filtered.subarray(0, C * L);
-        sosFilter(sos, filterState!, block.data, f, C, L);
-        if (inline) {
-          // The reference exactly as commonAverageReference computes it (same order of sums).
-          if (scratch.length < L) scratch = new Float64Array(L);
-          scratch.fill(0, 0, L);
-          // Four channels per pass over the reference (the additions stay in channel order).
-          let c = 0;
-          for (; c + 3 < C; c += 4) {
-            const b0 = c * L;
-            const b1 = b0 + L;
-            const b2 = b1 + L;
-            const b3 = b2 + L;
-            for (let i = 0; i < L; i++) scratch[i] = scratch[i]! + f[b0 + i]! + f[b1 + i]! + f[b2 + i]! + f[b3 + i]!;
-          }
-          for (; c < C; c++) for (let i = 0; i < L; i++) scratch[i]! += f[c * L + i]!;
-          const inv = 1 / C;
-          for (let i = 0; i < L; i++) scratch[i]! *= inv;
-          stage!.push(f, L, block.first, block.hostTime, emit, scratch);
-          return;
-        }
-        let out = f;
-        if (layout) {
-          const r = referenced.subarray(0, C * L);
-          const need = reference === 'median' ? C : L;
-          if (scratch.length < need) scratch = new Float64Array(need);
-          if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
-          else commonAverageReference(layout, f, r, L, scratch);
-          out = r;
-        }
-        stage!.push(out, L, block.first, block.hostTime, emit);
-      }),
-    );
+    return source.subscribe(operatorObserver(subscriber, (block: SampleBlock) => push(block, emit)));
   });
+}
+
+/** The chain over `workers` threads (channel-parallel-chain.ts), its steps' frames in order. */
+function parallelIntracorticalChain(options: ChannelParallelChainOptions): OperatorFunction<SampleBlock, FeatureFrame> {
+  return operate<SampleBlock, FeatureFrame>((source, subscriber) => {
+    let chain: ChannelParallelChain | undefined;
+    const subscription = source.subscribe(
+      operatorObserver(
+        subscriber,
+        (block: SampleBlock) => {
+          chain ??= new ChannelParallelChain(block.info, options, {
+            step: (step) => step.frames.forEach((frame) => subscriber.next(frame)),
+            error: (error) => subscriber.error(error),
+            complete: () => subscriber.complete(),
+          });
+          chain.push(block);
+        },
+        { complete: () => (chain ? chain.end() : subscriber.complete()) },
+      ),
+    );
+    return () => {
+      subscription.unsubscribe();
+      chain?.close();
+    };
+  });
+}
+
+/**
+ * The fused intracortical chain's state for one stream, as a function: each call feeds one block
+ * and hands the bins it completed to `emit`, in order. Its buffers are reused from block to block.
+ */
+export function fusedIntracorticalChain(options: IntracorticalChainOptions = {}): (block: SampleBlock, emit: (frame: FeatureFrame) => void) => void {
+  const { bandHz = [300, 3000], order = 4, reference = 'average', ...rest } = options;
+  const { workers: _inThread, ...features } = rest;
+  let sos: Sos | undefined;
+  let filterState: Float64Array | undefined;
+  let layout: ReferenceLayout | undefined;
+  let stage: SpikeBandStage | undefined;
+  /** A common average over one group of every channel, none bad: applied inside the feature pass. */
+  let inline = false;
+  let filtered = new Float32Array(0);
+  let referenced = new Float32Array(0);
+  let scratch = new Float64Array(0);
+  return (block, emit) => {
+    const info = block.info;
+    const C = channelCount(info);
+    const L = block.length;
+    if (!sos) {
+      sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
+      filterState = createSosState(sos, C);
+      stage = new SpikeBandStage(info, features);
+      if (reference !== 'none') {
+        layout = referenceLayoutFor(info, { method: reference });
+        inline = reference === 'average' && stage.allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C;
+      }
+    }
+    if (filtered.length < C * L) {
+      filtered = new Float32Array(C * L);
+      if (layout && !inline) referenced = new Float32Array(C * L);
+    }
+    const f = filtered.subarray(0, C * L);
+    sosFilter(sos, filterState!, block.data, f, C, L);
+    if (inline) {
+      // The reference exactly as commonAverageReference computes it (same order of sums).
+      if (scratch.length < L) scratch = new Float64Array(L);
+      averageOfMembers(f, L, layout!.goodMembers[0]!, 0, L, scratch, 0);
+      stage!.push(f, L, block.first, block.hostTime, emit, scratch);
+      return;
+    }
+    let out = f;
+    if (layout) {
+      const r = referenced.subarray(0, C * L);
+      const need = reference === 'median' ? C : L;
+      if (scratch.length < need) scratch = new Float64Array(need);
+      if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
+      else commonAverageReference(layout, f, r, L, scratch);
+      out = r;
+    }
+    stage!.push(out, L, block.first, block.hostTime, emit);
+  };
 }
 
 /** The intracortical chain composed of the public operators (each block a new array). */

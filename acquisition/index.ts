@@ -23,6 +23,7 @@ export { epochs, type Epoch, type EpochOptions } from './operators/epochs.js';
 export { decimate } from './operators/decimate.js';
 export { zScore, type ZScoreOptions } from './operators/z-score.js';
 export { intracorticalChain, eegChain, type IntracorticalChainOptions, type EegChainOptions } from './chains.js';
+export { intracorticalChainSteps, defaultChainWorkers, type IntracorticalChainStepsOptions, type ChainView, type ChainStep } from './parallel/intracortical-chain-steps.js';
 export { designButterworth, FILTER_TYPES, type ButterworthOptions, type FilterType, type Sos } from './filters/butterworth.js';
 export { designNotch, designMainsNotch, cascade } from './filters/notch.js';
 export { createSosState, sosFilter } from './filters/sos-filter.js';

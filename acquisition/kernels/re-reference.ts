@@ -50,19 +50,54 @@ export function commonAverageReference(
   for (let g = 0; g < layout.members.length; g++) {
     const goods = layout.goodMembers[g]!;
     if (goods.length === 0) continue;
-    reference.fill(0, 0, length);
-    for (let k = 0; k < goods.length; k++) {
-      const base = goods[k]! * length;
-      for (let i = 0; i < length; i++) reference[i]! += input[base + i]!;
-    }
-    const inv = 1 / goods.length;
-    for (let i = 0; i < length; i++) reference[i]! *= inv;
+    averageOfMembers(input, length, goods, 0, length, reference, 0);
     const all = layout.members[g]!;
     for (let k = 0; k < all.length; k++) {
       const base = all[k]! * length;
       for (let i = 0; i < length; i++) output[base + i] = input[base + i]! - reference[i]!;
     }
   }
+}
+
+/**
+ * The mean over `members` (channel indices) of samples [i0, i1) of a channel-major block of
+ * `length` samples, into `out[at + i]`. The sum runs in the members' order, starting from 0, in
+ * Float64, then is scaled by 1 / members: every caller (the operators, the fused chain, the
+ * channel-parallel chain's workers, each over its own range of samples) gets the same bits.
+ */
+export function averageOfMembers(input: Float32Array, length: number, members: Int32Array, i0: number, i1: number, out: Float64Array, at: number): void {
+  const n = members.length;
+  out.fill(0, at + i0, at + i1);
+  // Four channels per pass over the sums (the additions stay in the members' order).
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const b0 = members[k]! * length;
+    const b1 = members[k + 1]! * length;
+    const b2 = members[k + 2]! * length;
+    const b3 = members[k + 3]! * length;
+    for (let i = i0; i < i1; i++) out[at + i] = out[at + i]! + input[b0 + i]! + input[b1 + i]! + input[b2 + i]! + input[b3 + i]!;
+  }
+  for (; k < n; k++) {
+    const b = members[k]! * length;
+    for (let i = i0; i < i1; i++) out[at + i]! += input[b + i]!;
+  }
+  const inv = 1 / n;
+  for (let i = i0; i < i1; i++) out[at + i]! *= inv;
+}
+
+/**
+ * The median over `members` of samples [i0, i1) of a channel-major block, into `out[at + i]`
+ * (the mean of the two middle values for an even count). `scratch` holds at least `members.length` values.
+ */
+export function medianOfMembers(input: Float32Array, length: number, members: Int32Array, i0: number, i1: number, out: Float64Array, at: number, scratch: Float64Array): void {
+  for (let i = i0; i < i1; i++) out[at + i] = medianOfSample(input, length, members, i, scratch);
+}
+
+/** The median of sample i over `members` (the mean of the two middle values for an even count). */
+function medianOfSample(input: Float32Array, length: number, members: Int32Array, i: number, scratch: Float64Array): number {
+  const n = members.length;
+  for (let k = 0; k < n; k++) scratch[k] = input[members[k]! * length + i]!;
+  return n % 2 === 1 ? select(scratch, n, n >> 1) : (select(scratch, n, (n >> 1) - 1) + select(scratch, n, n >> 1)) / 2;
 }
 
 /**
@@ -84,8 +119,7 @@ export function commonMedianReference(
     if (n === 0) continue;
     const all = layout.members[g]!;
     for (let i = 0; i < length; i++) {
-      for (let k = 0; k < n; k++) scratch[k] = input[goods[k]! * length + i]!;
-      const median = n % 2 === 1 ? select(scratch, n, n >> 1) : (select(scratch, n, (n >> 1) - 1) + select(scratch, n, n >> 1)) / 2;
+      const median = medianOfSample(input, length, goods, i, scratch);
       for (let k = 0; k < all.length; k++) {
         const at = all[k]! * length + i;
         output[at] = input[at]! - median;

@@ -14,6 +14,19 @@ export type SpikeBandFeatureOptions = Omit<SpikeFeatureOptions, 'channels' | 'sa
 
 const NEURAL = new Set(['eeg', 'ecog', 'extracellular']);
 
+/** The stream's neural channels (kinds eeg, ecog, extracellular), in order; an error when it has none. */
+export function neuralChannelsOf(info: StreamInfo): Int32Array {
+  const neural = Int32Array.from(info.channelKinds.flatMap((k, c) => (NEURAL.has(k) ? [c] : [])));
+  if (neural.length === 0) throw new InvalidDataError('SampleBlock.info.channelKinds', 'at least one neural channel', info.channelKinds);
+  return neural;
+}
+
+/** The names of the features of `neural` channels: `tc:<channel>…, sbp:<channel>…` (frozen). */
+export function spikeBandFeatureNames(info: StreamInfo, neural: Int32Array): readonly string[] {
+  const channelNames = Array.from(neural, (c) => info.channelNames[c]!);
+  return Object.freeze([...channelNames.map((n) => `tc:${n}`), ...channelNames.map((n) => `sbp:${n}`)]);
+}
+
 /**
  * The feature stage for one stream: picks its neural channels, names the features and turns the
  * kernel's bins into FeatureFrames. Shared by the operator and the fused intracortical chain.
@@ -38,11 +51,9 @@ export class SpikeBandStage {
   };
 
   constructor(info: StreamInfo, options: SpikeBandFeatureOptions) {
-    this.neural = Int32Array.from(info.channelKinds.flatMap((k, c) => (NEURAL.has(k) ? [c] : [])));
-    if (this.neural.length === 0) throw new InvalidDataError('SampleBlock.info.channelKinds', 'at least one neural channel', info.channelKinds);
+    this.neural = neuralChannelsOf(info);
     this.allNeural = this.neural.length === info.channelNames.length;
-    const channelNames = Array.from(this.neural, (c) => info.channelNames[c]!);
-    this.names = Object.freeze([...channelNames.map((n) => `tc:${n}`), ...channelNames.map((n) => `sbp:${n}`)]);
+    this.names = spikeBandFeatureNames(info, this.neural);
     this.state = createSpikeFeatureState({ ...options, channels: this.neural.length, sampleRateHz: info.sampleRateHz });
   }
 

@@ -1,0 +1,355 @@
+/**
+ * The intracortical chain over several worker threads (the parent's side; chain-worker.ts is the
+ * workers'). The channels are split into contiguous ranges, one per worker, each with its own
+ * filter and feature state; the re-reference, which needs every channel, is computed between two
+ * barriers by all workers, each over a share of the samples, summing the channels in the same order
+ * as the single-thread chain. The FeatureFrames are therefore the single-thread chain's, bit for
+ * bit: same values, bins, t0, names and order.
+ *
+ * The parent copies each block once into a shared ring (pieces of at most MAX_UNIT_SAMPLES
+ * samples), publishes the units waiting there as one batch whenever fewer than two batches are in
+ * flight (so, when blocks come faster than a round trip, several share one synchronisation), and
+ * takes the completed bins back in order — on each push and when the workers wake it
+ * (Atomics.waitAsync: the parent never blocks its event loop). Blocks that find the ring full wait
+ * in a queue (`backlog()`: an offline source holds back on it).
+ */
+import { Worker } from 'node:worker_threads';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, InvalidOptionError, NeurostreamError, ErrorCode, channelCount, createFeatureFrame } from '../../core/index.js';
+import { designButterworth } from '../filters/butterworth.js';
+import { createSpikeFeatureState } from '../kernels/spike-features.js';
+import { referenceLayoutFor } from '../operators/re-reference.js';
+import { type SpikeBandFeatureOptions, neuralChannelsOf, spikeBandFeatureNames } from '../operators/spike-band-features.js';
+import {
+  COMPLETED,
+  MAX_BATCHES,
+  MAX_BATCH_SAMPLES,
+  MAX_UNITS,
+  MAX_UNIT_SAMPLES,
+  PUBLISHED,
+  RING_SAMPLES,
+  STOP,
+  BARRIER_GENERATION,
+  UNIT_BIN_BOUND,
+  UNIT_BIN_START,
+  UNIT_FIELDS,
+  UNIT_FIRST,
+  UNIT_LENGTH,
+  UNIT_OFFSET,
+  binSlotsFor,
+  chainSharedViews,
+  createChainSharedBuffers,
+  shardStart,
+  type ChainSharedViews,
+} from './chain-shared-memory.js';
+import type { ChainWorkerData } from './chain-worker.js';
+import { FifoRing } from './fifo-ring.js';
+
+const WORKER_URL = new URL('./chain-worker.js', import.meta.url);
+
+/** Atomics.waitAsync (ES2024; in Node since 16), typed here since the project's lib is ES2022. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+}).waitAsync;
+
+/** Batches published and not yet completed, at most: one being processed, one ready behind it. */
+const MAX_IN_FLIGHT_BATCHES = 2;
+
+export interface ChannelParallelChainOptions extends SpikeBandFeatureOptions {
+  bandHz?: readonly [number, number];
+  order?: number;
+  reference?: 'average' | 'median' | 'none';
+  /** Worker threads (≥ 1, at most the stream's channels). */
+  workers: number;
+}
+
+/** One block through the chain: the bins it completed, in order. */
+export interface ChainStep {
+  readonly block: SampleBlock;
+  readonly frames: readonly FeatureFrame[];
+}
+
+export interface ChannelParallelChainHandlers {
+  step: (step: ChainStep) => void;
+  error: (error: unknown) => void;
+  /** Everything pushed before `end()` has been stepped. */
+  complete: () => void;
+}
+
+/** A piece of a block (the whole block unless it is longer than MAX_UNIT_SAMPLES). */
+interface Unit {
+  readonly block: SampleBlock;
+  /** The piece's first sample within the block, and its length. */
+  readonly from: number;
+  readonly length: number;
+  /** The last piece of its block: the block's step goes out when it completes. */
+  readonly last: boolean;
+  /** Bins this piece may complete at most. */
+  readonly binBound: number;
+  slot: number;
+  binStart: number;
+}
+
+export class ChainWorkerError extends NeurostreamError {
+  constructor(message: string) {
+    super(ErrorCode.InvalidData, message);
+  }
+}
+
+export class ChannelParallelChain {
+  readonly workers: number;
+  private readonly channels: number;
+  private readonly features: number;
+  private readonly names: readonly string[];
+  private readonly binSamples: number;
+  private readonly views: ChainSharedViews;
+  private readonly threads: Worker[] = [];
+  private readonly samples = new FifoRing(RING_SAMPLES);
+  private readonly binRing: FifoRing;
+  /** Units not yet in the ring, placed ones not yet published, and published batches (their units) in order. */
+  private readonly waiting: Unit[] = [];
+  private readonly staged: Unit[] = [];
+  private readonly inFlight: Unit[][] = [];
+  private nextSlot = 0;
+  private published = 0;
+  private completed = 0;
+  /** One past the last sample of the previous unit (−1 before the first): a unit that does not start there follows a gap. */
+  private expected = -1;
+  private frames: FeatureFrame[] = [];
+  private pumping = false;
+  private again = false;
+  private sleeping = false;
+  private ended = false;
+  private closed = false;
+  private live: number;
+
+  constructor(
+    info: StreamInfo,
+    options: ChannelParallelChainOptions,
+    private readonly handlers: ChannelParallelChainHandlers,
+  ) {
+    const { bandHz = [300, 3000], order = 4, reference = 'average', workers, ...featureOptions } = options;
+    const C = channelCount(info);
+    if (!Number.isInteger(workers) || workers < 1 || workers > C) {
+      throw new InvalidOptionError('workers', `an integer from 1 to the stream's ${C} channels`, workers);
+    }
+    // Everything the workers will build is checked here first, so that a bad option is the stream's error.
+    const sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
+    const neural = neuralChannelsOf(info);
+    const featureState = createSpikeFeatureState({ ...featureOptions, channels: neural.length, sampleRateHz: info.sampleRateHz });
+    const layout = reference === 'none' ? undefined : referenceLayoutFor(info, { method: reference });
+    const allNeural = neural.length === C;
+    const direct = allNeural && (!layout || (layout.members.length === 1 && layout.members[0]!.length === C));
+    this.workers = workers;
+    this.channels = C;
+    this.features = neural.length;
+    this.names = spikeBandFeatureNames(info, neural);
+    this.binSamples = featureState.binSamples;
+    const binSlots = binSlotsFor(this.binSamples);
+    this.binRing = new FifoRing(binSlots);
+    const groups = Math.max(1, layout?.members.length ?? 1);
+    const buffers = createChainSharedBuffers({ channels: C, groups, features: neural.length, binSlots });
+    this.views = chainSharedViews(buffers);
+    // The first worker with neural channels writes each bin's number and t0.
+    let metaWriter = 0;
+    while (metaWriter < workers - 1 && !neural.some((c) => c >= shardStart(C, workers, metaWriter) && c < shardStart(C, workers, metaWriter + 1))) metaWriter++;
+    this.live = workers;
+    for (let index = 0; index < workers; index++) {
+      const workerData: ChainWorkerData = {
+        index,
+        workers,
+        buffers,
+        channels: C,
+        sos,
+        neural,
+        reference,
+        group: layout?.group ?? new Int32Array(C).fill(-1),
+        goodMembers: layout?.goodMembers ?? [],
+        direct,
+        features: { ...featureOptions, sampleRateHz: info.sampleRateHz },
+        writesMeta: index === metaWriter,
+      };
+      const worker = new Worker(WORKER_URL, { workerData });
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        this.live--;
+        if (!this.closed) this.fail(new ChainWorkerError(`chain worker ${index} of ${workers} exited (code ${code}) while the stream was running`));
+      });
+      this.threads.push(worker);
+    }
+  }
+
+  /** Blocks (pieces) waiting for room in the shared ring: an offline source should hold back while there are any. */
+  backlog(): number {
+    return this.waiting.length;
+  }
+
+  /** Worker threads still running. */
+  threadsAlive(): number {
+    return this.live;
+  }
+
+  push(block: SampleBlock): void {
+    if (this.closed) return;
+    if (channelCount(block.info) !== this.channels) {
+      throw new InvalidOptionError('SampleBlock.info', `the stream's ${this.channels} channels`, channelCount(block.info));
+    }
+    const n = this.binSamples;
+    for (let from = 0; from < block.length; from += MAX_UNIT_SAMPLES) {
+      const length = Math.min(MAX_UNIT_SAMPLES, block.length - from);
+      const first = block.first + from;
+      // Bins it may complete: each bin end inside it, and the bin a gap before it jumps out of.
+      const gap = this.expected >= 0 && first !== this.expected ? 1 : 0;
+      const binBound = Math.floor((first + length) / n) - Math.floor(first / n) + gap;
+      this.expected = first + length;
+      this.waiting.push({ block, from, length, last: from + length >= block.length, binBound, slot: -1, binStart: -1 });
+    }
+    this.pump();
+  }
+
+  /** No more blocks: `complete` once those pushed have been stepped. */
+  end(): void {
+    this.ended = true;
+    this.pump();
+  }
+
+  /** Stops the workers now (what is in flight is dropped). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const control = this.views.control;
+    Atomics.store(control, STOP, 1);
+    Atomics.notify(control, PUBLISHED);
+    Atomics.notify(control, BARRIER_GENERATION);
+    Atomics.notify(control, COMPLETED);
+    for (const worker of this.threads) void worker.terminate();
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.handlers.error(error);
+  }
+
+  /** Takes completed batches back, places waiting units, publishes; re-entrant calls (from a step's subscriber) only ask for another round. */
+  private pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        if (this.closed) return;
+        this.collect();
+        this.place();
+        this.publish();
+        if (this.inFlight.length > 0 && !this.sleeping) {
+          const wait = waitAsync(this.views.control, COMPLETED, this.completed);
+          if (wait.async) {
+            this.sleeping = true;
+            void wait.value.then(() => {
+              this.sleeping = false;
+              this.pump();
+            });
+          } else {
+            this.again = true;
+          }
+        }
+      } while (this.again);
+      if (this.ended && this.inFlight.length === 0 && this.staged.length === 0 && this.waiting.length === 0) {
+        this.close();
+        this.handlers.complete();
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private collect(): void {
+    const done = Atomics.load(this.views.control, COMPLETED);
+    while (this.completed !== done && !this.closed) {
+      const batch = this.inFlight.shift()!;
+      this.completed = (this.completed + 1) | 0;
+      for (const unit of batch) this.finish(unit);
+    }
+  }
+
+  private finish(unit: Unit): void {
+    const { unitBins, bins, binMeta } = this.views;
+    const count = unitBins[unit.slot]!;
+    const width = 2 * this.features;
+    for (let j = 0; j < count; j++) {
+      const s = unit.binStart + j;
+      const values = bins.slice(s * width, (s + 1) * width);
+      this.frames.push(createFeatureFrame({ bin: binMeta[2 * s]!, t0: binMeta[2 * s + 1]!, values, names: this.names, hostTime: unit.block.hostTime }));
+    }
+    this.samples.release();
+    if (unit.binBound > 0) this.binRing.release();
+    if (unit.last) {
+      const frames = this.frames;
+      this.frames = [];
+      this.handlers.step({ block: unit.block, frames });
+    }
+  }
+
+  /** Copies waiting units into the ring while there is room. */
+  private place(): void {
+    const { units, signal } = this.views;
+    const C = this.channels;
+    let placed = 0;
+    while (placed < this.waiting.length) {
+      const unit = this.waiting[placed]!;
+      if (this.samples.live + 1 > MAX_UNITS) break;
+      const off = this.samples.alloc(unit.length);
+      if (off < 0) break;
+      let binStart = 0;
+      if (unit.binBound > 0) {
+        binStart = this.binRing.alloc(unit.binBound);
+        if (binStart < 0) {
+          // No room for its bins: give the samples back (the newest allocation) and wait.
+          this.samples.undoAlloc();
+          break;
+        }
+      }
+      const { block, from, length } = unit;
+      if (from === 0 && length === block.length) signal.set(block.data, C * off);
+      else for (let c = 0; c < C; c++) signal.set(block.data.subarray(c * block.length + from, c * block.length + from + length), C * off + c * length);
+      unit.slot = this.nextSlot;
+      unit.binStart = binStart;
+      this.nextSlot = (this.nextSlot + 1) % MAX_UNITS;
+      const f = unit.slot * UNIT_FIELDS;
+      units[f + UNIT_OFFSET] = off;
+      units[f + UNIT_LENGTH] = length;
+      units[f + UNIT_FIRST] = block.first + from;
+      units[f + UNIT_BIN_START] = binStart;
+      units[f + UNIT_BIN_BOUND] = unit.binBound;
+      this.staged.push(unit);
+      placed++;
+    }
+    if (placed > 0) this.waiting.splice(0, placed);
+  }
+
+  /** Publishes staged units as batches while fewer than two are in flight. */
+  private publish(): void {
+    const { control, batches } = this.views;
+    while (this.staged.length > 0 && this.inFlight.length < MAX_IN_FLIGHT_BATCHES) {
+      let samples = 0;
+      let count = 0;
+      while (count < this.staged.length && (count === 0 || samples + this.staged[count]!.length <= MAX_BATCH_SAMPLES)) {
+        samples += this.staged[count]!.length;
+        count++;
+      }
+      const batch = this.staged.splice(0, count);
+      const b = (this.published >>> 0) % MAX_BATCHES;
+      batches[2 * b] = batch[0]!.slot;
+      batches[2 * b + 1] = count;
+      this.inFlight.push(batch);
+      this.published = (this.published + 1) | 0;
+      Atomics.store(control, PUBLISHED, this.published);
+      Atomics.notify(control, PUBLISHED);
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { intracorticalChain, type IntracorticalChainOptions } from '../../../acquisition/chains.js';
+import { type ChainView, defaultChainWorkers, intracorticalChainSteps } from '../../../acquisition/parallel/intracortical-chain-steps.js';
+import { type FeatureFrame, type SampleBlock, createSampleBlock, createStreamInfo } from '../../../core/index.js';
+import { IntracorticalSimulator } from '../../../devices/simulators/intracortical-simulator.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+interface StreamCase {
+  channels: number;
+  /** Block lengths, cycled (longer than 512 samples: the parent cuts them into pieces). */
+  lengths: readonly number[];
+  blocks: number;
+  /** Every `gapEvery`-th block follows a gap of `gapSamples` lost samples. */
+  gapEvery?: number;
+  gapSamples?: number;
+  /** These channels are aux (not neural): features of the others only, referenced apart. */
+  aux?: readonly number[];
+  /**
+   * The first channel × 1e12 and the last its exact negative: they cancel in the common average,
+   * but only after every other channel has been added to (and rounded into) a sum of 1e12 — so a
+   * reference summed in any other order than the single-thread chain's has other bits.
+   */
+  cancelling?: boolean;
+  seed: number;
+}
+
+/** Simulated spiking blocks, cut as the case says, with gaps and aux channels where it says. */
+function streamOf(s: StreamCase): SampleBlock[] {
+  const sim = new IntracorticalSimulator({ channels: s.channels, seed: s.seed });
+  const info = s.aux
+    ? createStreamInfo({
+        id: sim.info.id,
+        device: sim.info.device,
+        channelNames: sim.info.channelNames,
+        channelKinds: sim.info.channelNames.map((_, c) => (s.aux!.includes(c) ? 'aux' : 'extracellular')),
+        units: sim.info.units,
+        sampleRateHz: sim.info.sampleRateHz,
+        startTime: sim.info.startTime,
+      })
+    : sim.info;
+  let skipped = 0;
+  return Array.from({ length: s.blocks }, (_, k) => {
+    // (The simulator's task markers are left out: the chain does not read them, and shifted blocks would misplace them.)
+    const { markers: _markers, ...block } = sim.read(s.lengths[k % s.lengths.length]!, k);
+    if (s.cancelling) {
+      const L = block.length;
+      for (let i = 0; i < L; i++) {
+        block.data[i] = block.data[i]! * 1e12;
+        block.data[(s.channels - 1) * L + i] = -block.data[i]!;
+      }
+    }
+    const gap = s.gapEvery !== undefined && k > 0 && k % s.gapEvery === 0 ? (s.gapSamples ?? 1) : 0;
+    skipped += gap;
+    return createSampleBlock({ ...block, info, first: block.first + skipped, ...(gap > 0 ? { gap: { missing: gap } } : {}) });
+  });
+}
+
+/** Every field of every frame the same, values compared bit for bit. */
+function expectSameFrames(actual: readonly FeatureFrame[], expected: readonly FeatureFrame[]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((frame, i) => {
+    const e = expected[i]!;
+    expect({ bin: frame.bin, t0: frame.t0, hostTime: frame.hostTime, names: frame.names }).toEqual({ bin: e.bin, t0: e.t0, hostTime: e.hostTime, names: e.names });
+    const bitsEqual = Buffer.from(frame.values.buffer, frame.values.byteOffset, frame.values.byteLength).equals(Buffer.from(e.values.buffer, e.values.byteOffset, e.values.byteLength));
+    if (!bitsEqual) expect(Array.from(frame.values), `bin ${frame.bin}`).toEqual(Array.from(e.values));
+  });
+  expect(actual).toEqual(expected);
+}
+
+/** What `promise` rejects with; fails the test when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+async function framesOf(blocks: readonly SampleBlock[], options: IntracorticalChainOptions): Promise<FeatureFrame[]> {
+  return await firstValueFrom(from(blocks).pipe(intracorticalChain(options), toArray()));
+}
+
+describe('the intracortical chain on worker threads', () => {
+  const cases: { name: string; stream: StreamCase; workers: number; options?: IntracorticalChainOptions }[] = [
+    { name: '64 ch, 2 workers, 1 ms blocks', stream: { channels: 64, lengths: [30], blocks: 1500, seed: 1 }, workers: 2 },
+    { name: '37 ch (not divisible), 3 workers, uneven blocks', stream: { channels: 37, lengths: [17, 43, 1, 300], blocks: 400, seed: 2 }, workers: 3 },
+    { name: '130 ch, 4 workers, blocks of 700 samples (cut into pieces), with gaps', stream: { channels: 130, lengths: [700, 90], blocks: 120, gapEvery: 7, gapSamples: 250, seed: 3 }, workers: 4 },
+    { name: '9 ch, 9 workers (one channel each), gaps of one sample', stream: { channels: 9, lengths: [25, 31], blocks: 1200, gapEvery: 5, gapSamples: 1, seed: 4 }, workers: 9 },
+    { name: '33 ch with 3 aux channels, 2 workers, gaps', stream: { channels: 33, lengths: [60, 7], blocks: 900, gapEvery: 11, gapSamples: 900, aux: [0, 16, 32], seed: 5 }, workers: 2 },
+    { name: '48 ch, common-median reference, 3 workers', stream: { channels: 48, lengths: [30, 77], blocks: 700, gapEvery: 50, gapSamples: 30, seed: 6 }, workers: 3, options: { reference: 'median' } },
+    { name: '20 ch, no reference, running RMS, 10 ms bins, 2 workers', stream: { channels: 20, lengths: [13, 600], blocks: 200, gapEvery: 9, gapSamples: 5, seed: 7 }, workers: 2, options: { reference: 'none', rms: 'running', binMs: 10 } },
+    { name: '70 ch, two cancelling at 1e12 (a sum that rounds), 3 workers', stream: { channels: 70, lengths: [30, 11], blocks: 900, gapEvery: 40, gapSamples: 3, cancelling: true, seed: 14 }, workers: 3 },
+    { name: '27 ch with 1 aux channel, median, 5 workers', stream: { channels: 27, lengths: [45], blocks: 900, aux: [13], seed: 8 }, workers: 5, options: { reference: 'median' } },
+  ];
+
+  it.each(cases)('gives the single-thread chain\'s FeatureFrames bit for bit: $name', async ({ stream, workers, options }) => {
+    const blocks = streamOf(stream);
+    const base = { calibrationS: 0.2, ...options };
+    const expected = await framesOf(blocks, base);
+    expect(expected.length).toBeGreaterThan(20);
+    // Crossings were found (the comparison is not of zeros alone).
+    const C = expected[0]!.values.length / 2;
+    expect(expected.some((f) => f.values.subarray(0, C).some((v) => v > 0))).toBe(true);
+    expectSameFrames(await framesOf(blocks, { ...base, workers }), expected);
+  });
+
+  it('steps each block once, in order, with the bins it completed', async () => {
+    const blocks = streamOf({ channels: 40, lengths: [30, 200], blocks: 600, gapEvery: 13, gapSamples: 70, seed: 9 });
+    const inThread = await firstValueFrom(from(blocks).pipe(intracorticalChainSteps({ calibrationS: 0.2 }), toArray()));
+    const parallel = await firstValueFrom(from(blocks).pipe(intracorticalChainSteps({ calibrationS: 0.2, workers: 3 }), toArray()));
+    expect(parallel.map((s) => s.block)).toEqual(blocks);
+    expect(parallel.map((s) => s.frames.map((f) => f.bin))).toEqual(inThread.map((s) => s.frames.map((f) => f.bin)));
+    expectSameFrames(
+      parallel.flatMap((s) => s.frames),
+      inThread.flatMap((s) => s.frames),
+    );
+  });
+
+  it('an offline feed that waits on the backlog gets the same frames, with no more than the ring waiting', async () => {
+    const blocks = streamOf({ channels: 64, lengths: [300], blocks: 300, seed: 10 });
+    const expected = await framesOf(blocks, { calibrationS: 0.2 });
+    let view: ChainView | undefined;
+    const input = new Subject<SampleBlock>();
+    const done = lastValueFrom(input.pipe(intracorticalChainSteps({ calibrationS: 0.2, workers: 2, onView: (v) => (view = v) }), toArray()));
+    let maxBacklog = 0;
+    for (const block of blocks) {
+      // As a replay does: hold back while blocks wait for room.
+      while (view && view.backlog() > 0) await new Promise((r) => setTimeout(r, 1));
+      input.next(block);
+      maxBacklog = Math.max(maxBacklog, view!.backlog());
+    }
+    input.complete();
+    const steps = await done;
+    expect(maxBacklog).toBeLessThanOrEqual(1);
+    expectSameFrames(
+      steps.flatMap((s) => s.frames),
+      expected,
+    );
+  });
+
+  it('terminates its worker threads when the subscription ends, midway or complete', async () => {
+    const blocks = streamOf({ channels: 64, lengths: [30], blocks: 200, seed: 11 });
+    let view: ChainView | undefined;
+    const input = new Subject<SampleBlock>();
+    const frames: FeatureFrame[] = [];
+    const sub = input.pipe(intracorticalChainSteps({ workers: 3, onView: (v) => (view = v) })).subscribe((s) => frames.push(...s.frames));
+    blocks.slice(0, 100).forEach((b) => input.next(b));
+    expect(view!.workers).toBe(3);
+    await waitFor(() => frames.length >= 1, 'a first bin from the workers');
+    expect(view!.threadsAlive()).toBe(3);
+    sub.unsubscribe();
+    await waitFor(() => view!.threadsAlive() === 0, 'the worker threads to exit after unsubscribe');
+
+    let completed: ChainView | undefined;
+    await firstValueFrom(from(blocks).pipe(intracorticalChainSteps({ workers: 2, onView: (v) => (completed = v) }), toArray()));
+    await waitFor(() => completed!.threadsAlive() === 0, 'the worker threads to exit after the stream completed');
+  });
+
+  it('leaves nothing running: a process that used it exits by itself, completed or unsubscribed midway', async () => {
+    const script = fileURLToPath(new URL('./fixtures/chain-then-exit.ts', import.meta.url));
+    const register = fileURLToPath(new URL('../../helpers/ts-worker-register.mjs', import.meta.url));
+    for (const mode of ['complete', 'unsubscribe']) {
+      const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', register, script, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the process (${mode}) did not exit within 30 s: ${out}`));
+        }, 30_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
+      });
+      expect(result.out).toContain(`${mode}: `);
+      expect(result.code, result.out).toBe(0);
+    }
+  });
+
+  it('refuses more workers than channels, and a bad count, naming what it expected', async () => {
+    const blocks = streamOf({ channels: 4, lengths: [30], blocks: 10, seed: 12 });
+    const tooMany = await rejection(framesOf(blocks, { workers: 5 }));
+    expect(String(tooMany)).toMatch(/workers: expected an integer from 1 to the stream's 4 channels, got 5/);
+    for (const bad of [0, -2, 1.5]) expect(String(await rejection(framesOf(blocks, { workers: bad })))).toMatch(/workers: expected an integer from 1 to the stream's 4 channels/);
+  });
+
+  it('reports a bad option as the single-thread chain does, before starting any thread', async () => {
+    const blocks = streamOf({ channels: 8, lengths: [30], blocks: 10, seed: 13 });
+    const single = await rejection(framesOf(blocks, { bandHz: [300, 20_000] }));
+    const parallel = await rejection(framesOf(blocks, { bandHz: [300, 20_000], workers: 2 }));
+    expect(String(parallel)).toBe(String(single));
+    expect(String(single)).toMatch(/cutoff/i);
+  });
+});
+
+describe('defaultChainWorkers', () => {
+  const info = (channels: number, sampleRateHz: number) =>
+    createStreamInfo({
+      id: 's',
+      device: { name: 'd', model: '', serial: '' },
+      channelNames: Array.from({ length: channels }, (_, c) => `ch${c}`),
+      channelKinds: 'extracellular',
+      units: 'uV',
+      sampleRateHz,
+      startTime: '2026-01-01T00:00:00.000Z',
+    });
+
+  it('keeps small streams in one thread and gives large ones cores − 1, at least 32 channels each', () => {
+    expect(defaultChainWorkers(info(32, 30_000), 16)).toBe(1);
+    expect(defaultChainWorkers(info(256, 1000), 16)).toBe(1);
+    expect(defaultChainWorkers(info(1024, 30_000), 2)).toBe(1);
+    expect(defaultChainWorkers(info(1024, 30_000), 3)).toBe(2);
+    expect(defaultChainWorkers(info(1024, 30_000), 16)).toBe(15);
+    expect(defaultChainWorkers(info(4096, 30_000), 16)).toBe(15);
+    expect(defaultChainWorkers(info(96, 30_000), 16)).toBe(3);
+  });
+});
