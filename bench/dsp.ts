@@ -10,13 +10,15 @@
  * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { designButterworth } from '../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
 import { Subject, type OperatorFunction } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
+import { intracorticalChainSteps } from '../acquisition/parallel/intracortical-chain-steps.js';
 import { type SampleBlock, createSampleBlock, createStreamInfo } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
-import { type BenchOptions, benchEnvironment, finish, isMain, progress, resultPath } from './report.js';
+import { type BenchOptions, benchEnvironment, benchStreamInfo, finish, isMain, progress, resultPath } from './report.js';
 
 export async function runDspBench(options: BenchOptions): Promise<object> {
   const log = progress(options);
@@ -113,6 +115,49 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     return rate;
   }
 
+  /**
+   * The intracortical chain on `workers` threads (1: the single-thread chain, in this thread), fed
+   * one second of 1 ms blocks at a time as fast as it takes them; samples/s once every bin is out.
+   */
+  async function stepsThroughput(channels: number, workers: number): Promise<number> {
+    const info = benchStreamInfo(channels, FS);
+    const random = new Random(1);
+    const template = Array.from({ length: 50 }, () => {
+      const data = new Float32Array(channels * BLOCK);
+      random.addNormal(data, 0, data.length, 10);
+      return data;
+    });
+    const count = FS / BLOCK;
+    const input = new Subject<SampleBlock>();
+    let stepped = 0;
+    let target = 0;
+    let wake: () => void = () => {};
+    const sub = input.pipe(intracorticalChainSteps({ workers })).subscribe(() => {
+      if (++stepped >= target) wake();
+    });
+    let first = 0;
+    const second = async (): Promise<void> => {
+      target += count;
+      const done = new Promise<void>((resolve) => (wake = resolve));
+      for (let k = 0; k < count; k++) {
+        input.next(createSampleBlock({ info, first, length: BLOCK, data: template[k % template.length]!, hostTime: 0 }));
+        first += BLOCK;
+      }
+      if (stepped < target) await done;
+    };
+    const warm = performance.now();
+    while (performance.now() - warm < 300) await second();
+    const start = performance.now();
+    let samples = 0;
+    while (performance.now() - start < seconds * 1000) {
+      await second();
+      samples += channels * BLOCK * count;
+    }
+    const rate = samples / ((performance.now() - start) / 1000);
+    sub.unsubscribe();
+    return rate;
+  }
+
   const chains = [
     ...[96, 256, 1024].map((channels) => ({ name: `intracortical chain, ${channels} ch × 30 kHz, 1 ms blocks`, channels, fs: FS, block: BLOCK, chain: intracorticalChain() })),
     { name: 'EEG chain (1–40 Hz + 60 Hz notch), 8 ch × 250 Hz, 1-sample blocks', channels: 8, fs: 250, block: 1, chain: eegChain({ notchHz: 60 }) },
@@ -124,8 +169,26 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     return result;
   });
 
+  // The chain over worker threads (channel-parallel), each count against the single-thread chain measured here.
+  const cores = availableParallelism();
+  const workerCounts = [...new Set([1, 2, ...[4, 8, 16].filter((n) => n < cores), ...(cores > 2 ? [cores] : [])])];
+  const workers: { channels: number; workers: number; samplesPerSecond: number; realTimeFactor: number; speedup: number }[] = [];
+  for (const channels of [256, 1024]) {
+    let baseline = 0;
+    for (const n of workerCounts) {
+      const rate = await stepsThroughput(channels, n);
+      if (n === 1) baseline = rate;
+      const result = { channels, workers: n, samplesPerSecond: Math.round(rate), realTimeFactor: Number((rate / (channels * FS)).toFixed(2)), speedup: Number((rate / baseline).toFixed(2)) };
+      workers.push(result);
+      log(
+        `intracortical chain, ${channels} ch × 30 kHz, ${n === 1 ? '1 thread (the single-thread chain)' : `${n} worker threads`}`.padEnd(70) +
+          ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.realTimeFactor}× real time, ${result.speedup}×)\n`,
+      );
+    }
+  }
+
   const path = resultPath('dsp');
-  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains }, options);
+  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers }, options);
 
 }
 

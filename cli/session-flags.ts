@@ -6,7 +6,7 @@
  */
 import { InvalidOptionError, checkInteger, checkNumber, checkOneOf, type ChannelMap } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
-import { SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
+import { MAX_CHAIN_WORKERS, SESSION_DEFAULTS, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from '../session/index.js';
 import { checkDeviceFlags, checkSimulatorFlags, type DeviceFlags } from './device-flags.js';
 import type { ReplaySpeed } from '../recordings/index.js';
 
@@ -19,6 +19,8 @@ export interface SessionFlags extends Partial<DeviceFlags> {
   fast?: boolean;
   statusInterval?: number;
   dsp?: boolean;
+  /** Threads of the intracortical chain. */
+  workers?: number;
   record?: string;
   decoder?: 'kalman' | 'none';
   calibrateS?: number;
@@ -60,6 +62,8 @@ export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (ke
   if (blockMs !== undefined) checkNumber('option', '--block-ms', blockMs, { min: 0, exclusiveMin: true, max: 10_000 });
   if (statusInterval !== undefined) checkNumber('option', '--status-interval', statusInterval, { min: 0.05, max: 3600 });
   if (calibrateS !== undefined) checkNumber('option', '--calibrate-s', calibrateS, { min: 1, max: 3600 });
+  const workers = pick('workers');
+  if (workers !== undefined) checkInteger('option', '--workers', workers, { min: 1, max: MAX_CHAIN_WORKERS });
   const source = sourceOf(pick, base, replayOf);
   const replay = source.type === 'replay';
   const mains = pick('mains');
@@ -67,6 +71,7 @@ export function descriptionFromFlags(flags: SessionFlags, options: { typed?: (ke
     ...base?.stages,
     ...(pick('dsp') !== undefined ? { dsp: pick('dsp') } : {}),
     ...(mains !== undefined ? { mainsHz: mains } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   };
   // A replay's processing and decoder left out: as the recorded session ran.
   if (!replay) {

@@ -9,6 +9,7 @@ export {
   SourceSchema,
   DecoderSchema,
   SESSION_DEFAULTS,
+  MAX_CHAIN_WORKERS,
   isOffline,
   type SessionDescription,
   type SourceDescription,

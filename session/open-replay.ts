@@ -51,7 +51,7 @@ export function openReplay(description: SessionDescription): OpenedReplay {
   let reached = 0;
   return {
     recording,
-    description: { ...description, stages: { dsp, mainsHz }, decoder },
+    description: { ...description, stages: { dsp, mainsHz, ...(description.stages.workers !== undefined ? { workers: description.stages.workers } : {}) }, decoder },
     totalSamples: stream.endSample,
     reached: () => reached,
     open: (holdBack) => ({

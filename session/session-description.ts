@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
 
 const mainsHz = z.literal([50, 60]);
+/** The most worker threads the intracortical chain may be given. */
+export const MAX_CHAIN_WORKERS = 256;
 const positive = z.number().positive();
 const port = z.number().int().min(0).max(65535);
 const blockMs = positive.max(10_000);
@@ -106,7 +108,16 @@ export const SessionDescriptionSchema = z.strictObject({
    * The processing: the chain chosen by the stream (intracortical or EEG) with mains notch.
    * Omitted fields of a replay come from the recording (it runs what the recorded session ran).
    */
-  stages: z.strictObject({ dsp: z.boolean().optional(), mainsHz: mainsHz.optional() }),
+  stages: z.strictObject({
+    dsp: z.boolean().optional(),
+    mainsHz: mainsHz.optional(),
+    /**
+     * Threads of the intracortical chain: 1 runs it in the session's thread, N ≥ 2 splits its
+     * channels over N worker threads (same features, bit for bit); at most the stream's channels.
+     * Omitted: cores − 1 where the stream is large enough (see `defaultChainWorkers`), else 1.
+     */
+    workers: z.number().int().min(1).max(MAX_CHAIN_WORKERS).optional(),
+  }),
   /** Omitted: a live source calibrates a Kalman filter (20 s); a replay decodes as the recorded session did. */
   decoder: DecoderSchema.optional(),
   outputs: z.strictObject({

@@ -13,7 +13,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node } from '
 import { z } from 'zod';
 import { InvalidOptionError } from '../core/index.js';
 import { ONNX_PROVIDERS } from '../decoding/index.js';
-import { CytonSourceSchema, FrameSourceSchema, IntanSourceSchema, SESSION_DEFAULTS, lslStreamFields, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
+import { CytonSourceSchema, FrameSourceSchema, IntanSourceSchema, MAX_CHAIN_WORKERS, SESSION_DEFAULTS, lslStreamFields, SessionDescriptionSchema, type DecoderDescription, type SessionDescription, type SourceDescription } from './session-description.js';
 
 /** Log levels a session file may ask for (the CLI's logger takes them). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,7 +77,7 @@ const Outputs = z.strictObject({
 
 export const SessionConfigSchema = z.strictObject({
   device: Device,
-  stages: z.strictObject({ dsp: z.boolean().optional(), mains: mains.optional() }).optional(),
+  stages: z.strictObject({ dsp: z.boolean().optional(), mains: mains.optional(), workers: z.number().int().min(1).max(MAX_CHAIN_WORKERS).optional() }).optional(),
   decoder: Decoder.optional(),
   outputs: Outputs.optional(),
   duration: positive.optional(),
@@ -261,6 +261,7 @@ export function descriptionFromConfig(config: SessionConfig): SessionDescription
   const stages = {
     ...(config.stages?.dsp !== undefined ? { dsp: config.stages.dsp } : replay ? {} : { dsp: SESSION_DEFAULTS.dsp }),
     ...(mainsHz !== undefined ? { mainsHz } : replay ? {} : { mainsHz: SESSION_DEFAULTS.mainsHz }),
+    ...(config.stages?.workers !== undefined ? { workers: config.stages.workers } : {}),
   };
   return SessionDescriptionSchema.parse({
     source,

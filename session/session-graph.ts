@@ -21,6 +21,7 @@
  * once to `onError` and ends that stage's streams; the source's own failure ends `blocks$`
  * (reported to `onSourceError`), and the stages finish what they hold.
  */
+import { availableParallelism } from 'node:os';
 import {
   EMPTY,
   Observable,
@@ -43,7 +44,7 @@ import {
   type Subscription,
   asyncScheduler,
 } from 'rxjs';
-import { StreamHealth, eegChain, intracorticalChain, iirFilter, designButterworth, reReference, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
+import { StreamHealth, eegChain, intracorticalChainSteps, defaultChainWorkers, type ChainView, iirFilter, designButterworth, reReference, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
 import { createMarker, hostNowMs, InvalidOptionError, type ChannelMap, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import {
   calibrateThenDecode,
@@ -117,6 +118,11 @@ export interface SessionGraphOptions {
   decoding?: GraphDecoding;
   /** An offline source (replay): the decoder loses no bin (the source waits on `backlog()` instead), and no validation markers are made (the recording carries them). */
   offline?: boolean;
+  /**
+   * Threads of the intracortical chain: 1 runs it in this thread, N ≥ 2 on N worker threads (at most
+   * the stream's channels). Default: `defaultChainWorkers` of the stream on this machine's cores.
+   */
+  workers?: number;
   /** Seconds between two `health$` snapshots. */
   healthIntervalS?: number;
   /** A stage failed (reported once per stage). */
@@ -183,6 +189,8 @@ export interface SessionGraph {
   decoder(): DecoderStage | undefined;
   /** Bins (or trials) the decoder holds and has not decoded yet. */
   backlog(): number;
+  /** Blocks waiting for room in the chain's worker threads (0 when it runs in this thread): an offline source holds back while any wait. */
+  chainBacklog(): number;
   /** An operator's marker at the newest sample: recorded, shown and seen by the decoder (through `markers$`). */
   addMarker(type: string, value: string): Marker;
   /** Starts the flow: call once every sink has subscribed. */
@@ -234,23 +242,35 @@ type ChainOut =
   | { readonly type: 'frame'; readonly envelope: FeatureEnvelope }
   | { readonly type: 'filtered'; readonly block: SampleBlock };
 
-/** The intracortical chain's frames in envelopes: each carries the acquisition delay of the block that completed it. */
-function framesWithTiming(now: () => number, binS: number): OperatorFunction<SampleBlock, ChainOut> {
+/**
+ * The intracortical chain's frames in envelopes: each carries the acquisition delay of the block
+ * that completed it. On worker threads (`workers` ≥ 2) a block's bins come later than the block,
+ * but still in order, each block's markers just before them.
+ */
+function framesWithTiming(now: () => number, binS: number, workers: number, onView: (view: ChainView) => void): OperatorFunction<SampleBlock, ChainOut> {
   return (source) =>
     new Observable<ChainOut>((subscriber) => {
       const input = new Subject<SampleBlock>();
-      let acquisitionMs = 0;
-      const inner = input.pipe(intracorticalChain({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S })).subscribe({
-        next: (frame) => subscriber.next({ type: 'frame', envelope: { frame, acquisitionMs, binS } }),
+      // Per block in flight, oldest first: from the arrival of its last byte to the start of its processing.
+      const delays: number[] = [];
+      let oldest = 0;
+      const inner = input.pipe(intracorticalChainSteps({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S, workers, onView })).subscribe({
+        next: ({ block, frames }) => {
+          const acquisitionMs = delays[oldest++]!;
+          if (oldest > 1024) {
+            delays.splice(0, oldest);
+            oldest = 0;
+          }
+          // The block's markers (the task's truth, a recalibration) go before the bins it completes.
+          if (block.markers) subscriber.next({ type: 'markers', markers: block.markers });
+          for (const frame of frames) subscriber.next({ type: 'frame', envelope: { frame, acquisitionMs, binS } });
+        },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
       const outer = source.subscribe({
         next: (block) => {
-          // From the arrival of the block's last byte to its processing: the bins it completes inherit it.
-          acquisitionMs = Math.max(0, now() - block.hostTime);
-          // The block's markers (the task's truth, a recalibration) go before the bins it completes.
-          if (block.markers) subscriber.next({ type: 'markers', markers: block.markers });
+          delays.push(Math.max(0, now() - block.hostTime));
           input.next(block);
         },
         error: (error: unknown) => input.error(error),
@@ -301,6 +321,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
 
   const counts = { chain: '' as ChainCounts['chain'], description: '', bins: 0, binS: BIN_MS / 1000, crossings: 0, featureChannels: 0, filteredBlocks: 0 };
   let stage: DecoderStage | undefined;
+  let chainView: ChainView | undefined;
 
   // The chain's output, chosen by the stream: feature envelopes (intracortical) or filtered blocks (EEG).
   const chain$: Observable<ChainOut> = options.dsp
@@ -309,8 +330,12 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
           if (chainFor(streamInfo) === 'intracortical') {
             const rate = streamInfo.sampleRateHz;
             const binS = Math.round((BIN_MS * rate) / 1000) / rate;
-            Object.assign(counts, { chain: 'intracortical', description: 'spike band 300–3000 Hz, CAR, 20 ms bins', binS });
-            return framesWithTiming(now, BIN_MS / 1000);
+            const channels = streamInfo.channelNames.length;
+            const workers = options.workers ?? defaultChainWorkers(streamInfo, availableParallelism());
+            if (workers > channels) throw new InvalidOptionError('--workers', `at most the stream's ${channels} channels (each worker thread takes at least one)`, workers);
+            const threads = workers > 1 ? `, ${workers} worker threads` : '';
+            Object.assign(counts, { chain: 'intracortical', description: `spike band 300–3000 Hz, CAR, 20 ms bins${threads}`, binS });
+            return framesWithTiming(now, BIN_MS / 1000, workers, (view) => (chainView = view));
           }
           Object.assign(counts, { chain: 'eeg', description: `1–40 Hz, ${options.mainsHz} Hz notch` });
           return pipe(
@@ -500,6 +525,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     rollHealth: () => health?.roll(now()),
     chain: () => ({ ...counts }),
     decoder: () => stage,
+    chainBacklog: () => chainView?.backlog() ?? 0,
     backlog: () => (stage?.kind === 'continuous' ? stage.view.backlog() : stage?.kind === 'trials' ? stage.view.state().queued : 0),
     addMarker(type, value) {
       const marker = createMarker(next, type, value);

@@ -268,6 +268,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
         }
       : {}),
     offline,
+    ...(description.stages.workers !== undefined ? { workers: description.stages.workers } : {}),
     healthIntervalS,
     onError: (error) => {
       notify({ kind: 'note', text: `processing failed: ${error instanceof Error ? error.message : String(error)}` });
@@ -284,6 +285,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
   // Backpressure of an offline source, in one place: it waits while any lossless consumer is behind.
   holdBack.add('decoder', () => g.backlog() > MAX_DECODER_BACKLOG);
   holdBack.add('recorder', () => recording.busy());
+  holdBack.add('chain', () => g.chainBacklog() > 0);
 
   // The sinks, in the order a block reaches them: the recorder, then the dashboard.
   const sinks: Subscription[] = [];

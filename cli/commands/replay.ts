@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { ONNX_PROVIDERS } from '../../decoding/index.js';
 import { checkReplaySpeed, type ReplaySpeed } from '../../recordings/index.js';
 import { LOG_LEVELS, type LogLevel } from '../logger.js';
-import { choiceFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
+import { choiceFlag, integerFlag, numberFlag, positiveNumberFlag } from '../parse-flag.js';
 import { addDashboardFlags } from '../dashboard-flags.js';
 import { descriptionFromFlags, type SessionFlags } from '../session-flags.js';
 import { SESSION_DECODERS, runDescription } from './run.js';
@@ -32,6 +32,7 @@ export function replayCommand(): Command {
     .option('--speed <x>', 'multiple of real time (1, 10, …) or max', speedFlag, 1 as ReplaySpeed)
     .option('--dsp', 'run the processing chain (default: as the recorded session did)')
     .option('--no-dsp', 'stream only: no filters or features')
+    .option('--workers <n>', 'threads of the intracortical chain: 1 (this thread) or N ≥ 2 worker threads, at most the stream\'s channels (default: cores − 1 for streams of 64+ channels at 30 kHz, else 1)', integerFlag('--workers'))
     .option('--mains <hz>', 'mains frequency, 50 | 60 (default: as recorded)', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60)
     .option('--decoder <name>', `decode with: ${SESSION_DECODERS.join(' | ')} (default: as the recorded session did)`, choiceFlag('--decoder', SESSION_DECODERS))
     .option('--calibrate-s <s>', '--decoder kalman: seconds of the task it is calibrated on (default 20)', numberFlag('--calibrate-s'))

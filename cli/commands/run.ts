@@ -97,6 +97,7 @@ export function runCommand(): Command {
     .option('--mains <hz>', 'simulators: mains frequency, 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
     .option('--block-ms <ms>', 'simulators: block duration in ms (at least one sample)', positiveNumberFlag('--block-ms', 10_000), 1)
     .option('--fast', 'simulators: generate as fast as possible instead of in real time', false)
+    .option('--workers <n>', 'threads of the intracortical chain: 1 (this thread) or N ≥ 2 worker threads, at most the stream\'s channels (default: cores − 1 for streams of 64+ channels at 30 kHz, else 1)', integerFlag('--workers'))
     .option('--no-dsp', 'stream only: no filters or features')
     .option('--record <dir>', 'record the session (signals, markers, features, intents) into this new directory')
     .option('--decoder <name>', `live decoder of the intracortical task: ${SESSION_DECODERS.join(' | ')} (a Kalman filter calibrated on the first --calibrate-s seconds)`, choiceFlag('--decoder', SESSION_DECODERS), 'kalman')
