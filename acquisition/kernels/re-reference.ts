@@ -60,29 +60,61 @@ export function commonAverageReference(
 }
 
 /**
+ * Members per partial sum of a common average: the reference of a sample is the sum, in order,
+ * of the sums of each run of REFERENCE_BLOCK consecutive members (each from 0, in the members'
+ * order), times 1 / members. A fixed grouping, so that threads owning whole blocks of channels
+ * can each sum their own and the total has the same bits (acquisition/parallel). Eight: the
+ * kernels below add a block's members in one expression.
+ */
+export const REFERENCE_BLOCK = 8;
+
+/**
  * The mean over `members` (channel indices) of samples [i0, i1) of a channel-major block of
- * `length` samples, into `out[at + i]`. The sum runs in the members' order, starting from 0, in
- * Float64, then is scaled by 1 / members: every caller (the operators, the fused chain, the
- * channel-parallel chain's workers, each over its own range of samples) gets the same bits.
+ * `length` samples, into `out[at + i]`, summed block by block as {@link REFERENCE_BLOCK} says:
+ * every caller (the operators, the fused chain, the channel-parallel chain's workers) gets the
+ * same bits.
  */
 export function averageOfMembers(input: Float32Array, length: number, members: Int32Array, i0: number, i1: number, out: Float64Array, at: number): void {
   const n = members.length;
   out.fill(0, at + i0, at + i1);
-  // Four channels per pass over the sums (the additions stay in the members' order).
   let k = 0;
-  for (; k + 3 < n; k += 4) {
-    const b0 = members[k]! * length;
-    const b1 = members[k + 1]! * length;
-    const b2 = members[k + 2]! * length;
-    const b3 = members[k + 3]! * length;
-    for (let i = i0; i < i1; i++) out[at + i] = out[at + i]! + input[b0 + i]! + input[b1 + i]! + input[b2 + i]! + input[b3 + i]!;
+  for (; k + REFERENCE_BLOCK <= n; k += REFERENCE_BLOCK) {
+    const b0 = members[k]! * length, b1 = members[k + 1]! * length, b2 = members[k + 2]! * length, b3 = members[k + 3]! * length;
+    const b4 = members[k + 4]! * length, b5 = members[k + 5]! * length, b6 = members[k + 6]! * length, b7 = members[k + 7]! * length;
+    for (let i = i0; i < i1; i++) {
+      out[at + i] = out[at + i]! + (0 + input[b0 + i]! + input[b1 + i]! + input[b2 + i]! + input[b3 + i]! + input[b4 + i]! + input[b5 + i]! + input[b6 + i]! + input[b7 + i]!);
+    }
   }
-  for (; k < n; k++) {
-    const b = members[k]! * length;
-    for (let i = i0; i < i1; i++) out[at + i]! += input[b + i]!;
+  if (k < n) {
+    for (let i = i0; i < i1; i++) {
+      let sum = 0;
+      for (let m = k; m < n; m++) sum += input[members[m]! * length + i]!;
+      out[at + i] = out[at + i]! + sum;
+    }
   }
   const inv = 1 / n;
   for (let i = i0; i < i1; i++) out[at + i]! *= inv;
+}
+
+/**
+ * The sum of members[k0, k1) — one block of at most {@link REFERENCE_BLOCK} — of samples [i0, i1)
+ * of a channel-major block of `length` samples, into `out[at + i]`: from 0, in the members' order,
+ * in Float64, as {@link averageOfMembers} sums each block.
+ */
+export function sumOfMembers(input: Float32Array, length: number, members: Int32Array, k0: number, k1: number, i0: number, i1: number, out: Float64Array, at: number): void {
+  if (k1 - k0 === REFERENCE_BLOCK) {
+    const b0 = members[k0]! * length, b1 = members[k0 + 1]! * length, b2 = members[k0 + 2]! * length, b3 = members[k0 + 3]! * length;
+    const b4 = members[k0 + 4]! * length, b5 = members[k0 + 5]! * length, b6 = members[k0 + 6]! * length, b7 = members[k0 + 7]! * length;
+    for (let i = i0; i < i1; i++) {
+      out[at + i] = 0 + input[b0 + i]! + input[b1 + i]! + input[b2 + i]! + input[b3 + i]! + input[b4 + i]! + input[b5 + i]! + input[b6 + i]! + input[b7 + i]!;
+    }
+    return;
+  }
+  for (let i = i0; i < i1; i++) {
+    let sum = 0;
+    for (let m = k0; m < k1; m++) sum += input[members[m]! * length + i]!;
+    out[at + i] = sum;
+  }
 }
 
 /**

@@ -115,7 +115,8 @@ export function spikeFeatures(
   let i0 = 0;
   while (i0 < length) {
     const binEnd = (s.bin + 1) * n;
-    const i1 = Math.min(length, binEnd - first);
+    // An integer for V8 (first, a sample index, may be past the small-integer range: a double).
+    const i1 = Math.min(length, binEnd - first) | 0;
     accumulate(s, data, length, i0, i1, reference ?? zeros(length));
     s.inBin += i1 - i0;
     i0 = i1;

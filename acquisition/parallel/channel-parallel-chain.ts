@@ -1,14 +1,16 @@
 /**
  * The intracortical chain over several worker threads (the parent's side; chain-worker.ts is the
  * workers'). The channels are split into contiguous ranges, one per worker, each with its own
- * filter and feature state; the re-reference, which needs every channel, is computed between two
- * barriers by all workers, each over a share of the samples, summing the channels in the same order
- * as the single-thread chain. The FeatureFrames are therefore the single-thread chain's, bit for
- * bit: same values, bins, t0, names and order.
+ * filter and feature state; the re-reference, which needs every channel, is reduced across the
+ * ranges in the order the single-thread chain sums it (sums of blocks of REFERENCE_BLOCK
+ * channels, added in block order), each worker adding up a share of the samples. The
+ * FeatureFrames are therefore the single-thread chain's, bit for bit: same values, bins, t0, names
+ * and order.
  *
  * The parent copies each block once into a shared ring (pieces of at most MAX_UNIT_SAMPLES
- * samples), publishes the units waiting there as one batch whenever fewer than two batches are in
- * flight (so, when blocks come faster than a round trip, several share one synchronisation), and
+ * samples), publishes the units waiting there as one batch whenever fewer than
+ * MAX_IN_FLIGHT_BATCHES are in flight (so, when blocks come faster than the workers take them,
+ * several share one synchronisation), and
  * takes the completed bins back in order — on each push and when the workers wake it
  * (Atomics.waitAsync: the parent never blocks its event loop). Blocks that find the ring full wait
  * in a queue (`backlog()`: an offline source holds back on it).
@@ -16,19 +18,24 @@
 import { Worker } from 'node:worker_threads';
 import { type FeatureFrame, type SampleBlock, type StreamInfo, InvalidOptionError, NeurostreamError, ErrorCode, channelCount, createFeatureFrame } from '../../core/index.js';
 import { designButterworth } from '../filters/butterworth.js';
+import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 import { createSpikeFeatureState } from '../kernels/spike-features.js';
 import { referenceLayoutFor } from '../operators/re-reference.js';
 import { type SpikeBandFeatureOptions, neuralChannelsOf, spikeBandFeatureNames } from '../operators/spike-band-features.js';
 import {
   COMPLETED,
+  DONE,
+  EPOCH,
+  FILTERED,
   MAX_BATCHES,
   MAX_BATCH_SAMPLES,
+  MAX_IN_FLIGHT_BATCHES,
   MAX_UNITS,
   MAX_UNIT_SAMPLES,
   PUBLISHED,
+  REFERENCED,
   RING_SAMPLES,
   STOP,
-  BARRIER_GENERATION,
   UNIT_BIN_BOUND,
   UNIT_BIN_START,
   UNIT_FIELDS,
@@ -38,10 +45,9 @@ import {
   binSlotsFor,
   chainSharedViews,
   createChainSharedBuffers,
-  shardStart,
   type ChainSharedViews,
 } from './chain-shared-memory.js';
-import type { ChainWorkerData } from './chain-worker.js';
+import { type ChainReferencePlan, type ChainWorkerData, workerChannels } from './chain-worker.js';
 import { FifoRing } from './fifo-ring.js';
 
 const WORKER_URL = new URL('./chain-worker.js', import.meta.url);
@@ -50,9 +56,6 @@ const WORKER_URL = new URL('./chain-worker.js', import.meta.url);
 const waitAsync = (Atomics as unknown as {
   waitAsync(array: Int32Array, index: number, value: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 }).waitAsync;
-
-/** Batches published and not yet completed, at most: one being processed, one ready behind it. */
-const MAX_IN_FLIGHT_BATCHES = 2;
 
 export interface ChannelParallelChainOptions extends SpikeBandFeatureOptions {
   bandHz?: readonly [number, number];
@@ -138,7 +141,13 @@ export class ChannelParallelChain {
     const featureState = createSpikeFeatureState({ ...featureOptions, channels: neural.length, sampleRateHz: info.sampleRateHz });
     const layout = reference === 'none' ? undefined : referenceLayoutFor(info, { method: reference });
     const allNeural = neural.length === C;
-    const direct = allNeural && (!layout || (layout.members.length === 1 && layout.members[0]!.length === C));
+    const median = reference === 'median';
+    // A common average over one group of every channel, none bad: block sums (see chain-worker.ts).
+    const plan: ChainReferencePlan = !layout
+      ? 'none'
+      : !median && allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C
+        ? 'block-sums'
+        : 'per-group';
     this.workers = workers;
     this.channels = C;
     this.features = neural.length;
@@ -146,12 +155,17 @@ export class ChannelParallelChain {
     this.binSamples = featureState.binSamples;
     const binSlots = binSlotsFor(this.binSamples);
     this.binRing = new FifoRing(binSlots);
-    const groups = Math.max(1, layout?.members.length ?? 1);
-    const buffers = createChainSharedBuffers({ channels: C, groups, features: neural.length, binSlots });
+    const referenceRows = plan === 'block-sums' ? Math.ceil(C / REFERENCE_BLOCK) + 1 : Math.max(1, layout?.members.length ?? 1);
+    const buffers = createChainSharedBuffers({ channels: C, referenceRows, features: neural.length, binSlots });
     this.views = chainSharedViews(buffers);
     // The first worker with neural channels writes each bin's number and t0.
+    const shape = { channels: C, workers, plan };
     let metaWriter = 0;
-    while (metaWriter < workers - 1 && !neural.some((c) => c >= shardStart(C, workers, metaWriter) && c < shardStart(C, workers, metaWriter + 1))) metaWriter++;
+    const hasNeural = (index: number): boolean => {
+      const [c0, c1] = workerChannels(shape, index);
+      return neural.some((c) => c >= c0 && c < c1);
+    };
+    while (metaWriter < workers - 1 && !hasNeural(metaWriter)) metaWriter++;
     this.live = workers;
     for (let index = 0; index < workers; index++) {
       const workerData: ChainWorkerData = {
@@ -161,10 +175,11 @@ export class ChannelParallelChain {
         channels: C,
         sos,
         neural,
-        reference,
+        plan,
+        median,
         group: layout?.group ?? new Int32Array(C).fill(-1),
         goodMembers: layout?.goodMembers ?? [],
-        direct,
+        allNeural,
         features: { ...featureOptions, sampleRateHz: info.sampleRateHz },
         writesMeta: index === metaWriter,
       };
@@ -218,8 +233,8 @@ export class ChannelParallelChain {
     this.closed = true;
     const control = this.views.control;
     Atomics.store(control, STOP, 1);
-    Atomics.notify(control, PUBLISHED);
-    Atomics.notify(control, BARRIER_GENERATION);
+    Atomics.add(control, EPOCH, 1);
+    Atomics.notify(control, EPOCH);
     Atomics.notify(control, COMPLETED);
     for (const worker of this.threads) void worker.terminate();
   }
@@ -334,7 +349,7 @@ export class ChannelParallelChain {
 
   /** Publishes staged units as batches while fewer than two are in flight. */
   private publish(): void {
-    const { control, batches } = this.views;
+    const { control, batches, stages } = this.views;
     while (this.staged.length > 0 && this.inFlight.length < MAX_IN_FLIGHT_BATCHES) {
       let samples = 0;
       let count = 0;
@@ -346,10 +361,13 @@ export class ChannelParallelChain {
       const b = (this.published >>> 0) % MAX_BATCHES;
       batches[2 * b] = batch[0]!.slot;
       batches[2 * b + 1] = count;
+      // The slot's last batch has completed long since (MAX_BATCHES ≫ MAX_IN_FLIGHT_BATCHES): its counts start again.
+      for (const stage of [FILTERED, REFERENCED, DONE]) stages[stage * MAX_BATCHES + b] = 0;
       this.inFlight.push(batch);
       this.published = (this.published + 1) | 0;
       Atomics.store(control, PUBLISHED, this.published);
-      Atomics.notify(control, PUBLISHED);
+      Atomics.add(control, EPOCH, 1);
+      Atomics.notify(control, EPOCH);
     }
   }
 }
