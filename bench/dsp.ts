@@ -6,7 +6,11 @@
  *     filter pair per channel);
  *   - through the whole intracortical chain as a session runs it (RxJS operators: band-pass, CAR,
  *     threshold crossings and spike-band power in 20 ms bins) at the same sizes, and the EEG chain
- *     (1–40 Hz + 60 Hz notch) at 8 ch × 250 Hz and 64 ch × 160 Hz.
+ *     (1–40 Hz + 60 Hz notch) at 8 ch × 250 Hz and 64 ch × 160 Hz;
+ *   - through the intracortical chain on 1 thread (the single-thread chain: the baseline) and on
+ *     2, 4, 8, 16 worker threads (those under the machine's core count) and as many as its cores,
+ *     at 256 and 1024 ch, fed as a replay feeds it (`workers` in the JSON: samples/s and the
+ *     speed-up over the baseline of the same run).
  * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
@@ -15,7 +19,7 @@ import { designButterworth } from '../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
 import { Subject, type OperatorFunction } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
-import { intracorticalChainSteps } from '../acquisition/parallel/intracortical-chain-steps.js';
+import { type ChainView, intracorticalChainSteps } from '../acquisition/parallel/intracortical-chain-steps.js';
 import { type SampleBlock, createSampleBlock, createStreamInfo } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
 import { type BenchOptions, benchEnvironment, benchStreamInfo, finish, isMain, progress, resultPath } from './report.js';
@@ -117,7 +121,8 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
 
   /**
    * The intracortical chain on `workers` threads (1: the single-thread chain, in this thread), fed
-   * one second of 1 ms blocks at a time as fast as it takes them; samples/s once every bin is out.
+   * 1 ms blocks as an offline source feeds it (replay: as fast as it takes them, holding back while
+   * blocks wait for room in the workers' ring); samples/s of the blocks it finished stepping.
    */
   async function stepsThroughput(channels: number, workers: number): Promise<number> {
     const info = benchStreamInfo(channels, FS);
@@ -127,33 +132,36 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
       random.addNormal(data, 0, data.length, 10);
       return data;
     });
-    const count = FS / BLOCK;
     const input = new Subject<SampleBlock>();
+    let view: ChainView | undefined;
     let stepped = 0;
-    let target = 0;
-    let wake: () => void = () => {};
-    const sub = input.pipe(intracorticalChainSteps({ workers })).subscribe(() => {
-      if (++stepped >= target) wake();
+    let wake: (() => void) | undefined;
+    const sub = input.pipe(intracorticalChainSteps({ workers, onView: (v) => (view = v) })).subscribe(() => {
+      stepped++;
+      const w = wake;
+      wake = undefined;
+      w?.();
     });
     let first = 0;
-    const second = async (): Promise<void> => {
-      target += count;
-      const done = new Promise<void>((resolve) => (wake = resolve));
-      for (let k = 0; k < count; k++) {
-        input.next(createSampleBlock({ info, first, length: BLOCK, data: template[k % template.length]!, hostTime: 0 }));
-        first += BLOCK;
+    let k = 0;
+    const waiting = (): boolean => view !== undefined && view.backlog() > 0;
+    /** Feeds blocks for `ms`; the blocks stepped meanwhile. */
+    const feed = async (ms: number): Promise<number> => {
+      const end = performance.now() + ms;
+      const before = stepped;
+      while (performance.now() < end) {
+        for (let j = 0; j < 64 && !waiting(); j++) {
+          input.next(createSampleBlock({ info, first, length: BLOCK, data: template[k++ % template.length]!, hostTime: 0 }));
+          first += BLOCK;
+        }
+        if (waiting()) await new Promise<void>((resolve) => (wake = resolve));
       }
-      if (stepped < target) await done;
+      return stepped - before;
     };
-    const warm = performance.now();
-    while (performance.now() - warm < 300) await second();
+    await feed(300);
     const start = performance.now();
-    let samples = 0;
-    while (performance.now() - start < seconds * 1000) {
-      await second();
-      samples += channels * BLOCK * count;
-    }
-    const rate = samples / ((performance.now() - start) / 1000);
+    const blocks = await feed(seconds * 1000);
+    const rate = (blocks * BLOCK * channels) / ((performance.now() - start) / 1000);
     sub.unsubscribe();
     return rate;
   }

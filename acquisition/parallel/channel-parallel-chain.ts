@@ -111,6 +111,7 @@ export class ChannelParallelChain {
   /** Units not yet in the ring, placed ones not yet published, and published batches (their units) in order. */
   private readonly waiting: Unit[] = [];
   private readonly staged: Unit[] = [];
+  private stagedSamples = 0;
   private readonly inFlight: Unit[][] = [];
   private nextSlot = 0;
   private published = 0;
@@ -342,15 +343,22 @@ export class ChannelParallelChain {
       units[f + UNIT_BIN_START] = binStart;
       units[f + UNIT_BIN_BOUND] = unit.binBound;
       this.staged.push(unit);
+      this.stagedSamples += length;
       placed++;
     }
     if (placed > 0) this.waiting.splice(0, placed);
   }
 
-  /** Publishes staged units as batches while fewer than two are in flight. */
+  /**
+   * Publishes staged units as batches while fewer than MAX_IN_FLIGHT_BATCHES are in flight: a full
+   * batch whenever there is one, anything staged while fewer than two are in flight (the workers
+   * must not run dry: a live stream's block goes out at once) — so that an offline feed, which
+   * pushes as room frees up, does not cut its stream into many small batches.
+   */
   private publish(): void {
     const { control, batches, stages } = this.views;
     while (this.staged.length > 0 && this.inFlight.length < MAX_IN_FLIGHT_BATCHES) {
+      if (this.inFlight.length >= 2 && this.stagedSamples < MAX_BATCH_SAMPLES) break;
       let samples = 0;
       let count = 0;
       while (count < this.staged.length && (count === 0 || samples + this.staged[count]!.length <= MAX_BATCH_SAMPLES)) {
@@ -358,6 +366,7 @@ export class ChannelParallelChain {
         count++;
       }
       const batch = this.staged.splice(0, count);
+      this.stagedSamples -= samples;
       const b = (this.published >>> 0) % MAX_BATCHES;
       batches[2 * b] = batch[0]!.slot;
       batches[2 * b + 1] = count;

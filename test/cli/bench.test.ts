@@ -14,6 +14,7 @@ describe('neurostream bench', () => {
       environment: { node: string; cores: number; commit: string };
       bandpass: { channels: number; samplesPerSecond: number; ratioToFili: number }[];
       chains: { name: string; samplesPerSecond: number; realTimeFactor: number }[];
+      workers: { channels: number; workers: number; samplesPerSecond: number; speedup: number }[];
     };
     expect(report.environment.node).toBe(process.version);
     expect(report.bandpass.map((b) => b.channels)).toEqual([96, 256, 1024]);
@@ -22,6 +23,16 @@ describe('neurostream bench', () => {
       expect(b.ratioToFili).toBeGreaterThan(0);
     }
     expect(report.chains).toHaveLength(5);
+    // The channel-parallel chain against the single-thread chain of the same run, at 256 and 1024 ch.
+    for (const channels of [256, 1024]) {
+      const rows = report.workers.filter((w) => w.channels === channels);
+      expect(rows.map((w) => w.workers).slice(0, 2)).toEqual([1, 2]);
+      expect(rows[0]!.speedup).toBe(1);
+      for (const w of rows) {
+        expect(w.samplesPerSecond).toBeGreaterThan(0);
+        expect(w.speedup).toBeCloseTo(w.samplesPerSecond / rows[0]!.samplesPerSecond, 1);
+      }
+    }
     expect(existsSync(join(cwd, 'bench', 'results', 'dsp.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(cwd, 'bench', 'results', 'dsp.json'), 'utf8'))).toEqual(report);
   });
