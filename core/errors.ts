@@ -18,6 +18,8 @@ export const ErrorCode = {
   RecordingFailure: 'NS_RECORDING_FAILURE',
   /** A job stopped by a signal (SIGINT, SIGTERM, SIGHUP); the CLI exits 128 + the signal's number. */
   Interrupted: 'NS_INTERRUPTED',
+  /** A processing thread (one of the channel-parallel chain's workers) stopped while its stream ran. */
+  ProcessingFailure: 'NS_PROCESSING_FAILURE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

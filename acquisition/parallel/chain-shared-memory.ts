@@ -12,14 +12,16 @@
  * - `units` (Float64): per unit slot, where its samples sit in the signal ring (sample column),
  *   its length, its first sample index, where its bins go in the bin ring, and how many bins it may
  *   complete at most; `unitBins` (Int32): how many it did.
- * - `signal` (Float32, channels × {@link RING_SAMPLES}): each unit channel-major, as in its block;
- *   the workers filter it in place.
+ * - `signal` (Float32, channels × {@link RING_SAMPLES}): each unit channel-major, as in its block.
+ *   The workers filter it into memory of their own — or in place, where other workers read it back
+ *   (a median, or aux channels: the 'per-group' reference).
  * - `reference` (Float64, rows × RING_SAMPLES): per unit, from rows × its sample column, rows of
  *   its length: either the sums of each block of REFERENCE_BLOCK channels and then the common
  *   average, or each reference group's per-sample reference (mean or median).
  * - `bins` (Float32, bin slots × 2 × features) and `binMeta` (Float64, bin slots × [bin, t0]): the
  *   values of each completed bin, `[tc:…, sbp:…]`, written by the workers, each its channels.
  */
+import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 
 /** Slots of `control`. */
 export const STOP = 0;
@@ -138,6 +140,21 @@ export function shardStart(channels: number, workers: number, index: number, uni
   if (unit > 1) return Math.min(channels, Math.round((index * Math.ceil(channels / unit)) / workers) * unit);
   const at = Math.floor((index * channels) / workers);
   return channels >= 4 * workers ? at - (at % 2) : at;
+}
+
+/** How a worker's features are referenced. */
+export type ChainReferencePlan =
+  /** No reference. */
+  | 'none'
+  /** A common average over every channel, all neural: sums per block of channels in the filter stage, added in the reference stage. */
+  | 'block-sums'
+  /** Per group, per sample, in the reference stage (median, or aux channels among neural ones). */
+  | 'per-group';
+
+/** Each worker's first channel (and one past its last), as the parent computes them. */
+export function workerChannels(d: { readonly channels: number; readonly workers: number; readonly plan: ChainReferencePlan }, index: number): [number, number] {
+  const unit = d.plan === 'block-sums' ? REFERENCE_BLOCK : 1;
+  return [shardStart(d.channels, d.workers, index, unit), shardStart(d.channels, d.workers, index + 1, unit)];
 }
 
 /** Whether Int32 counter `a` is past `b` (wrapping). */

@@ -25,6 +25,7 @@ import { createSosState, sosFilter } from '../filters/sos-filter.js';
 import { REFERENCE_BLOCK, averageOfMembers, medianOfMembers, sumOfMembers } from '../kernels/re-reference.js';
 import { type SpikeFeatureOptions, createSpikeFeatureState, spikeFeatures } from '../kernels/spike-features.js';
 import {
+  type ChainReferencePlan,
   type ChainSharedBuffers,
   COMPLETED,
   DONE,
@@ -44,19 +45,10 @@ import {
   UNIT_OFFSET,
   after,
   chainSharedViews,
-  shardStart,
   signalStage,
   waitForEpoch,
+  workerChannels,
 } from './chain-shared-memory.js';
-
-/** How a worker's features are referenced. */
-export type ChainReferencePlan =
-  /** No reference. */
-  | 'none'
-  /** A common average over every channel, all neural: sums per block of channels in the filter stage, added in the reference stage. */
-  | 'block-sums'
-  /** Per group, per sample, in the reference stage (median, or aux channels among neural ones). */
-  | 'per-group';
 
 export interface ChainWorkerData {
   readonly index: number;
@@ -76,12 +68,6 @@ export interface ChainWorkerData {
   readonly features: Omit<SpikeFeatureOptions, 'channels'>;
   /** This worker writes each bin's number and t0 (the first worker with neural channels). */
   readonly writesMeta: boolean;
-}
-
-/** Each worker's first channel (and one past its last), as the parent computes them. */
-export function workerChannels(d: Pick<ChainWorkerData, 'channels' | 'workers' | 'plan'>, index: number): [number, number] {
-  const unit = d.plan === 'block-sums' ? REFERENCE_BLOCK : 1;
-  return [shardStart(d.channels, d.workers, index, unit), shardStart(d.channels, d.workers, index + 1, unit)];
 }
 
 function run(d: ChainWorkerData): void {

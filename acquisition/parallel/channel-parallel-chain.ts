@@ -16,7 +16,7 @@
  * in a queue (`backlog()`: an offline source holds back on it).
  */
 import { Worker } from 'node:worker_threads';
-import { type FeatureFrame, type SampleBlock, type StreamInfo, InvalidOptionError, NeurostreamError, ErrorCode, channelCount, createFeatureFrame } from '../../core/index.js';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, channelCount, createFeatureFrame } from '../../core/index.js';
 import { designButterworth } from '../filters/butterworth.js';
 import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 import { createSpikeFeatureState } from '../kernels/spike-features.js';
@@ -45,9 +45,11 @@ import {
   binSlotsFor,
   chainSharedViews,
   createChainSharedBuffers,
+  type ChainReferencePlan,
   type ChainSharedViews,
+  workerChannels,
 } from './chain-shared-memory.js';
-import { type ChainReferencePlan, type ChainWorkerData, workerChannels } from './chain-worker.js';
+import type { ChainWorkerData } from './chain-worker.js';
 import { FifoRing } from './fifo-ring.js';
 
 const WORKER_URL = new URL('./chain-worker.js', import.meta.url);
@@ -92,9 +94,10 @@ interface Unit {
   binStart: number;
 }
 
+/** A worker thread of the chain stopped while its stream ran (the stream ends with this error). */
 export class ChainWorkerError extends NeurostreamError {
   constructor(message: string) {
-    super(ErrorCode.InvalidData, message);
+    super(ErrorCode.ProcessingFailure, message);
   }
 }
 
@@ -207,7 +210,7 @@ export class ChannelParallelChain {
   push(block: SampleBlock): void {
     if (this.closed) return;
     if (channelCount(block.info) !== this.channels) {
-      throw new InvalidOptionError('SampleBlock.info', `the stream's ${this.channels} channels`, channelCount(block.info));
+      throw new InvalidDataError('SampleBlock.info', `the stream's ${this.channels} channels`, `${channelCount(block.info)} channels`);
     }
     const n = this.binSamples;
     for (let from = 0; from < block.length; from += MAX_UNIT_SAMPLES) {

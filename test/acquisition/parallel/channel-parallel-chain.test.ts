@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import type { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { intracorticalChain, type IntracorticalChainOptions } from '../../../acquisition/chains.js';
+import { ChainWorkerError, ChannelParallelChain } from '../../../acquisition/parallel/channel-parallel-chain.js';
 import { type ChainView, defaultChainWorkers, intracorticalChainSteps } from '../../../acquisition/parallel/intracortical-chain-steps.js';
 import { type FeatureFrame, type SampleBlock, createSampleBlock, createStreamInfo } from '../../../core/index.js';
 import { IntracorticalSimulator } from '../../../devices/simulators/intracortical-simulator.js';
@@ -219,5 +221,21 @@ describe('defaultChainWorkers', () => {
     expect(defaultChainWorkers(info(1024, 30_000), 16)).toBe(15);
     expect(defaultChainWorkers(info(4096, 30_000), 16)).toBe(15);
     expect(defaultChainWorkers(info(96, 30_000), 16)).toBe(3);
+  });
+});
+
+describe('ChannelParallelChain', () => {
+  it('ends the stream with NS_PROCESSING_FAILURE when a worker thread stops while it runs, and stops the others', async () => {
+    const blocks = streamOf({ channels: 64, lengths: [30], blocks: 100, seed: 15 });
+    let failure: unknown;
+    const chain = new ChannelParallelChain(blocks[0]!.info, { workers: 3 }, { step: () => {}, error: (error) => (failure = error), complete: () => {} });
+    blocks.slice(0, 50).forEach((b) => chain.push(b));
+    // (A thread killed from outside: what a crash of the worker's isolate looks like to the stream.)
+    await (chain as unknown as { threads: Worker[] }).threads[1]!.terminate();
+    await waitFor(() => failure !== undefined, 'the stream to fail');
+    expect(failure).toBeInstanceOf(ChainWorkerError);
+    expect((failure as ChainWorkerError).code).toBe('NS_PROCESSING_FAILURE');
+    expect(String(failure)).toMatch(/chain worker 1 of 3 exited \(code \d+\) while the stream was running/);
+    await waitFor(() => chain.threadsAlive() === 0, 'the other worker threads to exit');
   });
 });
