@@ -63,7 +63,7 @@ export interface ChainWorkerData {
   readonly median: boolean;
   readonly group: Int32Array;
   readonly goodMembers: readonly Int32Array[];
-  /** Every channel neural: each worker's feature input is its channel range of the signal itself. */
+  /** Every channel neural: each worker's feature input is its own channels as filtered, whole. */
   readonly allNeural: boolean;
   readonly features: Omit<SpikeFeatureOptions, 'channels'>;
   /** This worker writes each bin's number and t0 (the first worker with neural channels). */
