@@ -197,7 +197,7 @@ export interface SessionGraph {
   connect(): void;
   /** Ends the source: `blocks$` completes, and the stages finish what they hold. */
   end(): void;
-  /** Resolves once the decoder has decoded what it holds after the source ended (at most `timeoutMs`). */
+  /** Resolves once the chain has processed, and the decoder decoded, what they hold after the source ended (at most `timeoutMs`). */
   drained(timeoutMs: number): Promise<void>;
   /** Stops everything now (an unfinished calibration is abandoned). */
   stop(): void;
@@ -507,6 +507,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
 
   const internal: Subscription[] = [];
   let decoderDone: Promise<void> = Promise.resolve();
+  let chainDone: Promise<void> = Promise.resolve();
   let connection: Subscription | undefined;
 
   return {
@@ -535,15 +536,21 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     connect() {
       if (connection) return;
       // The chain's figures and the decoder: after the sinks, so a block reaches them first.
-      internal.push(
-        features$.subscribe(({ frame }) => {
-          counts.bins++;
-          const C = frame.values.length / 2; // [tc:<ch>…, sbp:<ch>…]: the first half are spike counts
-          counts.featureChannels = C;
-          for (let c = 0; c < C; c++) counts.crossings += frame.values[c]!;
-        }),
-        eegFiltered$.subscribe(() => counts.filteredBlocks++),
-      );
+      chainDone = new Promise<void>((resolve) => {
+        internal.push(
+          features$.subscribe({
+            next: ({ frame }) => {
+              counts.bins++;
+              const C = frame.values.length / 2; // [tc:<ch>…, sbp:<ch>…]: the first half are spike counts
+              counts.featureChannels = C;
+              for (let c = 0; c < C; c++) counts.crossings += frame.values[c]!;
+            },
+            // On worker threads the chain still holds bins when the source ends.
+            complete: resolve,
+          }),
+        );
+      });
+      internal.push(eegFiltered$.subscribe(() => counts.filteredBlocks++));
       decoderDone = new Promise<void>((resolve) => {
         internal.push(decoderEvents$.subscribe({ complete: resolve }));
       });
@@ -556,7 +563,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     },
     async drained(timeoutMs) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([decoderDone, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      await Promise.race([Promise.all([chainDone, decoderDone]), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
       clearTimeout(timer);
     },
     stop() {

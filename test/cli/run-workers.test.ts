@@ -15,7 +15,7 @@ function outputsOf(dir: string): { features: string[]; intents: string[] } {
 }
 
 describe('neurostream run / replay --workers', () => {
-  it('runs the intracortical chain on worker threads live, and replays it on 1 and 3 threads into the same features and intents bit for bit', async () => {
+  it('runs the intracortical chain on worker threads live, and replays it on 1 and 3 threads (and without a decoder) into the same features and intents bit for bit', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ns-workers-'));
     const live = join(root, 'live');
     // 4 s: thresholds settle (1 s), the Kalman filter calibrates on 2 s, then decodes 1 s.
@@ -37,6 +37,15 @@ describe('neurostream run / replay --workers', () => {
       expect(replayed.features).toEqual(recorded.features);
       expect(replayed.intents).toEqual(recorded.intents);
     }
+
+    // Without a decoder nothing else waits for the chain: the session still waits for the bins the
+    // workers hold when the recording ends (at max speed they hold several batches).
+    const bare = join(root, 'replay-no-decoder');
+    const q = await runCli(['replay', live, '--speed', 'max', '--workers', '2', '--decoder', 'none', '--no-dashboard', '--record', bare], { timeoutMs: 60_000 });
+    expect(q.stderr).toBe('');
+    expect(q.code).toBe(0);
+    expect(q.stdout).toMatch(/features 200 bins/);
+    expect(outputsOf(bare).features).toEqual(recorded.features);
   }, 180_000);
 
   it.each([

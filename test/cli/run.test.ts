@@ -16,7 +16,7 @@ describe('neurostream run', () => {
     expect(m[2]).toBe('96');
     expect(m[7]).toBe('0');
     expect(lines.at(-1)).toMatch(
-      /^stopped \(duration reached\) after [\d.]+ s: 60000 samples\/ch in 2000 blocks .* 0 dropped, max lag [\d.]+ ms; features 100 bins, [\d.]+ crossings\/s\/ch \(spike band 300–3000 Hz, CAR, 20 ms bins\) \| decoder kalman: calibrating on 50 bins \(20 s\)$/,
+      /^stopped \(duration reached\) after [\d.]+ s: 60000 samples\/ch in 2000 blocks .* 0 dropped, max lag [\d.]+ ms; features 100 bins, [\d.]+ crossings\/s\/ch \(spike band 300–3000 Hz, CAR, 20 ms bins(, \d+ worker threads)?\) \| decoder kalman: calibrating on 50 bins \(20 s\)$/,
     );
     // The simulated units fire at 5–25 Hz: the chain finds crossings.
     const rate = Number(/features 100 bins, ([\d.]+) crossings/.exec(lines.at(-1)!)![1]);
