@@ -12,10 +12,10 @@
  * - `units` (Float64): per unit slot, where its samples sit in the signal ring (sample column),
  *   its length, its first sample index, where its bins go in the bin ring, and how many bins it may
  *   complete at most; `unitBins` (Int32): how many it did.
- * - `signal` (Float32, channels × {@link RING_SAMPLES}): each unit channel-major, as in its block.
+ * - `signal` (Float32, channels × ring samples, {@link ringSamplesFor}): each unit channel-major, as in its block.
  *   The workers filter it into memory of their own — or in place, where other workers read it back
  *   (a median, or aux channels: the 'per-group' reference).
- * - `reference` (Float64, rows × RING_SAMPLES): per unit, from rows × its sample column, rows of
+ * - `reference` (Float64, rows × ring samples): per unit, from rows × its sample column, rows of
  *   its length: either the sums of each block of REFERENCE_BLOCK channels and then the common
  *   average, or each reference group's per-sample reference (mean or median).
  * - `bins` (Float32, bin slots × 2 × features) and `binMeta` (Float64, bin slots × [bin, t0]): the
@@ -46,10 +46,17 @@ export const MAX_BATCHES = 64;
 export const MAX_IN_FLIGHT_BATCHES = 4;
 /** A longer block is cut into pieces of at most this many samples (the results are the same however a stream is cut). */
 export const MAX_UNIT_SAMPLES = 512;
-/** Samples per channel a batch holds at most: several blocks per synchronisation. */
-export const MAX_BATCH_SAMPLES = 512;
+/**
+ * Samples per channel a batch holds at most — several blocks per synchronisation: about half a
+ * million samples of all channels (512 at 1024 channels, 2048 at 256), from 256 to 2048.
+ */
+export function batchSamplesFor(channels: number): number {
+  return Math.min(2048, Math.max(256, 2 ** Math.round(Math.log2(2 ** 19 / channels))));
+}
 /** Samples per channel the signal ring holds: the batches in flight and as many being filled. */
-export const RING_SAMPLES = 2 * MAX_IN_FLIGHT_BATCHES * MAX_BATCH_SAMPLES;
+export function ringSamplesFor(batchSamples: number): number {
+  return 2 * MAX_IN_FLIGHT_BATCHES * batchSamples;
+}
 /** Float64 values per unit in `units`. */
 export const UNIT_FIELDS = 5;
 export const UNIT_OFFSET = 0;
@@ -94,11 +101,13 @@ export interface ChainSharedSizes {
   readonly features: number;
   /** Bins the bin ring holds. */
   readonly binSlots: number;
+  /** Samples per channel the signal ring holds. */
+  readonly ringSamples: number;
 }
 
-/** Bin slots for a bin width of `binSamples`: every bin two full batches may complete, twice over. */
-export function binSlotsFor(binSamples: number): number {
-  return Math.max(64, 4 * (Math.ceil(MAX_BATCH_SAMPLES / binSamples) + 2));
+/** Bin slots for a bin width of `binSamples` and batches of `batchSamples`: room for the bins of several full batches. */
+export function binSlotsFor(binSamples: number, batchSamples: number): number {
+  return Math.max(64, 4 * (Math.ceil(batchSamples / binSamples) + 2));
 }
 
 export function createChainSharedBuffers(sizes: ChainSharedSizes): ChainSharedBuffers {
@@ -108,8 +117,8 @@ export function createChainSharedBuffers(sizes: ChainSharedSizes): ChainSharedBu
     stages: new SharedArrayBuffer(3 * MAX_BATCHES * 4),
     units: new SharedArrayBuffer(MAX_UNITS * UNIT_FIELDS * 8),
     unitBins: new SharedArrayBuffer(MAX_UNITS * 4),
-    signal: new SharedArrayBuffer(sizes.channels * RING_SAMPLES * 4),
-    reference: new SharedArrayBuffer(sizes.referenceRows * RING_SAMPLES * 8),
+    signal: new SharedArrayBuffer(sizes.channels * sizes.ringSamples * 4),
+    reference: new SharedArrayBuffer(sizes.referenceRows * sizes.ringSamples * 8),
     bins: new SharedArrayBuffer(sizes.binSlots * 2 * sizes.features * 4),
     binMeta: new SharedArrayBuffer(sizes.binSlots * 2 * 8),
   };

@@ -35,7 +35,6 @@ import {
   MAX_UNITS,
   PUBLISHED,
   REFERENCED,
-  RING_SAMPLES,
   STOP,
   UNIT_BIN_BOUND,
   UNIT_BIN_START,
@@ -55,6 +54,8 @@ export interface ChainWorkerData {
   readonly workers: number;
   readonly buffers: ChainSharedBuffers;
   readonly channels: number;
+  /** Samples per channel of the signal ring (and of this worker's own filtered ring). */
+  readonly ringSamples: number;
   readonly sos: Sos;
   /** The stream's neural channels, in order (their features, in this order, are the frame's). */
   readonly neural: Int32Array;
@@ -86,7 +87,7 @@ function run(d: ChainWorkerData): void {
   const filterState = createSosState(d.sos, W);
   // Every channel neural, and no reference per group: no other worker reads this worker's filtered
   // signal, which then stays in memory of its own (not shared: cheaper to write and read).
-  const own = d.allNeural && d.plan !== 'per-group' ? new Float32Array(W * RING_SAMPLES) : undefined;
+  const own = d.allNeural && d.plan !== 'per-group' ? new Float32Array(W * d.ringSamples) : undefined;
   const features = k1 > k0 ? createSpikeFeatureState({ ...d.features, channels: k1 - k0 }) : undefined;
   const scratch = new Float64Array(d.median ? Math.max(1, ...d.goodMembers.map((m) => m.length)) : 0);
   const allChannels = Int32Array.from({ length: W }, (_, c) => c);

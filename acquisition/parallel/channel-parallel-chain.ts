@@ -28,13 +28,11 @@ import {
   EPOCH,
   FILTERED,
   MAX_BATCHES,
-  MAX_BATCH_SAMPLES,
   MAX_IN_FLIGHT_BATCHES,
   MAX_UNITS,
   MAX_UNIT_SAMPLES,
   PUBLISHED,
   REFERENCED,
-  RING_SAMPLES,
   STOP,
   UNIT_BIN_BOUND,
   UNIT_BIN_START,
@@ -42,9 +40,11 @@ import {
   UNIT_FIRST,
   UNIT_LENGTH,
   UNIT_OFFSET,
+  batchSamplesFor,
   binSlotsFor,
   chainSharedViews,
   createChainSharedBuffers,
+  ringSamplesFor,
   type ChainReferencePlan,
   type ChainSharedViews,
   workerChannels,
@@ -109,7 +109,8 @@ export class ChannelParallelChain {
   private readonly binSamples: number;
   private readonly views: ChainSharedViews;
   private readonly threads: Worker[] = [];
-  private readonly samples = new FifoRing(RING_SAMPLES);
+  private readonly batchSamples: number;
+  private readonly samples: FifoRing;
   private readonly binRing: FifoRing;
   /** Units not yet in the ring, placed ones not yet published, and published batches (their units) in order. */
   private readonly waiting: Unit[] = [];
@@ -157,10 +158,13 @@ export class ChannelParallelChain {
     this.features = neural.length;
     this.names = spikeBandFeatureNames(info, neural);
     this.binSamples = featureState.binSamples;
-    const binSlots = binSlotsFor(this.binSamples);
+    this.batchSamples = batchSamplesFor(C);
+    const ringSamples = ringSamplesFor(this.batchSamples);
+    this.samples = new FifoRing(ringSamples);
+    const binSlots = binSlotsFor(this.binSamples, this.batchSamples);
     this.binRing = new FifoRing(binSlots);
     const referenceRows = plan === 'block-sums' ? Math.ceil(C / REFERENCE_BLOCK) + 1 : Math.max(1, layout?.members.length ?? 1);
-    const buffers = createChainSharedBuffers({ channels: C, referenceRows, features: neural.length, binSlots });
+    const buffers = createChainSharedBuffers({ channels: C, referenceRows, features: neural.length, binSlots, ringSamples });
     this.views = chainSharedViews(buffers);
     // The first worker with neural channels writes each bin's number and t0.
     const shape = { channels: C, workers, plan };
@@ -177,6 +181,7 @@ export class ChannelParallelChain {
         workers,
         buffers,
         channels: C,
+        ringSamples,
         sos,
         neural,
         plan,
@@ -361,10 +366,10 @@ export class ChannelParallelChain {
   private publish(): void {
     const { control, batches, stages } = this.views;
     while (this.staged.length > 0 && this.inFlight.length < MAX_IN_FLIGHT_BATCHES) {
-      if (this.inFlight.length >= 2 && this.stagedSamples < MAX_BATCH_SAMPLES) break;
+      if (this.inFlight.length >= 2 && this.stagedSamples < this.batchSamples) break;
       let samples = 0;
       let count = 0;
-      while (count < this.staged.length && (count === 0 || samples + this.staged[count]!.length <= MAX_BATCH_SAMPLES)) {
+      while (count < this.staged.length && (count === 0 || samples + this.staged[count]!.length <= this.batchSamples)) {
         samples += this.staged[count]!.length;
         count++;
       }
