@@ -6,6 +6,7 @@
  */
 import { type OperatorFunction, pipe } from 'rxjs';
 import { type FeatureFrame, type SampleBlock, channelCount } from '../core/index.js';
+import { copyChannelRows } from '../core/copy-channel-rows.js';
 import { operate, operatorObserver } from '../core/operate.js';
 import { designButterworth, type Sos } from './filters/butterworth.js';
 import { createSosState, sosFilter } from './filters/sos-filter.js';
@@ -86,6 +87,33 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
   let filtered = new Float32Array(0);
   let referenced = new Float32Array(0);
   let scratch = new Float64Array(0);
+  let tile = new Float32Array(0);
+  /** One stretch of `L` samples (channel-major `data`) through filter, reference and features. */
+  const process = (data: Float32Array, C: number, L: number, first: number, hostTime: number, emit: (frame: FeatureFrame) => void): void => {
+    if (filtered.length < C * L) {
+      filtered = new Float32Array(C * L);
+      if (layout && !inline) referenced = new Float32Array(C * L);
+    }
+    const f = filtered.subarray(0, C * L);
+    sosFilter(sos!, filterState!, data, f, C, L);
+    if (inline) {
+      // The reference exactly as commonAverageReference computes it (same order of sums).
+      if (scratch.length < L) scratch = new Float64Array(L);
+      averageOfMembers(f, L, layout!.goodMembers[0]!, 0, L, scratch, 0);
+      stage!.push(f, L, first, hostTime, emit, scratch);
+      return;
+    }
+    let out = f;
+    if (layout) {
+      const r = referenced.subarray(0, C * L);
+      const need = reference === 'median' ? C : L;
+      if (scratch.length < need) scratch = new Float64Array(need);
+      if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
+      else commonAverageReference(layout, f, r, L, scratch);
+      out = r;
+    }
+    stage!.push(out, L, first, hostTime, emit);
+  };
   return (block, emit) => {
     const info = block.info;
     const C = channelCount(info);
@@ -99,30 +127,26 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
         inline = reference === 'average' && stage.allNeural && layout.members.length === 1 && layout.goodMembers[0]!.length === C;
       }
     }
-    if (filtered.length < C * L) {
-      filtered = new Float32Array(C * L);
-      if (layout && !inline) referenced = new Float32Array(C * L);
-    }
-    const f = filtered.subarray(0, C * L);
-    sosFilter(sos, filterState!, block.data, f, C, L);
-    if (inline) {
-      // The reference exactly as commonAverageReference computes it (same order of sums).
-      if (scratch.length < L) scratch = new Float64Array(L);
-      averageOfMembers(f, L, layout!.goodMembers[0]!, 0, L, scratch, 0);
-      stage!.push(f, L, block.first, block.hostTime, emit, scratch);
+    // A long block (a replay's whole record batch) goes through in tiles that stay in the cache
+    // between the passes; the chain is block-size independent, so the bins are the same.
+    const T = tileSamples(C);
+    if (L <= 2 * T) {
+      process(block.data, C, L, block.first, block.hostTime, emit);
       return;
     }
-    let out = f;
-    if (layout) {
-      const r = referenced.subarray(0, C * L);
-      const need = reference === 'median' ? C : L;
-      if (scratch.length < need) scratch = new Float64Array(need);
-      if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
-      else commonAverageReference(layout, f, r, L, scratch);
-      out = r;
+    if (tile.length < C * T) tile = new Float32Array(C * T);
+    for (let t = 0; t < L; t += T) {
+      const n = Math.min(T, L - t);
+      const part = tile.subarray(0, C * n);
+      copyChannelRows(block.data, L, t, part, n, 0, C, n);
+      process(part, C, n, block.first + t, block.hostTime, emit);
     }
-    stage!.push(out, L, block.first, block.hostTime, emit);
   };
+}
+
+/** Samples per tile: about 256 KB of float32 for all channels (one pass's working set in L2). */
+function tileSamples(channels: number): number {
+  return Math.max(32, Math.floor(65536 / channels));
 }
 
 /** The intracortical chain composed of the public operators (each block a new array). */

@@ -5,6 +5,7 @@ import { EegSimulator } from '../../devices/simulators/eeg-simulator.js';
 import { IntracorticalSimulator } from '../../devices/simulators/intracortical-simulator.js';
 import { powerAt } from '../helpers/spectrum.js';
 import { concatBlocks } from '../helpers/read-all.js';
+import { createSampleBlock, type SampleBlock } from '../../core/index.js';
 
 describe('intracortical chain on the simulator', () => {
   it('finds the simulated units: crossing rates follow the true firing rates of channels with large spikes', async () => {
@@ -43,6 +44,32 @@ describe('the fused intracortical chain', () => {
     expect(fused).toEqual(composed);
   });
 });
+
+describe('the fused intracortical chain on long blocks', () => {
+  it.each(['average', 'median', 'none'] as const)('takes a replay batch in cache-sized tiles and gives the very features of 1 ms blocks (%s reference)', async (reference) => {
+    // 96 ch: tiles of 682 samples; 500 ms batches of 15 000 samples, with a gap and a short last batch.
+    const sim = new IntracorticalSimulator({ channels: 96, seed: 6 });
+    const small = Array.from({ length: 1600 }, () => sim.read(30, 0)); // 1.6 s in 1 ms blocks
+    const whole = concatBlocks(small, 96);
+    const cut = (first: number, length: number) => createSampleBlock({ info: small[0]!.info, first, length, data: rowsOf(whole, 48_000, first, length), hostTime: 0 });
+    const batches = [cut(0, 15_000), cut(15_000, 15_000), cut(30_000, 18_000)];
+    const gapped = [...small.slice(0, 700), ...small.slice(760)];
+    const gappedBatches = [cut(0, 21_000), cut(22_800, 25_200)];
+    const run = (blocks: SampleBlock[]) => firstValueFrom(from(blocks).pipe(intracorticalChain({ reference, calibrationS: 0.2 }), toArray()));
+    const expected = await run(small);
+    expect(expected).toHaveLength(80);
+    expect(await run(batches)).toEqual(expected);
+    expect(await run(gappedBatches)).toEqual(await run(gapped));
+  });
+});
+
+/** Rows [first, first + length) of a channel-major array of `rows` rows. */
+function rowsOf(data: Float32Array, rows: number, first: number, length: number): Float32Array {
+  const channels = data.length / rows;
+  const out = new Float32Array(channels * length);
+  for (let c = 0; c < channels; c++) out.set(data.subarray(c * rows + first, c * rows + first + length), c * length);
+  return out;
+}
 
 describe('EEG chain', () => {
   it('removes the mains hum and the slow drift, keeps alpha', async () => {
