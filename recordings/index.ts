@@ -9,6 +9,8 @@
 export { record, type RecordOptions } from './record-operator.js';
 export { replay, type ReplayStreamOptions } from './replay.js';
 export { openRecording, isRecordingDir, TruncatedRecordingError, type Recording, type OpenRecordingOptions, type ReadBlocksOptions, type TruncatedFile } from './recording-reader.js';
+export type { SignalColumn } from './arrow/arrow-stream-file-reader.js';
+export { signalColumnTypes, type SignalColumnType } from './arrow/signal-columns.js';
 export { replaySource, checkReplaySpeed, type ReplayOptions, type ReplaySpeed } from './replay-source.js';
 export { Recorder, type RecorderOptions, type RecorderEvent, type RecorderState, type RecorderStatus } from './recorder.js';
 export { RecordingWriter, type RecordingWriterOptions, type RecordingProgress } from './recording-writer.js';

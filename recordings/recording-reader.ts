@@ -55,6 +55,11 @@ export interface Recording {
   readonly info: StreamInfo;
   /** Every stream's StreamInfo (as recorded in its file), in `streams` order: the ones its blocks carry. */
   readonly streamInfos: readonly StreamInfo[];
+  /**
+   * How every stream's channels are stored, in `streams` order: float32, or (format version 2)
+   * int16/int32 counts with their scale. Blocks hold float32 values either way.
+   */
+  readonly storage: readonly (readonly SignalColumn[])[];
   readonly streams: readonly RecordedStream[];
   /**
    * Blocks in sample order, `gap` set where the sample index jumps; re-readable. Markers (main
@@ -138,11 +143,13 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
         : 'the file ends without the Arrow end-of-stream marker, after a complete batch: the batches after it were lost';
     return { path, cutBytes, text: `TRUNCATED: ${path}: session.json says the recording is complete, but ${how} when the file was cut ${cutText}` };
   };
+  const storage: SignalColumn[][] = [];
   const streamInfos = manifest.streams.map((stream) => {
     const path = join(dir, stream.file);
     const reader = new ArrowStreamFileReader(path);
     try {
       const info = checkSignalsSchema(path, reader.schema, stream.info);
+      storage.push(signalLayout(path, reader.schema));
       const held = reader.countRows();
       if (held < stream.samples) {
         const cut = reader.truncatedBytes > 0 ? `, ending in ${reader.truncatedBytes} bytes of a batch cut short` : '';
@@ -383,7 +390,7 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     }
   }
 
-  return { dir, manifest, info: streamInfos[0]!, streamInfos, streams: manifest.streams, blocks, blocksAhead, markers, features, intents, streamFeatures, streamIntents, notes, truncation };
+  return { dir, manifest, info: streamInfos[0]!, streamInfos, storage, streams: manifest.streams, blocks, blocksAhead, markers, features, intents, streamFeatures, streamIntents, notes, truncation };
 }
 
 /** The sample column as little-endian 32-bit word pairs (no BigInt per row). */
@@ -418,7 +425,6 @@ function checkSignalsSchema(path: string, schema: Schema, expected: StreamInfo):
   if (info.channelNames.length !== expected.channelNames.length || info.sampleRateHz !== expected.sampleRateHz) {
     throw new InvalidDataError(`${path} StreamInfo`, `${expected.channelNames.length} channels at ${expected.sampleRateHz} Hz (as session.json)`, `${info.channelNames.length} at ${info.sampleRateHz} Hz`);
   }
-  signalLayout(path, schema); // column types and scales checked on opening, not at the first batch
   return info;
 }
 

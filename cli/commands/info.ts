@@ -40,6 +40,8 @@ export interface InfoStream {
   durationS: number;
   gaps: InfoGap[];
   missingSamples: number;
+  /** Recordings: how the channels are stored, per channel (`float32`, `int16` or `int32` counts). */
+  storage?: string[];
   /** Signal quality of the neural channels over the whole stream; absent where none can be judged. */
   quality?: InfoQuality;
 }
@@ -164,8 +166,10 @@ export function describeInput(opened: OpenedInput, options: { mainsHz?: 50 | 60 
       : scanStream(stream.blocks());
     const { info } = stream;
     const quality = options.mainsHz === undefined ? undefined : streamQuality(stream, options.mainsHz);
+    const storage = opened.recording?.storage[index];
     return {
       ...(recorded ? { file: recorded.file } : {}),
+      ...(storage ? { storage: storage.map((c) => c.type) } : {}),
       id: info.id,
       device: info.device,
       channels: info.channelNames.length,
@@ -230,6 +234,7 @@ export function formatInfo(report: InfoReport): string {
     lines.push(
       `  stream ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.channels} channels at ${s.sampleRateHz} Hz from ${s.device.name}${s.device.model ? ` (${s.device.model})` : ''}`,
       `    channels: ${list(s.channelNames)} — ${counts(s.channelKinds)}; units ${counts(s.units)}`,
+      ...(s.storage ? [`    stored as ${counts(s.storage.map((t) => (t === 'float32' ? 'float32' : `${t} counts`)))}${s.storage.some((t) => t !== 'float32') ? ' (format version 2: value = count × scale)' : ''}`] : []),
       `    start ${s.startTime}; ${s.samples} samples = ${s.durationS.toFixed(3)} s (samples ${s.firstSample}–${s.endSample})`,
       `    gaps: ${s.gaps.length === 0 ? 'none' : `${s.gaps.length}, ${s.missingSamples} samples missing — ${s.gaps.slice(0, 6).map((g) => `${g.missing} before ${g.sample}${g.cause ? ` (${g.cause})` : ''}`).join('; ')}${s.gaps.length > 6 ? '; …' : ''}`}`,
     );

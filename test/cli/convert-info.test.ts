@@ -36,6 +36,20 @@ async function info(path: string, extra: string[] = []): Promise<InfoReport> {
 }
 
 describe('neurostream convert / info', () => {
+  it('info says how a recording stores its channels: int16 counts from a 16-bit device (format 2), float32 in a version 1 file', async () => {
+    const dir = join(tempDir(), 'counts');
+    const run = await runCli(['run', '--channels', '4', '--duration', '0.5', '--no-dashboard', '--record', dir]);
+    expect(run.code).toBe(0);
+    expect((await info(dir)).streams[0]!.storage).toEqual(['int16', 'int16', 'int16', 'int16']);
+    const text = await runCli(['info', dir]);
+    expect(text.stdout).toContain('stored as int16 counts ×4 (format version 2: value = count × scale)');
+    const v1 = fileURLToPath(new URL('../fixtures/recording-v1', import.meta.url));
+    expect((await info(v1)).streams[0]!.storage).toEqual(['float32', 'float32', 'float32', 'float32']);
+    const converted = join(tempDir(), 'from-edf');
+    expect((await runCli(['convert', R06, converted])).code).toBe(0);
+    expect(new Set((await info(converted)).streams[0]!.storage)).toEqual(new Set(['float32']));
+  });
+
   it('converts an EDF+ run into a recording holding exactly its samples and annotations, and back to EDF+', async () => {
     const root = tempDir();
     const out = join(root, 'r06');

@@ -71,6 +71,11 @@ describe('recording format version 2: integer counts', () => {
     expect(counts[123]).toBe(mixedCount(0, 123));
     expect(Math.fround(counts[123]! * Number(table.schema.fields[1]!.metadata.get('scale')))).toBe(blocks[2]!.data[23]);
     expect(readManifest(dir).formatVersion).toBe(2);
+    expect(openRecording(dir).storage[0]!.map((c) => [c.type, c.scale])).toEqual([
+      ['int32', mixed.adcScale[0]],
+      ['int16', 0.000125],
+      ['float32', 1],
+    ]);
     const back = readAll(dir);
     expect(concat(back, 3)).toEqual(concat(blocks, 3));
   });

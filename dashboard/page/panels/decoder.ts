@@ -149,6 +149,7 @@ export class DecoderPanel implements Panel<DecodedIntentFrame> {
     this.dirty = false;
     const store = this.store;
     const intent = this.page.hello?.intent;
+    this.showOutputs();
     if (!store || store.end === 0 || !intent) return;
     const width = Math.min(store.width, Math.round(SHOWN_S / intent.binS));
     if (intent.kind === 'continuous') {
@@ -215,10 +216,19 @@ export class DecoderPanel implements Panel<DecodedIntentFrame> {
     } else bar.removeAttribute('value');
     this.probe.state = text;
     this.probe.progress = progress;
-    // No outputs yet: the charts and the cursor would be empty.
-    const outputsShown = !!this.store && this.store.end > 0;
-    ($('cursor') as HTMLCanvasElement).hidden = !outputsShown;
-    $('intent').hidden = !outputsShown;
+    this.showOutputs();
+  }
+
+  /**
+   * The charts and the cursor, shown once there are outputs (they would be empty before): on each
+   * status and at each redraw, so intents that arrive between two statuses show at once.
+   */
+  private showOutputs(): void {
+    const shown = !!this.store && this.store.end > 0;
+    const cursor = $('cursor') as HTMLCanvasElement;
+    if (cursor.hidden === shown) cursor.hidden = !shown;
+    const intent = $('intent');
+    if (intent.hidden === shown) intent.hidden = !shown;
   }
 
   /** The decoder's name, where it runs and the last bin's latency (twice a second). */
