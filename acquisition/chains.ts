@@ -89,7 +89,7 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
   let scratch = new Float64Array(0);
   let tile = new Float32Array(0);
   /** One stretch of `L` samples (channel-major `data`) through filter, reference and features. */
-  const process = (data: Float32Array, C: number, L: number, first: number, hostTime: number, emit: (frame: FeatureFrame) => void): void => {
+  const stretch = (data: Float32Array, C: number, L: number, first: number, hostTime: number, emit: (frame: FeatureFrame) => void): void => {
     if (filtered.length < C * L) {
       filtered = new Float32Array(C * L);
       if (layout && !inline) referenced = new Float32Array(C * L);
@@ -131,7 +131,7 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
     // between the passes; the chain is block-size independent, so the bins are the same.
     const T = tileSamples(C);
     if (L <= 2 * T) {
-      process(block.data, C, L, block.first, block.hostTime, emit);
+      stretch(block.data, C, L, block.first, block.hostTime, emit);
       return;
     }
     if (tile.length < C * T) tile = new Float32Array(C * T);
@@ -139,7 +139,7 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
       const n = Math.min(T, L - t);
       const part = tile.subarray(0, C * n);
       copyChannelRows(block.data, L, t, part, n, 0, C, n);
-      process(part, C, n, block.first + t, block.hostTime, emit);
+      stretch(part, C, n, block.first + t, block.hostTime, emit);
     }
   };
 }

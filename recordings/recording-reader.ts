@@ -303,13 +303,7 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     const reader = new ArrowStreamFileReader(path);
     const C = info.channelNames.length;
     let expected = -1;
-    let layout: SignalColumn[];
-    try {
-      layout = signalLayout(path, reader.schema);
-    } catch (error) {
-      reader.close();
-      throw error;
-    }
+    const layout = storage[index]!; // checked when the recording was opened
     const blocksOf = (batch: ArrowBatch): SampleBlock[] => {
       const n = batch.length;
       const out: SampleBlock[] = [];

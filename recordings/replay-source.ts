@@ -8,7 +8,7 @@
  * At `'max'` blocks are whole record batches (no copy: views of what was read), each read by the
  * thread pool while the previous one is processed; paced replays cut them to `blockMs`. Processing is block-size independent (DESIGN), so either gives the same features.
  */
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { InvalidOptionError, createSampleBlock, hostNowMs, type SampleBlock } from '../core/index.js';
 import type { Recording } from './recording-reader.js';
 
@@ -52,10 +52,7 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
     let startWall = -1;
     let startSample = 0;
 
-    const emit = (block: SampleBlock): void => {
-      subscriber.next(createSampleBlock({ ...block, hostTime: hostNowMs() }));
-      options.onProgress?.(block.first + block.length);
-    };
+    const emit = (block: SampleBlock): void => deliver(subscriber, block, options);
 
     /** The block the replay waits to emit while a consumer is busy, and since when it waits. */
     let held: SampleBlock | undefined;
@@ -116,6 +113,12 @@ export function replaySource(recording: Recording, options: ReplayOptions): Obse
   });
 }
 
+/** A replayed block goes out stamped with its emission time, and its progress is reported. */
+function deliver(subscriber: Subscriber<SampleBlock>, block: SampleBlock, options: ReplayOptions): void {
+  subscriber.next(createSampleBlock({ ...block, hostTime: hostNowMs() }));
+  options.onProgress?.(block.first + block.length);
+}
+
 /**
  * `'max'`: whole record batches as fast as the consumer takes them, each read while the previous
  * one is processed (`blocksAhead`); the event loop gets a turn (setImmediate: no timer's
@@ -139,9 +142,7 @@ function fullSpeed(recording: Recording, options: ReplayOptions): Observable<Sam
           if (stopped) return;
           sliceStart = hostNowMs();
         }
-        const block = next.value;
-        subscriber.next(createSampleBlock({ ...block, hostTime: hostNowMs() }));
-        options.onProgress?.(block.first + block.length);
+        deliver(subscriber, next.value, options);
         if (hostNowMs() - sliceStart >= YIELD_EVERY_MS) {
           await new Promise((resolve) => setImmediate(resolve));
           if (stopped) return;
