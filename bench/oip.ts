@@ -3,11 +3,13 @@
  * by `neurostream serve` in another process (as a model server is), JSON against binary tensors, for a small
  * recurrent model (the 2 × 256 GRU: 256 features in, its 2 × 256 state out and back each bin) and
  * a wide one (a 1024-channel session's 2048 features into the same GRU shape), beside the same
- * model run locally. p50/p99/p99.9/max over `BENCH_BINS` bins (default 2000) after 200 of warm-up.
+ * model run locally. p50/p99/p99.9/max over `BENCH_BINS` bins (default 5000) after `BENCH_WARMUP_S`
+ * (default 3) seconds of bins back to back, whose own figures are kept apart (`warmup`): steady
+ * state is what a session decoding for hours sees.
  *
  * Many sessions, one service (`--sessions 1,8,32,128`): that many `oip` decoders in this process,
  * each with its own recurrent state and connection, decode bins back to back for
- * `BENCH_SESSION_SECONDS` (default 3) against `neurostream serve` unbatched and batched
+ * `BENCH_SESSION_SECONDS` (default 3), after `BENCH_WARMUP_S` of the same, against `neurostream serve` unbatched and batched
  * (`--max-batch 32 --max-delay-ms 1`), the 2 × 256 GRU exported with a symbolic batch dimension
  * (state [2, batch, 256]) so that a batch is one call: requests answered per second (all sessions
  * together) and the p99 of one bin's round trip.
@@ -15,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +60,31 @@ export interface OipBenchOptions extends BenchOptions {
 }
 
 /** One row of `sessions`: S decoders decoding back to back, batched or not. */
-async function sessionRun(url: string, model: string, sessions: number, inputs: Float32Array[], seconds: number): Promise<{ throughputPerS: number; p50: number; p99: number; 'p99.9': number; bins: number }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuS(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ, 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+interface SessionRow {
+  throughputPerS: number;
+  p50: number;
+  p99: number;
+  'p99.9': number;
+  bins: number;
+  /** The server process's CPU time per bin answered, µs (Linux; null elsewhere). */
+  serverCpuUsPerBin: number | null;
+  /** This process's (the sessions') CPU time per bin, µs. */
+  clientCpuUsPerBin: number;
+}
+
+async function sessionRun(url: string, serverPid: number | undefined, model: string, sessions: number, inputs: Float32Array[], seconds: number, warmupS: number): Promise<SessionRow> {
   const decoders = await Promise.all(Array.from({ length: sessions }, () => OipDecoder.connect({ url, model, binary: true, timeoutMs: 10_000, requireServer: true })));
   const ms: number[] = [];
   let measuring = false;
@@ -70,13 +96,17 @@ async function sessionRun(url: string, model: string, sessions: number, inputs: 
       if (measuring) ms.push(performance.now() - t);
     }
   });
-  await new Promise((resolve) => setTimeout(resolve, 500)); // warm-up
+  await new Promise((resolve) => setTimeout(resolve, warmupS * 1000)); // warm-up: both processes' JIT
   measuring = true;
   const start = performance.now();
+  const serverCpu0 = processCpuS(serverPid);
+  const clientCpu0 = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   measuring = false;
   const elapsedS = (performance.now() - start) / 1000;
   const counted = ms.length;
+  const serverCpu1 = processCpuS(serverPid);
+  const clientCpu = process.cpuUsage(clientCpu0);
   stop = true;
   await Promise.all(loops);
   for (const d of decoders) {
@@ -84,14 +114,22 @@ async function sessionRun(url: string, model: string, sessions: number, inputs: 
     await d.dispose();
   }
   const q = quantiles(ms);
-  return { throughputPerS: counted / elapsedS, p50: q.p50, p99: q.p99, 'p99.9': q['p99.9'], bins: counted };
+  return {
+    throughputPerS: counted / elapsedS,
+    p50: q.p50,
+    p99: q.p99,
+    'p99.9': q['p99.9'],
+    bins: counted,
+    serverCpuUsPerBin: serverCpu0 === undefined || serverCpu1 === undefined ? null : ((serverCpu1 - serverCpu0) * 1e6) / counted,
+    clientCpuUsPerBin: (clientCpu.user + clientCpu.system) / counted,
+  };
 }
 
 export async function runOipBench(options: OipBenchOptions): Promise<object> {
   const log = progress(options);
   const loadAtBegin = loadavg()[0]!;
-  const bins = Number(process.env.BENCH_BINS ?? 2000);
-  const warmup = 200;
+  const bins = Number(process.env.BENCH_BINS ?? 5000);
+  const warmupS = Number(process.env.BENCH_WARMUP_S ?? 3);
   const random = new Random(11);
   const cases = [
     { name: 'gru-256-features', features: 256 },
@@ -107,14 +145,25 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
     const { url, child } = await serveModel(cli, file, []);
     const server = { url };
     const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: c.features }, () => random.normal()));
-    const time = async (decoder: Decoder): Promise<ReturnType<typeof quantiles>> => {
-      const ms: number[] = [];
-      for (let i = 0; i < warmup + bins; i++) {
+    // Steady state, as in a session decoding for hours: the first seconds of requests warm both
+    // processes' JIT (V8 tiers the HTTP, codec and decoder paths up over ~2 s of back-to-back bins;
+    // before that one bin in 50 takes 1–10 ms), and are reported apart as `warmup`.
+    const time = async (decoder: Decoder): Promise<ReturnType<typeof quantiles> & { warmup: ReturnType<typeof quantiles> & { bins: number; seconds: number } }> => {
+      const early: number[] = [];
+      const begin = performance.now();
+      let i = 0;
+      while (performance.now() - begin < warmupS * 1000) {
         const t = performance.now();
-        await decoder.decode(inputs[i % inputs.length]!);
-        if (i >= warmup) ms.push(performance.now() - t);
+        await decoder.decode(inputs[i++ % inputs.length]!);
+        early.push(performance.now() - t);
       }
-      return quantiles(ms);
+      const ms: number[] = [];
+      for (let k = 0; k < bins; k++) {
+        const t = performance.now();
+        await decoder.decode(inputs[i++ % inputs.length]!);
+        ms.push(performance.now() - t);
+      }
+      return { ...quantiles(ms), warmup: { seconds: warmupS, bins: early.length, ...quantiles(early) } };
     };
     const row: Record<string, object> = {};
     const local = await OnnxDecoder.load(bytes, { providers: ['cpu'] });
@@ -149,9 +198,9 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
   for (const batched of [false, true]) {
     const { url, child } = await serveModel(cli, gruFile, batched ? ['--max-batch', String(maxBatch), '--max-delay-ms', String(maxDelayMs), '--max-queue', '1024'] : []);
     for (const sessions of sessionCounts) {
-      const row = await sessionRun(url, 'gru-256-features', sessions, inputs, sessionSeconds);
+      const row = await sessionRun(url, child.pid, 'gru-256-features', sessions, inputs, sessionSeconds, warmupS);
       sessionRows.push({ sessions, batched, ...row });
-      log(`${sessions} sessions, ${batched ? 'batched' : 'unbatched'}: ${row.throughputPerS.toFixed(0)} bins/s, p50 ${row.p50.toFixed(3)} / p99 ${row.p99.toFixed(3)} ms\n`);
+      log(`${sessions} sessions, ${batched ? 'batched' : 'unbatched'}: ${row.throughputPerS.toFixed(0)} bins/s, p50 ${row.p50.toFixed(3)} / p99 ${row.p99.toFixed(3)} ms; CPU per bin: server ${row.serverCpuUsPerBin?.toFixed(0) ?? '?'} µs, sessions ${row.clientCpuUsPerBin.toFixed(0)} µs\n`);
     }
     await stopServer(child);
   }
@@ -160,10 +209,10 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
     benchmark: 'oip',
     environment: benchEnvironment(),
     bins,
-    warmup,
-    note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
+    warmupSeconds: warmupS,
+    note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, measured over ${bins} bins after ${warmupS} s of back-to-back bins (their own figures under \`warmup\`), the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
     models: results,
-    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after 0.5 s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms); the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
+    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after ${warmupS} s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms), serverCpuUsPerBin and clientCpuUsPerBin = CPU time (user + system, all threads) of the server process and of this process per bin answered, µs; the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
     sessions: sessionRows,
   };
   return finish(resultPath('oip'), report, options);

@@ -61,6 +61,7 @@ describe('neurostream serve / run --oip', () => {
     server.stop();
     const stopped = await server.result;
     expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/serving kalman \(onnx:kalman\.onnx on \w+, 1 onnxruntime thread per call, continuous,/);
     expect(stopped.stdout).toMatch(/SIGINT: finishing requests in flight…\nstopped: \d+ × HTTP 200/);
   }, 180_000);
 
@@ -134,6 +135,7 @@ describe('neurostream serve / run --oip', () => {
       [['serve', model, `kalman=${model}`, '--port', '0'], /models: expected each name once/],
       [['serve', model, '--port', '0', '--max-delay-ms', '5'], /--max-delay-ms: expected dynamic batching, turned on by --max-batch N, got "no --max-batch"/],
       [['serve', model, '--port', '0', '--max-batch', '0'], /--max-batch: expected .*1.*got 0/],
+      [['serve', model, '--port', '0', '--intra-op-threads', '0'], /--intra-op-threads: expected an integer .*1.*got 0/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
@@ -145,7 +147,7 @@ describe('neurostream serve / run --oip', () => {
   it('serve --max-batch batches a model, says how it runs its rows, and answers concurrent sessions as the model does', async () => {
     const root = tempDir();
     const model = sessionModel(join(root, 'kalman.onnx'));
-    const server = serveCli([model, '--max-batch', '8', '--max-delay-ms', '2', '--max-queue', '64', '--providers', 'cpu']);
+    const server = serveCli([model, '--max-batch', '8', '--max-delay-ms', '2', '--max-queue', '64', '--providers', 'cpu', '--intra-op-threads', '2']);
     const url = await server.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const { OipDecoder } = await import('../../decoding/oip/oip-decoder.js');
@@ -164,6 +166,7 @@ describe('neurostream serve / run --oip', () => {
     server.stop();
     const stopped = await server.result;
     expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/serving kalman \(onnx:kalman\.onnx on cpu, 2 onnxruntime threads per call, /);
     expect(stopped.stdout).toMatch(/batching kalman: up to 8 requests within 2 ms, 64 waiting at most \(batch dimension fixed at 1: rows run one by one in one queue\)/);
   }, 120_000);
 });
