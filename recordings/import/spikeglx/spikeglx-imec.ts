@@ -6,16 +6,16 @@
  *   µV per count = imAiRangeMax / imMaxInt / gain × 1e6
  *
  *   - imAiRangeMax (V): always written by SpikeGLX; required.
- *   - imMaxInt: as written; when absent (metas before SpikeGLX 20190919 or so), the probe type's
- *     own value: 512 for NP1.0-like probes (readSGLX.py's default), 8192 for types 21/24 (NP2.0
- *     prototypes), 2048 for the commercial NP2.0 types 2003/2013/2020 (SpikeGLX's IMROTbl_T2003,
- *     _T2013, _T2020base); any other type without it is refused.
+ *   - imMaxInt: as written; when absent (older metas), the probe type's own value: 512 for
+ *     NP1.0-like probes (readSGLX.py's default), 8192 for types 21/24 (NP2.0 prototypes), 2048
+ *     for the commercial NP2.0 types 2003/2004/2013/2014/2020 (SpikeGLX's IMROTbl_T2003, _T2013,
+ *     _T2020base); any other type without it is refused.
  *   - gain per channel: probe types {0, 1020, 1030, 1100, 1120–1123, 1200, 1300} (NP1.0-like) —
  *     from `~imroTbl`, one entry per acquired channel `(ch bank ref apGain lfGain apFilter)`: AP
  *     channel c has field 3 of entry c, LF channel c field 4; type 1110 (UHD) — the table's header
  *     `(1110,mode,ref,apGain,lfGain,apFilter)`; every other type has one fixed AP gain:
  *     `imChan0apGain` when the meta has it (SpikeGLX writes it since 2023), else 80 for 21/24 and
- *     100 for 2003/2013/2020. Those probes have no LF band.
+ *     100 for 2003/2004/2013/2014/2020. Those probes have no LF band.
  *
  * Channel types come from the acquired channel number and `acqApLfSy` (A AP, L LF, S sync
  * channels, in that order): AP → kind extracellular, µV; LF → extracellular, µV; SY → the
@@ -32,7 +32,9 @@ export const FIXED_GAIN_PROBE_TYPES: Readonly<Record<number, { readonly apGain: 
   21: { apGain: 80, maxInt: 8192 },
   24: { apGain: 80, maxInt: 8192 },
   2003: { apGain: 100, maxInt: 2048 },
+  2004: { apGain: 100, maxInt: 2048 },
   2013: { apGain: 100, maxInt: 2048 },
+  2014: { apGain: 100, maxInt: 2048 },
   2020: { apGain: 100, maxInt: 2048 },
 };
 

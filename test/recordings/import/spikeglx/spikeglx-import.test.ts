@@ -233,7 +233,7 @@ describe('readSpikeGlx on synthetic metas: per-channel gains, saved subsets, LF 
     for (let t = 0; t < 10; t++) for (let c = 0; c < 4; c++) expect(got[c * 10 + t]).toBe(Math.fround(counts(t, c) * info.adcScale[c]!));
   });
 
-  it('NP2.0 (type 21): gain 80 and imMaxInt 8192 (14 bits) when the meta has neither; imChan0apGain wins where given', () => {
+  it('NP2.0: type 21 gain 80 and imMaxInt 8192 (14 bits), type 2013 gain 100 and 2048, when the meta has neither; imChan0apGain and imMaxInt win where given', () => {
     const base = {
       typeThis: 'imec', imSampRate: 30000, imAiRangeMax: 0.5, acqApLfSy: '2,0,1', snsApLfSy: '2,0,1', nSavedChans: 3,
       snsSaveChanSubset: 'all', fileSizeBytes: 2 * 3 * 5, imDatPrb_type: 21, '~imroTbl': '(21,2)(0 1 0 0)(1 1 0 1)',
@@ -249,6 +249,10 @@ describe('readSpikeGlx on synthetic metas: per-channel gains, saved subsets, LF 
     const given = readSpikeGlx(pair(metaOf({ ...base, imDatPrb_type: 2013, imMaxInt: 2048, imChan0apGain: 100, imAiRangeMax: 0.62 }), binOf(5, 3, counts)));
     expect(given.streams[0]!.info.adcScale.slice(0, 2)).toEqual([(0.62 / 2048 / 100) * 1e6, (0.62 / 2048 / 100) * 1e6]);
     expect(given.streams[0]!.info.adcBits).toEqual([12, 12, 16]);
+    // Commercial NP2.0 (2013) without either key: SpikeGLX's IMROTbl_T2013 values, gain 100 and 2048 (12 bits).
+    const commercial = readSpikeGlx(pair(metaOf({ ...base, imDatPrb_type: 2013, imAiRangeMax: 0.62 }), binOf(5, 3, counts)));
+    expect(commercial.streams[0]!.info.adcScale.slice(0, 2)).toEqual([(0.62 / 2048 / 100) * 1e6, (0.62 / 2048 / 100) * 1e6]);
+    expect(commercial.streams[0]!.info.adcBits).toEqual([12, 12, 16]);
     expect((thrown(() => readSpikeGlx(pair(metaOf({ ...base, imDatPrb_type: 9999, imMaxInt: 512 }), binOf(5, 3, counts)))) as Error).message).toMatch(/imChan0apGain: expected the AP gain \(probe type 9999 has no per-channel gains/);
   });
 
