@@ -1,6 +1,6 @@
 /**
- * ImportedRecording — what every importer (EDF+/BDF+, OpenBCI GUI text, raw device captures)
- * hands to the recording writer and to `neurostream info`: one or more sample streams read
+ * ImportedRecording — what every importer (EDF+/BDF+, OpenBCI GUI text, raw device captures,
+ * SpikeGLX, XDF, NWB) hands to the recording writer and to `neurostream info`: one or more sample streams read
  * lazily in blocks, plus the file's events as Markers.
  *
  * Contract:

@@ -1,7 +1,7 @@
 /**
  * `neurostream/recordings` — recording directories (Arrow IPC files + session.json: `record`,
  * `openRecording`, `replay`), EDF+/BDF+ files (`readEdf`, `writeEdf`) and the other formats
- * neurostream reads (`openInput`), BIDS EEG/iEEG datasets (`writeBids`), and NWB 2.x files
+ * neurostream reads (`openInput`; SpikeGLX `.bin`/`.meta`: `readSpikeGlx`), BIDS EEG/iEEG datasets (`writeBids`), and NWB 2.x files
  * (`writeNwb`, `NwbExport`; `loadH5` loads the HDF5 library they need, once).
  *
  * @packageDocumentation
@@ -38,3 +38,5 @@ export { checkBidsLabel, bidsRunPaths, type BidsEntities, type BidsDatatype, typ
 export { NwbExport, writeNwb, trialsFromMarkers, type NwbExportInput, type NwbExportOptions, type NwbExportResult } from './nwb/nwb-export.js';
 export { loadH5 } from './nwb/h5.js';
 export { readNwb, type NwbInput } from './nwb/nwb-import.js';
+export { readSpikeGlx, spikeGlxPaths, type SpikeGlxOptions } from './import/spikeglx/spikeglx-import.js';
+export { readSpikeGlxMeta, parseSpikeGlxMeta, SpikeGlxMeta } from './import/spikeglx/spikeglx-meta.js';

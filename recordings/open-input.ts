@@ -1,16 +1,18 @@
 /**
  * openInput — any file or directory neurostream reads, as an ImportedRecording: a recording
  * directory (session.json + Arrow files), an EDF/EDF+/BDF/BDF+ file, an OpenBCI GUI text
- * recording, or a raw device byte capture (with the protocol named). What `convert` and `info`
+ * recording, an XDF or NWB file, a SpikeGLX recording (a `.bin` with its `.meta` beside it, or
+ * the `.meta`), or a raw device byte capture (with the protocol named: a `.bin` is then a capture). What `convert` and `info`
  * accept; a path that is none of these is one error saying what was expected.
  */
 import { statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { InvalidOptionError } from '../core/index.js';
 import { readEdf } from './edf/edf-reader.js';
 import type { ImportedRecording } from './imported-recording.js';
 import { readDeviceCapture } from './import/device-capture.js';
 import { readOpenBciText } from './import/openbci-text.js';
+import { hasSpikeGlxMeta, readSpikeGlx } from './import/spikeglx/spikeglx-import.js';
 import { readXdf } from './import/xdf/xdf-import.js';
 import { h5Loaded, loadH5 } from './nwb/h5.js';
 import { readNwb } from './nwb/nwb-import.js';
@@ -23,7 +25,10 @@ export interface OpenInputOptions {
   protocol?: CaptureProtocol;
   /** With `protocol: 'cyton'`: the board had a Daisy (16 channels at 125 Hz) or not, instead of what the capture's banner says. */
   daisy?: boolean;
-  /** A recording directory holding less than its session.json says is read (and says so) instead of refused. */
+  /**
+   * A recording directory holding less than its session.json says, or a SpikeGLX `.bin` shorter
+   * than its `.meta` says, is read (and says so: TRUNCATED) instead of refused.
+   */
   allowTruncated?: boolean;
   /** XDF: the stream to hold as the signals (by name). */
   stream?: string;
@@ -40,7 +45,7 @@ const EDF_EXTENSIONS = ['.edf', '.bdf'];
 const TEXT_EXTENSIONS = ['.txt', '.csv'];
 
 export const INPUT_KINDS =
-  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), an XDF file (.xdf), an NWB 2.x file (.nwb), or a raw device capture with --protocol cyton|frame';
+  'a recording directory, an EDF/BDF file (.edf, .bdf), an OpenBCI GUI text file (.txt, .csv), an XDF file (.xdf), an NWB 2.x file (.nwb), a SpikeGLX recording (a .bin with its .meta beside it, or the .meta), or a raw device capture with --protocol cyton|frame';
 
 export function openInput(path: string, options: OpenInputOptions = {}): OpenedInput {
   let isDirectory: boolean;
@@ -64,6 +69,13 @@ export function openInput(path: string, options: OpenInputOptions = {}): OpenedI
   if (extension === '.nwb') {
     if (!h5Loaded()) throw new InvalidOptionError('input', 'openInputAsync for an NWB file (its HDF5 library loads asynchronously), or await loadH5() first', path);
     return readNwb(path);
+  }
+  if (extension === '.meta') return readSpikeGlx(path, options.allowTruncated ? { allowTruncated: true } : {});
+  if (extension === '.bin') {
+    if (!hasSpikeGlxMeta(path)) {
+      throw new InvalidOptionError('input', `a SpikeGLX .bin with its .meta beside it (no ${basename(path).replace(/\.bin$/i, '.meta')} there), or a raw device capture with --protocol cyton|frame`, path);
+    }
+    return readSpikeGlx(path, options.allowTruncated ? { allowTruncated: true } : {});
   }
   if (extension === '.xdf') return readXdf(path, { ...(options.stream !== undefined ? { stream: options.stream } : {}), ...(options.strictValues ? { strictValues: true } : {}) });
   throw new InvalidOptionError('input', INPUT_KINDS, path);

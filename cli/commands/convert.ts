@@ -1,7 +1,8 @@
 /**
  * `neurostream convert IN OUT [--protocol cyton|frame]` —
- *   - IN an EDF/BDF file, an OpenBCI GUI text file, a raw device capture (`--protocol`) or a
- *     recording, OUT a new directory → a recording directory (session.json + Arrow files);
+ *   - IN an EDF/BDF file, an OpenBCI GUI text file, a SpikeGLX `.bin` (with its `.meta`) or
+ *     `.meta`, a raw device capture (`--protocol`) or a recording, OUT a new directory → a
+ *     recording directory (session.json + Arrow files);
  *   - IN any of those, OUT ending in `.edf` or `.bdf` → an EDF+ or BDF+ file with the markers as
  *     annotations (physical/digital scaling: docs/edf.md). A first pass over the data finds each
  *     channel's range; the export never clips a sample unless `--allow-clipping` is given (then
@@ -12,7 +13,7 @@
  *   - IN anything, OUT `.nwb` → an NWB 2.x file (`--compress`: gzip); IN an `.nwb` file → a recording.
  * Nothing existing is overwritten; an OUT with another extension is refused (a trailing `/` makes
  * any name a recording directory). A recording whose files hold less than its session.json says
- * is refused unless `--allow-truncated`. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
+ * is refused unless `--allow-truncated`; so is a SpikeGLX `.bin` shorter than its `.meta` says. Interrupted (SIGINT/SIGTERM/SIGHUP), it removes its
  * partial output and exits 128 + the signal's number. A progress bar runs on a terminal.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -41,8 +42,8 @@ export const OUTPUT_KINDS = 'a new recording directory (a name without an extens
 
 export function convertCommand(): Command {
   return new Command('convert')
-    .description('convert EDF/BDF, OpenBCI text or raw device captures into a recording, or a recording into EDF+/BDF+')
-    .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, or raw capture (with --protocol)')
+    .description('convert EDF/BDF, OpenBCI text, XDF, NWB, SpikeGLX or raw device captures into a recording, or a recording into EDF+/BDF+, XDF or NWB')
+    .argument('<in>', 'a recording directory, .edf/.bdf file, OpenBCI GUI .txt/.csv file, .xdf, .nwb, SpikeGLX .bin (with its .meta) or .meta, or raw capture (with --protocol)')
     .argument('<out>', 'a new directory (recording) or a new .edf/.bdf file')
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
     .option('--daisy', 'with --protocol cyton: the board had a Daisy (16 ch @ 125 Hz), whatever the capture\'s banner says')
@@ -51,7 +52,7 @@ export function convertCommand(): Command {
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--stream <name>', 'IN is an XDF file: the stream (by name) to hold as the signals (default: the first regular-rate numeric one)')
     .option('--compress', 'NWB out: gzip-compress the sample datasets')
-    .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says (a warning, and a note in the output)')
+    .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says, or a SpikeGLX .bin shorter than its .meta says (a warning or note, and a note in the output)')
     .option('--bids', 'OUT is a BIDS dataset (new, or one to add to): IN becomes one EEG (BDF/EDF) or iEEG (EDF) run')
     .option('--subject <label>', 'with --bids: the participant label (letters and digits), e.g. 01')
     .option('--session <label>', 'with --bids: the session label (default: no session level)')

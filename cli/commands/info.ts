@@ -78,8 +78,8 @@ export interface InfoReport {
 
 export function infoCommand(): Command {
   return new Command('info')
-    .description('describe a recording or an EDF/BDF, OpenBCI text or raw capture file: channels, rate, duration, gaps, markers')
-    .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, .xdf, .nwb, or raw capture (with --protocol)')
+    .description('describe a recording or an EDF/BDF, OpenBCI text, XDF, NWB, SpikeGLX or raw capture file: channels, rate, duration, gaps, markers')
+    .argument('<in>', 'a recording directory, .edf/.bdf, OpenBCI .txt/.csv, .xdf, .nwb, SpikeGLX .bin (with its .meta) or .meta, or raw capture (with --protocol)')
     .option('--json', 'print JSON (keys in docs/recording-format.md)', false)
     .option('--mains <hz>', 'mains frequency for the line-noise figure of the signal-quality summary: 50 | 60', (raw: string) => Number(choiceFlag('--mains', ['50', '60'] as const)(raw)) as 50 | 60, 60)
     .option('--protocol <name>', 'IN is a raw byte capture of this device protocol: cyton | frame', choiceFlag('--protocol', ['cyton', 'frame'] as const))
