@@ -238,7 +238,9 @@ export function formatInfo(report: InfoReport): string {
       `    start ${s.startTime}; ${s.samples} samples = ${s.durationS.toFixed(3)} s (samples ${s.firstSample}–${s.endSample})`,
       `    gaps: ${s.gaps.length === 0 ? 'none' : `${s.gaps.length}, ${s.missingSamples} samples missing — ${s.gaps.slice(0, 6).map((g) => `${g.missing} before ${g.sample}${g.cause ? ` (${g.cause})` : ''}`).join('; ')}${s.gaps.length > 6 ? '; …' : ''}`}`,
     );
-    if (s.quality) {
+    const assessed = s.quality?.channels.some((q) => Object.values(q.seconds).some((v) => v > 0)) ?? false;
+    if (s.quality && !assessed) lines.push(`    signal quality: not assessed (no whole ${s.quality.windowS} s window of samples)`);
+    if (s.quality && assessed) {
       lines.push(`    signal quality (${s.quality.windowS} s windows; line noise = ${s.quality.mainsHz} Hz vs 1–40 Hz power):`);
       const sec = (v: number): string => `${Math.round(v)} s`.padStart(6);
       for (const q of s.quality.channels) {
