@@ -101,7 +101,8 @@ export async function runRecordingsBench(options: BenchOptions): Promise<object>
       let samples = 0;
       let bins = 0;
       const started = performance.now();
-      const source = replaySource(recording, { speed: 'max' }).pipe(tap((b) => (samples += b.length)));
+      // As `neurostream replay --speed max` does: the batches' memory reused (every consumer copies what it keeps).
+      const source = replaySource(recording, { speed: 'max', reuseMemory: true }).pipe(tap((b) => (samples += b.length)));
       if (chain) await lastValueFrom(source.pipe(intracorticalChain(), tap(() => bins++)), { defaultValue: undefined });
       else await lastValueFrom(source, { defaultValue: undefined });
       const s = (performance.now() - started) / 1000;

@@ -46,6 +46,12 @@ export interface ReadBlocksOptions {
   maxBlockSamples?: number;
   /** Attach markers to the blocks they fall in (default true for the main stream). */
   markers?: boolean;
+  /**
+   * `blocksAhead` only: reuse the memory of blocks already yielded (a block's data is then valid
+   * until the iterator is asked for the next block — a consumer that keeps data must copy it).
+   * No allocation per batch: no page faults and no garbage collections for them.
+   */
+  reuseMemory?: boolean;
 }
 
 export interface Recording {
@@ -300,8 +306,9 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
     let nextMarker = 0;
     let unplaced = 0;
     const path = join(dir, stream.file);
-    const reader = new ArrowStreamFileReader(path);
+    const reader = new ArrowStreamFileReader(path, { reuseBodies: options.reuseMemory === true });
     const C = info.channelNames.length;
+    let decoded: ArrayBuffer | undefined; // reuseMemory: one batch's decoded values at a time
     let expected = -1;
     const layout = storage[index]!; // checked when the recording was opened
     const blocksOf = (batch: ArrowBatch): SampleBlock[] => {
@@ -309,7 +316,7 @@ export function openRecording(dir: string, options: OpenRecordingOptions = {}): 
       const out: SampleBlock[] = [];
       if (n === 0) return out;
       const words = sampleWords(batch, path);
-      const data = signalColumns(batch, 1, layout, path);
+      const data = signalColumns(batch, 1, layout, path, options.reuseMemory ? (bytes) => (decoded && decoded.byteLength >= bytes ? decoded : (decoded = Buffer.allocUnsafeSlow(bytes).buffer)) : undefined);
       let start = 0;
       while (start < n) {
         const first = words[2 * start + 1]! * 4294967296 + words[2 * start]!;

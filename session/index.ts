@@ -50,7 +50,7 @@ export {
   type SessionOutcome,
   type RunningSession,
 } from './start-session.js';
-export { openReplay, type OpenedReplay } from './open-replay.js';
+export { openReplay, type OpenedReplay, type OpenReplayOptions } from './open-replay.js';
 export { SessionRecording, timestampedDirectory, type RecordingFailure, type SessionRecordingOptions } from './session-recording.js';
 export { startSessionDashboard, DASHBOARD_DEFAULT_PORT, VIEWER_TOKEN_ENV, OPERATOR_TOKEN_ENV, type SessionDashboard, type DashboardFlags } from './session-dashboard.js';
 export { loadSessionModel, type SessionModel } from './session-model.js';

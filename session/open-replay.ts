@@ -22,8 +22,18 @@ export interface OpenedReplay {
   totalSamples: number;
 }
 
+export interface OpenReplayOptions {
+  /**
+   * At `speed: 'max'`, reuse the memory of the batches read (ReplayOptions.reuseMemory): for a
+   * session whose every consumer of `blocks$` copies what it keeps — the recorder, the chains,
+   * the dashboard, the LSL outlets do; the CLI attaches nothing else. A library session with
+   * subscribers of its own that keep blocks must leave it off (the default).
+   */
+  reuseMemory?: boolean;
+}
+
 /** Opens the recording a replay description names; see the module description. */
-export function openReplay(description: SessionDescription): OpenedReplay {
+export function openReplay(description: SessionDescription, options: OpenReplayOptions = {}): OpenedReplay {
   const source = description.source;
   if (source.type !== 'replay') throw new InvalidOptionError('source', 'a replay', source.type);
   checkNumber('option', '--block-ms', source.blockMs, { min: 0, exclusiveMin: true, max: 10_000 }); // (from a session file)
@@ -59,7 +69,13 @@ export function openReplay(description: SessionDescription): OpenedReplay {
       // A consumer slower than the replay (an ONNX model, or the disk of a recording at max speed)
       // holds the replay back rather than drop anything: the replayed intents are then the live
       // ones, and a new recording the old one, bit for bit.
-      source: replaySource(recording, { speed: source.speed, blockMs: source.blockMs, onProgress: (end) => (reached = end), holdBack: () => holdBack.busy() }),
+      source: replaySource(recording, {
+        speed: source.speed,
+        blockMs: source.blockMs,
+        onProgress: (end) => (reached = end),
+        holdBack: () => holdBack.busy(),
+        ...(options.reuseMemory && source.speed === 'max' ? { reuseMemory: true } : {}),
+      }),
       completeReason: 'end of recording',
       runsUntilTold: false,
       // The dashboard's state is then `replay` with where it is, never `live`.

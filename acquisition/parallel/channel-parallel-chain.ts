@@ -16,7 +16,7 @@
  * in a queue (`backlog()`: an offline source holds back on it).
  */
 import { Worker } from 'node:worker_threads';
-import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, channelCount, createFeatureFrame } from '../../core/index.js';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, channelCount, createFeatureFrame, createSampleBlock } from '../../core/index.js';
 import { designButterworth } from '../filters/butterworth.js';
 import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 import { createSpikeFeatureState } from '../kernels/spike-features.js';
@@ -82,7 +82,8 @@ export interface ChannelParallelChainHandlers {
 
 /** A piece of a block (the whole block unless it is longer than MAX_UNIT_SAMPLES). */
 interface Unit {
-  readonly block: SampleBlock;
+  /** The block, or a copy of it once the piece has to wait past `push` (see there). */
+  block: SampleBlock;
   /** The piece's first sample within the block, and its length. */
   readonly from: number;
   readonly length: number;
@@ -228,6 +229,14 @@ export class ChannelParallelChain {
       this.waiting.push({ block, from, length, last: from + length >= block.length, binBound, slot: -1, binStart: -1 });
     }
     this.pump();
+    // Pieces still waiting would read the block after `push` returns, when its memory may hold
+    // other samples (a replay at full speed reuses its batches' memory: ReplayOptions.reuseMemory):
+    // they read their own copy of it instead.
+    let own: SampleBlock | undefined;
+    for (let k = this.waiting.length - 1; k >= 0 && this.waiting[k]!.block === block; k--) {
+      own ??= createSampleBlock({ ...block, data: block.data.slice(0, channelCount(block.info) * block.length) });
+      this.waiting[k]!.block = own;
+    }
   }
 
   /** No more blocks: `complete` once those pushed have been stepped. */

@@ -147,7 +147,8 @@ export async function runDescription(description: SessionDescription, logLevel: 
   let replayed: ReturnType<typeof openReplay> | undefined;
   let open: (holdBack: Parameters<Parameters<typeof startSession>[1]['open']>[0]) => OpenedSource;
   if (source.type === 'replay') {
-    replayed = openReplay(description);
+    // Every consumer the CLI attaches copies what it keeps: a replay at max speed reuses its memory.
+    replayed = openReplay(description, { reuseMemory: true });
     description = replayed.description;
     const { recording, totalSamples } = replayed;
     const warnings = recording.truncation.map((t) => t.text);

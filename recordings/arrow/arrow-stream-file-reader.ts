@@ -50,8 +50,17 @@ export class ArrowStreamFileReader {
   private ended = false;
   private sawEndOfStream = false;
   private readonly prefix = Buffer.alloc(8);
+  /** With `reuseBodies`: the two body buffers taken in turn (the batch being used, the one being read). */
+  private readonly ring: (ArrayBuffer | undefined)[] | undefined;
+  private turn = 0;
 
-  constructor(readonly path: string) {
+  /**
+   * `reuseBodies`: bodies are read into two buffers taken in turn, so a batch's
+   * memory (and every view of it) is overwritten by the read of the batch after next — for a
+   * reader that is done with each batch before it asks for the one after the next.
+   */
+  constructor(readonly path: string, options: { reuseBodies?: boolean } = {}) {
+    this.ring = options.reuseBodies ? [undefined, undefined] : undefined;
     try {
       this.fd = openSync(path, 'r');
     } catch (error) {
@@ -221,11 +230,20 @@ export class ArrowStreamFileReader {
       this.position += bodyLength;
       return { message, body: new Uint8Array(0) };
     }
-    // Its own, 8-byte-aligned buffer: columns are views of it and outlive the next read.
-    const body = new Uint8Array(Buffer.allocUnsafeSlow(bodyLength).buffer, 0, bodyLength);
+    // Its own, 8-byte-aligned buffer: columns are views of it and outlive the next read (unless
+    // the reader takes its two buffers in turn, for a reader done with each batch in time).
+    const body = new Uint8Array(this.ring ? this.ringBuffer(bodyLength) : Buffer.allocUnsafeSlow(bodyLength).buffer, 0, bodyLength);
     if (deferBody) return { message, body };
     if (!this.readExactly(body, bodyLength)) return this.end(start);
     return { message, body };
+  }
+
+  private ringBuffer(bytes: number): ArrayBuffer {
+    const ring = this.ring!;
+    const k = this.turn;
+    this.turn = 1 - k;
+    if (!ring[k] || ring[k]!.byteLength < bytes) ring[k] = Buffer.allocUnsafeSlow(bytes).buffer;
+    return ring[k]!;
   }
 
   /** The stream stops at `start`: everything after it is a message cut short. */
@@ -317,12 +335,14 @@ export interface SignalColumn {
  * Columns `first … first+count−1` of a signals batch as one channel-major Float32Array of the
  * channels' values: float32 columns as they are (a view when they lie back to back, as version 1
  * writes them), integer columns as `Math.fround(count × scale)` — the float32 values recorded.
+ * `memory` gives the decoded values' buffer (at least `bytes` long; default a new one).
  */
-export function signalColumns(batch: ArrowBatch, first: number, columns: readonly SignalColumn[], path: string): Float32Array {
+export function signalColumns(batch: ArrowBatch, first: number, columns: readonly SignalColumn[], path: string, memory?: (bytes: number) => ArrayBuffer): Float32Array {
   if (columns.every((c) => c.type === 'float32')) return float32Columns(batch, first, columns.length, path);
   const n = batch.length;
   // Every value is written below: no need for zeroed memory (half the page touching of a calloc).
-  const out = new Float32Array(Buffer.allocUnsafeSlow(columns.length * n * 4).buffer, 0, columns.length * n);
+  const bytesOut = columns.length * n * 4;
+  const out = new Float32Array(memory ? memory(bytesOut) : Buffer.allocUnsafeSlow(bytesOut).buffer, 0, columns.length * n);
   const bytes = new Uint8Array(out.buffer);
   columns.forEach((column, k) => {
     const region = dataRegion(batch, first + k, path);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastValueFrom, take, toArray } from 'rxjs';
+import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createMarker, createSampleBlock, type SampleBlock } from '../../core/index.js';
 import { openRecording } from '../../recordings/recording-reader.js';
@@ -10,9 +10,12 @@ import { replaySource } from '../../recordings/replay-source.js';
 import { testStreamInfo } from '../helpers/stream-info.js';
 
 const info = testStreamInfo({ channelNames: ['a', 'b', 'c'], sampleRateHz: 1000, adcScale: 0.5, adcBits: 16, exactCounts: true });
+/** The same stream recorded as float32 values (format version 1's columns). */
+const floatInfo = testStreamInfo({ channelNames: ['a', 'b', 'c'], sampleRateHz: 1000 });
 
 /** 3.2 s in blocks of 40, a device gap of 25 samples, markers inside and in the gap. */
-function makeRecording(): string {
+function makeRecording(streamInfo = info): string {
+  const info = streamInfo;
   const dir = join(mkdtempSync(join(tmpdir(), 'ns-ahead-')), 'rec');
   const writer = new RecordingWriter(dir, { info, batchMs: 100 });
   let first = 0;
@@ -73,6 +76,35 @@ describe('Recording.blocksAhead (read-ahead)', () => {
     expect(firstTwo).toHaveLength(2);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the read in flight ends, then the file closes
     expect(openFds()).toBe(before);
+  });
+
+  it.each([
+    ['int16 counts', info],
+    ['float32 values', floatInfo],
+  ])('reuseMemory (%s): each block holds its samples while it is delivered, in memory reused batch after batch', async (_, streamInfo) => {
+    const dir = makeRecording(streamInfo);
+    const expected = summary([...openRecording(dir).blocks()]);
+    const seen: unknown[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    const blocks = await lastValueFrom(
+      replaySource(openRecording(dir), { speed: 'max', reuseMemory: true }).pipe(
+        // What a consumer that copies on delivery keeps (the recorder, the chains, the dashboard).
+        tap((b) => {
+          seen.push(summary([b])[0]);
+          buffers.add(b.data.buffer);
+        }),
+        toArray(),
+      ),
+    );
+    expect(blocks.length).toBeGreaterThan(20); // 100 ms batches, one block each (two around the gap)
+    expect(seen).toEqual(expected);
+    // Two buffers in turn (the batch delivered, the one being read), or one for decoded counts —
+    // against one per batch without reuse.
+    expect(buffers.size).toBeLessThanOrEqual(2);
+    const fresh = await lastValueFrom(replaySource(openRecording(dir), { speed: 'max' }).pipe(toArray()));
+    expect(new Set(fresh.map((b) => b.data.buffer)).size).toBe(fresh.length);
+    // A consumer that kept the blocks themselves would see later samples in them: hence the contract.
+    expect(summary(blocks)).not.toEqual(expected);
   });
 
   it('replay --speed max delivers every sample of the recording in order', async () => {

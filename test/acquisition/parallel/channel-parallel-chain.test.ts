@@ -144,6 +144,21 @@ describe('the intracortical chain on worker threads', () => {
     );
   });
 
+  it('reads the samples a block held when it was pushed, even when its memory changes right after (a replay reusing its memory)', async () => {
+    const stream = { channels: 64, lengths: [4000], blocks: 20, seed: 12 };
+    const expected = await framesOf(streamOf(stream), { calibrationS: 0.2 });
+    const input = new Subject<SampleBlock>();
+    const done = lastValueFrom(input.pipe(intracorticalChain({ calibrationS: 0.2, workers: 2 }), toArray()));
+    for (const block of streamOf(stream)) {
+      input.next(block); // 4000 samples: pieces of it wait for room in the ring
+      block.data.fill(Number.NaN); // what the replay's next read would do to the memory
+    }
+    input.complete();
+    const frames = await done;
+    expect(frames.every((f) => f.values.every((v) => Number.isFinite(v)))).toBe(true);
+    expectSameFrames(frames, expected);
+  });
+
   it('terminates its worker threads when the subscription ends, midway or complete', async () => {
     const blocks = streamOf({ channels: 64, lengths: [30], blocks: 200, seed: 11 });
     let view: ChainView | undefined;
