@@ -10,7 +10,7 @@
  * Many sessions, one service (`--sessions 1,8,32,128`): that many `oip` decoders in this process,
  * each with its own recurrent state and connection, decode bins back to back for
  * `BENCH_SESSION_SECONDS` (default 3), after `BENCH_WARMUP_S` of the same, against `neurostream serve` unbatched and batched
- * (`--max-batch 32 --max-delay-ms 1`), the 2 × 256 GRU exported with a symbolic batch dimension
+ * (`--max-batch 32`, serve's default delay 0; and again with `--max-delay-ms 1`), the 2 × 256 GRU exported with a symbolic batch dimension
  * (state [2, batch, 256]) so that a batch is one call: requests answered per second (all sessions
  * together) and the p99 of one bin's round trip.
  * Run: `neurostream bench oip [--sessions LIST] [--json]` (writes bench/results/oip.json).
@@ -188,19 +188,25 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
   const sessionCounts = options.sessions ?? [1, 8, 32, 128];
   const sessionSeconds = Number(process.env.BENCH_SESSION_SECONDS ?? 3);
   const maxBatch = 32;
-  const maxDelayMs = 1;
+  // serve's default delay, 0 (Triton's default too): a batch is what queued while the previous one ran.
+  const maxDelayMs = 0;
+  /** The delay of the second batched configuration, for comparison (`batchedWithDelay`). */
+  const longerDelayMs = 1;
   const sessionRows: object[] = [];
+  const delayRows: object[] = [];
   // The same GRU with a symbolic batch dimension (state [layers, batch, H]): batched, a batch is one call.
   const gruFile = join(dir, 'gru-256-features.onnx');
   writeFileSync(gruFile, exportGru({ inputSize: 256, hiddenSize: 256, layers: 2, outputSize: 2, seed: 3, batch: 'symbolic' }));
   const inputs = Array.from({ length: 64 }, () => Float32Array.from({ length: 256 }, () => random.normal()));
   const loadAtStart = loadavg()[0]!;
-  for (const batched of [false, true]) {
-    const { url, child } = await serveModel(cli, gruFile, batched ? ['--max-batch', String(maxBatch), '--max-delay-ms', String(maxDelayMs), '--max-queue', '1024'] : []);
+  for (const mode of ['unbatched', 'batched', 'batched, longer delay'] as const) {
+    const delay = mode === 'batched' ? maxDelayMs : longerDelayMs;
+    const { url, child } = await serveModel(cli, gruFile, mode === 'unbatched' ? [] : ['--max-batch', String(maxBatch), '--max-delay-ms', String(delay), '--max-queue', '1024']);
     for (const sessions of sessionCounts) {
       const row = await sessionRun(url, child.pid, 'gru-256-features', sessions, inputs, sessionSeconds, warmupS);
-      sessionRows.push({ sessions, batched, ...row });
-      log(`${sessions} sessions, ${batched ? 'batched' : 'unbatched'}: ${row.throughputPerS.toFixed(0)} bins/s, p50 ${row.p50.toFixed(3)} / p99 ${row.p99.toFixed(3)} ms; CPU per bin: server ${row.serverCpuUsPerBin?.toFixed(0) ?? '?'} µs, sessions ${row.clientCpuUsPerBin.toFixed(0)} µs\n`);
+      if (mode === 'batched, longer delay') delayRows.push({ sessions, maxDelayMs: delay, ...row });
+      else sessionRows.push({ sessions, batched: mode === 'batched', ...row });
+      log(`${sessions} sessions, ${mode === 'unbatched' ? 'unbatched' : `batched (--max-delay-ms ${delay})`}: ${row.throughputPerS.toFixed(0)} bins/s, p50 ${row.p50.toFixed(3)} / p99 ${row.p99.toFixed(3)} ms; CPU per bin: server ${row.serverCpuUsPerBin?.toFixed(0) ?? '?'} µs, sessions ${row.clientCpuUsPerBin.toFixed(0)} µs\n`);
     }
     await stopServer(child);
   }
@@ -212,8 +218,9 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
     warmupSeconds: warmupS,
     note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, measured over ${bins} bins after ${warmupS} s of back-to-back bins (their own figures under \`warmup\`), the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
     models: results,
-    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after ${warmupS} s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms), serverCpuUsPerBin and clientCpuUsPerBin = CPU time (user + system, all threads) of the server process and of this process per bin answered, µs; the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
+    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after ${warmupS} s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (serve's default: a batch is what queued while the previous batch ran; batchedWithDelay repeats it with --max-delay-ms ${longerDelayMs}) (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms), serverCpuUsPerBin and clientCpuUsPerBin = CPU time (user + system, all threads) of the server process and of this process per bin answered, µs; the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
     sessions: sessionRows,
+    batchedWithDelay: delayRows,
   };
   return finish(resultPath('oip'), report, options);
 }

@@ -6,7 +6,8 @@
  * SIGINT/SIGTERM; then answers 503 to new requests, finishes the ones in flight and exits 0.
  *
  * Batching: `--max-batch N --max-delay-ms D` runs each model's requests through a dynamic batcher
- * (as Triton's): up to N requests arriving within D ms run as one batch, each session's recurrent
+ * (as Triton's): up to N requests arriving within D ms (default 0: those queued while the previous
+ * batch ran) run as one batch, each session's recurrent
  * state in its own row; `--max-queue Q` bounds the requests waiting (one more gets 503).
  *
  * Threads: each model call runs on the server's thread with `--intra-op-threads` onnxruntime
@@ -46,7 +47,7 @@ export function serveCommand(): Command {
     .option('--port <n>', 'TCP port (0: any free one)', integerFlag('--port'), 8000)
     .option('--providers <list>', `execution providers in order of preference, from ${ONNX_PROVIDERS.join(', ')} (default cuda,cpu)`)
     .option('--max-batch <n>', 'dynamic batching: most requests for one model run as one batch (default: no batching, each request runs at once)', integerFlag('--max-batch'))
-    .option('--max-delay-ms <ms>', 'dynamic batching: longest a request waits for others to join its batch (default 1 with --max-batch)', integerFlag('--max-delay-ms'))
+    .option('--max-delay-ms <ms>', 'dynamic batching: longest a request waits for others to join its batch (default 0 with --max-batch, as Triton\'s: a batch is what queued while the previous one ran)', integerFlag('--max-delay-ms'))
     .option('--intra-op-threads <n>', "onnxruntime threads per model call (each call runs on the server's thread; more threads help a large model on a many-core machine, and cost a small one CPU in spinning threads)", integerFlag('--intra-op-threads'), 1)
     .option('--max-queue <n>', 'dynamic batching: most requests waiting per model; one more is refused with 503 (default 256)', integerFlag('--max-queue'))
     .action(async (models: string[], flags: ServeFlags) => {
@@ -67,7 +68,7 @@ async function serve(specs: string[], flags: ServeFlags): Promise<number> {
   if (flags.maxBatch === undefined && (flags.maxDelayMs !== undefined || flags.maxQueue !== undefined)) {
     throw new InvalidOptionError(flags.maxDelayMs !== undefined ? '--max-delay-ms' : '--max-queue', 'dynamic batching, turned on by --max-batch N', 'no --max-batch');
   }
-  const batch = flags.maxBatch === undefined ? undefined : checkBatchOptions({ maxBatch: flags.maxBatch, maxDelayMs: flags.maxDelayMs ?? 1, ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}) });
+  const batch = flags.maxBatch === undefined ? undefined : checkBatchOptions({ maxBatch: flags.maxBatch, maxDelayMs: flags.maxDelayMs ?? 0, ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}) });
   checkInteger('option', '--intra-op-threads', flags.intraOpThreads, { min: 1, max: 1024 });
   const providers = flags.providers?.split(',').map((p, i) => checkOneOf('option', `--providers[${i}]`, p.trim(), ONNX_PROVIDERS) as OnnxProvider);
   const entries = specs.map((spec) => {
@@ -107,7 +108,8 @@ async function serve(specs: string[], flags: ServeFlags): Promise<number> {
   }
   for (const [name, b] of server.batchers()) {
     const how = b.mode === 'stacked' ? 'rows stacked into one call' : 'batch dimension fixed at 1: rows run one by one in one queue';
-    process.stdout.write(`batching ${name}: up to ${batch!.maxBatch} requests within ${batch!.maxDelayMs} ms, ${batch!.maxQueue} waiting at most (${how})\n`);
+    const within = batch!.maxDelayMs === 0 ? 'as they queue while the previous batch runs' : `within ${batch!.maxDelayMs} ms`;
+    process.stdout.write(`batching ${name}: up to ${batch!.maxBatch} requests ${within}, ${batch!.maxQueue} waiting at most (${how})\n`);
   }
   if (token !== undefined) process.stdout.write(`access: every request but /v2/health/* needs Authorization: Bearer <the token in ${SERVE_TOKEN_ENV}>\n`);
   process.stdout.write(`ready: ${server.url}/v2/health/ready\n`);

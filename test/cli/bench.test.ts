@@ -45,20 +45,26 @@ describe('neurostream bench', () => {
 
   it('bench oip --sessions reports p50/p99/p99.9 per model and throughput and p99 per session count, unbatched and batched', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ns-bench-'));
-    const r = await runCli(['bench', 'oip', '--sessions', '1,3', '--json'], { cwd, env: { BENCH_BINS: '50', BENCH_SESSION_SECONDS: '0.3' }, timeoutMs: 240_000 });
+    const r = await runCli(['bench', 'oip', '--sessions', '1,3', '--json'], { cwd, env: { BENCH_BINS: '50', BENCH_SESSION_SECONDS: '0.3', BENCH_WARMUP_S: '0.2' }, timeoutMs: 240_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      models: Record<string, { local: Record<string, number>; oipBinary: Record<string, number> }>;
-      sessions: { sessions: number; batched: boolean; throughputPerS: number; p99: number }[];
+      models: Record<string, { local: Record<string, number>; oipBinary: Record<string, number> & { warmup: Record<string, number> } }>;
+      sessions: { sessions: number; batched: boolean; throughputPerS: number; p99: number; serverCpuUsPerBin: number | null; clientCpuUsPerBin: number }[];
+      batchedWithDelay: { sessions: number; maxDelayMs: number; throughputPerS: number }[];
     };
     for (const name of ['gru-256-features', 'gru-2048-features']) {
       for (const key of ['p50', 'p99', 'p99.9']) expect(report.models[name]!.oipBinary[key]).toBeGreaterThan(0);
+      // The first seconds (JIT) apart from the steady state.
+      expect(report.models[name]!.oipBinary.warmup.bins).toBeGreaterThan(0);
     }
+    expect(report.batchedWithDelay.map((s) => [s.sessions, s.maxDelayMs])).toEqual([[1, 1], [3, 1]]);
     expect(report.sessions.map((s) => [s.sessions, s.batched])).toEqual([[1, false], [3, false], [1, true], [3, true]]);
     for (const s of report.sessions) {
       expect(s.throughputPerS).toBeGreaterThan(0);
       expect(s.p99).toBeGreaterThan(0);
+      expect(s.serverCpuUsPerBin).toBeGreaterThan(0); // /proc on Linux
+      expect(s.clientCpuUsPerBin).toBeGreaterThan(0);
     }
     const wrong = await runCli(['bench', 'dsp', '--sessions', '8']);
     expect(wrong.code).toBe(2);

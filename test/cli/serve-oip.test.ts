@@ -168,5 +168,11 @@ describe('neurostream serve / run --oip', () => {
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/serving kalman \(onnx:kalman\.onnx on cpu, 2 onnxruntime threads per call, /);
     expect(stopped.stdout).toMatch(/batching kalman: up to 8 requests within 2 ms, 64 waiting at most \(batch dimension fixed at 1: rows run one by one in one queue\)/);
+    // Without --max-delay-ms: Triton's default, no added delay.
+    const plain = serveCli([model, '--max-batch', '4', '--providers', 'cpu']);
+    expect(await plain.url).toMatch(/^http:/);
+    plain.stop();
+    const plainStopped = await plain.result;
+    expect(plainStopped.stdout).toMatch(/batching kalman: up to 4 requests as they queue while the previous batch runs, 256 waiting at most/);
   }, 120_000);
 });
