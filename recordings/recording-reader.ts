@@ -47,9 +47,9 @@ export interface ReadBlocksOptions {
   /** Attach markers to the blocks they fall in (default true for the main stream). */
   markers?: boolean;
   /**
-   * `blocksAhead` only: reuse the memory of blocks already yielded (a block's data is then valid
-   * until the iterator is asked for the next block — a consumer that keeps data must copy it).
-   * No allocation per batch: no page faults and no garbage collections for them.
+   * Reuse the memory of blocks already yielded (`blocks` and `blocksAhead`): a block's data is
+   * then valid only until the iterator is asked for the next block — a consumer that keeps data
+   * must copy it. No allocation per batch: no page faults and no garbage collections for them.
    */
   reuseMemory?: boolean;
 }

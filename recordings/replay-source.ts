@@ -32,7 +32,7 @@ export interface ReplayOptions {
    * `'max'` only: a block's data is valid only while the observers' `next` runs — the memory of
    * the batches read is reused rather than allocated anew (a consumer that keeps samples copies
    * them, as the recorder, the chains and the dashboard do). Without it, every batch is fresh
-   * memory: page faults on its first touch and garbage collections to free it, a third of a
+   * memory: page faults on its first touch and garbage collections to free it, over half of a
    * plain replay's time (Recording.blocksAhead's `reuseMemory`).
    */
   reuseMemory?: boolean;
