@@ -65,7 +65,8 @@ function processCpuS(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command may hold ') '
     return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ, 100 on Linux
   } catch {
     return undefined;
@@ -216,9 +217,9 @@ export async function runOipBench(options: OipBenchOptions): Promise<object> {
     environment: benchEnvironment(),
     bins,
     warmupSeconds: warmupS,
-    note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, measured over ${bins} bins after ${warmupS} s of back-to-back bins (their own figures under \`warmup\`), the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process; 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
+    note: `per-bin round trip of the oip decoder to \`neurostream serve\` in another process on loopback, one request in flight, measured over ${bins} bins after ${warmupS} s of back-to-back bins (their own figures under \`warmup\`), the recurrent state sent and returned with each bin; local = the same model on onnxruntime in this process (onnxruntime's default threads, as a session's local decoder runs it; serve runs 1 per call); 1-minute load average ${loadAtBegin.toFixed(2)} at the start on ${benchEnvironment().cores} cores`,
     models: results,
-    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after ${warmupS} s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (serve's default: a batch is what queued while the previous batch ran; batchedWithDelay repeats it with --max-delay-ms ${longerDelayMs}) (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms), serverCpuUsPerBin and clientCpuUsPerBin = CPU time (user + system, all threads) of the server process and of this process per bin answered, µs; the clients and the server share this machine's ${benchEnvironment().cores} cores, and the machine was shared with other work (1-minute load average ${loadAtStart.toFixed(2)} at the start)`,
+    sessionsNote: `S oip decoders in this process (one connection and one recurrent state each) decoding gru-256-features bins back to back for ${sessionSeconds} s after ${warmupS} s of warm-up, against neurostream serve in another process: unbatched, and batched with --max-batch ${maxBatch} --max-delay-ms ${maxDelayMs} (serve's default: a batch is what queued while the previous batch ran; batchedWithDelay repeats it with --max-delay-ms ${longerDelayMs}) (the GRU exported with a symbolic batch dimension, its state [2, batch, 256]: a batch is one onnxruntime call on the rows stacked, each session's state in its row; unbatched, each request runs alone as [1, …]); throughputPerS = bins answered per second over all sessions, p99 of one bin's round trip (ms), serverCpuUsPerBin and clientCpuUsPerBin = CPU time (user + system, all threads) of the server process and of this process per bin answered, µs; the clients and the server share this machine's ${benchEnvironment().cores} cores, 1-minute load average ${loadAtStart.toFixed(2)} at the start (this benchmark's own earlier parts included)`,
     sessions: sessionRows,
     batchedWithDelay: delayRows,
   };

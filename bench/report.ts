@@ -18,12 +18,23 @@ export interface BenchEnvironment {
   memoryGiB: number;
   neurostream: string;
   commit: string;
+  /**
+   * Source files changed since `commit` when it ran (bench/results/ aside): the figures are then
+   * not the commit's. Absent when the tree was clean (or not a git checkout).
+   */
+  uncommitted?: string[];
 }
 
 export function benchEnvironment(): BenchEnvironment {
   let commit = 'unknown';
+  let uncommitted: string[] = [];
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    uncommitted = status
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter((file) => file !== '' && !file.startsWith('bench/results/'));
   } catch {
     // Not a git checkout: leave 'unknown'.
   }
@@ -36,6 +47,7 @@ export function benchEnvironment(): BenchEnvironment {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     neurostream: SOFTWARE_VERSION,
     commit,
+    ...(uncommitted.length > 0 ? { uncommitted } : {}),
   };
 }
 

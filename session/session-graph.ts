@@ -45,7 +45,7 @@ import {
   asyncScheduler,
 } from 'rxjs';
 import { StreamHealth, eegChain, intracorticalChainSteps, defaultChainWorkers, type ChainView, iirFilter, designButterworth, reReference, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
-import { createMarker, hostNowMs, InvalidOptionError, type ChannelMap, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
+import { createMarker, hostNowMs, InvalidDataError, InvalidOptionError, type ChannelMap, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import {
   calibrateThenDecode,
   decodeTrials,
@@ -57,6 +57,8 @@ import {
   type ReadyDecoder,
 } from '../decoding/index.js';
 
+/** The intracortical chain's spike band, Hz (the chain's default): a stream must be sampled above twice its top. */
+const SPIKE_BAND_HZ = [300, 3000] as const;
 /** Bin width of the intracortical chain, ms (the chain's default). */
 export const BIN_MS = 20;
 /** The spike thresholds' calibration (the chain's default), s. */
@@ -329,6 +331,13 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
         byStream<ChainOut>((streamInfo) => {
           if (chainFor(streamInfo) === 'intracortical') {
             const rate = streamInfo.sampleRateHz;
+            if (!(rate > 2 * SPIKE_BAND_HZ[1])) {
+              throw new InvalidDataError(
+                `stream ${streamInfo.id}`,
+                `a sample rate above ${2 * SPIKE_BAND_HZ[1]} Hz for the intracortical chain's spike band (${SPIKE_BAND_HZ[0]}–${SPIKE_BAND_HZ[1]} Hz) — a field-potential stream (a Neuropixels LF file) runs or replays without processing: --no-dsp`,
+                `${rate} Hz`,
+              );
+            }
             const binS = Math.round((BIN_MS * rate) / 1000) / rate;
             const channels = streamInfo.channelNames.length;
             const workers = options.workers ?? defaultChainWorkers(streamInfo, availableParallelism());

@@ -69,6 +69,11 @@ export interface ChannelParallelChainOptions extends SpikeBandFeatureOptions {
 
 /** One block through the chain: the bins it completed, in order. */
 export interface ChainStep {
+  /**
+   * The block pushed (or the chain's own copy of it). Its identity and markers are the block's;
+   * its `data` may already hold other samples when the step comes out after `push` returned (a
+   * replay that reuses its memory, ReplayOptions.reuseMemory): read samples as they are pushed.
+   */
   readonly block: SampleBlock;
   readonly frames: readonly FeatureFrame[];
 }

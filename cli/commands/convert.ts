@@ -91,7 +91,8 @@ export async function convert(input: string, output: string, flags: ConvertFlags
   const opened = openInput(input, { ...(flags.protocol ? { protocol: flags.protocol } : {}), ...(flags.daisy !== undefined ? { daisy: flags.daisy } : {}), ...(flags.allowTruncated ? { allowTruncated: true } : {}), ...(flags.stream !== undefined ? { stream: flags.stream } : {}), ...(kind === 'recording' ? { strictValues: true } : {}) });
   const unkept = (opened as { unkept?: readonly string[] }).unkept ?? [];
   if (unkept.length > 0) throw new NeurostreamError(ErrorCode.InvalidData, `IN ${input}: a recording cannot hold ${unkept.length} of its objects, and nothing is dropped silently: ${unkept.join('; ')}`);
-  const warnings = opened.recording?.truncation.map((t) => t.text) ?? [];
+  // A file cut short — a recording's, or an imported file read with --allow-truncated (a SpikeGLX .bin shorter than its .meta) — is a WARNING, not a note.
+  const warnings = [...new Set([...(opened.recording?.truncation.map((t) => t.text) ?? []), ...opened.notes.filter((n) => n.startsWith('TRUNCATED:'))])];
   for (const warning of warnings) process.stderr.write(`neurostream convert: WARNING: ${warning}\n`);
   // From here OUT is ours: a signal removes what was written of it (during the first passes over
   // the input, before anything is written, it just stops).

@@ -12,9 +12,10 @@
  *
  * Threads: each model call runs on the server's thread with `--intra-op-threads` onnxruntime
  * threads (default 1). onnxruntime's own default, one per core, makes the idle ones spin after
- * every call: measured with `bench oip` on 2 cores, the 2 × 256 GRU cost the server 249 µs of CPU
- * per request with it and 100 µs with 1, and unbatched throughput at 32 sessions went 6236 → 10267
- * bins/s. Raise it for a large model on a many-core machine.
+ * every call: on 2 cores, the sessions part of `bench oip` run before this default (a run not kept
+ * in bench/results) had the 2 × 256 GRU cost the server 249 µs of CPU per request with it and
+ * 100 µs with 1, and unbatched throughput at 32 sessions go 6236 → 10267 bins/s. Raise it for a
+ * large model on a many-core machine.
  *
  * Access: bound beyond loopback (`--host 0.0.0.0`), it requires a bearer token, read from the
  * environment variable NEUROSTREAM_SERVE_TOKEN (never from the command line, which `ps` shows to

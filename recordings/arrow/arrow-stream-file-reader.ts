@@ -232,7 +232,10 @@ export class ArrowStreamFileReader {
     }
     // Its own, 8-byte-aligned buffer: columns are views of it and outlive the next read (unless
     // the reader takes its two buffers in turn, for a reader done with each batch in time).
-    const body = new Uint8Array(this.ring ? this.ringBuffer(bodyLength) : Buffer.allocUnsafeSlow(bodyLength).buffer, 0, bodyLength);
+    // Only record batches take a turn of the ring: a skipped message (a dictionary batch) must not
+    // move the next batch into the buffer of the one still being used.
+    const reused = this.ring !== undefined && message.headerType === MessageHeader.RecordBatch;
+    const body = new Uint8Array(reused ? this.ringBuffer(bodyLength) : Buffer.allocUnsafeSlow(bodyLength).buffer, 0, bodyLength);
     if (deferBody) return { message, body };
     if (!this.readExactly(body, bodyLength)) return this.end(start);
     return { message, body };

@@ -99,6 +99,10 @@ describe('neurostream convert / info with SpikeGLX', () => {
     const kept = await runCli(['convert', `${cut}.bin`, join(root, 'kept'), '--allow-truncated']);
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stdout).toMatch(/385 ch @ 30000 Hz, 4000 samples/);
+    // Loudly, as a recording cut short is: a WARNING, not a note.
+    expect(kept.stderr).toMatch(/neurostream convert: WARNING: TRUNCATED: cut\.imec0\.ap\.bin holds 3080100 of the 3850000 bytes/);
+    expect(kept.stderr).toMatch(/WARNING: .*kept holds what was left of a TRUNCATED recording/);
+    expect(kept.stderr).not.toMatch(/note: TRUNCATED/);
     const keptRecording = openRecording(join(root, 'kept'));
     expect(keptRecording.manifest.notes.some((n) => n.startsWith('TRUNCATED:'))).toBe(true);
     const whole = valuesOf(readSpikeGlx(BIN).streams[0]!.blocks(), 385, 5000);

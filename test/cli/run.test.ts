@@ -81,6 +81,15 @@ describe('neurostream run', () => {
     expect(lines[0]).toMatch(/^neurostream: .* \[NS_(INVALID_OPTION|USAGE)\]$/);
   });
 
+  it('stops a stream too slow for the spike band with one line saying what to do (exit 1); --no-dsp runs it', async () => {
+    const r = await runCli(['run', '--rate', '2500', '--duration', '1', '--no-dashboard']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/processing failed: stream [^:]+: expected a sample rate above 6000 Hz for the intracortical chain's spike band \(300–3000 Hz\) — a field-potential stream \(a Neuropixels LF file\) runs or replays without processing: --no-dsp, got "2500 Hz"/);
+    const plain = await runCli(['run', '--rate', '2500', '--duration', '1', '--no-dashboard', '--no-dsp']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/2500 samples\/ch/);
+  });
+
   it('rejects an unknown command', async () => {
     const r = await runCli(['fly']);
     expect(r.code).toBe(2);

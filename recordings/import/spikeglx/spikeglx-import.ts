@@ -42,7 +42,7 @@ export interface SpikeGlxOptions {
   startTime?: string;
   /** Stream id. Default `spikeglx-<file name without .bin>`. */
   id?: string;
-  /** Samples per block. Default: one second, at most 2²⁰ values per block. */
+  /** Samples per block (at most 2²⁴ values per block). Default: one second, at most 2²⁰ values per block. */
   blockLength?: number;
   /** Read a `.bin` shorter than its `.meta` says (the whole time points it holds; noted) instead of refusing it. */
   allowTruncated?: boolean;
@@ -129,6 +129,9 @@ export function readSpikeGlx(path: string, options: SpikeGlxOptions = {}): Impor
     exactCounts: true, // readBlocks: every value is Math.fround(int16 count × scale)
     startTime,
   });
+  if (options.blockLength !== undefined && options.blockLength * nSaved > 2 ** 24) {
+    throw new InvalidOptionError('blockLength', `at most ${Math.floor(2 ** 24 / nSaved)} time points (2²⁴ values, bounded memory) for ${nSaved} channels`, options.blockLength);
+  }
   const blockLength = options.blockLength ?? Math.max(1, Math.min(Math.round(rateHz), Math.floor(MAX_BLOCK_VALUES / nSaved)));
   const scales = Float64Array.from(channels, (c) => c.scale);
   return {

@@ -111,6 +111,8 @@ describe('readSpikeGlx on a real Neuropixels file (NP1100, 384 AP + SY0, 30 kHz)
     expect(sameBits(collect(blocks, C, total), got)).toBe(true);
     // Bounded: at most 2^20 values a block by default.
     for (const b of r.streams[0]!.blocks()) expect(b.data.length).toBeLessThanOrEqual(1 << 20);
+    // A block length asked for beyond 2^24 values is refused, not allocated.
+    expect(() => readSpikeGlx(BIN, { blockLength: 50_000 })).toThrow(/blockLength: expected at most 43577 time points \(2²⁴ values, bounded memory\) for 385 channels, got 50000/);
   });
 
   it('notes the local fileCreateTime taken as UTC, firstSample and the scale; startTime overrides', () => {
