@@ -15,7 +15,7 @@ import { cascade, designMainsNotch } from './filters/notch.js';
 import { iirFilter } from './operators/iir-filter.js';
 import { reReference, referenceLayoutFor } from './operators/re-reference.js';
 import { type ChannelParallelChainOptions, ChannelParallelChain } from './parallel/channel-parallel-chain.js';
-import { SpikeBandStage, type SpikeBandFeatureOptions, spikeBandFeatures } from './operators/spike-band-features.js';
+import { SPIKE_BAND_HZ, SpikeBandStage, type SpikeBandFeatureOptions, spikeBandFeatures } from './operators/spike-band-features.js';
 
 export interface IntracorticalChainOptions extends SpikeBandFeatureOptions {
   bandHz?: readonly [number, number];
@@ -76,7 +76,7 @@ function parallelIntracorticalChain(options: ChannelParallelChainOptions): Opera
  * and hands the bins it completed to `emit`, in order. Its buffers are reused from block to block.
  */
 export function fusedIntracorticalChain(options: IntracorticalChainOptions = {}): (block: SampleBlock, emit: (frame: FeatureFrame) => void) => void {
-  const { bandHz = [300, 3000], order = 4, reference = 'average', ...rest } = options;
+  const { bandHz = SPIKE_BAND_HZ, order = 4, reference = 'average', ...rest } = options;
   const { workers: _inThread, ...features } = rest;
   let sos: Sos | undefined;
   let filterState: Float64Array | undefined;
@@ -151,7 +151,7 @@ function tileSamples(channels: number): number {
 
 /** The intracortical chain composed of the public operators (each block a new array). */
 export function intracorticalChainComposed(options: IntracorticalChainOptions = {}): OperatorFunction<SampleBlock, FeatureFrame> {
-  const { bandHz = [300, 3000], order = 4, reference = 'average', ...features } = options;
+  const { bandHz = SPIKE_BAND_HZ, order = 4, reference = 'average', ...features } = options;
   const filter = iirFilter((fs) => designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: fs }));
   const features$ = spikeBandFeatures(features);
   return reference === 'none' ? pipe(filter, features$) : pipe(filter, reReference({ method: reference }), features$);

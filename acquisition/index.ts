@@ -16,7 +16,7 @@ import { type SpikeBandFeatureOptions, spikeBandFeatures } from './operators/spi
 export { bandpass, highpass, lowpass, notch, type BandpassOptions, type CutoffOptions, type NotchOptions } from './operators/butterworth-operators.js';
 export { iirFilter } from './operators/iir-filter.js';
 export { reReference, type ReReferenceOptions } from './operators/re-reference.js';
-export { spikeBandFeatures, type SpikeBandFeatureOptions } from './operators/spike-band-features.js';
+export { spikeBandFeatures, SPIKE_BAND_HZ, type SpikeBandFeatureOptions } from './operators/spike-band-features.js';
 export type { SpikeFeatureOptions } from './kernels/spike-features.js';
 export { bandPowerFeatures, EEG_BANDS, type Band, type BandPowerOptions } from './operators/band-power-features.js';
 export { epochs, type Epoch, type EpochOptions } from './operators/epochs.js';

@@ -110,7 +110,7 @@ export async function runRecordingsBench(options: BenchOptions): Promise<object>
       if (samples !== seconds * RATE) throw new Error(`replay delivered ${samples} samples, expected ${seconds * RATE}`);
       return { seconds: s, realTimeX: seconds / s, samplesPerS: (samples * CHANNELS) / s, bins };
     };
-    // Each of the three timed runs below is made twice and the second kept: the first also pays
+    // Each replay timed below, and the chain alone, runs twice and the second is kept: the first also pays
     // for V8 compiling its kernels (≈ 10 % of a 20 s replay through the chain), which would fall on
     // whichever ran first.
     log('replay --speed max, no processing…\n');

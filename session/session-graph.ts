@@ -44,7 +44,7 @@ import {
   type Subscription,
   asyncScheduler,
 } from 'rxjs';
-import { StreamHealth, eegChain, intracorticalChainSteps, defaultChainWorkers, type ChainView, iirFilter, designButterworth, reReference, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
+import { SPIKE_BAND_HZ, StreamHealth, eegChain, intracorticalChainSteps, defaultChainWorkers, type ChainView, iirFilter, designButterworth, reReference, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
 import { createMarker, hostNowMs, InvalidDataError, InvalidOptionError, type ChannelMap, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import {
   calibrateThenDecode,
@@ -57,8 +57,6 @@ import {
   type ReadyDecoder,
 } from '../decoding/index.js';
 
-/** The intracortical chain's spike band, Hz (the chain's default): a stream must be sampled above twice its top. */
-const SPIKE_BAND_HZ = [300, 3000] as const;
 /** Bin width of the intracortical chain, ms (the chain's default). */
 export const BIN_MS = 20;
 /** The spike thresholds' calibration (the chain's default), s. */
@@ -373,7 +371,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     byStream((streamInfo) =>
       chainFor(streamInfo) === 'intracortical'
         ? pipe(
-            iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: [300, 3000], sampleRateHz: fs })),
+            iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs })),
             reReference({ method: 'average' }),
           )
         : () => EMPTY,

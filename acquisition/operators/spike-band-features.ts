@@ -14,6 +14,9 @@ export type SpikeBandFeatureOptions = Omit<SpikeFeatureOptions, 'channels' | 'sa
 
 const NEURAL = new Set(['eeg', 'ecog', 'extracellular']);
 
+/** The spike band the intracortical chain filters to by default, Hz: a stream must be sampled above twice its top. */
+export const SPIKE_BAND_HZ: readonly [number, number] = [300, 3000];
+
 /** The stream's neural channels (kinds eeg, ecog, extracellular), in order; an error when it has none. */
 export function neuralChannelsOf(info: StreamInfo): Int32Array {
   const neural = Int32Array.from(info.channelKinds.flatMap((k, c) => (NEURAL.has(k) ? [c] : [])));

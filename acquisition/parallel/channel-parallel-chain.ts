@@ -21,7 +21,7 @@ import { designButterworth } from '../filters/butterworth.js';
 import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 import { createSpikeFeatureState } from '../kernels/spike-features.js';
 import { referenceLayoutFor } from '../operators/re-reference.js';
-import { type SpikeBandFeatureOptions, neuralChannelsOf, spikeBandFeatureNames } from '../operators/spike-band-features.js';
+import { SPIKE_BAND_HZ, type SpikeBandFeatureOptions, neuralChannelsOf, spikeBandFeatureNames } from '../operators/spike-band-features.js';
 import {
   COMPLETED,
   DONE,
@@ -141,7 +141,7 @@ export class ChannelParallelChain {
     options: ChannelParallelChainOptions,
     private readonly handlers: ChannelParallelChainHandlers,
   ) {
-    const { bandHz = [300, 3000], order = 4, reference = 'average', workers, ...featureOptions } = options;
+    const { bandHz = SPIKE_BAND_HZ, order = 4, reference = 'average', workers, ...featureOptions } = options;
     const C = channelCount(info);
     if (!Number.isInteger(workers) || workers < 1 || workers > C) {
       throw new InvalidOptionError('workers', `an integer from 1 to the stream's ${C} channels`, workers);

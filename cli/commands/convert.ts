@@ -52,7 +52,7 @@ export function convertCommand(): Command {
     .option('--allow-clipping', 'EDF/BDF out: clip values outside the physical range (counted per channel) instead of refusing')
     .option('--stream <name>', 'IN is an XDF file: the stream (by name) to hold as the signals (default: the first regular-rate numeric one)')
     .option('--compress', 'NWB out: gzip-compress the sample datasets')
-    .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says, or a SpikeGLX .bin shorter than its .meta says (a warning or note, and a note in the output)')
+    .option('--allow-truncated', 'convert a recording whose files hold less than its session.json says, or a SpikeGLX .bin shorter than its .meta says (a warning, and a note in the output)')
     .option('--bids', 'OUT is a BIDS dataset (new, or one to add to): IN becomes one EEG (BDF/EDF) or iEEG (EDF) run')
     .option('--subject <label>', 'with --bids: the participant label (letters and digits), e.g. 01')
     .option('--session <label>', 'with --bids: the session label (default: no session level)')
