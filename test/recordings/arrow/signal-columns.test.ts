@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCounts, encodeCounts, signalColumnTypes } from '../../../recordings/arrow/signal-columns.js';
+import { COUNTS_SIMD_WASM } from '../../../recordings/arrow/counts-simd-wasm.js';
+import { decodeCounts, decodeCountsScalar, encodeCounts, signalColumnTypes } from '../../../recordings/arrow/signal-columns.js';
 import { microvoltsPerCount } from '../../../devices/protocols/cyton/cyton-constants.js';
 import { testStreamInfo } from '../../helpers/stream-info.js';
 
@@ -57,5 +58,43 @@ describe('encodeCounts / decodeCounts', () => {
       [[0, -0, Infinity], new Int32Array(3), 2],
     ];
     for (const [values, dst, bad] of cases) expect(encodeCounts(Float32Array.from(values), values.length, scale, dst)).toBe(bad);
+  });
+
+  it('decodes long runs (the SIMD kernel) to the same float32 bits as the JavaScript loop, over every length and the extremes', () => {
+    expect(WebAssembly.validate(Buffer.from(COUNTS_SIMD_WASM, 'base64'))).toBe(true);
+    const expectSame = (counts: Int16Array | Int32Array, length: number, scale: number): void => {
+      const want = new Float32Array(length);
+      for (let i = 0; i < length; i++) want[i] = Math.fround(counts[i]! * scale);
+      const got = new Float32Array(length).fill(NaN);
+      decodeCounts(counts, length, scale, got);
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      const scalar = new Float32Array(length);
+      decodeCountsScalar(counts, length, scale, scalar);
+      expect(Buffer.from(scalar.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SCALES, 1e-7, 3.5e6),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (scale, wide, length, seed) => {
+          // Counts over the whole type, the extremes among them; the run may be shorter than the array.
+          let x = seed;
+          const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) | 0);
+          const counts = wide ? new Int32Array(length + 3) : new Int16Array(length + 3);
+          for (let i = 0; i < counts.length; i++) counts[i] = next();
+          const lo = wide ? -(2 ** 31) : -32768;
+          const hi = wide ? 2 ** 31 - 1 : 32767;
+          if (length > 2) [counts[0], counts[length >> 1], counts[length - 1]] = [lo, hi, 0];
+          expectSame(counts, length, scale);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Runs longer than the kernel's chunk (2^20 counts), and an unaligned view into a larger buffer.
+    const long = new Int16Array((1 << 20) + 1001).map((_, i) => (i * 7919) % 65536);
+    expectSame(long, long.length, 0.195);
+    expectSame(new Int32Array(new Int32Array(5000).map((_, i) => i * 429_497 - 2 ** 31).buffer, 4, 4999), 4999, microvoltsPerCount(24));
   });
 });
