@@ -26,8 +26,8 @@ export const EEG_BAND_PRESETS_HZ: readonly (readonly [number, number])[] = [
   [7, 13],
   [15, 50],
 ];
-/** The spike band for extracellular streams (Hz). */
-export const SPIKE_BAND_HZ: readonly [number, number] = [300, 6000];
+/** The spike band a page sees of an extracellular stream without the session's chain (Hz): wider than the chain's (acquisition's SPIKE_BAND_HZ, 300–3000 Hz), as spike-sorting displays show it. */
+export const SPIKE_DISPLAY_BAND_HZ: readonly [number, number] = [300, 6000];
 /** The local-field-potential band for extracellular streams (Hz). */
 export const LFP_BAND_HZ: readonly [number, number] = [1, 300];
 /** Mains notches offered (Hz). */
@@ -68,7 +68,7 @@ function filterName(bandHz: readonly [number, number] | null, notchHz: number | 
   const parts: string[] = [];
   if (bandHz) parts.push(`${hz(bandHz[0])}–${hz(bandHz[1])} Hz`);
   if (notchHz) parts.push(`notch ${notchHz} Hz`);
-  const name = bandHz?.[0] === SPIKE_BAND_HZ[0] ? 'spike band' : bandHz?.[0] === LFP_BAND_HZ[0] && bandHz[1] === LFP_BAND_HZ[1] ? 'LFP band' : 'filtered';
+  const name = bandHz?.[0] === SPIKE_DISPLAY_BAND_HZ[0] ? 'spike band' : bandHz?.[0] === LFP_BAND_HZ[0] && bandHz[1] === LFP_BAND_HZ[1] ? 'LFP band' : 'filtered';
   return { key: `filter:${bandHz ? bandHz.join('-') : 'none'}:${notchHz ?? 'none'}`, label: `${name} ${parts.join(', ')} (display filter)` };
 }
 
@@ -120,7 +120,7 @@ export class DisplaySignals {
   offer(): DisplayOffer {
     const extracellular = isExtracellular(this.info);
     const nyquist = this.info.sampleRateHz / 2;
-    const bands = extracellular ? [SPIKE_BAND_HZ, LFP_BAND_HZ] : EEG_BAND_PRESETS_HZ;
+    const bands = extracellular ? [SPIKE_DISPLAY_BAND_HZ, LFP_BAND_HZ] : EEG_BAND_PRESETS_HZ;
     return {
       signal: extracellular ? 'intracortical' : 'eeg',
       session: this.session?.label ?? null,
@@ -160,7 +160,7 @@ export class DisplaySignals {
     if (choice === 'session') return this.session ? { key: 'session', label: this.session.label } : { key: 'raw', label: 'raw (this session does not filter)' };
     if (choice === 'default') {
       if (this.session) return { key: 'session', label: this.session.label };
-      if (isExtracellular(this.info)) return filterName(this.clampBand(SPIKE_BAND_HZ), null)!;
+      if (isExtracellular(this.info)) return filterName(this.clampBand(SPIKE_DISPLAY_BAND_HZ), null)!;
       return { key: 'raw', label: 'raw' };
     }
     return filterName(choice.bandHz && this.clampBand(choice.bandHz), choice.notchHz) ?? { key: 'raw', label: 'raw' };
@@ -179,7 +179,7 @@ export class DisplaySignals {
       if (this.filters.size >= MAX_DISPLAYS) {
         throw new InvalidDataError('view.display', `one of the ${MAX_DISPLAYS} display filters already in use by other pages (or raw / the session's filter)`, label);
       }
-      const spec = choice === 'default' ? { bandHz: this.clampBand(SPIKE_BAND_HZ), notchHz: null } : (choice as Exclude<DisplayChoice, string>);
+      const spec = choice === 'default' ? { bandHz: this.clampBand(SPIKE_DISPLAY_BAND_HZ), notchHz: null } : (choice as Exclude<DisplayChoice, string>);
       d = this.create(key, label, this.design(spec.bandHz && this.clampBand(spec.bandHz), spec.notchHz));
       this.filters.set(key, d);
     }
