@@ -5,7 +5,7 @@
  * Filters are designed from each stream's own sample rate.
  */
 import { type OperatorFunction, pipe } from 'rxjs';
-import { type FeatureFrame, type SampleBlock, channelCount } from '../core/index.js';
+import { type FeatureFrame, type SampleBlock, InvalidDataError, channelCount } from '../core/index.js';
 import { copyChannelRows } from '../core/copy-channel-rows.js';
 import { operate, operatorObserver } from '../core/operate.js';
 import { designButterworth, type Sos } from './filters/butterworth.js';
@@ -74,8 +74,14 @@ function parallelIntracorticalChain(options: ChannelParallelChainOptions): Opera
 /**
  * The fused intracortical chain's state for one stream, as a function: each call feeds one block
  * and hands the bins it completed to `emit`, in order. Its buffers are reused from block to block.
+ * Given `referenced` (channels × the block's length), the call also writes there the block's
+ * samples as the features saw them — band-passed and re-referenced, what `iirFilter` →
+ * `reReference` output, bit for bit — for a display, at the cost of one store per sample instead
+ * of a second filter pass.
  */
-export function fusedIntracorticalChain(options: IntracorticalChainOptions = {}): (block: SampleBlock, emit: (frame: FeatureFrame) => void) => void {
+export function fusedIntracorticalChain(
+  options: IntracorticalChainOptions = {},
+): (block: SampleBlock, emit: (frame: FeatureFrame) => void, referenced?: Float32Array) => void {
   const { bandHz = SPIKE_BAND_HZ, order = 4, reference = 'average', ...rest } = options;
   const { workers: _inThread, ...features } = rest;
   let sos: Sos | undefined;
@@ -85,14 +91,27 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
   /** A common average over one group of every channel, none bad: applied inside the feature pass. */
   let inline = false;
   let filtered = new Float32Array(0);
-  let referenced = new Float32Array(0);
+  let afterReference = new Float32Array(0);
   let scratch = new Float64Array(0);
   let tile = new Float32Array(0);
-  /** One stretch of `L` samples (channel-major `data`) through filter, reference and features. */
-  const stretch = (data: Float32Array, C: number, L: number, first: number, hostTime: number, emit: (frame: FeatureFrame) => void): void => {
+  /**
+   * One stretch of `L` samples (channel-major `data`) through filter, reference and features; the
+   * referenced samples, if asked, into `out` (rows of `outLength` samples) from sample `at`.
+   */
+  const stretch = (
+    data: Float32Array,
+    C: number,
+    L: number,
+    first: number,
+    hostTime: number,
+    emit: (frame: FeatureFrame) => void,
+    out: Float32Array | undefined,
+    outLength: number,
+    at: number,
+  ): void => {
     if (filtered.length < C * L) {
       filtered = new Float32Array(C * L);
-      if (layout && !inline) referenced = new Float32Array(C * L);
+      if (layout && !inline) afterReference = new Float32Array(C * L);
     }
     const f = filtered.subarray(0, C * L);
     sosFilter(sos!, filterState!, data, f, C, L);
@@ -101,20 +120,29 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
       if (scratch.length < L) scratch = new Float64Array(L);
       averageOfMembers(f, L, layout!.goodMembers[0]!, 0, L, scratch, 0);
       stage!.push(f, L, first, hostTime, emit, scratch);
+      if (out) {
+        const ref = scratch; // (a local: V8 reloads a closure's mutable variable on every iteration)
+        for (let c = 0; c < C; c++) {
+          const from = c * L;
+          const to = c * outLength + at;
+          for (let i = 0; i < L; i++) out[to + i] = f[from + i]! - ref[i]!;
+        }
+      }
       return;
     }
-    let out = f;
+    let signal = f;
     if (layout) {
-      const r = referenced.subarray(0, C * L);
+      const r = afterReference.subarray(0, C * L);
       const need = reference === 'median' ? C : L;
       if (scratch.length < need) scratch = new Float64Array(need);
       if (reference === 'median') commonMedianReference(layout, f, r, L, scratch);
       else commonAverageReference(layout, f, r, L, scratch);
-      out = r;
+      signal = r;
     }
-    stage!.push(out, L, first, hostTime, emit);
+    stage!.push(signal, L, first, hostTime, emit);
+    if (out) copyChannelRows(signal, L, 0, out, outLength, at, C, L);
   };
-  return (block, emit) => {
+  return (block, emit, referenced) => {
     const info = block.info;
     const C = channelCount(info);
     const L = block.length;
@@ -130,8 +158,11 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
     // A long block (a replay's whole record batch) goes through in tiles that stay in the cache
     // between the passes; the chain is block-size independent, so the bins are the same.
     const T = tileSamples(C);
+    if (referenced && referenced.length < C * L) {
+      throw new InvalidDataError('the referenced samples\' buffer', `at least ${C * L} values (${C} channels × ${L} samples)`, referenced);
+    }
     if (L <= 2 * T) {
-      stretch(block.data, C, L, block.first, block.hostTime, emit);
+      stretch(block.data, C, L, block.first, block.hostTime, emit, referenced, L, 0);
       return;
     }
     if (tile.length < C * T) tile = new Float32Array(C * T);
@@ -139,7 +170,7 @@ export function fusedIntracorticalChain(options: IntracorticalChainOptions = {})
       const n = Math.min(T, L - t);
       const part = tile.subarray(0, C * n);
       copyChannelRows(block.data, L, t, part, n, 0, C, n);
-      stretch(part, C, n, block.first + t, block.hostTime, emit);
+      stretch(part, C, n, block.first + t, block.hostTime, emit, referenced, L, t);
     }
   };
 }

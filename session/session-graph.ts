@@ -44,7 +44,7 @@ import {
   type Subscription,
   asyncScheduler,
 } from 'rxjs';
-import { SPIKE_BAND_HZ, StreamHealth, eegChain, intracorticalChainSteps, defaultChainWorkers, type ChainView, iirFilter, designButterworth, reReference, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
+import { SPIKE_BAND_HZ, StreamHealth, eegChain, intracorticalChainSteps, defaultChainWorkers, type ChainView, signalQuality, signalQualityMarkers, type HealthSnapshot, type SignalQualityReport } from '../acquisition/index.js';
 import { createMarker, hostNowMs, InvalidDataError, InvalidOptionError, type ChannelMap, type FeatureFrame, type Intent, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import {
   calibrateThenDecode,
@@ -240,22 +240,30 @@ function byStream<R>(select: (info: StreamInfo) => OperatorFunction<SampleBlock,
 type ChainOut =
   | { readonly type: 'markers'; readonly markers: readonly Marker[] }
   | { readonly type: 'frame'; readonly envelope: FeatureEnvelope }
-  | { readonly type: 'filtered'; readonly block: SampleBlock };
+  | { readonly type: 'filtered'; readonly block: SampleBlock }
+  /** An intracortical block as the features saw it (band-passed, re-referenced), while a display asks for it. */
+  | { readonly type: 'referenced'; readonly block: SampleBlock };
 
 /**
  * The intracortical chain's frames in envelopes: each carries the acquisition delay of the block
  * that completed it. On worker threads (`workers` ≥ 2) a block's bins come later than the block,
  * but still in order, each block's markers just before them.
  */
-function framesWithTiming(now: () => number, binS: number, workers: number, onView: (view: ChainView) => void): OperatorFunction<SampleBlock, ChainOut> {
+function framesWithTiming(
+  now: () => number,
+  binS: number,
+  workers: number,
+  onView: (view: ChainView) => void,
+  referenced: () => boolean,
+): OperatorFunction<SampleBlock, ChainOut> {
   return (source) =>
     new Observable<ChainOut>((subscriber) => {
       const input = new Subject<SampleBlock>();
       // Per block in flight, oldest first: from the arrival of its last byte to the start of its processing.
       const delays: number[] = [];
       let oldest = 0;
-      const inner = input.pipe(intracorticalChainSteps({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S, workers, onView })).subscribe({
-        next: ({ block, frames }) => {
+      const inner = input.pipe(intracorticalChainSteps({ binMs: BIN_MS, calibrationS: THRESHOLD_SETTLE_S, workers, onView, referenced })).subscribe({
+        next: ({ block, frames, referenced: display }) => {
           const acquisitionMs = delays[oldest++]!;
           if (oldest > 1024) {
             delays.splice(0, oldest);
@@ -263,6 +271,7 @@ function framesWithTiming(now: () => number, binS: number, workers: number, onVi
           }
           // The block's markers (the task's truth, a recalibration) go before the bins it completes.
           if (block.markers) subscriber.next({ type: 'markers', markers: block.markers });
+          if (display) subscriber.next({ type: 'referenced', block: display });
           for (const frame of frames) subscriber.next({ type: 'frame', envelope: { frame, acquisitionMs, binS } });
         },
         error: (error: unknown) => subscriber.error(error),
@@ -319,6 +328,8 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     { connector: () => new Subject<SampleBlock>(), resetOnDisconnect: false },
   );
 
+  /** Subscribers of the intracortical chain's referenced blocks (the session's filtered signal). */
+  let displays = 0;
   const counts = { chain: '' as ChainCounts['chain'], description: '', bins: 0, binS: BIN_MS / 1000, crossings: 0, featureChannels: 0, filteredBlocks: 0 };
   let stage: DecoderStage | undefined;
   let chainView: ChainView | undefined;
@@ -342,7 +353,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
             if (workers > channels) throw new InvalidOptionError('--workers', `at most the stream's ${channels} channels (each worker thread takes at least one)`, workers);
             const threads = workers > 1 ? `, ${workers} worker threads` : '';
             Object.assign(counts, { chain: 'intracortical', description: `spike band 300–3000 Hz, CAR, 20 ms bins${threads}`, binS });
-            return framesWithTiming(now, BIN_MS / 1000, workers, (view) => (chainView = view));
+            return framesWithTiming(now, BIN_MS / 1000, workers, (view) => (chainView = view), () => displays > 0);
           }
           Object.assign(counts, { chain: 'eeg', description: `1–40 Hz, ${options.mainsHz} Hz notch` });
           return pipe(
@@ -366,17 +377,21 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     filter((out): out is Extract<ChainOut, { type: 'filtered' }> => out.type === 'filtered'),
     map((out) => out.block),
   );
-  // Intracortical streams: the spike band, re-referenced, as blocks — a second filter pass, run only while subscribed.
-  const spikeBand$ = blocks$.pipe(
-    byStream((streamInfo) =>
-      chainFor(streamInfo) === 'intracortical'
-        ? pipe(
-            iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs })),
-            reReference({ method: 'average' }),
-          )
-        : () => EMPTY,
-    ),
-  );
+  // Intracortical streams: the spike band, re-referenced, as the chain's features saw it — the
+  // chain writes it out (on its worker threads, if any) for each block that comes in while this is subscribed.
+  const spikeBand$ = new Observable<SampleBlock>((subscriber) => {
+    displays++;
+    const subscription = chain$
+      .pipe(
+        filter((out): out is Extract<ChainOut, { type: 'referenced' }> => out.type === 'referenced'),
+        map((out) => out.block),
+      )
+      .subscribe(subscriber);
+    return () => {
+      displays--;
+      subscription.unsubscribe();
+    };
+  });
   const filtered$ = options.dsp ? merge(eegFiltered$, spikeBand$).pipe(share()) : EMPTY;
 
   // The decoder: of the chain's bins and the markers (intracortical), or of the raw blocks' cues (EEG trials).

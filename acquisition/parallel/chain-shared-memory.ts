@@ -10,11 +10,14 @@
  *   of a long block (at most {@link MAX_UNIT_SAMPLES} samples). `stages`: per batch, how many
  *   workers have filtered it, referenced it and computed its features.
  * - `units` (Float64): per unit slot, where its samples sit in the signal ring (sample column),
- *   its length, its first sample index, where its bins go in the bin ring, and how many bins it may
- *   complete at most; `unitBins` (Int32): how many it did.
+ *   its length, its first sample index, where its bins go in the bin ring, how many bins it may
+ *   complete at most, and whether its referenced samples are asked for; `unitBins` (Int32): how
+ *   many bins it did.
  * - `signal` (Float32, channels × ring samples, {@link ringSamplesFor}): each unit channel-major, as in its block.
  *   The workers filter it into memory of their own — or in place, where other workers read it back
- *   (a median, or aux channels: the 'per-group' reference).
+ *   (a median, or aux channels: the 'per-group' reference). A unit whose referenced samples are
+ *   asked for gets them back here, each worker its channels' after their features: the parent
+ *   copies them out when the unit completes.
  * - `reference` (Float64, rows × ring samples): per unit, from rows × its sample column, rows of
  *   its length: either the sums of each block of REFERENCE_BLOCK channels and then the common
  *   average, or each reference group's per-sample reference (mean or median).
@@ -58,12 +61,14 @@ export function ringSamplesFor(batchSamples: number): number {
   return 2 * MAX_IN_FLIGHT_BATCHES * batchSamples;
 }
 /** Float64 values per unit in `units`. */
-export const UNIT_FIELDS = 5;
+export const UNIT_FIELDS = 6;
 export const UNIT_OFFSET = 0;
 export const UNIT_LENGTH = 1;
 export const UNIT_FIRST = 2;
 export const UNIT_BIN_START = 3;
 export const UNIT_BIN_BOUND = 4;
+/** 1: the unit's referenced samples are asked for (each worker writes its channels' back into the signal ring); 0: not. */
+export const UNIT_REFERENCED = 5;
 
 /** The shared buffers (sent once to each worker). */
 export interface ChainSharedBuffers {

@@ -12,7 +12,8 @@
  *    group's reference over every channel of the group;
  * 3. features (once every worker has referenced the batch, or at once without a reference):
  *    threshold crossings and spike-band power of its neural channels, each completed bin's values
- *    written at its channels' places in the shared bin ring.
+ *    written at its channels' places in the shared bin ring — and, for a unit whose referenced
+ *    samples are asked for (a display), those of its channels written back into the signal ring.
  *
  * No barrier: a worker takes the earliest stage it can (features, then reference, then the next
  * batch's filter), so one that is ahead filters the next batch instead of waiting for a slower
@@ -42,6 +43,7 @@ import {
   UNIT_FIRST,
   UNIT_LENGTH,
   UNIT_OFFSET,
+  UNIT_REFERENCED,
   after,
   chainSharedViews,
   signalStage,
@@ -214,7 +216,38 @@ function run(d: ChainWorkerData): void {
           spikeFeatures(features, local, L, at, emitBin);
         }
       }
+      if (units[f + UNIT_REFERENCED] !== 0) writeReferenced(off, L);
       if (d.writesMeta) unitBins[slot] = emitted;
+    }
+  }
+
+  /**
+   * A unit's samples of this worker's channels as its features saw them (band-passed and
+   * re-referenced, each value the Float32 of filtered − reference, as reReference writes it), back
+   * into the signal ring for the parent to copy out. Every worker has referenced the batch by now,
+   * so nothing reads these channels' filtered samples of it any more.
+   */
+  function writeReferenced(off: number, L: number): void {
+    const out = signal;
+    const ref = refs;
+    if (own) {
+      const y = own;
+      const row = rows * off + blocks * L;
+      for (let w = 0; w < W; w++) {
+        const to = C * off + (c0 + w) * L;
+        const from = W * off + w * L;
+        if (d.plan === 'block-sums') for (let i = 0; i < L; i++) out[to + i] = y[from + i]! - ref[row + i]!;
+        else out.set(y.subarray(from, from + L), to);
+      }
+    } else if (d.plan === 'per-group') {
+      // Filtered in place; each group's members less its reference (channels outside every group pass through).
+      for (let c = c0; c < c1; c++) {
+        const g = d.group[c]!;
+        if (g < 0) continue;
+        const at = C * off + c * L;
+        const row = rows * off + g * L;
+        for (let i = 0; i < L; i++) out[at + i] = out[at + i]! - ref[row + i]!;
+      }
     }
   }
 

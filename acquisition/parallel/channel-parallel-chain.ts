@@ -16,7 +16,7 @@
  * in a queue (`backlog()`: an offline source holds back on it).
  */
 import { Worker } from 'node:worker_threads';
-import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, channelCount, createFeatureFrame, createSampleBlock } from '../../core/index.js';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, changedValuesInfo, channelCount, createFeatureFrame, createSampleBlock } from '../../core/index.js';
 import { designButterworth } from '../filters/butterworth.js';
 import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 import { createSpikeFeatureState } from '../kernels/spike-features.js';
@@ -40,6 +40,7 @@ import {
   UNIT_FIRST,
   UNIT_LENGTH,
   UNIT_OFFSET,
+  UNIT_REFERENCED,
   batchSamplesFor,
   binSlotsFor,
   chainSharedViews,
@@ -76,6 +77,12 @@ export interface ChainStep {
    */
   readonly block: SampleBlock;
   readonly frames: readonly FeatureFrame[];
+  /**
+   * The block's samples as the features saw them — band-passed and re-referenced, bit for bit what
+   * `iirFilter` → `reReference` output — where they were asked for when the block was pushed (a
+   * display of the spike band without a second filter pass).
+   */
+  readonly referenced?: SampleBlock;
 }
 
 export interface ChannelParallelChainHandlers {
@@ -94,6 +101,10 @@ interface Unit {
   readonly length: number;
   /** The last piece of its block: the block's step goes out when it completes. */
   readonly last: boolean;
+  /** The block's referenced samples (channels × the block's length), shared by its pieces, where asked for. */
+  readonly referenced: Float32Array | undefined;
+  /** Where its samples sit in the signal ring (sample column). */
+  offset: number;
   /** Bins this piece may complete at most. */
   readonly binBound: number;
   slot: number;
@@ -218,12 +229,14 @@ export class ChannelParallelChain {
     return this.live;
   }
 
-  push(block: SampleBlock): void {
+  /** Feeds a block; with `referenced`, its step will carry the block's referenced samples. */
+  push(block: SampleBlock, referenced = false): void {
     if (this.closed) return;
     if (channelCount(block.info) !== this.channels) {
       throw new InvalidDataError('SampleBlock.info', `the stream's ${this.channels} channels`, `${channelCount(block.info)} channels`);
     }
     const n = this.binSamples;
+    const out = referenced ? new Float32Array(this.channels * block.length) : undefined;
     for (let from = 0; from < block.length; from += MAX_UNIT_SAMPLES) {
       const length = Math.min(MAX_UNIT_SAMPLES, block.length - from);
       const first = block.first + from;
@@ -231,7 +244,7 @@ export class ChannelParallelChain {
       const gap = this.expected >= 0 && first !== this.expected ? 1 : 0;
       const binBound = Math.floor((first + length) / n) - Math.floor(first / n) + gap;
       this.expected = first + length;
-      this.waiting.push({ block, from, length, last: from + length >= block.length, binBound, slot: -1, binStart: -1 });
+      this.waiting.push({ block, from, length, last: from + length >= block.length, referenced: out, offset: -1, binBound, slot: -1, binStart: -1 });
     }
     this.pump();
     // Pieces still waiting would read the block after `push` returns, when its memory may hold
@@ -324,12 +337,24 @@ export class ChannelParallelChain {
       const values = bins.slice(s * width, (s + 1) * width);
       this.frames.push(createFeatureFrame({ bin: binMeta[2 * s]!, t0: binMeta[2 * s + 1]!, values, names: this.names, hostTime: unit.block.hostTime }));
     }
+    const out = unit.referenced;
+    if (out) {
+      // The workers wrote the unit's referenced samples back into its place in the ring.
+      const C = this.channels;
+      const { signal } = this.views;
+      const L = unit.length;
+      const at = C * unit.offset;
+      const blockLength = unit.block.length;
+      if (L === blockLength) out.set(signal.subarray(at, at + C * L));
+      else for (let c = 0; c < C; c++) out.set(signal.subarray(at + c * L, at + (c + 1) * L), c * blockLength + unit.from);
+    }
     this.samples.release();
     if (unit.binBound > 0) this.binRing.release();
     if (unit.last) {
       const frames = this.frames;
       this.frames = [];
-      this.handlers.step({ block: unit.block, frames });
+      const block = unit.block;
+      this.handlers.step(out ? { block, frames, referenced: createSampleBlock({ ...block, info: changedValuesInfo(block.info), data: out }) } : { block, frames });
     }
   }
 
@@ -357,6 +382,7 @@ export class ChannelParallelChain {
       else for (let c = 0; c < C; c++) signal.set(block.data.subarray(c * block.length + from, c * block.length + from + length), C * off + c * length);
       unit.slot = this.nextSlot;
       unit.binStart = binStart;
+      unit.offset = off;
       this.nextSlot = (this.nextSlot + 1) % MAX_UNITS;
       const f = unit.slot * UNIT_FIELDS;
       units[f + UNIT_OFFSET] = off;
@@ -364,6 +390,7 @@ export class ChannelParallelChain {
       units[f + UNIT_FIRST] = block.first + from;
       units[f + UNIT_BIN_START] = binStart;
       units[f + UNIT_BIN_BOUND] = unit.binBound;
+      units[f + UNIT_REFERENCED] = unit.referenced ? 1 : 0;
       this.staged.push(unit);
       this.stagedSamples += length;
       placed++;

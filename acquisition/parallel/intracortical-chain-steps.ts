@@ -11,7 +11,7 @@
  * first block and are terminated when the subscription ends.
  */
 import { type OperatorFunction } from 'rxjs';
-import { type FeatureFrame, type SampleBlock, type StreamInfo, channelCount } from '../../core/index.js';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, changedValuesInfo, channelCount, createSampleBlock } from '../../core/index.js';
 import { operate, operatorObserver } from '../../core/operate.js';
 import { type IntracorticalChainOptions, fusedIntracorticalChain } from '../chains.js';
 import { type ChainStep, ChannelParallelChain } from './channel-parallel-chain.js';
@@ -31,6 +31,13 @@ export interface ChainView {
 export interface IntracorticalChainStepsOptions extends IntracorticalChainOptions {
   /** Called once the first block has set the chain up. */
   onView?: (view: ChainView) => void;
+  /**
+   * Asked as each block comes in: true, and that block's step carries its referenced samples
+   * (`ChainStep.referenced`: band-passed and re-referenced, as the features saw them) — a display
+   * of the spike band at the cost of a copy, not of a second filter pass (on N threads, the
+   * workers write them). Default: never.
+   */
+  referenced?: () => boolean;
 }
 
 /** Streams smaller than this (channels × rate, samples/s) keep the chain in one thread by default. */
@@ -52,11 +59,11 @@ export function defaultChainWorkers(info: StreamInfo, cores: number): number {
 }
 
 export function intracorticalChainSteps(options: IntracorticalChainStepsOptions = {}): OperatorFunction<SampleBlock, ChainStep> {
-  const { onView, ...chainOptions } = options;
+  const { onView, referenced: wantReferenced, ...chainOptions } = options;
   const workers = chainOptions.workers ?? 1;
   return operate<SampleBlock, ChainStep>((source, subscriber) => {
     let parallel: ChannelParallelChain | undefined;
-    let inThread: ((block: SampleBlock, emit: (frame: FeatureFrame) => void) => void) | undefined;
+    let inThread: ((block: SampleBlock, emit: (frame: FeatureFrame) => void, referenced?: Float32Array) => void) | undefined;
     let frames: FeatureFrame[] = [];
     const collect = (frame: FeatureFrame): void => void frames.push(frame);
     const subscription = source.subscribe(
@@ -77,12 +84,14 @@ export function intracorticalChainSteps(options: IntracorticalChainStepsOptions 
               onView?.({ workers, backlog: () => chain.backlog(), threadsAlive: () => chain.threadsAlive() });
             }
           }
+          const want = wantReferenced?.() === true;
           if (parallel) {
-            parallel.push(block);
+            parallel.push(block, want);
             return;
           }
-          inThread!(block, collect);
-          const step = { block, frames };
+          const out = want ? new Float32Array(channelCount(block.info) * block.length) : undefined;
+          inThread!(block, collect, out);
+          const step: ChainStep = out ? { block, frames, referenced: createSampleBlock({ ...block, info: changedValuesInfo(block.info), data: out }) } : { block, frames };
           frames = [];
           subscriber.next(step);
         },

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
+import { Subject, firstValueFrom, from, lastValueFrom, pipe, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { intracorticalChain, type IntracorticalChainOptions } from '../../../acquisition/chains.js';
+import { designButterworth } from '../../../acquisition/filters/butterworth.js';
+import { iirFilter } from '../../../acquisition/operators/iir-filter.js';
+import { reReference } from '../../../acquisition/operators/re-reference.js';
+import { SPIKE_BAND_HZ } from '../../../acquisition/operators/spike-band-features.js';
 import { ChainWorkerError, ChannelParallelChain } from '../../../acquisition/parallel/channel-parallel-chain.js';
 import { type ChainView, defaultChainWorkers, intracorticalChainSteps } from '../../../acquisition/parallel/intracortical-chain-steps.js';
 import { type FeatureFrame, type SampleBlock, createSampleBlock, createStreamInfo } from '../../../core/index.js';
@@ -109,6 +113,44 @@ describe('the intracortical chain on worker threads', () => {
     expect(expected.some((f) => f.values.subarray(0, C).some((v) => v > 0))).toBe(true);
     expectSameFrames(await framesOf(blocks, { ...base, workers }), expected);
   });
+
+  const referencedCases: { name: string; stream: StreamCase; workers: number; options?: IntracorticalChainOptions }[] = [
+    { name: '64 ch, common average (block sums), 1 ms blocks and blocks long enough for tiles', stream: { channels: 64, lengths: [30, 30, 2500], blocks: 60, seed: 21 }, workers: 2 },
+    { name: '130 ch, 3 workers, pieces of 700-sample blocks, gaps', stream: { channels: 130, lengths: [700, 90], blocks: 40, gapEvery: 7, gapSamples: 250, seed: 22 }, workers: 3 },
+    { name: '33 ch with 3 aux channels (outside the reference: filtered only), 2 workers', stream: { channels: 33, lengths: [60, 7], blocks: 200, aux: [0, 16, 32], seed: 23 }, workers: 2 },
+    { name: '48 ch, common median, 3 workers', stream: { channels: 48, lengths: [30, 77], blocks: 150, seed: 24 }, workers: 3, options: { reference: 'median' } },
+    { name: '20 ch, no reference, 2 workers, 600-sample blocks', stream: { channels: 20, lengths: [13, 600], blocks: 60, seed: 25 }, workers: 2, options: { reference: 'none' } },
+  ];
+
+  it.each(referencedCases)(
+    'steps carry the referenced samples where asked, bit for bit iirFilter → reReference, on 1 thread and on workers: $name',
+    async ({ stream, workers, options }) => {
+      const blocks = streamOf(stream);
+      const reference = options?.reference ?? 'average';
+      const filter = iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs }));
+      const expected = await lastValueFrom(from(blocks).pipe(reference === 'none' ? filter : pipe(filter, reReference({ method: reference })), toArray()));
+      // Asked for three blocks of four: the others' steps carry none.
+      const asked = (k: number): boolean => k % 4 !== 2;
+      for (const n of [1, workers]) {
+        let k = 0;
+        const steps = await lastValueFrom(from(blocks).pipe(intracorticalChainSteps({ calibrationS: 0.2, ...options, workers: n, referenced: () => asked(k++) }), toArray()));
+        expect(steps.length).toBe(blocks.length);
+        steps.forEach((step, i) => {
+          if (!asked(i)) {
+            expect(step.referenced, `block ${i}`).toBeUndefined();
+            return;
+          }
+          const got = step.referenced!;
+          const want = expected[i]!;
+          expect({ first: got.first, length: got.length, info: got.info }).toEqual({ first: want.first, length: want.length, info: want.info });
+          const same = Buffer.from(got.data.buffer, got.data.byteOffset, got.data.byteLength).equals(Buffer.from(want.data.buffer, want.data.byteOffset, want.data.byteLength));
+          if (!same) expect(Array.from(got.data), `block ${i}, ${n} thread(s)`).toEqual(Array.from(want.data));
+        });
+      }
+      // The signal is not the raw one (the comparison is of filtered samples).
+      expect(expected[1]!.data.some((v, j) => v !== blocks[1]!.data[j])).toBe(true);
+    },
+  );
 
   it('steps each block once, in order, with the bins it completed', async () => {
     const blocks = streamOf({ channels: 40, lengths: [30, 200], blocks: 600, gapEvery: 13, gapSamples: 70, seed: 9 });
