@@ -10,7 +10,10 @@
  *   - through the intracortical chain on 1 thread (the single-thread chain: the baseline) and on
  *     2, 4, 8, 16 worker threads (those under the machine's core count) and as many as its cores,
  *     at 256 and 1024 ch, fed as a replay feeds it (`workers` in the JSON: samples/s and the
- *     speed-up over the baseline of the same run).
+ *     speed-up over the baseline of the same run);
+ *   - the same at 1024 ch with the chain also writing out each block's referenced samples (the
+ *     session's filtered signal, as a dashboard shows it: `withDisplay`, against the chain alone on
+ *     as many threads in the same run).
  * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
@@ -124,7 +127,7 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
    * 1 ms blocks as an offline source feeds it (replay: as fast as it takes them, holding back while
    * blocks wait for room in the workers' ring); samples/s of the blocks it finished stepping.
    */
-  async function stepsThroughput(channels: number, workers: number): Promise<number> {
+  async function stepsThroughput(channels: number, workers: number, referenced = false): Promise<number> {
     const info = benchStreamInfo(channels, FS);
     const random = new Random(1);
     const template = Array.from({ length: 50 }, () => {
@@ -136,7 +139,7 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     let view: ChainView | undefined;
     let stepped = 0;
     let wake: (() => void) | undefined;
-    const sub = input.pipe(intracorticalChainSteps({ workers, onView: (v) => (view = v) })).subscribe(() => {
+    const sub = input.pipe(intracorticalChainSteps({ workers, onView: (v) => (view = v), referenced: () => referenced })).subscribe(() => {
       stepped++;
       const w = wake;
       wake = undefined;
@@ -195,8 +198,20 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     }
   }
 
+  // The chain writing out each block's referenced samples too (the session's filtered signal, as a
+  // dashboard shows it), against the chain alone on as many threads, measured here.
+  const withDisplay: { channels: number; workers: number; samplesPerSecond: number; ratioToChain: number }[] = [];
+  for (const n of workerCounts.filter((n) => n <= 2 || n === cores)) {
+    const channels = 1024;
+    const alone = await stepsThroughput(channels, n);
+    const rate = await stepsThroughput(channels, n, true);
+    const result = { channels, workers: n, samplesPerSecond: Math.round(rate), ratioToChain: Number((rate / alone).toFixed(2)) };
+    withDisplay.push(result);
+    log(`intracortical chain + its referenced samples (display), ${channels} ch, ${n === 1 ? '1 thread' : `${n} worker threads`}`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.ratioToChain}× the chain alone)\n`);
+  }
+
   const path = resultPath('dsp');
-  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers }, options);
+  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers, withDisplay }, options);
 
 }
 

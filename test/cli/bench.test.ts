@@ -15,6 +15,7 @@ describe('neurostream bench', () => {
       bandpass: { channels: number; samplesPerSecond: number; ratioToFili: number }[];
       chains: { name: string; samplesPerSecond: number; realTimeFactor: number }[];
       workers: { channels: number; workers: number; samplesPerSecond: number; speedup: number }[];
+      withDisplay: { channels: number; workers: number; samplesPerSecond: number; ratioToChain: number }[];
     };
     expect(report.environment.node).toBe(process.version);
     expect(report.bandpass.map((b) => b.channels)).toEqual([96, 256, 1024]);
@@ -32,6 +33,15 @@ describe('neurostream bench', () => {
         expect(w.samplesPerSecond).toBeGreaterThan(0);
         expect(w.speedup).toBeCloseTo(w.samplesPerSecond / rows[0]!.samplesPerSecond, 1);
       }
+    }
+    // The chain writing out the display's referenced samples, against the chain alone on as many threads.
+    expect(report.withDisplay.map((w) => [w.channels, w.workers]).slice(0, 2)).toEqual([
+      [1024, 1],
+      [1024, 2],
+    ]);
+    for (const w of report.withDisplay) {
+      expect(w.samplesPerSecond).toBeGreaterThan(0);
+      expect(w.ratioToChain).toBeGreaterThan(0);
     }
     expect(existsSync(join(cwd, 'bench', 'results', 'dsp.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(cwd, 'bench', 'results', 'dsp.json'), 'utf8'))).toEqual(report);
