@@ -267,7 +267,7 @@ export class DashboardPublisher {
     this.stream?.bandPower?.close();
     if (this.timer) clearInterval(this.timer);
     for (const remove of this.removers) remove();
-    const status = { type: MessageType.Status, ...(final ?? this.options.status()), state: 'ended' };
+    const status: StatusMessage = { ...this.statusMessage(final), state: 'ended' };
     this.pages.close(status);
     this.streamApi.close(status);
   }

@@ -269,6 +269,17 @@ describe('DashboardPublisher', () => {
     expect(client.frames.filter((f) => f.type === 3).at(-1)).toMatchObject({ channels: 2, columns: 1, firstColumn: 6 });
   });
 
+  it('tells every page the session ended with a whole status: its state, the clients still there and the markers dropped', async () => {
+    const p = await setup();
+    const a = await connect();
+    const b = await connect();
+    await waitFor(() => a.texts.some((t) => t['type'] === 'status') && b.texts.some((t) => t['type'] === 'status'), 'the status on connect');
+    p.close({ label: 'replay of /tmp/x', state: 'live', recording: null, decoder: null });
+    await waitFor(() => a.texts.some((t) => t['type'] === 'status' && t['state'] === 'ended'), 'the final status');
+    const last = a.texts.filter((t) => t['type'] === 'status').at(-1)!;
+    expect(last).toMatchObject({ state: 'ended', label: 'replay of /tmp/x', clients: 2, markersDropped: 0 });
+  });
+
   it("shows the health source it is given (a session's monitor), read without a monitor of its own; without one, its own figures", async () => {
     const given = { samples: 123_456, blocks: 789, droppedSamples: 42, achievedRateHz: 29_876.5, lagMs: 3.25, maxLagMs: 17.5, elapsedMs: 4115 };
     let reads = 0;
