@@ -273,9 +273,9 @@ describe('DashboardPublisher', () => {
     const p = await setup();
     const a = await connect();
     const b = await connect();
-    await waitFor(() => a.texts.some((t) => t['type'] === 'status') && b.texts.some((t) => t['type'] === 'status'), 'the status on connect');
+    await waitFor(() => a.texts.some((t) => t['type'] === 'status') && b.texts.some((t) => t['type'] === 'status'));
     p.close({ label: 'replay of /tmp/x', state: 'live', recording: null, decoder: null });
-    await waitFor(() => a.texts.some((t) => t['type'] === 'status' && t['state'] === 'ended'), 'the final status');
+    await waitFor(() => a.texts.some((t) => t['type'] === 'status' && t['state'] === 'ended'));
     const last = a.texts.filter((t) => t['type'] === 'status').at(-1)!;
     expect(last).toMatchObject({ state: 'ended', label: 'replay of /tmp/x', clients: 2, markersDropped: 0 });
   });
