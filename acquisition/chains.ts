@@ -76,8 +76,8 @@ function parallelIntracorticalChain(options: ChannelParallelChainOptions): Opera
  * and hands the bins it completed to `emit`, in order. Its buffers are reused from block to block.
  * Given `referenced` (channels × the block's length), the call also writes there the block's
  * samples as the features saw them — band-passed and re-referenced, what `iirFilter` →
- * `reReference` output, bit for bit — for a display, at the cost of one store per sample instead
- * of a second filter pass.
+ * `reReference` output, bit for bit — for a display, at the cost of writing each sample out
+ * (a subtraction and a store) instead of a second filter pass.
  */
 export function fusedIntracorticalChain(
   options: IntracorticalChainOptions = {},

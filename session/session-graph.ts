@@ -5,8 +5,9 @@
  * - `blocks$`   — the source, shared and hot (nothing flows before `connect()`);
  * - `filtered$` — EEG streams: the EEG chain's output (1–40 Hz band-pass + mains notch);
  *                 intracortical streams: the spike-band (300–3000 Hz) filtered, common-average
- *                 referenced blocks, computed only while something subscribes (the feature chain
- *                 keeps its own intermediate buffers);
+ *                 referenced blocks as the chain's features saw them, which the chain writes out
+ *                 (on its worker threads, if any) for the blocks that come in while something
+ *                 subscribes;
  * - `features$` — intracortical streams: the chain's FeatureFrames, each in an envelope with the
  *                 acquisition delay of the block that completed it and the bin width;
  * - `intents$`  — the decoder's intents (a Kalman filter calibrated live, an ONNX model, or a

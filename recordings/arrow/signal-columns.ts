@@ -70,7 +70,7 @@ export function decodeCountsScalar(src: Int16Array | Int32Array, length: number,
 
 /** Shorter runs are decoded in JavaScript (copying into the kernel's memory would cost more than it saves). */
 const SIMD_MIN_COUNTS = 64;
-/** Counts per kernel call: the kernel's memory grows to 6 × this bytes at most (6 MB). */
+/** Counts per kernel call: the kernel's memory grows to 6 (int16) or 8 (int32) × this bytes at most (6–8 MB). */
 const SIMD_CHUNK = 1 << 20;
 
 interface CountsKernel {
@@ -102,7 +102,16 @@ function decodeCountsSimd(src: Int16Array | Int32Array, length: number, scale: n
     // Counts at 0, values after them (16-byte aligned).
     const output = (n * (wide ? 4 : 2) + 15) & ~15;
     const need = output + 4 * n;
-    if (kernel.memory.buffer.byteLength < need) kernel.memory.grow(Math.ceil((need - kernel.memory.buffer.byteLength) / 65536));
+    if (kernel.memory.buffer.byteLength < need) {
+      try {
+        kernel.memory.grow(Math.ceil((need - kernel.memory.buffer.byteLength) / 65536));
+      } catch {
+        // No memory for the kernel: this run, and those after it, in JavaScript.
+        simd = null;
+        decodeCountsScalar(from === 0 ? src : src.subarray(from), length - from, scale, from === 0 ? dst : dst.subarray(from));
+        return;
+      }
+    }
     if (heapF32.buffer !== kernel.memory.buffer) {
       heap16 = new Int16Array(kernel.memory.buffer);
       heap32 = new Int32Array(kernel.memory.buffer);

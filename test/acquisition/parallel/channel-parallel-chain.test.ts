@@ -119,7 +119,7 @@ describe('the intracortical chain on worker threads', () => {
     { name: '130 ch, 3 workers, pieces of 700-sample blocks, gaps', stream: { channels: 130, lengths: [700, 90], blocks: 40, gapEvery: 7, gapSamples: 250, seed: 22 }, workers: 3 },
     { name: '33 ch with 3 aux channels (outside the reference: filtered only), 2 workers', stream: { channels: 33, lengths: [60, 7], blocks: 200, aux: [0, 16, 32], seed: 23 }, workers: 2 },
     { name: '48 ch, common median, 3 workers', stream: { channels: 48, lengths: [30, 77], blocks: 150, seed: 24 }, workers: 3, options: { reference: 'median' } },
-    { name: '20 ch, no reference, 2 workers, 600-sample blocks', stream: { channels: 20, lengths: [13, 600], blocks: 60, seed: 25 }, workers: 2, options: { reference: 'none' } },
+    { name: '20 ch with an aux channel, no reference, 2 workers, 600-sample blocks', stream: { channels: 20, lengths: [13, 600], blocks: 60, aux: [3], seed: 25 }, workers: 2, options: { reference: 'none' } },
   ];
 
   it.each(referencedCases)(
