@@ -34,7 +34,7 @@ export interface IntracorticalChainStepsOptions extends IntracorticalChainOption
   /**
    * Asked as each block comes in: true, and that block's step carries its referenced samples
    * (`ChainStep.referenced`: band-passed and re-referenced, as the features saw them) — a display
-   * of the spike band at the cost of a copy, not of a second filter pass (on N threads, the
+   * of the spike band at the cost of writing them out, not of a second filter pass (on N threads, the
    * workers write them). Default: never.
    */
   referenced?: () => boolean;
