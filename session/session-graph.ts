@@ -353,7 +353,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
             const workers = options.workers ?? defaultChainWorkers(streamInfo, availableParallelism());
             if (workers > channels) throw new InvalidOptionError('--workers', `at most the stream's ${channels} channels (each worker thread takes at least one)`, workers);
             const threads = workers > 1 ? `, ${workers} worker threads` : '';
-            Object.assign(counts, { chain: 'intracortical', description: `spike band 300–3000 Hz, CAR, 20 ms bins${threads}`, binS });
+            Object.assign(counts, { chain: 'intracortical', description: `spike band ${SPIKE_BAND_HZ[0]}–${SPIKE_BAND_HZ[1]} Hz, CAR, 20 ms bins${threads}`, binS });
             return framesWithTiming(now, BIN_MS / 1000, workers, (view) => (chainView = view), () => displays > 0);
           }
           Object.assign(counts, { chain: 'eeg', description: `1–40 Hz, ${options.mainsHz} Hz notch` });

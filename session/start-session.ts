@@ -10,7 +10,7 @@
  */
 import { rmdirSync } from 'node:fs';
 import { type Observable, type Subscription } from 'rxjs';
-import type { HealthSnapshot } from '../acquisition/index.js';
+import { SPIKE_BAND_HZ, type HealthSnapshot } from '../acquisition/index.js';
 import { hostNowMs, InvalidOptionError, NeurostreamError, parseChannelMap, utcNowIso, type ChannelMap, type Marker, type SampleBlock, type StreamInfo } from '../core/index.js';
 import { sessionStateOf, type DashboardCommand, type DashboardImpedanceStatus, type DashboardQualityStatus, type DashboardSessionStatus, type ReplayPosition, type SessionFacts } from '../dashboard/index.js';
 import { RECALIBRATE_MARKER } from '../decoding/index.js';
@@ -522,7 +522,7 @@ export async function startSession(description: SessionDescription, hooks: Sessi
 
 /** What the session's filtered signal is, as the dashboard labels it. */
 function filteredDescription(info: StreamInfo, mainsHz: number): string {
-  return chainFor(info) === 'intracortical' ? 'spike band 300–3000 Hz, common average' : `filtered 1–40 Hz, notch ${mainsHz} Hz`;
+  return chainFor(info) === 'intracortical' ? `spike band ${SPIKE_BAND_HZ[0]}–${SPIKE_BAND_HZ[1]} Hz, common average` : `filtered 1–40 Hz, notch ${mainsHz} Hz`;
 }
 
 /** `N samples/ch, X MB`. */

@@ -17,6 +17,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, changedValuesInfo, channelCount, createFeatureFrame, createSampleBlock } from '../../core/index.js';
+import { copyChannelRows } from '../../core/copy-channel-rows.js';
 import { designButterworth } from '../filters/butterworth.js';
 import { REFERENCE_BLOCK } from '../kernels/re-reference.js';
 import { createSpikeFeatureState } from '../kernels/spike-features.js';
@@ -340,13 +341,8 @@ export class ChannelParallelChain {
     const out = unit.referenced;
     if (out) {
       // The workers wrote the unit's referenced samples back into its place in the ring.
-      const C = this.channels;
-      const { signal } = this.views;
       const L = unit.length;
-      const at = C * unit.offset;
-      const blockLength = unit.block.length;
-      if (L === blockLength) out.set(signal.subarray(at, at + C * L));
-      else for (let c = 0; c < C; c++) out.set(signal.subarray(at + c * L, at + (c + 1) * L), c * blockLength + unit.from);
+      copyChannelRows(this.views.signal, L, this.channels * unit.offset, out, unit.block.length, unit.from, this.channels, L);
     }
     this.samples.release();
     if (unit.binBound > 0) this.binRing.release();
@@ -378,8 +374,7 @@ export class ChannelParallelChain {
         }
       }
       const { block, from, length } = unit;
-      if (from === 0 && length === block.length) signal.set(block.data, C * off);
-      else for (let c = 0; c < C; c++) signal.set(block.data.subarray(c * block.length + from, c * block.length + from + length), C * off + c * length);
+      copyChannelRows(block.data, block.length, from, signal, length, C * off, C, length);
       unit.slot = this.nextSlot;
       unit.binStart = binStart;
       unit.offset = off;
