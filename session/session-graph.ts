@@ -7,7 +7,7 @@
  *                 intracortical streams: the spike-band (300–3000 Hz) filtered, common-average
  *                 referenced blocks as the chain's features saw them, which the chain writes out
  *                 (on its worker threads, if any) for the blocks that come in while something
- *                 subscribes;
+ *                 subscribes and `displayWanted` (a dashboard page shows it) says so;
  * - `features$` — intracortical streams: the chain's FeatureFrames, each in an envelope with the
  *                 acquisition delay of the block that completed it and the bin width;
  * - `intents$`  — the decoder's intents (a Kalman filter calibrated live, an ONNX model, or a
@@ -124,6 +124,14 @@ export interface SessionGraphOptions {
    * the stream's channels). Default: `defaultChainWorkers` of the stream on this machine's cores.
    */
   workers?: number;
+  /**
+   * Whether the session's filtered signal is wanted for the next block (e.g. a dashboard page shows
+   * it: the publisher's `wantsFiltered`). Asked before each block of an intracortical chain, which
+   * writes its display samples (~30 % of its throughput at 1024 ch) only while `filtered$` is
+   * subscribed and this says so; `filtered$` has no block for the blocks skipped. Absent: always.
+   * The EEG chain's filtered blocks are its output and are never skipped.
+   */
+  displayWanted?: () => boolean;
   /** Seconds between two `health$` snapshots. */
   healthIntervalS?: number;
   /** A stage failed (reported once per stage). */
@@ -331,6 +339,8 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
 
   /** Subscribers of the intracortical chain's referenced blocks (the session's filtered signal). */
   let displays = 0;
+  const displayWanted = options.displayWanted;
+  const referencedWanted = displayWanted ? () => displays > 0 && displayWanted() : () => displays > 0;
   const counts = { chain: '' as ChainCounts['chain'], description: '', bins: 0, binS: BIN_MS / 1000, crossings: 0, featureChannels: 0, filteredBlocks: 0 };
   let stage: DecoderStage | undefined;
   let chainView: ChainView | undefined;
@@ -354,7 +364,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
             if (workers > channels) throw new InvalidOptionError('--workers', `at most the stream's ${channels} channels (each worker thread takes at least one)`, workers);
             const threads = workers > 1 ? `, ${workers} worker threads` : '';
             Object.assign(counts, { chain: 'intracortical', description: `spike band ${SPIKE_BAND_HZ[0]}–${SPIKE_BAND_HZ[1]} Hz, CAR, 20 ms bins${threads}`, binS });
-            return framesWithTiming(now, BIN_MS / 1000, workers, (view) => (chainView = view), () => displays > 0);
+            return framesWithTiming(now, BIN_MS / 1000, workers, (view) => (chainView = view), referencedWanted);
           }
           Object.assign(counts, { chain: 'eeg', description: `1–40 Hz, ${options.mainsHz} Hz notch` });
           return pipe(
@@ -379,7 +389,8 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
     map((out) => out.block),
   );
   // Intracortical streams: the spike band, re-referenced, as the chain's features saw it — the
-  // chain writes it out (on its worker threads, if any) for each block that comes in while this is subscribed.
+  // chain writes it out (on its worker threads, if any) for each block that comes in while this is
+  // subscribed and `displayWanted` (if given) says so.
   const spikeBand$ = new Observable<SampleBlock>((subscriber) => {
     displays++;
     const subscription = chain$

@@ -270,6 +270,8 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     offline,
     ...(description.stages.workers !== undefined ? { workers: description.stages.workers } : {}),
     healthIntervalS,
+    // The intracortical chain writes the dashboard's spike-band display only while a page shows it.
+    ...(dashboard ? { displayWanted: () => dashboard.publisher.wantsFiltered() } : {}),
     onError: (error) => {
       notify({ kind: 'note', text: `processing failed: ${error instanceof Error ? error.message : String(error)}` });
       stop('error', 1);

@@ -172,6 +172,18 @@ export class DashboardPublisher {
   }
 
   /**
+   * Whether `pushFiltered` is wanted for the next blocks: before the stream's first filtered block,
+   * while a page shows the session's filtered signal, and always for EEG (its band power is
+   * computed from it). A session whose filtered signal costs (the intracortical chain's display
+   * samples, ~30 % of its throughput at 1024 ch) asks this before each block and skips it when
+   * false; a page that turns to it later sees it from then on, after a gap.
+   */
+  wantsFiltered(): boolean {
+    const stream = this.stream;
+    return !stream || stream.bandPower !== undefined || stream.displays.sessionWanted();
+  }
+
+  /**
    * A feature frame in bins of `binS` seconds, for the stream API; its first `rateChannels`
    * values are spike counts per channel (e.g. the `tc:*` rows of `spikeBandFeatures`, one per
    * channel): they become the rate heatmap. 0 (the default): the features carry no rates.

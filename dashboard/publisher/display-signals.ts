@@ -154,6 +154,15 @@ export class DisplaySignals {
     return first;
   }
 
+  /**
+   * Whether the session's filtered blocks are wanted now: before the first one (it creates the
+   * display the pages are offered) and while some page shows it. A session may skip making them
+   * otherwise; the display's ring then has a gap (empty columns) where it skipped.
+   */
+  sessionWanted(): boolean {
+    return !this.session || this.session.users > 0;
+  }
+
   /** The key a page's choice resolves to now (the default follows the session's filter once it exists). */
   resolve(choice: DisplayChoice): { key: string; label: string } {
     if (choice === 'raw') return { key: 'raw', label: 'raw' };

@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { HEALTH_METRICS, decodeDashboardFrame } from '../../dashboard/protocol/dashboard-frames.js';
+import { FLAG_RESET, FrameType, HEALTH_METRICS, decodeDashboardFrame, type DecodedTracesFrame } from '../../dashboard/protocol/dashboard-frames.js';
 import { openRecording } from '../../recordings/recording-reader.js';
 import { readManifest } from '../../recordings/session-manifest.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { runCli } from '../helpers/cli.js';
+import { dashboardSession } from '../helpers/dashboard-page.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { openClient, type TestClient } from '../dashboard/server/ws-clients.js';
 
 const NO_TOKENS = { NEUROSTREAM_VIEWER_TOKEN: '', NEUROSTREAM_OPERATOR_TOKEN: '' };
@@ -292,4 +294,49 @@ describe('neurostream run --dashboard', () => {
     expect((hello!['stream'] as { channels: string[] }).channels).toHaveLength(8);
     expect(frames).toBeGreaterThan(10);
   }, 60_000);
+
+  it("makes the intracortical spike-band display only while a page shows it: a page that comes later sees a gap where none did, in the raw signal none", async () => {
+    const s = await dashboardSession(['run', '--channels', '16', '--duration', '60', '--dashboard', '0', '--decoder', 'none', '--status-interval', '1'], {
+      timeoutMs: 90_000,
+      readyWhen: (text) => /\[ *\d+\.\d s\]/.test(text),
+    });
+    const shown: Record<'raw' | 'session', DecodedTracesFrame | undefined> = { raw: undefined, session: undefined };
+    try {
+      // A second and a half of the session with no page at all.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const watch = async (display: 'raw' | 'session'): Promise<void> => {
+        const client = await openClient(wsFor(s.viewer));
+        // (The hello may have come with the upgrade: the client keeps every text message.)
+        await waitFor(() => client.messages.some((m) => (m as Record<string, unknown>)['type'] === 'hello' && (m as Record<string, unknown>)['stream'] !== null), 'the hello');
+        // After the page's view is answered, the whole window comes (a RESET frame): the one to read.
+        let viewed = false;
+        client.ws.on('message', (data: Buffer, binary) => {
+          if (!binary) {
+            const m = JSON.parse(data.toString()) as Record<string, unknown>;
+            if (m['type'] === 'view' && (m['display'] as { choice?: string } | undefined)?.choice === display) viewed = true;
+            return;
+          }
+          if (!viewed || shown[display]) return;
+          const frame = decodeDashboardFrame(new Uint8Array(data));
+          if (frame.type === FrameType.Traces && (frame.flags & FLAG_RESET) !== 0) shown[display] = frame;
+        });
+        client.ws.send(JSON.stringify({ type: 'view', channels: [0], windowS: 10, columns: 500, display }));
+      };
+      await Promise.all([watch('raw'), watch('session')]);
+      await waitFor(() => shown.raw !== undefined && shown.session !== undefined, 'both pages’ whole windows');
+    } finally {
+      const r = await s.stop();
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const finite = (f: DecodedTracesFrame): number[] => Array.from(f.max.subarray(0, f.columns)).flatMap((v, i) => (Number.isNaN(v) ? [] : [i]));
+    const raw = finite(shown.raw!);
+    const session = finite(shown.session!);
+    // 20 ms columns: the raw signal from the start, ≥ 1.5 s of it without a hole.
+    expect(raw.length).toBeGreaterThanOrEqual(75);
+    expect(raw.at(-1)! - raw[0]! + 1).toBe(raw.length);
+    // The session's display: its first block (which made it), then nothing while no page showed it.
+    expect(session[0]).toBe(raw[0]);
+    expect(raw.length - session.length, `raw ${raw.length} columns, the session's display ${session.length}`).toBeGreaterThanOrEqual(50);
+    expect(session.every((column) => raw.includes(column))).toBe(true);
+  }, 120_000);
 });

@@ -49,4 +49,53 @@ describe("the session's filtered signal of an intracortical stream", () => {
     });
     graph.stop();
   });
+
+  it.each([1, 2])('has no block for those displayWanted turns down, and the chain’s again when it asks (%i thread(s))', async (workers) => {
+    const sim = new IntracorticalSimulator({ channels: 48, seed: 7 });
+    const blocks = Array.from({ length: 240 }, (_, k) => {
+      const { markers: _markers, ...block } = sim.read(30, k);
+      return block as SampleBlock;
+    });
+    const expected = await lastValueFrom(
+      from(blocks).pipe(
+        pipe(iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs })), reReference({ method: 'average' })),
+        toArray(),
+      ),
+    );
+    const source = new Subject<SampleBlock>();
+    let wanted = true;
+    let asked = 0;
+    const graph = sessionGraph(source, {
+      dsp: true,
+      mainsHz: 60,
+      workers,
+      offline: true,
+      displayWanted: () => {
+        asked++;
+        return wanted;
+      },
+    });
+    graph.connect();
+    const seen: SampleBlock[] = [];
+    const frames: number[] = [];
+    graph.filtered$.subscribe((b) => seen.push(b));
+    graph.features$.subscribe((f) => frames.push(f.frame.bin));
+    // Wanted for blocks 0–59, not for 60–149, wanted again for 150–239: subscribed all along.
+    blocks.forEach((b, k) => {
+      wanted = k < 60 || k >= 150;
+      source.next(b);
+    });
+    source.complete();
+    await graph.drained(10_000);
+    const shown = [...blocks.slice(0, 60), ...blocks.slice(150)];
+    expect(asked, 'asked once per block').toBe(blocks.length);
+    expect(seen.map((b) => b.first)).toEqual(shown.map((b) => b.first));
+    seen.forEach((got) => {
+      const want = expected[blocks.findIndex((b) => b.first === got.first)]!;
+      expect(Buffer.from(got.data.buffer, got.data.byteOffset, got.data.byteLength).equals(Buffer.from(want.data.buffer, want.data.byteOffset, want.data.byteLength)), `block at ${got.first}`).toBe(true);
+    });
+    // The features never skip: one 20 ms bin per 600 samples of the 240 blocks of 30.
+    expect(frames).toEqual(Array.from({ length: (240 * 30) / 600 }, (_, i) => i));
+    graph.stop();
+  });
 });

@@ -99,6 +99,60 @@ describe('display signals', () => {
     }
   });
 
+  it("asks for the session's filtered blocks only while a page shows them (always for EEG), and shows the blocks it skipped as a gap", async () => {
+    server = await startDashboardServer({ port: 0, viewerToken: VIEWER, operatorToken: 'o'.repeat(32) });
+    publisher = new DashboardPublisher(server, { status: () => ({ label: 't', state: 'live', recording: null, decoder: null }), timer: false });
+    const info = testStreamInfo({ channelNames: ['e0', 'e1'], channelKinds: 'extracellular', sampleRateHz: 30_000 });
+    const L = 3000;
+    // Raw: 100 µV; the session's filtered blocks: 7 µV — which one a page is shown is plain from its traces.
+    const push = (k: number, filtered: boolean): void => {
+      publisher!.pushBlock(createSampleBlock({ info, first: k * L, length: L, data: new Float32Array(2 * L).fill(100), hostTime: 0 }));
+      if (filtered) publisher!.pushFiltered(createSampleBlock({ info, first: k * L, length: L, data: new Float32Array(2 * L).fill(7), hostTime: 0 }), 'spike band 300–3000 Hz, CAR');
+    };
+    expect(publisher.wantsFiltered(), 'before the first block').toBe(true);
+    push(0, publisher.wantsFiltered());
+    expect(publisher.wantsFiltered(), 'the display exists, no page shows it').toBe(false);
+    push(1, publisher.wantsFiltered());
+    push(2, publisher.wantsFiltered());
+    const page = await connect();
+    await settle();
+    publisher.tick();
+    await settle();
+    expect(lastView(page)['display']).toEqual({ choice: 'default', key: 'session', label: 'spike band 300–3000 Hz, CAR' });
+    expect(publisher.wantsFiltered(), 'a page shows it').toBe(true);
+    push(3, publisher.wantsFiltered());
+    publisher.tick();
+    await settle();
+    // 0.5 s of window in 50 columns of 10 ms: the first 0.1 s shown, 0.1–0.3 s skipped (empty), 0.3–0.4 s shown, nothing yet after.
+    page.send({ type: 'view', channels: [0, 1], windowS: 0.5, columns: 50, display: 'default' });
+    await settle();
+    publisher.tick();
+    await settle();
+    const traces = lastTraces(page);
+    const row = Array.from(traces.max.subarray(0, traces.columns));
+    expect(row.slice(0, 10)).toEqual(Array(10).fill(7));
+    expect(row.slice(10, 30).every((v) => Number.isNaN(v)), 'the skipped blocks are empty columns').toBe(true);
+    expect(row.slice(30, 40)).toEqual(Array(10).fill(7));
+    page.send({ type: 'view', channels: [0, 1], windowS: 0.5, columns: 50, display: 'raw' });
+    await settle();
+    expect(publisher.wantsFiltered(), 'the page turned to raw').toBe(false);
+    page.send({ type: 'view', channels: [0, 1], windowS: 0.5, columns: 50, display: 'session' });
+    await settle();
+    expect(publisher.wantsFiltered(), 'and back').toBe(true);
+    sockets[0]!.terminate();
+    await settle();
+    publisher.tick(); // a page that left is let go at the next round
+    expect(publisher.wantsFiltered(), 'the page left').toBe(false);
+    publisher.close();
+
+    // EEG: its band power is computed from the filtered blocks, watched or not.
+    publisher = new DashboardPublisher(server, { status: () => ({ label: 't', state: 'live', recording: null, decoder: null }), timer: false });
+    const eeg = testStreamInfo({ channelNames: ['C3', 'C4'], channelKinds: 'eeg', sampleRateHz: 250 });
+    publisher.pushBlock(createSampleBlock({ info: eeg, first: 0, length: 250, data: new Float32Array(500), hostTime: 0 }));
+    publisher.pushFiltered(createSampleBlock({ info: eeg, first: 0, length: 250, data: new Float32Array(500), hostTime: 0 }), 'filtered 1–40 Hz');
+    expect(publisher.wantsFiltered()).toBe(true);
+  });
+
   it('refuses a display it cannot make, naming the field', () => {
     expect(() => parseDisplayChoice({ bandHz: [40, 10], notchHz: null }, 250)).toThrow(/view\.display\.bandHz: expected \[low, high\] Hz/);
     expect(() => parseDisplayChoice({ bandHz: null, notchHz: 55 }, 250)).toThrow(/view\.display\.notchHz: expected one of 50, 60 or null/);
