@@ -13,7 +13,10 @@
  *     speed-up over the baseline of the same run);
  *   - the same at 1024 ch with the chain also writing out each block's referenced samples (the
  *     session's filtered signal, as a dashboard shows it: `withDisplay`, against the chain alone on
- *     as many threads in the same run).
+ *     as many threads in the same run);
+ *   - the signal-quality monitor every session runs on its raw blocks (railed, flat, line noise:
+ *     two order-2 band-passes per channel) at 256 and 1024 ch × 30 kHz in 1 ms blocks
+ *     (`signalQuality`: samples/s, ns per sample and the share of one core it takes in real time).
  * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
@@ -22,6 +25,7 @@ import { designButterworth } from '../acquisition/filters/butterworth.js';
 import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js';
 import { Subject, type OperatorFunction } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
+import { createSignalQualityState, pushSignalQuality } from '../acquisition/kernels/signal-quality.js';
 import { type ChainView, intracorticalChainSteps } from '../acquisition/parallel/intracortical-chain-steps.js';
 import { type SampleBlock, createSampleBlock, createStreamInfo } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
@@ -210,8 +214,22 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     log(`intracortical chain + its referenced samples (display), ${channels} ch, ${n === 1 ? '1 thread' : `${n} worker threads`}`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.ratioToChain}× the chain alone)\n`);
   }
 
+  // The signal-quality monitor a session runs on every raw block (in its own thread, beside the chain).
+  const signalQuality = [256, 1024].map((channels) => {
+    const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
+    const state = createSignalQualityState({ sampleRateHz: FS, mainsHz: 60, fullScale: new Array<number>(channels).fill(6390) });
+    let first = 0;
+    const rate = time(() => {
+      pushSignalQuality(state, input, BLOCK, first, false, () => {});
+      first += BLOCK;
+    }, channels * BLOCK);
+    const result = { channels, samplesPerSecond: Math.round(rate), nsPerSample: Number((1e9 / rate).toFixed(2)), coreAtRealTime: Number(((channels * FS) / rate).toFixed(3)) };
+    log(`signal-quality monitor, ${channels} ch × 30 kHz, 1 ms blocks`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.nsPerSample} ns/sample, ${result.coreAtRealTime} of a core in real time)\n`);
+    return result;
+  });
+
   const path = resultPath('dsp');
-  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers, withDisplay }, options);
+  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers, withDisplay, signalQuality }, options);
 
 }
 

