@@ -270,6 +270,8 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     offline,
     ...(description.stages.workers !== undefined ? { workers: description.stages.workers } : {}),
     healthIntervalS,
+    // A replay's recording carries its quality markers: the monitor runs only for a dashboard to show.
+    quality: !offline || dashboard !== undefined,
     // The intracortical chain writes the dashboard's spike-band display only while a page shows it.
     ...(dashboard ? { displayWanted: () => dashboard.publisher.wantsFiltered() } : {}),
     onError: (error) => {

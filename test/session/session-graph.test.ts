@@ -8,7 +8,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { createMarker, createSampleBlock, type SampleBlock } from '../../core/index.js';
 import { sessionGraph, byFirst } from '../../session/index.js';
-import { map } from 'rxjs';
+import { from, map } from 'rxjs';
 import { testStreamInfo } from '../helpers/stream-info.js';
 
 const info = testStreamInfo();
@@ -58,6 +58,23 @@ describe('sessionGraph (marbles)', () => {
       cold('3500ms x').subscribe(() => graph.end());
       flush();
     });
+  });
+
+  it('monitors signal quality (quality$ and its markers), unless quality: false', () => {
+    // Three seconds of a channel that never changes: flat from its first window on.
+    const still = [0, 1, 2].map((k) => createSampleBlock({ info, first: k * 1000, length: 1000, data: new Float32Array(1000), hostTime: 0 }));
+    const seen = (quality: boolean | undefined): { reports: string[]; markers: string[] } => {
+      const graph = sessionGraph(from(still), { dsp: false, mainsHz: 60, ...(quality === undefined ? {} : { quality }) });
+      const reports: string[] = [];
+      const markers: string[] = [];
+      graph.quality$.subscribe((r) => reports.push(`${r.sample}:${r.channels.map((q) => q.status).join()}`));
+      graph.markers$.subscribe(({ marker, origin }) => markers.push(`${origin}:${marker.value}@${marker.sample}`));
+      graph.connect();
+      return { reports, markers };
+    };
+    expect(seen(undefined)).toEqual({ reports: ['1000:flat', '2000:flat', '3000:flat'], markers: ['quality:a flat@0'] });
+    expect(seen(true)).toEqual(seen(undefined));
+    expect(seen(false)).toEqual({ reports: [], markers: [] });
   });
 
   it('byFirst picks the operator from the first value and passes it through', () => {
