@@ -13,7 +13,8 @@
  * several share one synchronisation), and
  * takes the completed bins back in order — on each push and when the workers wake it
  * (Atomics.waitAsync: the parent never blocks its event loop). Blocks that find the ring full wait
- * in a queue (`backlog()`: an offline source holds back on it).
+ * in a queue, reading a copy of their tail in memory kept for the next (`backlog()`: an offline
+ * source holds back on it; sized from `blockSamples`, the ring takes a whole block at once).
  */
 import { Worker } from 'node:worker_threads';
 import { type FeatureFrame, type SampleBlock, type StreamInfo, ErrorCode, InvalidDataError, InvalidOptionError, NeurostreamError, changedValuesInfo, channelCount, createFeatureFrame, createSampleBlock } from '../../core/index.js';
@@ -55,6 +56,10 @@ import type { ChainWorkerData } from './chain-worker.js';
 import { FifoRing } from './fifo-ring.js';
 
 const WORKER_URL = new URL('./chain-worker.js', import.meta.url);
+/** The signal ring's bytes at most when it is sized for long blocks (`blockSamples`). */
+export const MAX_RING_BYTES = 96 * 2 ** 20;
+/** Tail copies kept for the next blocks that must wait (a replay's blocks are all of a size: one or two serve them all). */
+const MAX_SPARE_TAILS = 2;
 
 /** Atomics.waitAsync (ES2024; in Node since 16), typed here since the project's lib is ES2022. */
 const waitAsync = (Atomics as unknown as {
@@ -67,14 +72,21 @@ export interface ChannelParallelChainOptions extends SpikeBandFeatureOptions {
   reference?: 'average' | 'median' | 'none';
   /** Worker threads (≥ 1, at most the stream's channels). */
   workers: number;
+  /**
+   * Samples per block the stream comes in, where known (e.g. its first block's): the shared signal
+   * ring then holds one such block besides the batches in flight (within MAX_RING_BYTES), and
+   * `backlog()` stays above 0 until there is room for the next one — so that an offline source
+   * holding back on it pushes each of its long blocks into the ring at once, not into a copy.
+   */
+  blockSamples?: number;
 }
 
 /** One block through the chain: the bins it completed, in order. */
 export interface ChainStep {
   /**
-   * The block pushed (or the chain's own copy of it). Its identity and markers are the block's;
-   * its `data` may already hold other samples when the step comes out after `push` returned (a
-   * replay that reuses its memory, ReplayOptions.reuseMemory): read samples as they are pushed.
+   * The block pushed. Its `data` may already hold other samples when the step comes out after
+   * `push` returned (a replay that reuses its memory, ReplayOptions.reuseMemory): read samples as
+   * they are pushed.
    */
   readonly block: SampleBlock;
   readonly frames: readonly FeatureFrame[];
@@ -95,11 +107,19 @@ export interface ChannelParallelChainHandlers {
 
 /** A piece of a block (the whole block unless it is longer than MAX_UNIT_SAMPLES). */
 interface Unit {
-  /** The block, or a copy of it once the piece has to wait past `push` (see there). */
-  block: SampleBlock;
+  /** The block pushed (its identity, markers and times). */
+  readonly block: SampleBlock;
   /** The piece's first sample within the block, and its length. */
   readonly from: number;
   readonly length: number;
+  /**
+   * Where its samples are read when it is placed: channel-major rows of `rowLength` samples, the
+   * piece from `rowFrom` — the block's data, or the chain's copy of the block's tail once the
+   * piece has to wait past `push` (see there).
+   */
+  source: Float32Array;
+  rowLength: number;
+  rowFrom: number;
   /** The last piece of its block: the block's step goes out when it completes. */
   readonly last: boolean;
   /** The block's referenced samples (channels × the block's length), shared by its pieces, where asked for. */
@@ -128,10 +148,15 @@ export class ChannelParallelChain {
   private readonly views: ChainSharedViews;
   private readonly threads: Worker[] = [];
   private readonly batchSamples: number;
+  private readonly roomForBlock: number;
   private readonly samples: FifoRing;
   private readonly binRing: FifoRing;
   /** Units not yet in the ring, placed ones not yet published, and published batches (their units) in order. */
   private readonly waiting: Unit[] = [];
+  /** Copies of blocks' tails that pieces still waiting read, and how many pieces read each. */
+  private readonly tails = new Map<Float32Array, number>();
+  /** Tail copies no piece reads any more, kept to be used again (no fresh memory per block). */
+  private readonly spareTails: Float32Array[] = [];
   private readonly staged: Unit[] = [];
   private stagedSamples = 0;
   private readonly inFlight: Unit[][] = [];
@@ -153,11 +178,12 @@ export class ChannelParallelChain {
     options: ChannelParallelChainOptions,
     private readonly handlers: ChannelParallelChainHandlers,
   ) {
-    const { bandHz = SPIKE_BAND_HZ, order = 4, reference = 'average', workers, ...featureOptions } = options;
+    const { bandHz = SPIKE_BAND_HZ, order = 4, reference = 'average', workers, blockSamples = 0, ...featureOptions } = options;
     const C = channelCount(info);
     if (!Number.isInteger(workers) || workers < 1 || workers > C) {
       throw new InvalidOptionError('workers', `an integer from 1 to the stream's ${C} channels`, workers);
     }
+    if (!Number.isInteger(blockSamples) || blockSamples < 0) throw new InvalidOptionError('blockSamples', 'an integer ≥ 0', blockSamples);
     // Everything the workers will build is checked here first, so that a bad option is the stream's error.
     const sos = designButterworth({ type: 'bandpass', order, cutoffHz: bandHz, sampleRateHz: info.sampleRateHz });
     const neural = neuralChannelsOf(info);
@@ -177,9 +203,13 @@ export class ChannelParallelChain {
     this.names = spikeBandFeatureNames(info, neural);
     this.binSamples = featureState.binSamples;
     this.batchSamples = batchSamplesFor(C);
-    const ringSamples = ringSamplesFor(this.batchSamples);
+    const inFlight = ringSamplesFor(this.batchSamples);
+    const ringSamples = Math.max(inFlight, Math.min(inFlight + blockSamples, Math.floor(MAX_RING_BYTES / (4 * C))));
     this.samples = new FifoRing(ringSamples);
-    const binSlots = binSlotsFor(this.binSamples, this.batchSamples);
+    // Room the ring must have before `backlog()` says 0 (a block's pieces may leave up to a piece unused at the ring's end).
+    this.roomForBlock = blockSamples > 0 ? Math.min(blockSamples + MAX_UNIT_SAMPLES, ringSamples) : 0;
+    // Each unit in the ring holds the bins it may complete: those that end in it, and one more after a gap.
+    const binSlots = Math.max(binSlotsFor(this.binSamples, this.batchSamples), 2 * Math.ceil(ringSamples / this.binSamples) + 8);
     this.binRing = new FifoRing(binSlots);
     const referenceRows = plan === 'block-sums' ? Math.ceil(C / REFERENCE_BLOCK) + 1 : Math.max(1, layout?.members.length ?? 1);
     const buffers = createChainSharedBuffers({ channels: C, referenceRows, features: neural.length, binSlots, ringSamples });
@@ -220,9 +250,12 @@ export class ChannelParallelChain {
     }
   }
 
-  /** Blocks (pieces) waiting for room in the shared ring: an offline source should hold back while there are any. */
+  /**
+   * Blocks (pieces) waiting for room in the shared ring — or 1 while the ring has no room for
+   * another block of `blockSamples` — : an offline source should hold back while it is above 0.
+   */
   backlog(): number {
-    return this.waiting.length;
+    return this.waiting.length > 0 ? this.waiting.length : this.samples.free < this.roomForBlock ? 1 : 0;
   }
 
   /** Worker threads still running. */
@@ -245,17 +278,55 @@ export class ChannelParallelChain {
       const gap = this.expected >= 0 && first !== this.expected ? 1 : 0;
       const binBound = Math.floor((first + length) / n) - Math.floor(first / n) + gap;
       this.expected = first + length;
-      this.waiting.push({ block, from, length, last: from + length >= block.length, referenced: out, offset: -1, binBound, slot: -1, binStart: -1 });
+      this.waiting.push({ block, from, length, last: from + length >= block.length, source: block.data, rowLength: block.length, rowFrom: from, referenced: out, offset: -1, binBound, slot: -1, binStart: -1 });
     }
     this.pump();
     // Pieces still waiting would read the block after `push` returns, when its memory may hold
     // other samples (a replay at full speed reuses its batches' memory: ReplayOptions.reuseMemory):
-    // they read their own copy of it instead.
-    let own: SampleBlock | undefined;
-    for (let k = this.waiting.length - 1; k >= 0 && this.waiting[k]!.block === block; k--) {
-      own ??= createSampleBlock({ ...block, data: block.data.slice(0, channelCount(block.info) * block.length) });
-      this.waiting[k]!.block = own;
+    // they read a copy of the block's tail instead, in memory the chain uses again once they are placed.
+    let k = this.waiting.length;
+    while (k > 0 && this.waiting[k - 1]!.block === block) k--;
+    if (k < this.waiting.length) {
+      const C = this.channels;
+      const tailFrom = this.waiting[k]!.from;
+      const tailLength = block.length - tailFrom;
+      const tail = this.takeTail(C * tailLength);
+      copyChannelRows(block.data, block.length, tailFrom, tail, tailLength, 0, C, tailLength);
+      this.tails.set(tail, this.waiting.length - k);
+      for (; k < this.waiting.length; k++) {
+        const unit = this.waiting[k]!;
+        unit.source = tail;
+        unit.rowLength = tailLength;
+        unit.rowFrom = unit.from - tailFrom;
+      }
     }
+  }
+
+  /** A tail copy's memory of at least `values`: a spare one where it is large enough. */
+  private takeTail(values: number): Float32Array {
+    for (let i = 0; i < this.spareTails.length; i++) {
+      const spare = this.spareTails[i]!;
+      if (spare.length >= values) {
+        this.spareTails.splice(i, 1);
+        return spare.length === values ? spare : spare.subarray(0, values);
+      }
+    }
+    return new Float32Array(values);
+  }
+
+  /** A piece placed: its tail copy, once no piece reads it, is kept as a spare (the two largest). */
+  private releaseTail(source: Float32Array): void {
+    const readers = this.tails.get(source);
+    if (readers === undefined) return;
+    if (readers > 1) {
+      this.tails.set(source, readers - 1);
+      return;
+    }
+    this.tails.delete(source);
+    const whole = source.byteOffset === 0 && source.length * 4 === source.buffer.byteLength ? source : new Float32Array(source.buffer, 0, source.buffer.byteLength / 4);
+    this.spareTails.push(whole);
+    this.spareTails.sort((a, b) => b.length - a.length);
+    this.spareTails.length = Math.min(this.spareTails.length, MAX_SPARE_TAILS);
   }
 
   /** No more blocks: `complete` once those pushed have been stepped. */
@@ -374,7 +445,8 @@ export class ChannelParallelChain {
         }
       }
       const { block, from, length } = unit;
-      copyChannelRows(block.data, block.length, from, signal, length, C * off, C, length);
+      copyChannelRows(unit.source, unit.rowLength, unit.rowFrom, signal, length, C * off, C, length);
+      this.releaseTail(unit.source);
       unit.slot = this.nextSlot;
       unit.binStart = binStart;
       unit.offset = off;

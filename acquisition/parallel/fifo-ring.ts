@@ -16,6 +16,17 @@ export class FifoRing {
     return this.starts.length - this.oldest;
   }
 
+  /**
+   * Free slots: after the newest allocation to the end and from the start to the oldest (wrapped:
+   * between them). Allocations that must be contiguous may fit fewer (one that would run past the end
+   * starts again at 0).
+   */
+  get free(): number {
+    if (this.live === 0) return this.capacity;
+    const tail = this.starts[this.oldest]!;
+    return this.head > tail ? this.capacity - this.head + tail : tail - this.head;
+  }
+
   /** The start of `n` (≥ 1) free contiguous slots, now taken; −1 when there is no room. */
   alloc(n: number): number {
     if (n < 1 || n > this.capacity) return -1;

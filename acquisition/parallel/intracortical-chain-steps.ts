@@ -22,7 +22,10 @@ export type { ChainStep } from './channel-parallel-chain.js';
 export interface ChainView {
   /** Threads the chain runs on (1: the subscriber's own). */
   readonly workers: number;
-  /** Blocks waiting for room in the workers' shared ring (0 in the subscriber's thread): an offline source holds back while any wait. */
+  /**
+   * Blocks waiting for room in the workers' shared ring, or 1 while it has no room for another block
+   * as long as the first (0 in the subscriber's thread): an offline source holds back while above 0.
+   */
   backlog(): number;
   /** Worker threads still running (0 once the subscription has ended and they have exited). */
   threadsAlive(): number;
@@ -75,7 +78,7 @@ export function intracorticalChainSteps(options: IntracorticalChainStepsOptions 
               inThread = fusedIntracorticalChain(chainOptions);
               onView?.({ workers: 1, backlog: () => 0, threadsAlive: () => 0 });
             } else {
-              const chain = new ChannelParallelChain(block.info, { ...chainOptions, workers }, {
+              const chain = new ChannelParallelChain(block.info, { ...chainOptions, workers, blockSamples: block.length }, {
                 step: (step) => subscriber.next(step),
                 error: (error) => subscriber.error(error),
                 complete: () => subscriber.complete(),

@@ -164,22 +164,31 @@ describe('the intracortical chain on worker threads', () => {
     );
   });
 
-  it('an offline feed that waits on the backlog gets the same frames, with no more than the ring waiting', async () => {
-    const blocks = streamOf({ channels: 64, lengths: [300], blocks: 300, seed: 10 });
+  it.each([
+    { lengths: [300], blocks: 300 },
+    { lengths: [4000, 3999, 4000, 1], blocks: 40 },
+  ])('an offline feed that waits on the backlog gets the same frames, with no more than the ring waiting (blocks of $lengths samples, their memory reused)', async ({ lengths, blocks: count }) => {
+    const blocks = streamOf({ channels: 64, lengths, blocks: count, seed: 10 });
     const expected = await framesOf(blocks, { calibrationS: 0.2 });
     let view: ChainView | undefined;
     const input = new Subject<SampleBlock>();
     const done = lastValueFrom(input.pipe(intracorticalChainSteps({ calibrationS: 0.2, workers: 2, onView: (v) => (view = v) }), toArray()));
     let maxBacklog = 0;
-    for (const block of blocks) {
-      // As a replay does: hold back while blocks wait for room.
-      while (view && view.backlog() > 0) await new Promise((r) => setTimeout(r, 1));
+    let heldBack = 0;
+    for (const block of streamOf({ channels: 64, lengths, blocks: count, seed: 10 })) {
+      // As a replay does: hold back while blocks wait for room (or the ring has none for the next).
+      while (view && view.backlog() > 0) {
+        heldBack++;
+        await new Promise((r) => setTimeout(r, 1));
+      }
       input.next(block);
       maxBacklog = Math.max(maxBacklog, view!.backlog());
+      block.data.fill(Number.NaN); // what the replay's next read does to the memory
     }
     input.complete();
     const steps = await done;
     expect(maxBacklog).toBeLessThanOrEqual(1);
+    expect(heldBack).toBeGreaterThan(0);
     expectSameFrames(
       steps.flatMap((s) => s.frames),
       expected,
@@ -247,6 +256,8 @@ describe('the intracortical chain on worker threads', () => {
     const tooMany = await rejection(framesOf(blocks, { workers: 5 }));
     expect(String(tooMany)).toMatch(/workers: expected an integer from 1 to the stream's 4 channels, got 5/);
     for (const bad of [0, -2, 1.5]) expect(String(await rejection(framesOf(blocks, { workers: bad })))).toMatch(/workers: expected an integer from 1 to the stream's 4 channels/);
+    const handlers = { step: () => {}, error: () => {}, complete: () => {} };
+    for (const bad of [-1, 2.5, Number.NaN]) expect(() => new ChannelParallelChain(blocks[0]!.info, { workers: 2, blockSamples: bad }, handlers)).toThrow(/blockSamples: expected an integer ≥ 0/);
   });
 
   it('reports a bad option as the single-thread chain does, before starting any thread', async () => {
