@@ -12,6 +12,10 @@
  *     cache and memory give at all), so the replay figures can be judged against the machine;
  *   - the chain's own throughput on the same data held in memory (1 ms blocks, as `bench dsp`),
  *     measured in the same run: `replay.withChain.ratioToChain` is replay-with-chain ÷ that;
+ *   - the whole session as a user runs it: `neurostream replay DIR --speed max --no-dashboard
+ *     --decoder none` in its own process (the session graph, health, status line; Node's start-up
+ *     and the CLI's loading included), without processing and with the chain on 1 thread
+ *     (`replay.session`, its `ratioToChain` against the chain alone above);
  *   - format version 2: the same signal as a 16-bit device's counts (0.195 µV steps, int16
  *     columns): its file size against float32, bytes per hour at 96 and 256 channels, and its
  *     replay speed without processing (the counts decoded to float32 on reading).
@@ -19,8 +23,10 @@
  * Run: `neurostream bench recordings [--json]` (writes bench/results/recordings.json).
  * `BENCH_SECONDS` (default 20) sets the recorded duration.
  */
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Subject, lastValueFrom, tap } from 'rxjs';
 import { intracorticalChain } from '../acquisition/chains.js';
 import { createSampleBlock, createStreamInfo, type SampleBlock } from '../core/index.js';
@@ -139,6 +145,27 @@ export async function runRecordingsBench(options: BenchOptions): Promise<object>
     const ratioToChain = chained.realTimeX / chainAlone.realTimeX;
     log(`  ${chainAlone.realTimeX.toFixed(1)}× real time: replay with the chain runs at ${ratioToChain.toFixed(2)}× the chain's own speed\n`);
 
+    // The session as `neurostream replay` runs it, in its own process, timed from spawn to exit.
+    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    const sessionReplay = (dsp: boolean): { seconds: number; realTimeX: number } => {
+      const args = [cli, 'replay', dir, '--speed', 'max', '--no-dashboard', '--decoder', 'none', '--status-interval', '60', ...(dsp ? ['--dsp', '--workers', '1'] : ['--no-dsp'])];
+      const started = performance.now();
+      const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      const s = (performance.now() - started) / 1000;
+      if (run.status !== 0) throw new Error(`neurostream replay exited with ${run.status}: ${run.stderr}`);
+      if (!run.stdout.includes(`${seconds * RATE} samples/ch`)) throw new Error(`neurostream replay did not replay every sample: ${run.stdout.trim().split('\n').at(-1)}`);
+      return { seconds: s, realTimeX: seconds / s };
+    };
+    log('neurostream replay --speed max --no-dashboard, in its own process, no processing…\n');
+    sessionReplay(false);
+    const sessionPlain = sessionReplay(false);
+    log(`  ${sessionPlain.realTimeX.toFixed(1)}× real time (${sessionPlain.seconds.toFixed(2)} s, start-up included)\n`);
+    log('… and with the chain on 1 thread…\n');
+    sessionReplay(true);
+    const sessionChained = sessionReplay(true);
+    const sessionRatio = sessionChained.realTimeX / chainAlone.realTimeX;
+    log(`  ${sessionChained.realTimeX.toFixed(1)}× real time (${sessionChained.seconds.toFixed(2)} s): ${sessionRatio.toFixed(2)}× the chain's own speed\n`);
+
     log('format version 2: the same signal recorded as int16 counts…\n');
     const countsInfo = createStreamInfo({ ...info, id: 'bench-counts', adcScale: 0.195, adcBits: 16, exactCounts: true });
     const countsDir = join(root, 'counts');
@@ -170,6 +197,7 @@ export async function runRecordingsBench(options: BenchOptions): Promise<object>
         withoutChain: { ...plain, target: '≥ 100× real time' },
         withChain: { ...chained, ratioToChain, target: 'ratioToChain ≥ 0.9' },
         chainAlone,
+        session: { withoutChain: sessionPlain, withChain: { ...sessionChained, ratioToChain: sessionRatio } },
         sequentialReadCeiling: { seconds: ceilingS, GBs: fileBytes / 1e9 / ceilingS, realTimeX: ceilingX },
       },
       format,
