@@ -16,7 +16,9 @@
  *     as many threads in the same run);
  *   - the signal-quality monitor every session runs on its raw blocks (railed, flat, line noise:
  *     two order-2 band-passes per channel) at 256 and 1024 ch × 30 kHz in 1 ms blocks
- *     (`signalQuality`: samples/s, ns per sample and the share of one core it takes in real time).
+ *     (`signalQuality`: samples/s, ns per sample and the share of one core it takes in real time),
+ *     and the dashboard's min/max ring of the raw signal (`displayDecimator`: 10 s in 10 000
+ *     columns, as the publisher keeps it for 30 kHz), both in the session's own thread.
  * Run: `neurostream bench dsp [--json]` or `npm run bench:dsp` (writes bench/results/dsp.json).
  */
 import { createRequire } from 'node:module';
@@ -26,6 +28,7 @@ import { createSosState, sosFilter } from '../acquisition/filters/sos-filter.js'
 import { Subject, type OperatorFunction } from 'rxjs';
 import { eegChain, intracorticalChain } from '../acquisition/chains.js';
 import { createSignalQualityState, pushSignalQuality } from '../acquisition/kernels/signal-quality.js';
+import { MinMaxDecimator } from '../dashboard/kernels/min-max-decimator.js';
 import { type ChainView, intracorticalChainSteps } from '../acquisition/parallel/intracortical-chain-steps.js';
 import { type SampleBlock, createSampleBlock, createStreamInfo } from '../core/index.js';
 import { Random } from '../devices/simulators/random.js';
@@ -228,8 +231,22 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     return result;
   });
 
+  // The dashboard's min/max ring of the raw signal (the publisher's: 1000 columns per second, 10 s).
+  const displayDecimator = [256, 1024].map((channels) => {
+    const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
+    const ring = new MinMaxDecimator({ channels, sampleRateHz: FS, windowSeconds: 10, columns: 10_000 });
+    let first = 0;
+    const rate = time(() => {
+      ring.push(input, BLOCK, first);
+      first += BLOCK;
+    }, channels * BLOCK);
+    const result = { channels, samplesPerSecond: Math.round(rate), nsPerSample: Number((1e9 / rate).toFixed(2)), coreAtRealTime: Number(((channels * FS) / rate).toFixed(3)) };
+    log(`dashboard min/max ring (raw), ${channels} ch × 30 kHz, 1 ms blocks`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.nsPerSample} ns/sample, ${result.coreAtRealTime} of a core in real time)\n`);
+    return result;
+  });
+
   const path = resultPath('dsp');
-  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers, withDisplay, signalQuality }, options);
+  return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers, withDisplay, signalQuality, displayDecimator }, options);
 
 }
 

@@ -98,6 +98,8 @@ export class MinMaxDecimator {
   private readonly ringMax: Float32Array;
   private end = 0;
   private next = -1;
+  /** Scratch: the first sample (within a block) of each column a push reaches, and its end. */
+  private readonly starts: Int32Array;
 
   constructor(options: MinMaxDecimatorOptions) {
     this.channels = checkInteger('option', 'MinMaxDecimator.channels', options.channels, { min: 1, max: 65535 });
@@ -111,6 +113,7 @@ export class MinMaxDecimator {
     this.columnSeconds = this.windowSeconds / this.columns;
     this.ringMin = new Float32Array(this.channels * this.columns).fill(NaN);
     this.ringMax = new Float32Array(this.channels * this.columns).fill(NaN);
+    this.starts = new Int32Array(this.columns + 1);
   }
 
   /** The column that absolute sample `n` falls into. */
@@ -180,28 +183,38 @@ export class MinMaxDecimator {
     const ringMin = this.ringMin;
     const ringMax = this.ringMax;
     const end = first + length;
-    let n = first;
-    while (n < end) {
-      const k = this.columnOf(n);
-      const stop = Math.min(end, this.columnStart(k + 1));
-      if (k >= this.end) this.advanceTo(k);
-      const slot = k % C;
-      for (let c = 0; c < this.channels; c++) {
+    // The columns this block reaches, opened at once; those that fall out of the window before the
+    // block ends are skipped (their samples would be overwritten in the same slots).
+    const kLast = this.columnOf(end - 1);
+    const kFirst = Math.max(this.columnOf(first), kLast - C + 1);
+    if (kLast >= this.end) this.advanceTo(kLast);
+    const columns = kLast - kFirst + 1;
+    // Each column's first sample (relative to the block), then each channel's row in one sweep.
+    const starts = this.starts;
+    starts[0] = kFirst === this.columnOf(first) ? 0 : this.columnStart(kFirst) - first;
+    for (let j = 1; j < columns; j++) starts[j] = this.columnStart(kFirst + j) - first;
+    starts[columns] = length;
+    for (let c = 0; c < this.channels; c++) {
+      const row = c * length;
+      let slot = kFirst % C;
+      for (let j = 0; j < columns; j++) {
         const r = c * C + slot;
+        // An empty column (NaN) starts from ±Infinity; a NaN sample fails both tests and is skipped.
         let mn = ringMin[r]!;
         let mx = ringMax[r]!;
-        const base = c * length - first;
-        for (let i = base + n, e = base + stop; i < e; i++) {
+        if (mn !== mn) mn = Infinity;
+        if (mx !== mx) mx = -Infinity;
+        for (let i = row + starts[j]!, e = row + starts[j + 1]!; i < e; i++) {
           const v = data[i]!;
-          if (v === v) {
-            if (!(v >= mn)) mn = v;
-            if (!(v <= mx)) mx = v;
-          }
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
         }
-        ringMin[r] = mn;
-        ringMax[r] = mx;
+        // Still at both sentinels: no sample (±Infinity samples move one of them).
+        const empty = mn === Infinity && mx === -Infinity;
+        ringMin[r] = empty ? NaN : mn;
+        ringMax[r] = empty ? NaN : mx;
+        if (++slot === C) slot = 0;
       }
-      n = stop;
     }
     this.next = end;
   }

@@ -80,7 +80,8 @@ describe('MinMaxDecimator', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 12 }),
         fc.integer({ min: 5, max: 60 }),
-        fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 400 }),
+        // Now and then a NaN (skipped) or an infinity (a value like any other, never taken for "empty").
+        fc.array(fc.oneof({ arbitrary: fc.integer({ min: -1000, max: 1000 }), weight: 20 }, { arbitrary: fc.constantFrom(NaN, Infinity, -Infinity), weight: 1 }), { minLength: 1, maxLength: 400 }),
         fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 40 }),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }),
         (channels, columns, windowSamples, raw, cuts, keep) => {
@@ -120,6 +121,7 @@ describe('MinMaxDecimator', () => {
               if (j < 0) continue;
               for (let c = 0; c < channels; c++) {
                 const v = signal[c * total + s]!;
+                if (Number.isNaN(v)) continue;
                 const r = c * columns + j;
                 if (!(v >= refMin[r]!)) refMin[r] = v;
                 if (!(v <= refMax[r]!)) refMax[r] = v;
