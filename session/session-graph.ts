@@ -134,8 +134,9 @@ export interface SessionGraphOptions {
   displayWanted?: () => boolean;
   /**
    * Monitor the raw blocks' signal quality (`quality$` and its markers). Default true. A replay
-   * with nobody to show it may turn it off: its recording carries the live session's quality
-   * markers already, and the monitor costs ~6 ns per sample (a fifth of a core at 1024 ch × 30 kHz).
+   * with nobody to show or send it may turn it off: a recording of a live session carries its
+   * quality markers already, and the monitor costs ~6 ns per sample (a fifth of a core at 1024 ch
+   * × 30 kHz).
    */
   quality?: boolean;
   /** Seconds between two `health$` snapshots. */

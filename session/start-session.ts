@@ -270,8 +270,9 @@ export async function startSession(description: SessionDescription, hooks: Sessi
     offline,
     ...(description.stages.workers !== undefined ? { workers: description.stages.workers } : {}),
     healthIntervalS,
-    // A replay's recording carries its quality markers: the monitor runs only for a dashboard to show.
-    quality: !offline || dashboard !== undefined,
+    // A replay's recording carries its quality markers: the monitor runs only for a dashboard to
+    // show or LSL outlets to send (a recording imported from elsewhere may carry none).
+    quality: !offline || dashboard !== undefined || lslOut !== undefined,
     // The intracortical chain writes the dashboard's spike-band display only while a page shows it.
     ...(dashboard ? { displayWanted: () => dashboard.publisher.wantsFiltered() } : {}),
     onError: (error) => {

@@ -56,8 +56,11 @@ import type { ChainWorkerData } from './chain-worker.js';
 import { FifoRing } from './fifo-ring.js';
 
 const WORKER_URL = new URL('./chain-worker.js', import.meta.url);
-/** The signal ring's bytes at most when it is sized for long blocks (`blockSamples`). */
-export const MAX_RING_BYTES = 96 * 2 ** 20;
+/**
+ * Bytes at most of what grows with the ring when it is sized for long blocks (`blockSamples`): the
+ * shared signal ring, the workers' copies of their channels and the reference sums.
+ */
+export const MAX_RING_BYTES = 192 * 2 ** 20;
 /** Tail copies kept for the next blocks that must wait (a replay's blocks are all of a size: one or two serve them all). */
 const MAX_SPARE_TAILS = 2;
 
@@ -203,15 +206,19 @@ export class ChannelParallelChain {
     this.names = spikeBandFeatureNames(info, neural);
     this.binSamples = featureState.binSamples;
     this.batchSamples = batchSamplesFor(C);
+    const referenceRows = plan === 'block-sums' ? Math.ceil(C / REFERENCE_BLOCK) + 1 : Math.max(1, layout?.members.length ?? 1);
+    // Per sample of ring: the signal (float32), a worker's copy of its channels (float32), the reference rows (float64).
+    const bytesPerRingSample = 8 * C + 8 * referenceRows;
     const inFlight = ringSamplesFor(this.batchSamples);
-    const ringSamples = Math.max(inFlight, Math.min(inFlight + blockSamples, Math.floor(MAX_RING_BYTES / (4 * C))));
+    const ringSamples = Math.max(inFlight, Math.min(inFlight + blockSamples, Math.floor(MAX_RING_BYTES / bytesPerRingSample)));
     this.samples = new FifoRing(ringSamples);
-    // Room the ring must have before `backlog()` says 0 (a block's pieces may leave up to a piece unused at the ring's end).
-    this.roomForBlock = blockSamples > 0 ? Math.min(blockSamples + MAX_UNIT_SAMPLES, ringSamples) : 0;
+    // Room the ring must have before `backlog()` says 0 — only where a whole block fits beside the
+    // batches in flight (its pieces may leave up to a piece unused at the ring's end); a longer
+    // block goes in as room frees up, its tail waiting in a copy.
+    this.roomForBlock = blockSamples > 0 && inFlight + blockSamples <= ringSamples ? blockSamples + MAX_UNIT_SAMPLES : 0;
     // Each unit in the ring holds the bins it may complete: those that end in it, and one more after a gap.
     const binSlots = Math.max(binSlotsFor(this.binSamples, this.batchSamples), 2 * Math.ceil(ringSamples / this.binSamples) + 8);
     this.binRing = new FifoRing(binSlots);
-    const referenceRows = plan === 'block-sums' ? Math.ceil(C / REFERENCE_BLOCK) + 1 : Math.max(1, layout?.members.length ?? 1);
     const buffers = createChainSharedBuffers({ channels: C, referenceRows, features: neural.length, binSlots, ringSamples });
     this.views = chainSharedViews(buffers);
     // The first worker with neural channels writes each bin's number and t0.
@@ -255,6 +262,7 @@ export class ChannelParallelChain {
    * another block of `blockSamples` — : an offline source should hold back while it is above 0.
    */
   backlog(): number {
+    if (this.closed) return 0;
     return this.waiting.length > 0 ? this.waiting.length : this.samples.free < this.roomForBlock ? 1 : 0;
   }
 
@@ -285,7 +293,8 @@ export class ChannelParallelChain {
     // other samples (a replay at full speed reuses its batches' memory: ReplayOptions.reuseMemory):
     // they read a copy of the block's tail instead, in memory the chain uses again once they are placed.
     let k = this.waiting.length;
-    while (k > 0 && this.waiting[k - 1]!.block === block) k--;
+    // (Only this push's pieces: the same block object pushed again left pieces that read their own copy.)
+    while (k > 0 && this.waiting[k - 1]!.block === block && this.waiting[k - 1]!.source === block.data) k--;
     if (k < this.waiting.length) {
       const C = this.channels;
       const tailFrom = this.waiting[k]!.from;

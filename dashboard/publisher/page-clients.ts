@@ -142,7 +142,9 @@ export class PageClients {
       state.client.send(this.hello(state.client, stream));
       if (stream) {
         state.view ??= defaultTraceView(stream.limits);
-        if (!state.display) this.redisplay(state, stream);
+        // At once, not at the page's next round: the session's filter that has just appeared is
+        // made only while some page shows it (DashboardPublisher.wantsFiltered).
+        if (!state.display || state.displayGeneration !== stream.displays.generation) this.redisplay(state, stream);
         state.client.send(viewMessage(state.view, state));
       }
       state.traceNext = state.rateNext = state.intentNext = -1;

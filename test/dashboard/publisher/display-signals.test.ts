@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
 import { createSampleBlock } from '../../../core/sample-block.js';
 import { DashboardPublisher } from '../../../dashboard/publisher/dashboard-publisher.js';
 import { parseDisplayChoice } from '../../../dashboard/publisher/display-signals.js';
-import { FrameType, decodeDashboardFrame, type DecodedDashboardFrame, type DecodedTracesFrame } from '../../../dashboard/protocol/dashboard-frames.js';
+import { FLAG_RESET, FrameType, decodeDashboardFrame, type DecodedDashboardFrame, type DecodedTracesFrame } from '../../../dashboard/protocol/dashboard-frames.js';
 import { startDashboardServer, type DashboardServer } from '../../../dashboard/server/dashboard-server.js';
 import { testStreamInfo } from '../../helpers/stream-info.js';
 
@@ -109,40 +109,42 @@ describe('display signals', () => {
       publisher!.pushBlock(createSampleBlock({ info, first: k * L, length: L, data: new Float32Array(2 * L).fill(100), hostTime: 0 }));
       if (filtered) publisher!.pushFiltered(createSampleBlock({ info, first: k * L, length: L, data: new Float32Array(2 * L).fill(7), hostTime: 0 }), 'spike band 300–3000 Hz, CAR');
     };
+    /** Rounds of the publisher (as its timer runs them) until `condition` holds; fails naming `what`. */
+    const until = async (condition: () => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 300 && !condition(); i++) {
+        publisher!.tick();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(condition(), what).toBe(true);
+    };
     expect(publisher.wantsFiltered(), 'before the first block').toBe(true);
     push(0, publisher.wantsFiltered());
     expect(publisher.wantsFiltered(), 'the display exists, no page shows it').toBe(false);
     push(1, publisher.wantsFiltered());
     push(2, publisher.wantsFiltered());
     const page = await connect();
-    await settle();
-    publisher.tick();
-    await settle();
+    await until(() => (lastView(page)?.['display'] as { key?: string } | undefined)?.key === 'session', 'the page on the session display');
     expect(lastView(page)['display']).toEqual({ choice: 'default', key: 'session', label: 'spike band 300–3000 Hz, CAR' });
     expect(publisher.wantsFiltered(), 'a page shows it').toBe(true);
     push(3, publisher.wantsFiltered());
-    publisher.tick();
-    await settle();
     // 0.5 s of window in 50 columns of 10 ms: the first 0.1 s shown, 0.1–0.3 s skipped (empty), 0.3–0.4 s shown, nothing yet after.
+    const resets = (): DecodedTracesFrame[] => page.frames.filter((f): f is DecodedTracesFrame => f.type === FrameType.Traces && (f.flags & FLAG_RESET) !== 0);
+    const before = resets().length;
     page.send({ type: 'view', channels: [0, 1], windowS: 0.5, columns: 50, display: 'default' });
-    await settle();
-    publisher.tick();
-    await settle();
-    const traces = lastTraces(page);
+    // (The old view — 1000 columns over 5 s — may still get a whole window first: this one has at most 50 columns.)
+    await until(() => resets().slice(before).some((f) => f.columns <= 50), 'the whole window of the new view');
+    const traces = resets().slice(before).find((f) => f.columns <= 50)!;
     const row = Array.from(traces.max.subarray(0, traces.columns));
     expect(row.slice(0, 10)).toEqual(Array(10).fill(7));
     expect(row.slice(10, 30).every((v) => Number.isNaN(v)), 'the skipped blocks are empty columns').toBe(true);
     expect(row.slice(30, 40)).toEqual(Array(10).fill(7));
     page.send({ type: 'view', channels: [0, 1], windowS: 0.5, columns: 50, display: 'raw' });
-    await settle();
-    expect(publisher.wantsFiltered(), 'the page turned to raw').toBe(false);
+    await until(() => !publisher!.wantsFiltered(), 'the page turned to raw: not wanted');
     page.send({ type: 'view', channels: [0, 1], windowS: 0.5, columns: 50, display: 'session' });
-    await settle();
-    expect(publisher.wantsFiltered(), 'and back').toBe(true);
+    await until(() => publisher!.wantsFiltered(), 'and back: wanted');
     sockets[0]!.terminate();
-    await settle();
-    publisher.tick(); // a page that left is let go at the next round
-    expect(publisher.wantsFiltered(), 'the page left').toBe(false);
+    // (A page that left is let go at the next round.)
+    await until(() => !publisher!.wantsFiltered(), 'the page left: not wanted');
     publisher.close();
 
     // EEG: its band power is computed from the filtered blocks, watched or not.
@@ -151,6 +153,22 @@ describe('display signals', () => {
     publisher.pushBlock(createSampleBlock({ info: eeg, first: 0, length: 250, data: new Float32Array(500), hostTime: 0 }));
     publisher.pushFiltered(createSampleBlock({ info: eeg, first: 0, length: 250, data: new Float32Array(500), hostTime: 0 }), 'filtered 1–40 Hz');
     expect(publisher.wantsFiltered()).toBe(true);
+  });
+
+  it("wants the session's filtered blocks from the first one on when a page is open before it (no gap after the first)", async () => {
+    server = await startDashboardServer({ port: 0, viewerToken: VIEWER, operatorToken: 'o'.repeat(32) });
+    publisher = new DashboardPublisher(server, { status: () => ({ label: 't', state: 'live', recording: null, decoder: null }), timer: false });
+    const page = await connect();
+    await settle();
+    const info = testStreamInfo({ channelNames: ['e0', 'e1'], channelKinds: 'extracellular', sampleRateHz: 30_000 });
+    publisher.pushBlock(createSampleBlock({ info, first: 0, length: 300, data: new Float32Array(600).fill(100), hostTime: 0 }));
+    // The page is on the spike-band display filter until the session's filter appears…
+    expect(publisher.wantsFiltered()).toBe(true);
+    publisher.pushFiltered(createSampleBlock({ info, first: 0, length: 300, data: new Float32Array(600).fill(7), hostTime: 0 }), 'spike band 300–3000 Hz, CAR');
+    // … and on it as soon as it has: the next blocks are wanted with no round in between.
+    expect(publisher.wantsFiltered()).toBe(true);
+    await settle();
+    expect(lastView(page)['display']).toMatchObject({ choice: 'default', key: 'session' });
   });
 
   it('refuses a display it cannot make, naming the field', () => {
