@@ -15,19 +15,25 @@ import { IntracorticalSimulator } from '../../devices/simulators/intracortical-s
 import { sessionGraph } from '../../session/index.js';
 import { waitFor } from '../helpers/wait-for.js';
 
+/** `count` simulated 1 ms blocks of `channels` channels, and what iirFilter → reReference make of them. */
+async function spikeBandCase(channels: number, seed: number, count: number): Promise<{ blocks: SampleBlock[]; expected: SampleBlock[] }> {
+  const sim = new IntracorticalSimulator({ channels, seed });
+  const blocks = Array.from({ length: count }, (_, k) => {
+    const { markers: _markers, ...block } = sim.read(30, k);
+    return block as SampleBlock;
+  });
+  const expected = await lastValueFrom(
+    from(blocks).pipe(
+      pipe(iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs })), reReference({ method: 'average' })),
+      toArray(),
+    ),
+  );
+  return { blocks, expected };
+}
+
 describe("the session's filtered signal of an intracortical stream", () => {
   it.each([1, 2])('is the chain’s referenced spike band while subscribed, bit for bit (%i thread(s))', async (workers) => {
-    const sim = new IntracorticalSimulator({ channels: 64, seed: 31 });
-    const blocks = Array.from({ length: 300 }, (_, k) => {
-      const { markers: _markers, ...block } = sim.read(30, k);
-      return block as SampleBlock;
-    });
-    const expected = await lastValueFrom(
-      from(blocks).pipe(
-        pipe(iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs })), reReference({ method: 'average' })),
-        toArray(),
-      ),
-    );
+    const { blocks, expected } = await spikeBandCase(64, 31, 300);
     const source = new Subject<SampleBlock>();
     const graph = sessionGraph(source, { dsp: true, mainsHz: 60, workers, offline: true });
     graph.connect();
@@ -51,17 +57,7 @@ describe("the session's filtered signal of an intracortical stream", () => {
   });
 
   it.each([1, 2])('has no block for those displayWanted turns down, and the chain’s again when it asks (%i thread(s))', async (workers) => {
-    const sim = new IntracorticalSimulator({ channels: 48, seed: 7 });
-    const blocks = Array.from({ length: 240 }, (_, k) => {
-      const { markers: _markers, ...block } = sim.read(30, k);
-      return block as SampleBlock;
-    });
-    const expected = await lastValueFrom(
-      from(blocks).pipe(
-        pipe(iirFilter((fs) => designButterworth({ type: 'bandpass', order: 4, cutoffHz: SPIKE_BAND_HZ, sampleRateHz: fs })), reReference({ method: 'average' })),
-        toArray(),
-      ),
-    );
+    const { blocks, expected } = await spikeBandCase(48, 7, 240);
     const source = new Subject<SampleBlock>();
     let wanted = true;
     let asked = 0;
