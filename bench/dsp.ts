@@ -14,7 +14,7 @@
  *   - the same at 1024 ch with the chain also writing out each block's referenced samples (the
  *     session's filtered signal, as a dashboard shows it: `withDisplay`, against the chain alone on
  *     as many threads in the same run);
- *   - the signal-quality monitor every session runs on its raw blocks (railed, flat, line noise:
+ *   - the signal-quality monitor a live session runs on its raw blocks (railed, flat, line noise:
  *     two order-2 band-passes per channel) at 256 and 1024 ch × 30 kHz in 1 ms blocks
  *     (`signalQuality`: samples/s, ns per sample and the share of one core it takes in real time),
  *     and the dashboard's min/max ring of the raw signal (`displayDecimator`: 10 s in 10 000
@@ -217,33 +217,33 @@ export async function runDspBench(options: BenchOptions): Promise<object> {
     log(`intracortical chain + its referenced samples (display), ${channels} ch, ${n === 1 ? '1 thread' : `${n} worker threads`}`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.ratioToChain}× the chain alone)\n`);
   }
 
-  // The signal-quality monitor a session runs on every raw block (in its own thread, beside the chain).
-  const signalQuality = [256, 1024].map((channels) => {
+  /** A kernel the session runs in its own thread on every raw 1 ms block, beside the chain: its cost per sample. */
+  const sessionThreadCost = (name: string, channels: number, make: () => (input: Float32Array, first: number) => void) => {
     const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
-    const state = createSignalQualityState({ sampleRateHz: FS, mainsHz: 60, fullScale: new Array<number>(channels).fill(6390) });
+    const push = make();
     let first = 0;
     const rate = time(() => {
-      pushSignalQuality(state, input, BLOCK, first, false, () => {});
+      push(input, first);
       first += BLOCK;
     }, channels * BLOCK);
     const result = { channels, samplesPerSecond: Math.round(rate), nsPerSample: Number((1e9 / rate).toFixed(2)), coreAtRealTime: Number(((channels * FS) / rate).toFixed(3)) };
-    log(`signal-quality monitor, ${channels} ch × 30 kHz, 1 ms blocks`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.nsPerSample} ns/sample, ${result.coreAtRealTime} of a core in real time)\n`);
+    log(`${name}, ${channels} ch × 30 kHz, 1 ms blocks`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.nsPerSample} ns/sample, ${result.coreAtRealTime} of a core in real time)\n`);
     return result;
-  });
-
+  };
+  // The signal-quality monitor (live sessions, and replays with a dashboard or LSL outlets).
+  const signalQuality = [256, 1024].map((channels) =>
+    sessionThreadCost('signal-quality monitor', channels, () => {
+      const state = createSignalQualityState({ sampleRateHz: FS, mainsHz: 60, fullScale: new Array<number>(channels).fill(6390) });
+      return (input, first) => pushSignalQuality(state, input, BLOCK, first, false, () => {});
+    }),
+  );
   // The dashboard's min/max ring of the raw signal (the publisher's: 1000 columns per second, 10 s).
-  const displayDecimator = [256, 1024].map((channels) => {
-    const input = Float32Array.from({ length: channels * BLOCK }, (_, i) => Math.sin(i * 0.1) * 50 + ((i * 7919) % 17));
-    const ring = new MinMaxDecimator({ channels, sampleRateHz: FS, windowSeconds: 10, columns: 10_000 });
-    let first = 0;
-    const rate = time(() => {
-      ring.push(input, BLOCK, first);
-      first += BLOCK;
-    }, channels * BLOCK);
-    const result = { channels, samplesPerSecond: Math.round(rate), nsPerSample: Number((1e9 / rate).toFixed(2)), coreAtRealTime: Number(((channels * FS) / rate).toFixed(3)) };
-    log(`dashboard min/max ring (raw), ${channels} ch × 30 kHz, 1 ms blocks`.padEnd(70) + ` ${(rate / 1e6).toFixed(1).padStart(6)} M samples/s (${result.nsPerSample} ns/sample, ${result.coreAtRealTime} of a core in real time)\n`);
-    return result;
-  });
+  const displayDecimator = [256, 1024].map((channels) =>
+    sessionThreadCost('dashboard min/max ring (raw)', channels, () => {
+      const ring = new MinMaxDecimator({ channels, sampleRateHz: FS, windowSeconds: 10, columns: 10_000 });
+      return (input, first) => ring.push(input, BLOCK, first);
+    }),
+  );
 
   const path = resultPath('dsp');
   return finish(path, { benchmark: 'dsp', environment: benchEnvironment(), bandpass: results, chains, workers, withDisplay, signalQuality, displayDecimator }, options);

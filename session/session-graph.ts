@@ -346,8 +346,7 @@ export function sessionGraph(source: Observable<SampleBlock>, options: SessionGr
 
   /** Subscribers of the intracortical chain's referenced blocks (the session's filtered signal). */
   let displays = 0;
-  const displayWanted = options.displayWanted;
-  const referencedWanted = displayWanted ? () => displays > 0 && displayWanted() : () => displays > 0;
+  const referencedWanted = (): boolean => displays > 0 && (options.displayWanted?.() ?? true);
   const counts = { chain: '' as ChainCounts['chain'], description: '', bins: 0, binS: BIN_MS / 1000, crossings: 0, featureChannels: 0, filteredBlocks: 0 };
   let stage: DecoderStage | undefined;
   let chainView: ChainView | undefined;

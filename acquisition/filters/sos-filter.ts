@@ -14,6 +14,7 @@
  * (z0, z1 of each section), i.e. state[(c * groups + g) * 8 + 2 * s + k].
  */
 import { InvalidDataError } from '../../core/index.js';
+import { instantiateEmbeddedWasm } from '../../core/embedded-wasm.js';
 import type { Sos } from './butterworth.js';
 import { SOS_SIMD_WASM } from './sos-simd-wasm.js';
 
@@ -57,13 +58,7 @@ export function createSosState(sos: Sos, channels: number): Float64Array {
 let simd: { memory: WebAssembly.Memory; filterPairs: (k: number, s: number, i: number, o: number, pairs: number, len: number) => void } | null | undefined;
 
 function loadSimd(): typeof simd {
-  if (simd !== undefined) return simd;
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(SOS_SIMD_WASM, 'base64')));
-    simd = instance.exports as unknown as NonNullable<typeof simd>;
-  } catch {
-    simd = null;
-  }
+  if (simd === undefined) simd = instantiateEmbeddedWasm<NonNullable<typeof simd>>(SOS_SIMD_WASM);
   return simd;
 }
 

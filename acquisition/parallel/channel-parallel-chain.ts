@@ -101,6 +101,11 @@ export interface ChainStep {
   readonly referenced?: SampleBlock;
 }
 
+/** A block's step, carrying its referenced samples (channels × its length) where they were asked for. */
+export function chainStep(block: SampleBlock, frames: readonly FeatureFrame[], referenced: Float32Array | undefined): ChainStep {
+  return referenced ? { block, frames, referenced: createSampleBlock({ ...block, info: changedValuesInfo(block.info), data: referenced }) } : { block, frames };
+}
+
 export interface ChannelParallelChainHandlers {
   step: (step: ChainStep) => void;
   error: (error: unknown) => void;
@@ -156,8 +161,8 @@ export class ChannelParallelChain {
   private readonly binRing: FifoRing;
   /** Units not yet in the ring, placed ones not yet published, and published batches (their units) in order. */
   private readonly waiting: Unit[] = [];
-  /** Copies of blocks' tails that pieces still waiting read, and how many pieces read each. */
-  private readonly tails = new Map<Float32Array, number>();
+  /** Copies of blocks' tails that pieces still waiting read: the memory each lies in, and how many pieces read it. */
+  private readonly tails = new Map<Float32Array, { memory: Float32Array; readers: number }>();
   /** Tail copies no piece reads any more, kept to be used again (no fresh memory per block). */
   private readonly spareTails: Float32Array[] = [];
   private readonly staged: Unit[] = [];
@@ -299,9 +304,10 @@ export class ChannelParallelChain {
       const C = this.channels;
       const tailFrom = this.waiting[k]!.from;
       const tailLength = block.length - tailFrom;
-      const tail = this.takeTail(C * tailLength);
+      const memory = this.takeTail(C * tailLength);
+      const tail = memory.length === C * tailLength ? memory : memory.subarray(0, C * tailLength);
       copyChannelRows(block.data, block.length, tailFrom, tail, tailLength, 0, C, tailLength);
-      this.tails.set(tail, this.waiting.length - k);
+      this.tails.set(tail, { memory, readers: this.waiting.length - k });
       for (; k < this.waiting.length; k++) {
         const unit = this.waiting[k]!;
         unit.source = tail;
@@ -311,29 +317,18 @@ export class ChannelParallelChain {
     }
   }
 
-  /** A tail copy's memory of at least `values`: a spare one where it is large enough. */
+  /** Memory for a tail copy of at least `values`: a spare one where it is large enough. */
   private takeTail(values: number): Float32Array {
-    for (let i = 0; i < this.spareTails.length; i++) {
-      const spare = this.spareTails[i]!;
-      if (spare.length >= values) {
-        this.spareTails.splice(i, 1);
-        return spare.length === values ? spare : spare.subarray(0, values);
-      }
-    }
-    return new Float32Array(values);
+    const i = this.spareTails.findIndex((spare) => spare.length >= values);
+    return i >= 0 ? this.spareTails.splice(i, 1)[0]! : new Float32Array(values);
   }
 
-  /** A piece placed: its tail copy, once no piece reads it, is kept as a spare (the two largest). */
+  /** A piece placed: its tail copy's memory, once no piece reads it, is kept as a spare (the two largest). */
   private releaseTail(source: Float32Array): void {
-    const readers = this.tails.get(source);
-    if (readers === undefined) return;
-    if (readers > 1) {
-      this.tails.set(source, readers - 1);
-      return;
-    }
+    const tail = this.tails.get(source);
+    if (!tail || --tail.readers > 0) return;
     this.tails.delete(source);
-    const whole = source.byteOffset === 0 && source.length * 4 === source.buffer.byteLength ? source : new Float32Array(source.buffer, 0, source.buffer.byteLength / 4);
-    this.spareTails.push(whole);
+    this.spareTails.push(tail.memory);
     this.spareTails.sort((a, b) => b.length - a.length);
     this.spareTails.length = Math.min(this.spareTails.length, MAX_SPARE_TAILS);
   }
@@ -429,8 +424,7 @@ export class ChannelParallelChain {
     if (unit.last) {
       const frames = this.frames;
       this.frames = [];
-      const block = unit.block;
-      this.handlers.step(out ? { block, frames, referenced: createSampleBlock({ ...block, info: changedValuesInfo(block.info), data: out }) } : { block, frames });
+      this.handlers.step(chainStep(unit.block, frames, out));
     }
   }
 

@@ -11,10 +11,10 @@
  * first block and are terminated when the subscription ends.
  */
 import { type OperatorFunction } from 'rxjs';
-import { type FeatureFrame, type SampleBlock, type StreamInfo, changedValuesInfo, channelCount, createSampleBlock } from '../../core/index.js';
+import { type FeatureFrame, type SampleBlock, type StreamInfo, channelCount } from '../../core/index.js';
 import { operate, operatorObserver } from '../../core/operate.js';
 import { type IntracorticalChainOptions, fusedIntracorticalChain } from '../chains.js';
-import { type ChainStep, ChannelParallelChain } from './channel-parallel-chain.js';
+import { type ChainStep, ChannelParallelChain, chainStep } from './channel-parallel-chain.js';
 
 export type { ChainStep } from './channel-parallel-chain.js';
 
@@ -94,7 +94,7 @@ export function intracorticalChainSteps(options: IntracorticalChainStepsOptions 
           }
           const out = want ? new Float32Array(channelCount(block.info) * block.length) : undefined;
           inThread!(block, collect, out);
-          const step: ChainStep = out ? { block, frames, referenced: createSampleBlock({ ...block, info: changedValuesInfo(block.info), data: out }) } : { block, frames };
+          const step = chainStep(block, frames, out);
           frames = [];
           subscriber.next(step);
         },

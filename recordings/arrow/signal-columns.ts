@@ -12,6 +12,7 @@
  * a recording reads back the very float32 values that were recorded.
  */
 import type { StreamInfo } from '../../core/index.js';
+import { instantiateEmbeddedWasm } from '../../core/embedded-wasm.js';
 import { COUNTS_SIMD_WASM } from './counts-simd-wasm.js';
 
 export type SignalColumnType = 'int16' | 'int32' | 'float32';
@@ -85,12 +86,7 @@ let heap32 = new Int32Array(0);
 let heapF32 = new Float32Array(0);
 
 function loadSimd(): CountsKernel | null {
-  if (simd !== undefined) return simd;
-  try {
-    simd = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(COUNTS_SIMD_WASM, 'base64'))).exports as unknown as CountsKernel;
-  } catch {
-    simd = null;
-  }
+  if (simd === undefined) simd = instantiateEmbeddedWasm<CountsKernel>(COUNTS_SIMD_WASM);
   return simd;
 }
 
